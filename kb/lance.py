@@ -1,0 +1,142 @@
+"""The LanceDB segment table: one row per segment, its searchable text, vectors and keyframe.
+
+The table's schema metadata records every model that produced a column (id, dimension, projector
+checkpoint); opening it with other models is a ModelMismatch, never silently mixed vectors.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import warnings
+from typing import Any, Iterable
+
+from kb.errors import ModelMismatch
+
+log = logging.getLogger(__name__)
+os.environ.setdefault("LANCE_LOG", "error")  # lance prints deprecation chatter on stderr otherwise
+
+TABLE = "segments"
+META_KEY = b"gamekb.models"
+# Columns returned by searches: everything but the vectors and the keyframe bytes.
+TEXT_COLUMNS = ["video_id", "idx", "video", "start_s", "end_s", "keyframe_s", "text", "moments"]
+
+
+def _schema(manifest: dict[str, dict[str, Any]]):
+    import pyarrow as pa
+
+    cols = [
+        pa.field("video_id", pa.int64()),
+        pa.field("idx", pa.int32()),
+        pa.field("video", pa.string()),
+        pa.field("start_s", pa.float64()),
+        pa.field("end_s", pa.float64()),
+        pa.field("keyframe_s", pa.float64()),
+        pa.field("text", pa.string()),
+        pa.field("moments", pa.string()),  # JSON [[t_start, t_end, source, kind, label, searchable text], ...]
+        pa.field("keyframe", pa.binary()),  # JPEG
+    ]
+    for column, spec in sorted(manifest.items()):
+        value_type = pa.float16() if spec.get("dtype") == "float16" else pa.float32()
+        cols.append(pa.field(column, pa.list_(value_type, int(spec["dim"]))))
+    return pa.schema(cols, metadata={META_KEY: json.dumps(manifest, sort_keys=True).encode()})
+
+
+class SegmentTable:
+    def __init__(self, uri: str):
+        import lancedb
+
+        self.uri = uri
+        self.db = lancedb.connect(uri)
+        self._table = None
+
+    # -- opening ---------------------------------------------------------------------------
+    @property
+    def table(self):
+        if self._table is None and TABLE in self._table_names():
+            self._table = self.db.open_table(TABLE)
+        return self._table
+
+    def _table_names(self) -> list[str]:
+        names = self.db.list_tables()
+        return list(getattr(names, "tables", names))
+
+    def manifest(self) -> dict[str, dict[str, Any]] | None:
+        if self.table is None:
+            return None
+        meta = self.table.schema.metadata or {}
+        return json.loads(meta[META_KEY]) if META_KEY in meta else {}
+
+    def ensure(self, manifest: dict[str, dict[str, Any]]) -> None:
+        """Create the table for these models, or check that it was built with them."""
+        existing = self.manifest()
+        if existing is None:
+            self._table = self.db.create_table(TABLE, schema=_schema(manifest), exist_ok=True)
+            existing = self.manifest()
+        if existing != manifest:
+            diff = [f"{c}: {existing.get(c, {}).get('model')} (dim {existing.get(c, {}).get('dim')}) "
+                    f"vs {manifest.get(c, {}).get('model')} (dim {manifest.get(c, {}).get('dim')})"
+                    for c in sorted(set(existing) | set(manifest)) if existing.get(c) != manifest.get(c)]
+            raise ModelMismatch("this knowledge base was built with other models (" + "; ".join(diff) +
+                                "); use the same --profile/models, or a new --home for the new models")
+
+    # -- writing ---------------------------------------------------------------------------
+    def delete_video(self, video_id: int) -> None:
+        if self.table is not None:
+            self.table.delete(f"video_id = {int(video_id)}")
+
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.table.add(rows)
+            self.refresh_index()
+
+    def refresh_index(self) -> None:
+        """Build the full-text index once, then fold new rows into it."""
+        t = self.table
+        has_fts = any("text" in (getattr(i, "columns", None) or []) for i in t.list_indices())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if not has_fts:
+                t.create_fts_index("text", replace=True, with_position=False)
+            else:
+                t.optimize()
+
+    # -- reading ---------------------------------------------------------------------------
+    def count(self, video_id: int | None = None) -> int:
+        if self.table is None:
+            return 0
+        return self.table.count_rows(None if video_id is None else f"video_id = {int(video_id)}")
+
+    def video_ids(self) -> set[int]:
+        if self.table is None:
+            return set()
+        return set(self.table.search().select(["video_id"]).limit(None).to_arrow()["video_id"].to_pylist())
+
+    def fts(self, query: str, where: str | None, limit: int) -> list[dict[str, Any]]:
+        if self.table is None or not query.strip():
+            return []
+        q = self.table.search(query, query_type="fts", fts_columns="text").select(TEXT_COLUMNS)
+        if where:
+            q = q.where(where, prefilter=True)
+        try:
+            return q.limit(limit).to_list()
+        except ValueError as exc:  # a query that tokenises to nothing searchable
+            log.debug("fts query %r gave %s", query, exc)
+            return []
+
+    def vector(self, column: str, vector, where: str | None, limit: int) -> list[dict[str, Any]]:
+        if self.table is None:
+            return []
+        q = self.table.search(vector, vector_column_name=column, query_type="vector").select(TEXT_COLUMNS)
+        if where:
+            q = q.where(where, prefilter=True)
+        return q.metric("cosine").limit(limit).to_list()
+
+    def rows(self, where: str, columns: Iterable[str] | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        if self.table is None:
+            return []
+        q = self.table.search().where(where)
+        if columns is not None:
+            q = q.select(list(columns))
+        return q.limit(limit).to_list()

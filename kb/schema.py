@@ -1,0 +1,89 @@
+"""The SQL schema. Changed only through alembic revisions in migrations/ (a test checks they agree)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Video(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True)  # the file's stem, made unique in the library
+    path: str
+    sha256: str = Field(index=True, unique=True)  # identity: the same content is never ingested twice
+    size_bytes: int = 0
+    duration_s: float = 0.0
+    fps: float = 0.0
+    width: int = 0
+    height: int = 0
+    has_audio: bool = False
+    game: Optional[str] = None
+    status: str = Field(default="pending", index=True)  # pending | ingesting | ready | failed
+    error: Optional[str] = None
+    profile: Optional[str] = None
+    models: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Segment(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("video_id", "idx"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    video_id: int = Field(foreign_key="video.id", index=True)
+    idx: int  # position in the video; joins to the LanceDB row (video_id, idx)
+    start_s: float
+    end_s: float
+    keyframe_s: float
+
+
+class Event(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    video_id: int = Field(foreign_key="video.id", index=True)
+    segment_idx: Optional[int] = None
+    t_start: float = Field(index=True)
+    t_end: float
+    kind: str = Field(index=True)
+    label: str
+    value: Optional[float] = None
+    confidence: float = 1.0
+    source: str
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+class Entity(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    video_id: int = Field(foreign_key="video.id", index=True)
+    track: int
+    concept: str = Field(index=True)
+    first_seen: float
+    last_seen: float
+    boxes: list[Any] = Field(default_factory=list, sa_column=Column(JSON))  # [[t, x0, y0, x1, y1, score], ...]
+
+
+class StateSample(SQLModel, table=True):
+    """One HUD value read from one sampled frame (health, armor, ammo ...): the game-state time series."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    video_id: int = Field(foreign_key="video.id", index=True)
+    t: float
+    name: str
+    value: float
+
+
+class IngestRun(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: Optional[datetime] = None
+    profile: str = "lite"
+    inputs: int = 0
+    ingested: int = 0
+    skipped: int = 0
+    failed: int = 0
+    summary: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))

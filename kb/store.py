@@ -1,0 +1,230 @@
+"""KnowledgeBase: the one facade over both stores (SQL for what happened when, LanceDB for search).
+
+A video is visible to search, events and ask only once its status is `ready`, which is set in the
+same SQL transaction that writes its segments and events, after its LanceDB rows are written.
+A crash anywhere before that leaves the video `ingesting` or `pending`: invisible, and redone (its
+leftover LanceDB rows deleted first) by the next run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from sqlalchemy import delete, func
+from sqlmodel import col, select
+
+from kb import sql
+from kb.config import Settings
+from kb.errors import GamekbError
+from kb.lance import SegmentTable
+from kb.schema import Entity, Event, IngestRun, Segment, StateSample, Video, utcnow
+
+
+@dataclass
+class VideoRecords:
+    """Everything ingest produced for one video, written in one go by KnowledgeBase.commit_video."""
+
+    segments: list[Segment] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
+    states: list[StateSample] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)  # LanceDB rows, without video_id/video
+    manifest: dict[str, dict[str, Any]] = field(default_factory=dict)  # column -> model spec
+    game: str | None = None
+
+
+class KnowledgeBase:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        if settings.db_url is None or settings.lance_uri is None:
+            settings.home.mkdir(parents=True, exist_ok=True)
+        self.engine = sql.make_engine(settings.sql_url)
+        with self.lock("schema"):
+            sql.upgrade(self.engine)
+        self.segments = SegmentTable(settings.lance_path)
+
+    @classmethod
+    def open(cls, home: str | Path | None = None) -> "KnowledgeBase":
+        return cls(Settings.load(home))
+
+    def session(self):
+        return sql.session(self.engine)
+
+    # -- locking ---------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def lock(self, name: str, blocking: bool = True) -> Iterator[bool]:
+        """An advisory file lock in the KB home, released by the OS if the process dies.
+
+        Yields False (without holding it) when blocking=False and another process holds it.
+        """
+        import fcntl
+
+        lock_dir = self.settings.home / "locks"
+        lock_dir.mkdir(parents=True, exist_ok=True)
+        with open(lock_dir / f"{name}.lock", "w") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    # -- videos ----------------------------------------------------------------------------
+    def videos(self, status: str | None = None) -> list[Video]:
+        with self.session() as s:
+            q = select(Video).order_by(Video.id)
+            if status:
+                q = q.where(Video.status == status)
+            return list(s.exec(q))
+
+    def video_by_sha(self, sha256: str) -> Video | None:
+        with self.session() as s:
+            return s.exec(select(Video).where(Video.sha256 == sha256)).first()
+
+    def segment_counts(self) -> dict[int, int]:
+        with self.session() as s:
+            rows = s.exec(select(Segment.video_id, func.count()).group_by(Segment.video_id))
+            return {vid: n for vid, n in rows}
+
+    def resolve_videos(self, names: Sequence[str]) -> list[Video]:
+        """Ready videos named by stem (or path); an unknown name is an error that lists the library."""
+        ready = self.videos(status="ready")
+        out = []
+        for name in names:
+            match = [v for v in ready if v.name == name or v.path == name or Path(v.path).name == name]
+            if not match:
+                lowered = [v for v in ready if v.name.lower() == name.lower()]
+                match = lowered
+            if not match:
+                known = ", ".join(v.name for v in ready[:10]) or "none yet (run gamekb ingest)"
+                raise GamekbError(f"no ready video named {name!r}; the library has: {known}")
+            out.extend(match)
+        return out
+
+    def ready_ids(self, names: Sequence[str] | None = None, game: str | None = None) -> list[int]:
+        videos = self.resolve_videos(names) if names else self.videos(status="ready")
+        return [v.id for v in videos if game is None or v.game == game]
+
+    def _unique_name(self, s, stem: str, sha256: str) -> str:
+        name, n = stem, 1
+        while True:
+            other = s.exec(select(Video).where(Video.name == name)).first()
+            if other is None or other.sha256 == sha256:
+                return name
+            n += 1
+            name = f"{stem}-{n}"
+
+    def claim(self, path: Path, sha256: str, info: dict[str, Any], profile: str) -> Video:
+        """Create the video row (or reset a failed/interrupted one) and mark it `ingesting`."""
+        with self.session() as s:
+            video = s.exec(select(Video).where(Video.sha256 == sha256)).first()
+            if video is None:
+                video = Video(name=self._unique_name(s, path.stem, sha256), path=str(path), sha256=sha256)
+            video.path = str(path)
+            for key, value in info.items():
+                setattr(video, key, value)
+            video.status, video.error, video.profile, video.updated_at = "ingesting", None, profile, utcnow()
+            s.add(video)
+            s.commit()
+            s.refresh(video)
+            return video
+
+    def update_path(self, video: Video, path: Path) -> None:
+        with self.session() as s:
+            v = s.get(Video, video.id)
+            v.path, v.updated_at = str(path), utcnow()
+            s.add(v)
+            s.commit()
+
+    def commit_video(self, video_id: int, records: VideoRecords, models: dict[str, Any]) -> None:
+        """Write a video's rows to both stores and only then make it visible (status `ready`)."""
+        with self.session() as s:
+            video = s.get(Video, video_id)
+            name = video.name
+        with self.lock("lance"):
+            self.segments.ensure(records.manifest)
+            self.segments.delete_video(video_id)
+            self.segments.add([{**row, "video_id": video_id, "video": name} for row in records.rows])
+        with self.session() as s:
+            self._delete_rows(s, video_id)
+            for obj in (*records.segments, *records.events, *records.entities, *records.states):
+                obj.video_id = video_id
+                s.add(obj)
+            video = s.get(Video, video_id)
+            video.status, video.game, video.models, video.updated_at = "ready", records.game, models, utcnow()
+            s.add(video)
+            s.commit()
+
+    def _delete_rows(self, s, video_id: int) -> None:
+        for table in (Segment, Event, Entity, StateSample):
+            s.exec(delete(table).where(table.video_id == video_id))
+
+    def discard_partial(self, video_id: int) -> None:
+        """Remove whatever an interrupted ingest of this video left in either store."""
+        with self.lock("lance"):
+            self.segments.delete_video(video_id)
+        with self.session() as s:
+            self._delete_rows(s, video_id)
+            s.commit()
+
+    def fail_video(self, video_id: int, error: str) -> None:
+        with self.session() as s:
+            video = s.get(Video, video_id)
+            video.status, video.error, video.updated_at = "failed", error[:2000], utcnow()
+            s.add(video)
+            s.commit()
+
+    # -- events ----------------------------------------------------------------------------
+    def events(self, video_ids: Sequence[int] | None = None, kinds: Sequence[str] | None = None,
+               t_from: float | None = None, t_to: float | None = None, text: str | None = None,
+               limit: int | None = None) -> list[tuple[Event, Video]]:
+        """Events of ready videos, filtered; every user value travels as a bound parameter."""
+        with self.session() as s:
+            q = select(Event, Video).join(Video, Event.video_id == Video.id).where(Video.status == "ready")
+            if video_ids is not None:
+                q = q.where(col(Event.video_id).in_(list(video_ids)))
+            if kinds:
+                q = q.where(col(Event.kind).in_(list(kinds)))
+            if t_from is not None:
+                q = q.where(Event.t_end >= t_from)
+            if t_to is not None:
+                q = q.where(Event.t_start <= t_to)
+            if text:
+                q = q.where(func.lower(Event.label).contains(text.lower()))
+            q = q.order_by(Video.name, Event.t_start, Event.id)
+            if limit:
+                q = q.limit(limit)
+            return list(s.exec(q))
+
+    def event_kinds(self) -> list[str]:
+        with self.session() as s:
+            return sorted(set(s.exec(select(Event.kind).distinct())))
+
+    def states(self, video_id: int) -> list[StateSample]:
+        with self.session() as s:
+            return list(s.exec(select(StateSample).where(StateSample.video_id == video_id).order_by(StateSample.t)))
+
+    # -- ingest runs -------------------------------------------------------------------------
+    def start_run(self, profile: str, inputs: int) -> int:
+        with self.session() as s:
+            run = IngestRun(profile=profile, inputs=inputs)
+            s.add(run)
+            s.commit()
+            s.refresh(run)
+            return run.id
+
+    def finish_run(self, run_id: int, ingested: int, skipped: int, failed: int, summary: dict[str, Any]) -> None:
+        with self.session() as s:
+            run = s.get(IngestRun, run_id)
+            run.finished_at, run.ingested, run.skipped, run.failed, run.summary = utcnow(), ingested, skipped, failed, summary
+            s.add(run)
+            s.commit()
+
+

@@ -1,0 +1,63 @@
+"""The default reasoner: no model. It answers with the matching moments themselves, one cited
+claim per moment, grouped by video, and says plainly when the library holds nothing relevant."""
+
+from __future__ import annotations
+
+from typing import Iterator, Sequence
+
+from kb.registry import register
+from retrieval.types import Answer, Citation, Moment, format_ts
+
+DESCRIBE = {
+    "pickup": "you picked up {label}",
+    "secret": "you found a secret ({label})",
+    "locked": "you hit a locked door: {label}",
+    "damage": "you took damage ({label})",
+    "low_health": "you were low on health ({label})",
+    "death": "you died ({label})",
+    "speech": 'you said "{label}"',
+    "text": 'the screen read "{label}"',
+    "appear": "{label} appeared",
+    "disappear": "{label} disappeared",
+}
+
+
+def describe(moment: Moment) -> str:
+    matched = moment.extra.get("matched") or []
+    if matched:
+        parts = [DESCRIBE.get(m["kind"], "{label}").format(label=m["label"]) for m in matched]
+        return "; ".join(parts)
+    snippet = moment.text[:160].strip() or "nothing was read or heard there"
+    return f"the closest moment shows: {snippet}"
+
+
+@register("reasoner", "extractive", description="no model: a grounded list of the matching moments, each cited")
+class Extractive:
+    name = "extractive"
+
+    def __init__(self, **_options):
+        pass
+
+    def answer(self, question: str, evidence: Sequence[Moment]) -> Answer:
+        strong = [m for m in evidence if m.extra.get("matched")]
+        chosen = strong or list(evidence[:3])
+        if not chosen:
+            return Answer("I found nothing about that in the library.", [], self.name)
+        lines, citations = [], []
+        by_video: dict[str, list[Moment]] = {}
+        for m in chosen:
+            by_video.setdefault(m.video, []).append(m)
+        hedge = "" if strong else "Nothing matched exactly; the closest moments: "
+        for video, ms in by_video.items():
+            claims = []
+            for m in sorted(ms, key=lambda m: m.start_s):
+                cite = Citation(m.video, m.video_path, m.start_s, m.end_s)
+                citations.append(cite)
+                t = m.extra["matched"][0]["t"] if m.extra.get("matched") else m.start_s
+                claims.append(f"at {format_ts(t)} {describe(m)} [{cite}]" if strong
+                              else f"{describe(m)} [{cite}]")
+            lines.append(f"{video}: " + "; ".join(claims) + ".")
+        return Answer(hedge + "\n".join(lines), citations, self.name)
+
+    def stream(self, question: str, evidence: Sequence[Moment]) -> Iterator[str]:
+        yield self.answer(question, evidence).text

@@ -1,0 +1,75 @@
+"""Parse what the user typed: anchors (`@01:23`, `video@01:23`), intent, and the words to search.
+
+Nothing here builds SQL or LanceDB filter strings; the result only carries typed values.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kb.errors import GamekbError
+
+ANCHOR = re.compile(r"(?:(?P<video>[^\s@]+))?@(?P<ts>\d{1,3}:\d{2}(?::\d{2})?(?:\.\d+)?)")
+SPEECH_INTENT = re.compile(r"\b(did i|i)\s+(say|said|mention|mentioned|talk|talked|tell|told|call|called|shout|shouted)\b"
+                           r"|\b(say|said|says|saying|mention(?:ed)?|talk(?:ed)? about|commentary|spoken|voice)\b", re.I)
+CROSS_VIDEO = re.compile(r"\b(each|every|all|which|any|across)\s+(of\s+the\s+)?(videos?|clips?|runs?|recordings?|games?)\b", re.I)
+WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# Words that carry no content in a question about a video ("when did I ... in each video?").
+QUESTION_WORDS = {
+    "when", "where", "what", "which", "who", "how", "why", "did", "does", "do", "was", "were", "is", "are",
+    "i", "me", "my", "we", "you", "the", "a", "an", "in", "on", "at", "of", "to", "for", "and", "or", "it",
+    "that", "this", "there", "each", "every", "all", "any", "video", "videos", "clip", "clips", "moment",
+    "time", "times", "happen", "happened", "happens", "show", "find", "first", "last", "just", "then",
+    "say", "said", "mention", "mentioned", "talk", "talked", "about", "tell", "told", "be", "been", "have", "had",
+}
+ANCHOR_BEFORE_S = 10.0  # "@01:23 what just happened?" looks mostly back in time
+ANCHOR_AFTER_S = 5.0
+
+
+@dataclass
+class Query:
+    raw: str
+    text: str  # the question without anchors
+    words: list[str] = field(default_factory=list)  # content words for matching
+    video: str | None = None  # from a `video@MM:SS` anchor
+    at: float | None = None  # from an anchor, seconds
+    speech: bool = False  # asks what was said
+    cross_video: bool = False  # asks across the library ("in each video")
+
+    @property
+    def window(self) -> tuple[float, float] | None:
+        if self.at is None:
+            return None
+        return max(0.0, self.at - ANCHOR_BEFORE_S), self.at + ANCHOR_AFTER_S
+
+
+def parse_ts(ts: str) -> float:
+    """'01:23' -> 83.0, '1:02:03' -> 3723.0, '83' -> 83.0; GamekbError for anything else."""
+    ts = ts.strip()
+    try:
+        parts = [float(p) for p in ts.split(":")]
+    except ValueError:
+        raise GamekbError(f"bad time {ts!r}; write seconds or MM:SS (e.g. 01:23)") from None
+    if not parts or len(parts) > 3 or any(p < 0 or p != p or p == float("inf") for p in parts):
+        raise GamekbError(f"bad time {ts!r}; write seconds or MM:SS (e.g. 01:23)")
+    total = 0.0
+    for p in parts:
+        total = total * 60 + p
+    return total
+
+
+def words(text: str) -> list[str]:
+    return WORD.findall(text.lower())
+
+
+def parse(raw: str) -> Query:
+    text, video, at = raw, None, None
+    m = ANCHOR.search(raw)
+    if m:
+        at = parse_ts(m.group("ts"))
+        video = m.group("video") or None
+        text = (raw[:m.start()] + " " + raw[m.end():]).strip()
+    content = [w for w in words(text) if w not in QUESTION_WORDS]
+    return Query(raw=raw, text=" ".join(text.split()), words=content, video=video, at=at,
+                 speech=bool(SPEECH_INTENT.search(text)), cross_video=bool(CROSS_VIDEO.search(text)))

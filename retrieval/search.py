@@ -1,0 +1,165 @@
+"""Hybrid search across the library: BM25 over segment text + vector search over text embeddings
+(+ SigLIP2 text-to-picture vectors when the KB has them), fused with reciprocal rank fusion, then
+each segment is narrowed to the moments in it that match the question.
+
+User values never reach a filter string: videos become integer ids through SQL with bound
+parameters, times are floats we format ourselves, and the full-text query is reduced to words.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import Any, Sequence
+
+from kb.store import KnowledgeBase
+from retrieval.query import Query, parse, words
+from retrieval.types import Moment
+
+RRF_K = 60  # the usual reciprocal-rank-fusion constant (Cormack et al. 2009)
+MAX_WINDOW_S = 15.0  # a hit is a moment, not a minute
+LEAD_S = 1.0  # a moment's window opens this much before its first sighting (sampling lag)
+
+
+@dataclass
+class Filters:
+    videos: Sequence[str] | None = None
+    kinds: Sequence[str] | None = None
+    t_from: float | None = None
+    t_to: float | None = None
+
+
+def _stem(w: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(w) > len(suffix) + 2 and w.endswith(suffix):
+            return w[: -len(suffix)]
+    return w
+
+
+def match_score(query_words: Sequence[str], text: str) -> float:
+    """Share of the query's content words found in text, exactly, by stem, or fuzzily (OCR noise)."""
+    if not query_words:
+        return 0.0
+    tw = set(words(text))
+    stems = {_stem(w) for w in tw}
+    total = 0.0
+    for q in query_words:
+        if q in tw or _stem(q) in stems:
+            total += 1.0
+        elif len(q) >= 4 and any(len(t) >= 4 and SequenceMatcher(None, q, t).ratio() >= 0.8 for t in tw):
+            total += 0.7
+    return total / len(query_words)
+
+
+def _where(ids: Sequence[int], window: tuple[float, float] | None, pairs: Sequence[tuple[int, int]] | None) -> str:
+    clauses = [f"video_id IN ({', '.join(str(int(i)) for i in ids)})"]
+    if window is not None:
+        lo, hi = window
+        clauses.append(f"end_s >= {float(lo):.3f} AND start_s <= {float(hi):.3f}")
+    if pairs is not None:
+        by_video: dict[int, list[int]] = {}
+        for v, i in pairs:
+            by_video.setdefault(int(v), []).append(int(i))
+        ors = [f"(video_id = {v} AND idx IN ({', '.join(map(str, sorted(set(ix))))}))" for v, ix in by_video.items()]
+        clauses.append("(" + " OR ".join(ors) + ")" if ors else "false")
+    return " AND ".join(clauses)
+
+
+def _window(q: Query, f: Filters) -> tuple[float, float] | None:
+    lo, hi = (q.window if q.window else (None, None))
+    if f.t_from is not None:
+        lo = max(lo or 0.0, f.t_from)
+    if f.t_to is not None:
+        hi = min(hi, f.t_to) if hi is not None else f.t_to
+    if lo is None and hi is None:
+        return None
+    return (lo or 0.0, hi if hi is not None else 1e12)
+
+
+def segment_hits(kb: KnowledgeBase, q: Query, f: Filters, k: int) -> list[tuple[dict[str, Any], float]]:
+    """Segments ranked by RRF over the full-text and vector lists, within the filters."""
+    names = list(f.videos or []) + ([q.video] if q.video else [])
+    ids = kb.ready_ids(names or None)
+    if not ids:
+        return []
+    pairs = None
+    if f.kinds:
+        pairs = sorted({(e.video_id, e.segment_idx) for e, _ in kb.events(ids, f.kinds) if e.segment_idx is not None})
+        if not pairs:
+            return []
+    where = _where(ids, _window(q, f), pairs)
+    search_text = " ".join(q.words) or q.text
+    ranked: list[list[dict[str, Any]]] = [kb.segments.fts(" ".join(words(search_text)), where, k)]
+    if q.text.strip():
+        from kb.embeddings import text_embedder
+
+        vec = text_embedder().encode([q.text])[0]
+        ranked.append(kb.segments.vector("text_vec", vec, where, k))
+    elif q.at is not None:  # a bare anchor ("@01:23") asks for whatever is there
+        ranked.append(kb.segments.rows(where, columns=None, limit=k))
+    fused: dict[tuple[int, int], tuple[dict[str, Any], float]] = {}
+    for hits in ranked:
+        for rank, row in enumerate(hits):
+            key = (row["video_id"], row["idx"])
+            prev = fused.get(key, (row, 0.0))[1]
+            fused[key] = (row, prev + 1.0 / (RRF_K + rank + 1))
+    return sorted(fused.values(), key=lambda rs: -rs[1])
+
+
+def _moments(row: dict[str, Any], seg_score: float, q: Query, f: Filters, paths: dict[int, str]) -> list[Moment]:
+    """Narrow a segment to the moments in it that match the question (a segment can hold several)."""
+    scored = []
+    for t0, t1, source, kind, label, text in json.loads(row["moments"] or "[]"):
+        if f.kinds and kind not in f.kinds:
+            continue
+        s = match_score(q.words, text)
+        if q.speech:
+            s = s + 0.5 if source == "speech" else s * 0.5
+        scored.append((s, t0, t1, source, kind, label))
+    best = max((s for s, *_ in scored), default=0.0)
+    base = dict(video=row["video"], video_path=paths.get(row["video_id"], ""), video_id=row["video_id"],
+                segment_id=row["idx"], text=row["text"], keyframe_t=row["keyframe_s"])
+    if best <= 0.0:
+        return [Moment(start_s=row["start_s"], end_s=min(row["end_s"], row["start_s"] + MAX_WINDOW_S),
+                       score=seg_score * 0.5, extra={"matched": []}, **base)]
+    out = []
+    for s, t0, t1, source, kind, label in sorted(scored, key=lambda x: (-x[0], x[1])):
+        if s < best * 0.75:
+            break
+        start = max(row["start_s"] - LEAD_S, t0 - LEAD_S, 0.0)
+        end = min(start + MAX_WINDOW_S, max(t1, t0) + LEAD_S)
+        out.append(Moment(start_s=round(start, 2), end_s=round(end, 2), score=seg_score * (1.0 + s),
+                          extra={"matched": [{"t": t0, "source": source, "kind": kind, "label": label}]}, **base))
+    return out
+
+
+def _diversify(moments: list[Moment]) -> list[Moment]:
+    """Each further hit from the same video counts a little less, so other videos get a say."""
+    seen: dict[int, int] = {}
+    rescored = []
+    for m in sorted(moments, key=lambda m: -m.score):
+        n = seen.get(m.video_id, 0)
+        seen[m.video_id] = n + 1
+        rescored.append((m.score / (1.0 + 0.15 * n), m))
+    return [m for _, m in sorted(rescored, key=lambda sm: -sm[0])]
+
+
+def _dedupe(moments: list[Moment]) -> list[Moment]:
+    out: list[Moment] = []
+    for m in moments:
+        if any(o.video_id == m.video_id and abs(o.start_s - m.start_s) < 2.0 for o in out):
+            continue
+        out.append(m)
+    return out
+
+
+def search(kb: KnowledgeBase, query: str | Query, limit: int = 10, filters: Filters | None = None) -> list[Moment]:
+    q = parse(query) if isinstance(query, str) else query
+    f = filters or Filters()
+    hits = segment_hits(kb, q, f, k=max(limit * 3, 30))
+    paths = {v.id: v.path for v in kb.videos(status="ready")}
+    moments = [m for row, score in hits for m in _moments(row, score, q, f, paths)]
+    multi = len({m.video_id for m in moments}) > 1
+    moments = _diversify(moments) if multi else sorted(moments, key=lambda m: -m.score)
+    return _dedupe(moments)[:limit]

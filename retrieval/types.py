@@ -1,0 +1,56 @@
+"""What search returns and what a reasoner consumes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class Moment:
+    """One retrieved moment: a window of at most 15 s of one video, with the evidence found there."""
+
+    video: str  # the file's stem, unique in the library
+    video_path: str
+    video_id: int
+    segment_id: int
+    start_s: float
+    end_s: float
+    score: float
+    text: str  # the evidence text of that window (screen text, transcript, event labels)
+    keyframe: bytes | None = None  # JPEG of the segment's keyframe
+    keyframe_t: float | None = None
+    projected: dict[str, np.ndarray] = field(default_factory=dict)  # modality -> (d_llm,) float16
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def citation(self) -> str:
+        return f"{self.video}@{format_ts(self.start_s)}"
+
+
+@dataclass(frozen=True)
+class Citation:
+    video: str
+    video_path: str
+    start_s: float
+    end_s: float
+
+    def __str__(self) -> str:
+        return f"{self.video}@{format_ts(self.start_s)}"
+
+
+@dataclass
+class Answer:
+    text: str  # every claim ends with its citation, written video@MM:SS
+    citations: list[Citation]
+    backend: str = "extractive"
+
+
+def format_ts(seconds: float) -> str:
+    """65.2 -> '01:05'; an hour or more -> 'H:MM:SS'."""
+    s = max(0, int(seconds))
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m:02d}:{sec:02d}"

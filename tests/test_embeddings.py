@@ -1,0 +1,23 @@
+"""The numpy MiniLM gives the same vectors as sentence-transformers on the same packaged weights."""
+
+import numpy as np
+import pytest
+
+from kb.embeddings import MiniLM, MiniLMNumpy
+
+TEXTS = ["when did I say I was low on health", "Picked up a missile.", "YOU GOT THE ANGLE GRINDER!", "a"]
+
+
+def test_numpy_path_matches_sentence_transformers():
+    pytest.importorskip("sentence_transformers")
+    a = MiniLMNumpy().encode(TEXTS)
+    b = MiniLM().encode(TEXTS)
+    assert a.shape == (4, 384)
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+    assert np.all(np.sum(a * b, axis=1) > 0.9999)
+
+
+def test_related_phrases_are_closer():
+    e = MiniLMNumpy().encode(["low on health", "my health is at sixteen percent, this is bad", "picked up a shotgun"])
+    assert e[0] @ e[1] > e[0] @ e[2]
+    assert MiniLMNumpy().encode([]).shape == (0, 384)

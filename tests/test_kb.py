@@ -1,0 +1,85 @@
+"""The SQL schema comes only from alembic revisions, and they agree with the models."""
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlmodel import SQLModel
+
+from kb import sql
+from kb.config import Settings
+from kb.errors import ModelMismatch
+from kb.lance import SegmentTable
+from kb.schema import Event, Segment, Video
+from kb.store import KnowledgeBase, VideoRecords
+
+
+def test_migrations_from_empty_match_the_models(tmp_path):
+    engine = sql.make_engine(f"sqlite:///{tmp_path / 'x.sqlite'}")
+    sql.upgrade(engine)
+    assert sql.current_revision(engine) == sql.head_revision()
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    assert diff == []
+
+
+def test_downgrade_then_upgrade_again(tmp_path):
+    engine = sql.make_engine(f"sqlite:///{tmp_path / 'x.sqlite'}")
+    sql.upgrade(engine)
+    from alembic import command
+    from alembic.config import Config
+
+    from migrations import SCRIPT_LOCATION
+
+    cfg = Config()
+    cfg.set_main_option("script_location", SCRIPT_LOCATION)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "base")
+    assert "video" not in sa.inspect(engine).get_table_names()
+    sql.upgrade(engine)
+    assert {"video", "segment", "event", "entity", "statesample", "ingestrun"} <= set(sa.inspect(engine).get_table_names())
+
+
+def _manifest(dim=4, model="m1"):
+    return {"text_vec": {"model": model, "dim": dim}}
+
+
+def test_video_invisible_until_committed_and_rows_replaced_on_redo(tmp_path):
+    kb = KnowledgeBase(Settings(home=tmp_path))
+    video = kb.claim(tmp_path / "a.mp4", "ab" * 32, {"duration_s": 20.0}, "lite")
+    assert kb.ready_ids() == []  # ingesting: invisible
+    row = {"idx": 0, "start_s": 0.0, "end_s": 10.0, "keyframe_s": 5.0, "text": "picked up a missile",
+           "moments": "[]", "keyframe": b"", "text_vec": [1.0, 0.0, 0.0, 0.0]}
+    records = VideoRecords(segments=[Segment(idx=0, start_s=0, end_s=10, keyframe_s=5)],
+                           events=[Event(t_start=3, t_end=4, kind="pickup", label="missile", source="ocr")],
+                           rows=[row], manifest=_manifest())
+    kb.commit_video(video.id, records, {"profile": "lite"})
+    assert kb.ready_ids() == [video.id]
+    assert kb.segments.count(video.id) == 1
+    # a second commit of the same video replaces its rows, it never duplicates them
+    records2 = VideoRecords(segments=[Segment(idx=0, start_s=0, end_s=10, keyframe_s=5)],
+                            events=[Event(t_start=3, t_end=4, kind="pickup", label="missile", source="ocr")],
+                            rows=[row], manifest=_manifest())
+    kb.commit_video(video.id, records2, {"profile": "lite"})
+    assert kb.segments.count(video.id) == 1
+    assert len(kb.events()) == 1
+    assert kb.video_by_sha("ab" * 32).status == "ready"
+
+
+def test_other_models_are_a_clear_error(tmp_path):
+    table = SegmentTable(str(tmp_path / "lance"))
+    table.ensure(_manifest())
+    try:
+        SegmentTable(str(tmp_path / "lance")).ensure(_manifest(dim=8, model="m2"))
+    except ModelMismatch as exc:
+        assert "m1" in str(exc) and "m2" in str(exc) and "--home" in str(exc)
+    else:
+        raise AssertionError("a different model must not be mixed into the table")
+
+
+def test_unique_names_for_same_stem(tmp_path):
+    kb = KnowledgeBase(Settings(home=tmp_path))
+    a = kb.claim(tmp_path / "x" / "run.mp4", "a" * 64, {}, "lite")
+    b = kb.claim(tmp_path / "y" / "run.mp4", "b" * 64, {}, "lite")
+    assert (a.name, b.name) == ("run", "run-2")
+    assert isinstance(kb.videos()[0], Video)

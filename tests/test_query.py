@@ -1,0 +1,63 @@
+"""The query parser: anchors, intent, and that no user string can break a filter."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kb.errors import GamekbError
+from retrieval.query import parse, parse_ts
+from retrieval.search import _where, match_score
+
+
+def test_anchor_with_video():
+    q = parse("demo1@01:23 what just happened?")
+    assert (q.video, q.at) == ("demo1", 83.0)
+    assert q.window == (73.0, 88.0)
+    assert "demo1" not in q.text and "01:23" not in q.text
+
+
+def test_bare_anchor_and_hours():
+    assert parse("@1:02:03 anything").at == 3723.0
+    q = parse("@00:05")
+    assert q.at == 5.0 and q.video is None and q.words == []
+
+
+def test_speech_and_cross_video_intent():
+    q = parse("when did I say I was low on health")
+    assert q.speech and not q.cross_video
+    assert q.words == ["was", "low", "health"] or "health" in q.words
+    assert parse("when did I get the missile launcher in each video?").cross_video
+    assert not parse("blue passcard").speech
+
+
+@pytest.mark.parametrize("bad", ["", "ab", "1:xx", "-5", "1:2:3:4", "nan"])
+def test_bad_times_are_clear_errors(bad):
+    with pytest.raises(GamekbError, match="MM:SS"):
+        parse_ts(bad)
+
+
+def test_match_score_tolerates_ocr_noise():
+    assert match_score(["missile", "launcher"], "You got the missile launcher!") == 1.0
+    assert match_score(["missile", "launcher"], "YOU GOT THE MISSLE LAUNCHR") > 0.6
+    assert match_score(["passcard"], "picked up a small health pack") == 0.0
+    assert match_score(["shells"], "picked up some shotgun shell") == 1.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_parser_never_crashes_and_keeps_words_clean(text):
+    try:
+        q = parse(text)
+    except GamekbError:
+        return
+    assert all(w.replace("'", "").isalnum() for w in q.words)
+    assert q.at is None or q.at >= 0
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=10**9), min_size=1, max_size=5),
+       st.floats(allow_nan=False, allow_infinity=False, min_value=0, max_value=1e7))
+def test_filter_strings_hold_only_numbers(ids, lo):
+    where = _where(ids, (lo, lo + 10), [(ids[0], 3)])
+    allowed = set("0123456789., ()_=<>") | set("videoINANDstartendORidx")
+    assert set(where) <= allowed
