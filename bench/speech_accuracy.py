@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from ingest.audio import load_audio
-from ingest.speech import SpeechOptions, phrases_from_segments
+from ingest.speech import phrases_from_segments
 from ingest.types import SpeechObservation
 from kb import registry
 

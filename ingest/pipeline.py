@@ -200,8 +200,10 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
     entity_hits: list[tuple[float, list]] = []
     duration = info.duration_s or 1.0
     cache = ocr.RegionCache()  # a HUD line that did not change is not read again
-    for frame in decode.sample_frames(path, cfg.fps, rotation=info.rotation):
-        reads.extend(ocr.read_frame(frame, models.ocr, doom, cache))
+    screen_every = max(1, round(cfg.fps * cfg.screen_every_s)) if cfg.screen_every_s > 0 else 0
+    for i, frame in enumerate(decode.sample_frames(path, cfg.fps, rotation=info.rotation)):
+        screen = bool(screen_every) and i % screen_every == screen_every // 2
+        reads.extend(ocr.read_frame(frame, models.ocr, doom, cache, screen=screen))
         state = hud.read_state(frame, doom, models.ocr)
         if state is not None and state.values:
             states.append(state)

@@ -48,10 +48,12 @@ def probe(path: Path) -> VideoInfo:
         raise BadInput("empty file (0 bytes)")
     try:
         container = av.open(str(path))
-    except (av.error.InvalidDataError, av.error.ValueError) as exc:
+    except av.error.InvalidDataError as exc:
         raise BadInput("not a video file, or its header is damaged") from exc
     except av.error.FFmpegError as exc:
         raise BadInput(f"cannot be opened ({exc.strerror or exc})") from exc
+    except (OSError, ValueError) as exc:
+        raise BadInput(f"cannot be opened ({exc})") from exc
     with container:
         if not container.streams.video:
             raise BadInput("has no video stream (audio only?)")
