@@ -24,6 +24,8 @@ VideoOpt = Annotated[Optional[list[str]], typer.Option("--video", "-v", help="On
 KindOpt = Annotated[Optional[list[str]], typer.Option("--kind", "-k", help="Only events of this kind (pickup, damage, death, secret, speech, text ...); repeatable.")]
 FromOpt = Annotated[Optional[str], typer.Option("--from", help="Only from this time on (seconds or MM:SS).")]
 ToOpt = Annotated[Optional[str], typer.Option("--to", help="Only up to this time (seconds or MM:SS).")]
+ConfigOpt = Annotated[Optional[Path], typer.Option("--config", envvar="GAMEKB_CONFIG",
+                                                   help="TOML file: [ingest] settings and [models.STAGE] model options.")]
 SAMPLE = Path(__file__).resolve().parent / "tests" / "data" / "freedoom_excerpt.mp4"
 
 
@@ -41,6 +43,32 @@ def command(*args, **kwargs):
         return app.command(*args, **kwargs)(wrapper)
 
     return deco
+
+
+def _ingest_config(path: Optional[Path], profile: Optional[str], device: Optional[str] = None, **flags):
+    """Profile defaults, then the config file, then command-line flags."""
+    from kb.config import IngestConfig, load_config_file
+
+    data = load_config_file(path) if path else {}
+    settings = {**data.get("ingest", {}), **{k: v for k, v in flags.items() if v is not None}}
+    profile = profile or settings.pop("profile", None) or "lite"
+    settings.pop("profile", None)
+    options = {stage: dict(opts) for stage, opts in data.get("models", {}).items()}
+    if device:
+        for stage in ("visual", "temporal", "audio", "entities", "speech"):
+            options.setdefault(stage, {})["device"] = device
+    return IngestConfig.for_profile(profile, model_options=options, **settings)
+
+
+def _reasoner_options(path: Optional[Path], model: Optional[str], adapter: Optional[str]) -> dict:
+    from kb.config import load_config_file
+
+    options = dict(load_config_file(path).get("models", {}).get("reasoner", {})) if path else {}
+    if model:
+        options["model"] = model
+    if adapter:
+        options["adapter"] = adapter
+    return options
 
 
 def _console():
@@ -94,11 +122,16 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", help="Log what each 
 def ingest(
     inputs: Annotated[list[str], typer.Argument(help="Video files, folders (recursive), globs or URLs.")],
     home: HomeOpt = None,
-    profile: Annotated[str, typer.Option(help="lite (CPU, packaged models) or full (GPU, the original model stack).")] = "lite",
+    profile: Annotated[Optional[str], typer.Option(help="lite (CPU, packaged models; the default) or full (GPU, the original model stack).")] = None,
     fps: Annotated[Optional[float], typer.Option(help="Frames sampled per second (default 1: a HUD message lasts 4 s).")] = None,
     ocr: Annotated[Optional[str], typer.Option(help="OCR backend (see gamekb models).")] = None,
     speech: Annotated[Optional[str], typer.Option(help="Speech backend (see gamekb models).")] = None,
-    visual: Annotated[Optional[str], typer.Option(help="Visual encoder backend.")] = None,
+    visual: Annotated[Optional[str], typer.Option(help="Visual encoder backend (colour-layout, siglip2).")] = None,
+    temporal: Annotated[Optional[str], typer.Option(help="Clip encoder backend (motion, videomae).")] = None,
+    audio: Annotated[Optional[str], typer.Option(help="Audio encoder backend (wav2vec2).")] = None,
+    entities: Annotated[Optional[str], typer.Option(help="Entity detector backend (sam3).")] = None,
+    device: Annotated[Optional[str], typer.Option(help="Device for the full profile's models: auto, cpu, cuda.")] = None,
+    config: ConfigOpt = None,
     projector: Annotated[Optional[Path], typer.Option(help="ProjectorBank checkpoint: store projected vectors.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Re-ingest videos that are already in the library.")] = False,
     as_json: JsonOpt = False,
@@ -116,8 +149,9 @@ def ingest(
     if fps is not None and not (0.05 <= fps <= 30):
         _fail(f"--fps {fps} is out of range; use a value between 0.05 and 30")
     sources, problems = expand(inputs)
-    config = IngestConfig.for_profile(profile, fps=fps, ocr=ocr, speech=speech, visual=visual,
-                                      projector=str(projector) if projector else None)
+    config = _ingest_config(config, profile, fps=fps, ocr=ocr, speech=speech, visual=visual, temporal=temporal,
+                            audio=audio, entities=entities, device=device,
+                            projector=str(projector) if projector else None)
     kb = _open(home)
     console = _console()
     outcomes = [pipeline.Outcome(src, "failed", why) for src, why in problems]
@@ -232,10 +266,14 @@ def events(
         console.print(f"{r['video']}@{_ts(r['t_start'])}  {r['kind']:<10} {r['label']}", markup=False)
 
 
-def _reasoner(name: str):
+def _reasoner(name: str, options: dict):
     from kb import registry
 
-    return registry.create("reasoner", name)
+    return registry.create("reasoner", name, **options)
+
+
+ModelOpt = Annotated[Optional[str], typer.Option("--model", help="The reasoner's model: hub id, local path or server model name.")]
+AdapterOpt = Annotated[Optional[str], typer.Option("--adapter", help="A LoRA adapter folder for the qwen3-vl reasoner.")]
 
 
 @command()
@@ -245,6 +283,7 @@ def ask(
     reasoner: Annotated[str, typer.Option(help="extractive (no model), qwen3-vl or openai.")] = "extractive",
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=50, help="Moments handed to the reasoner.")] = 6,
     video: VideoOpt = None, kind: KindOpt = None, t_from: FromOpt = None, t_to: ToOpt = None,
+    model: ModelOpt = None, adapter: AdapterOpt = None, config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Answer a question from the library, citing video@MM:SS for every claim.
@@ -254,7 +293,7 @@ def ask(
     from retrieval.evidence import gather
 
     kb = _open(home)
-    engine = _reasoner(reasoner)
+    engine = _reasoner(reasoner, _reasoner_options(config, model, adapter))
     evidence = gather(kb, question, limit=limit, filters=_filters(video, kind, t_from, t_to),
                       with_media=reasoner != "extractive")
     answer = engine.answer(question, evidence)
@@ -271,6 +310,7 @@ def chat(
     home: HomeOpt = None,
     reasoner: Annotated[str, typer.Option(help="extractive (no model), qwen3-vl or openai.")] = "extractive",
     video: VideoOpt = None,
+    model: ModelOpt = None, adapter: AdapterOpt = None, config: ConfigOpt = None,
 ) -> None:
     """Ask questions one after another; "@01:23 what just happened?" anchors a question in time.
 
@@ -279,7 +319,7 @@ def chat(
     from retrieval.evidence import gather
 
     kb = _open(home)
-    engine = _reasoner(reasoner)
+    engine = _reasoner(reasoner, _reasoner_options(config, model, adapter))
     typer.echo("Ask about your videos (empty line or Ctrl-D to quit). Anchor with @MM:SS or video@MM:SS.")
     filters = _filters(video, None, None, None)
     while True:
@@ -297,6 +337,39 @@ def chat(
             typer.echo("")
         except GamekbError as exc:
             typer.echo(f"gamekb: {exc}", err=True)
+
+
+@command()
+def doctor(
+    home: HomeOpt = None,
+    repair: Annotated[bool, typer.Option("--repair", help="Fix what is found: delete orphan rows, reset inconsistent videos so the next ingest redoes them, rebuild the full-text index.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check the SQL store and the LanceDB table against each other; exit 1 while problems remain.
+
+    Example: gamekb doctor --repair
+    """
+    from kb.doctor import check
+
+    kb = _open(home)
+    found = check(kb, repair=repair)
+    if as_json:
+        typer.echo(json.dumps({"ok": not found, "repaired": repair,
+                               "problems": [f.as_dict() for f in found]}, indent=2))
+    elif not found:
+        typer.echo("ok: both stores agree")
+    else:
+        console = _console()
+        for f in found:
+            mark = "fixed" if f.repaired else "found"
+            console.print(f"{mark} {f.check}: " + (f"{f.video}: " if f.video else "") + f.detail, markup=False)
+        if repair:
+            redo = sorted({f.video for f in found if f.video and f.check not in ("lance-orphan",)})
+            typer.echo(f"{len(found)} problems repaired" + (f"; ingest these again to redo them: {', '.join(redo)}" if redo else ""))
+        else:
+            typer.echo(f"{len(found)} problems; run gamekb doctor --repair to fix them")
+    if found and not repair:
+        raise typer.Exit(1)
 
 
 @command()

@@ -85,7 +85,8 @@ class SigLIP2Encoder(_HFBackend):
         # AutoImageProcessor picks the PIL backend when torchvision is absent (CPU torch builds).
         self.image_processor = AutoImageProcessor.from_pretrained(self.path)
         self.tokenizer = AutoTokenizer.from_pretrained(self.path)
-        self.text_max_length = text_max_length  # SigLIP's text tower was trained on 64 padded tokens
+        # SigLIP's text tower was trained on 64 padded tokens; never pad past what the model can hold
+        self.text_max_length = min(text_max_length, int(self.model.config.text_config.max_position_embeddings))
         self.dim = int(self.model.config.vision_config.hidden_size)
 
     def encode_images(self, images: Sequence[np.ndarray]) -> np.ndarray:

@@ -69,3 +69,28 @@ class Settings:
     @property
     def lance_path(self) -> str:
         return self.lance_uri or str(self.home / "lance")
+
+
+def load_config_file(path: str | Path) -> dict:
+    """A TOML config: `[ingest]` IngestConfig fields, `[models.STAGE]` options per backend
+    (e.g. `[models.visual] model = "/models/siglip2"`, `[models.reasoner] model = ..., adapter = ...`).
+    """
+    import tomllib
+
+    from kb.errors import GamekbError
+
+    p = Path(path).expanduser()
+    try:
+        data = tomllib.loads(p.read_text())
+    except FileNotFoundError:
+        raise GamekbError(f"config file {p} not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise GamekbError(f"config file {p} is not valid TOML: {exc}") from None
+    unknown = set(data) - {"ingest", "models"}
+    if unknown:
+        raise GamekbError(f"config file {p}: unknown section(s) {', '.join(sorted(unknown))}; use [ingest] and [models.STAGE]")
+    known = {f.name for f in fields(IngestConfig)}
+    bad = set(data.get("ingest", {})) - known
+    if bad:
+        raise GamekbError(f"config file {p}: unknown [ingest] key(s) {', '.join(sorted(bad))}; valid: {', '.join(sorted(known))}")
+    return data

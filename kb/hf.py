@@ -117,6 +117,9 @@ def load_pretrained(cls: Any, source: str, *, device: str, dtype: Any, attn: str
     Falls back to the model's default attention when it rejects the one we asked for (some towers
     have no sdpa/flash path); that is a speed difference, never a correctness one.
     """
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # a per-tensor "Loading weights" bar is noise in a CLI
     opts = dict(kwargs, dtype=dtype)
     if attn:
         opts["attn_implementation"] = attn

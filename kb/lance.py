@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import warnings
 from typing import Any, Iterable
 
 from kb.errors import ModelMismatch
 
 log = logging.getLogger(__name__)
-os.environ.setdefault("LANCE_LOG", "error")  # lance prints deprecation chatter on stderr otherwise
 
 TABLE = "segments"
 META_KEY = b"gamekb.models"
@@ -47,8 +45,11 @@ class SegmentTable:
     def __init__(self, uri: str):
         import lancedb
 
+        from datetime import timedelta
+
         self.uri = uri
-        self.db = lancedb.connect(uri)
+        # interval 0: every read sees the latest version, including another process's writes (issue 4)
+        self.db = lancedb.connect(uri, read_consistency_interval=timedelta(0))
         self._table = None
 
     # -- opening ---------------------------------------------------------------------------
@@ -86,9 +87,11 @@ class SegmentTable:
         if self.table is not None:
             self.table.delete(f"video_id = {int(video_id)}")
 
-    def add(self, rows: list[dict[str, Any]]) -> None:
+    def add(self, rows: list[dict[str, Any]], after_add=None) -> None:
         if rows:
             self.table.add(rows)
+            if after_add is not None:
+                after_add()  # a crash point between the append and the index refresh (kb.store)
             self.refresh_index()
 
     def refresh_index(self) -> None:
@@ -113,10 +116,28 @@ class SegmentTable:
             return set()
         return set(self.table.search().select(["video_id"]).limit(None).to_arrow()["video_id"].to_pylist())
 
+    # -- consistency (gamekb doctor) ------------------------------------------------------------
+    def video_counts(self) -> dict[int, tuple[int, int]]:
+        """video_id -> (rows, distinct idx): rows > distinct means duplicated segments."""
+        if self.table is None:
+            return {}
+        t = self.table.search().select(["video_id", "idx"]).limit(None).to_arrow()
+        out: dict[int, set[int]] = {}
+        counts: dict[int, int] = {}
+        for vid, idx in zip(t["video_id"].to_pylist(), t["idx"].to_pylist()):
+            out.setdefault(vid, set()).add(idx)
+            counts[vid] = counts.get(vid, 0) + 1
+        return {vid: (counts[vid], len(ix)) for vid, ix in out.items()}
+
+    def has_fts(self) -> bool:
+        if self.table is None:
+            return True
+        return any("text" in (getattr(i, "columns", None) or []) for i in self.table.list_indices())
+
     def fts(self, query: str, where: str | None, limit: int) -> list[dict[str, Any]]:
         if self.table is None or not query.strip():
             return []
-        q = self.table.search(query, query_type="fts", fts_columns="text").select(TEXT_COLUMNS)
+        q = self.table.search(query, query_type="fts", fts_columns="text").select([*TEXT_COLUMNS, "_score"])
         if where:
             q = q.where(where, prefilter=True)
         try:
@@ -128,7 +149,7 @@ class SegmentTable:
     def vector(self, column: str, vector, where: str | None, limit: int) -> list[dict[str, Any]]:
         if self.table is None:
             return []
-        q = self.table.search(vector, vector_column_name=column, query_type="vector").select(TEXT_COLUMNS)
+        q = self.table.search(vector, vector_column_name=column, query_type="vector").select([*TEXT_COLUMNS, "_distance"])
         if where:
             q = q.where(where, prefilter=True)
         return q.metric("cosine").limit(limit).to_list()

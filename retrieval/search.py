@@ -8,6 +8,7 @@ parameters, times are floats we format ourselves, and the full-text query is red
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -96,6 +97,9 @@ def segment_hits(kb: KnowledgeBase, q: Query, f: Filters, k: int) -> list[tuple[
 
         vec = text_embedder().encode([q.text])[0]
         ranked.append(kb.segments.vector("text_vec", vec, where, k))
+        visual = _visual_text_vector(kb, q.text)
+        if visual is not None:
+            ranked.append(kb.segments.vector("visual_vec", visual, where, k))
     elif q.at is not None:  # a bare anchor ("@01:23") asks for whatever is there
         ranked.append(kb.segments.rows(where, columns=None, limit=k))
     fused: dict[tuple[int, int], tuple[dict[str, Any], float]] = {}
@@ -105,6 +109,22 @@ def segment_hits(kb: KnowledgeBase, q: Query, f: Filters, k: int) -> list[tuple[
             prev = fused.get(key, (row, 0.0))[1]
             fused[key] = (row, prev + 1.0 / (RRF_K + rank + 1))
     return sorted(fused.values(), key=lambda rs: -rs[1])
+
+
+def _visual_text_vector(kb: KnowledgeBase, text: str):
+    """The query in the visual space, when the KB's visual vectors come from a model with a text
+    tower (SigLIP2 in the full profile); None for the lite colour descriptor."""
+    spec = (kb.segments.manifest() or {}).get("visual_vec", {})
+    if not spec.get("text_search"):
+        return None
+    return _visual_encoder(spec["backend"], spec["model"]).encode_texts([text])[0]
+
+
+@functools.lru_cache(maxsize=2)
+def _visual_encoder(backend: str, model: str):
+    from kb import registry
+
+    return registry.create("visual", backend, model=model)
 
 
 def _moments(row: dict[str, Any], seg_score: float, q: Query, f: Filters, paths: dict[int, str]) -> list[Moment]:

@@ -24,14 +24,14 @@ def library(tmp_path_factory):
     """One KB with the real excerpt and a generated clip (planted text and speech)."""
     home = tmp_path_factory.mktemp("kb")
     clip = make_clip(tmp_path_factory.mktemp("clips") / "arena run.mp4", duration_s=12.0,
-                     texts=[(1.0, 8.0, "SCORE 1200")], speech=[(6.0, "the red dragon is behind the gate")])
+                     texts=[(1.0, 8.0, "SCORE 1200")], speech=[(6.0, "the treasure is behind the gate")])
     r = gk(home, "ingest", str(EXCERPT), str(clip.path))
     assert r.exit_code == 0, r.output
     return home
 
 
 def test_videos_json(library):
-    rows = json.loads(gk(library, "videos", "--json").output)
+    rows = json.loads(gk(library, "videos", "--json").stdout)
     assert {r["video"] for r in rows} == {"freedoom_excerpt", "arena run"}
     for r in rows:
         assert set(r) == {"id", "video", "video_path", "status", "duration_s", "segments"}
@@ -41,7 +41,7 @@ def test_videos_json(library):
 
 
 def test_search_finds_hud_message_at_its_time(library):
-    hits = json.loads(gk(library, "search", "angle grinder", "--limit", "5", "--json").output)
+    hits = json.loads(gk(library, "search", "angle grinder", "--limit", "5", "--json").stdout)
     assert hits and set(hits[0]) == {"video", "video_path", "start_s", "end_s", "score", "text"}
     top = hits[0]
     assert top["video"] == "freedoom_excerpt"
@@ -51,40 +51,40 @@ def test_search_finds_hud_message_at_its_time(library):
 
 def test_search_by_doom_name_finds_freedoom_item(library):
     # Freedoom's angle grinder is Doom's chainsaw: a player may search either name
-    hits = json.loads(gk(library, "search", "chainsaw", "--limit", "3", "--json").output)
+    hits = json.loads(gk(library, "search", "chainsaw", "--limit", "3", "--json").stdout)
     assert any(abs(h["start_s"] - 7.77) <= 2 for h in hits)
 
 
 def test_search_finds_speech_and_screen_text_of_generated_clip(library):
-    hits = json.loads(gk(library, "search", "when did I say the dragon was behind the gate", "--json").output)
+    hits = json.loads(gk(library, "search", "when did I say the treasure was behind the gate", "--json").stdout)
     assert hits[0]["video"] == "arena run" and abs(hits[0]["start_s"] - 6.0) <= 2
-    hits = json.loads(gk(library, "search", "score 1200", "--json").output)
+    hits = json.loads(gk(library, "search", "score 1200", "--json").stdout)
     assert hits[0]["video"] == "arena run" and hits[0]["start_s"] <= 8.0
 
 
 def test_events_filtered(library):
-    ev = json.loads(gk(library, "events", "--kind", "pickup", "--json").output)
+    ev = json.loads(gk(library, "events", "--kind", "pickup", "--json").stdout)
     assert ev and all(e["kind"] == "pickup" for e in ev)
     assert set(ev[0]) == {"video", "t_start", "t_end", "kind", "label", "value", "source"}
     grinder = [e for e in ev if e["label"] == "angle grinder"]
     assert grinder and abs(grinder[0]["t_start"] - 7.77) <= 1.0
-    late = json.loads(gk(library, "events", "--kind", "pickup", "--from", "00:10", "--json").output)
+    late = json.loads(gk(library, "events", "--kind", "pickup", "--from", "00:10", "--json").stdout)
     assert late and all(e["t_end"] >= 10 for e in late)
-    speech = json.loads(gk(library, "events", "--kind", "speech", "--video", "arena run", "--json").output)
-    assert any("dragon" in e["label"].lower() for e in speech)
+    speech = json.loads(gk(library, "events", "--kind", "speech", "--video", "arena run", "--json").stdout)
+    assert any("treasure" in e["label"].lower() for e in speech)
 
 
 def test_ask_cites_the_moment(library):
-    out = json.loads(gk(library, "ask", "when did I get the angle grinder?", "--json").output)
+    out = json.loads(gk(library, "ask", "when did I get the angle grinder?", "--json").stdout)
     assert "angle grinder" in out["answer"]
     assert any(c["video"] == "freedoom_excerpt" and abs(c["start_s"] - 7.77) <= 2 for c in out["citations"])
     assert "freedoom_excerpt@00:0" in out["answer"]
-    nothing = json.loads(gk(library, "ask", "when did I find the plasma rifle?", "--json").output)
+    nothing = json.loads(gk(library, "ask", "when did I find the plasma rifle?", "--json").stdout)
     assert "plasma" not in nothing["answer"].lower() or nothing["citations"] == [] or "closest" in nothing["answer"]
 
 
 def test_anchor_restricts_to_window(library):
-    hits = json.loads(gk(library, "search", "freedoom_excerpt@00:17 what happened", "--json").output)
+    hits = json.loads(gk(library, "search", "freedoom_excerpt@00:17 what happened", "--json").stdout)
     assert hits and all(h["video"] == "freedoom_excerpt" and h["end_s"] >= 7 and h["start_s"] <= 22 for h in hits)
 
 
@@ -96,21 +96,21 @@ def test_reingest_is_a_noop_and_bad_files_fail_cleanly(library, tmp_path):
     assert r.exit_code == 1
     assert "notes.mp4: not a video file" in r.output and "missing.mp4: file not found" in r.output
     assert "Traceback" not in r.output
-    assert {v["video"] for v in json.loads(gk(library, "videos", "--json").output)} >= {"freedoom_excerpt"}
+    assert {v["video"] for v in json.loads(gk(library, "videos", "--json").stdout)} >= {"freedoom_excerpt"}
 
 
 @pytest.mark.parametrize("query", ["'; DROP TABLE video; --", "\" OR 1=1 --", "video_id = 1 OR true", "%_\\", "@99:99"])
 def test_hostile_queries_return_nothing_harmful(library, query):
     r = gk(library, "search", query, "--json")
     assert r.exit_code == 0, r.output
-    json.loads(r.output)
-    assert len(json.loads(gk(library, "videos", "--json").output)) == 2
+    json.loads(r.stdout)
+    assert len(json.loads(gk(library, "videos", "--json").stdout)) == 2
 
 
 def test_hostile_filters_are_clean_errors(library):
     r = gk(library, "search", "shells", "--video", "x' OR '1'='1")
     assert r.exit_code == 2 and "no ready video named" in r.output and "Traceback" not in r.output
     r = gk(library, "events", "--kind", "pickup' OR 1=1 --", "--json")
-    assert r.exit_code == 0 and json.loads(r.output) == []
+    assert r.exit_code == 0 and json.loads(r.stdout) == []
     r = gk(library, "search", "shells", "--from", "1; DROP")
     assert r.exit_code == 2 and "MM:SS" in r.output

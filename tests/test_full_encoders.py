@@ -16,6 +16,8 @@ import torch  # noqa: E402
 
 from kb import registry  # noqa: E402
 from kb.errors import MissingDependency  # noqa: E402
+from tests import tiny_models  # noqa: E402
+from tests.tiny_models import frames, word_tokenizer  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -25,41 +27,9 @@ def _offline(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
 
-def word_tokenizer(words: list[str], specials: list[str], **kwargs):
-    """A tiny WordLevel tokenizer, built here so no tokenizer is ever downloaded."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
-    from transformers import PreTrainedTokenizerFast
-
-    vocab = {w: i for i, w in enumerate(dict.fromkeys(specials + words))}
-    tk = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
-    tk.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    tk.decoder = decoders.WordPiece(prefix="##")  # joins words with spaces
-    return PreTrainedTokenizerFast(tokenizer_object=tk, unk_token="[UNK]", **kwargs)
-
-
-def frames(n: int, h: int = 48, w: int = 64, seed: int = 0) -> list[np.ndarray]:
-    rng = np.random.default_rng(seed)
-    return [rng.integers(0, 256, (h, w, 3), dtype=np.uint8) for _ in range(n)]
-
-
 @pytest.fixture(scope="module")
 def tiny_siglip(tmp_path_factory):
-    from transformers import SiglipConfig, SiglipModel
-    from transformers.models.siglip.image_processing_pil_siglip import SiglipImageProcessorPil
-
-    path = tmp_path_factory.mktemp("siglip")
-    tok = word_tokenizer("a the enemy door key red card health pack".split(), ["[PAD]", "[UNK]", "</s>"],
-                         pad_token="[PAD]", eos_token="</s>")
-    cfg = SiglipConfig(
-        text_config=dict(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-                         num_attention_heads=2, max_position_embeddings=16, projection_size=32),
-        vision_config=dict(image_size=28, patch_size=14, hidden_size=32, intermediate_size=64,
-                           num_hidden_layers=1, num_attention_heads=2))
-    torch.manual_seed(0)
-    SiglipModel(cfg).save_pretrained(path)
-    SiglipImageProcessorPil(size={"height": 28, "width": 28}).save_pretrained(path)
-    tok.save_pretrained(path)
-    return path
+    return tiny_models.siglip(tmp_path_factory.mktemp("siglip"))
 
 
 def test_siglip2_images_and_texts_share_a_unit_norm_space(tiny_siglip):
@@ -98,14 +68,7 @@ def test_siglip2_naflex_checkpoint_loads_through_the_same_backend(tmp_path):
 
 
 def test_videomae_pools_one_vector_per_segment_whatever_its_length(tmp_path):
-    from transformers import VideoMAEConfig, VideoMAEModel
-    from transformers.models.videomae.image_processing_pil_videomae import VideoMAEImageProcessorPil
-
-    cfg = VideoMAEConfig(image_size=32, patch_size=16, num_frames=4, tubelet_size=2, hidden_size=32,
-                         intermediate_size=64, num_hidden_layers=1, num_attention_heads=2)
-    torch.manual_seed(0)
-    VideoMAEModel(cfg).save_pretrained(tmp_path)
-    VideoMAEImageProcessorPil(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}).save_pretrained(tmp_path)
+    tiny_models.videomae(tmp_path)
     enc = registry.create("temporal", "videomae", model=str(tmp_path), device="cpu", batch_size=2)
     assert enc.dim == 32 and enc.num_frames == 4
     one = enc.encode_clip(frames(1))  # too few frames: repeated up to num_frames
@@ -119,17 +82,11 @@ def test_videomae_pools_one_vector_per_segment_whatever_its_length(tmp_path):
 
 
 def test_wav2vec2_mean_pools_audio_with_and_without_attention_masks(tmp_path):
-    from transformers import Wav2Vec2Config, Wav2Vec2FeatureExtractor, Wav2Vec2Model
-
-    cfg = Wav2Vec2Config(hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64,
-                         conv_dim=(16, 16), conv_stride=(5, 4), conv_kernel=(10, 8), num_conv_pos_embeddings=16,
-                         num_conv_pos_embedding_groups=2, vocab_size=8)
-    torch.manual_seed(0)
-    Wav2Vec2Model(cfg).save_pretrained(tmp_path)
+    tiny_models.wav2vec2(tmp_path)
     rng = np.random.default_rng(0)
     speech = rng.standard_normal(16000).astype(np.float32) * 0.1
     for mask in (False, True):
-        Wav2Vec2FeatureExtractor(return_attention_mask=mask).save_pretrained(tmp_path)
+        tiny_models.wav2vec2(tmp_path, attention_mask=mask)
         enc = registry.create("audio", "wav2vec2", model=str(tmp_path), device="cpu", batch_size=4)
         assert enc.dim == 32
         v = enc.encode_audio(speech, 16000)

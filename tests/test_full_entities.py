@@ -58,33 +58,10 @@ def test_appear_and_disappear_events():
 def tiny_sam3(tmp_path_factory):
     torch = pytest.importorskip("torch")
     pytest.importorskip("transformers")
-    from tokenizers import Tokenizer, models, pre_tokenizers
-    from transformers import PreTrainedTokenizerFast, Sam3Config, Sam3Model
+    from tests import tiny_models
 
     torch.set_num_threads(1)
-    path = tmp_path_factory.mktemp("sam3")
-    words = ["[PAD]", "[UNK]", "enemy", "health", "pack", "key", "card"]
-    tk = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="[UNK]"))
-    tk.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    PreTrainedTokenizerFast(tokenizer_object=tk, unk_token="[UNK]", pad_token="[PAD]").save_pretrained(path)
-    g = 4  # a 4x4 patch grid: 56x56 input
-    cfg = Sam3Config(
-        vision_config=dict(backbone_config=dict(model_type="sam3_vit_model", hidden_size=32, intermediate_size=64,
-                                                num_hidden_layers=2, num_attention_heads=2, image_size=14 * g,
-                                                patch_size=14, window_size=2, global_attn_indexes=[1],
-                                                pretrain_image_size=14 * g),
-                           fpn_hidden_size=32, backbone_feature_sizes=[[4 * g, 4 * g], [2 * g, 2 * g], [g, g]]),
-        text_config=dict(vocab_size=len(words), hidden_size=32, intermediate_size=64, projection_dim=32,
-                         num_hidden_layers=1, num_attention_heads=2, max_position_embeddings=32,
-                         bos_token_id=None, eos_token_id=1, pad_token_id=0),
-        geometry_encoder_config=dict(hidden_size=32, num_layers=1, num_attention_heads=2, intermediate_size=64),
-        detr_encoder_config=dict(hidden_size=32, num_layers=1, num_attention_heads=2, intermediate_size=64),
-        detr_decoder_config=dict(hidden_size=32, num_layers=1, num_queries=10, num_attention_heads=2,
-                                 intermediate_size=64),
-        mask_decoder_config=dict(hidden_size=32, num_attention_heads=2))
-    torch.manual_seed(0)
-    Sam3Model(cfg).save_pretrained(path)
-    return path
+    return tiny_models.sam3(tmp_path_factory.mktemp("sam3"))
 
 
 def test_sam3_detects_in_batches_and_skips_near_identical_frames(tiny_sam3, monkeypatch):

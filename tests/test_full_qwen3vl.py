@@ -22,18 +22,7 @@ from retrieval.types import Moment  # noqa: E402
 
 torch.set_num_threads(1)
 
-SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|vision_start|>", "<|vision_end|>",
-            "<|image_pad|>", "<|video_pad|>", "[UNK]"]
-WORDS = ("a the enemy door key red blue card health pack picked up at in is was player where did "
-         "answer evidence moments question image system user assistant e1m1@00:10 e1m1@00:20 e1m2@01:05").split()
-# A Qwen-style template reduced to what the tiny word-level tokenizer can split on whitespace.
-TEMPLATE = (
-    "{% for message in messages %}<|im_start|> {{ message['role'] }} "
-    "{% if message['content'] is string %}{{ message['content'] }}{% else %}{% for c in message['content'] %}"
-    "{% if c['type'] == 'image' %}<|vision_start|> <|image_pad|> <|vision_end|> "
-    "{% elif c['type'] == 'text' %}{{ c['text'] }}{% endif %}{% endfor %}{% endif %} <|im_end|> {% endfor %}"
-    "{% if add_generation_prompt %}<|im_start|> assistant {% endif %}")
-D_LLM = 32
+from tests.tiny_models import D_LLM  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -43,44 +32,9 @@ def _offline(monkeypatch):
 
 @pytest.fixture(scope="module")
 def tiny_qwen(tmp_path_factory):
-    """A ~120k-parameter Qwen3-VL with its processor and chat template, saved as a local model dir."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
-    from transformers import PreTrainedTokenizerFast, Qwen3VLConfig, Qwen3VLForConditionalGeneration
-    from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
+    from tests import tiny_models
 
-    from reasoning.qwen3vl import load_processor
-
-    path = tmp_path_factory.mktemp("qwen3vl")
-    vocab = {w: i for i, w in enumerate(SPECIALS + WORDS)}
-    tk = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
-    tk.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    tk.decoder = decoders.WordPiece(prefix="##")
-    tok = PreTrainedTokenizerFast(tokenizer_object=tk, unk_token="[UNK]", eos_token="<|im_end|>",
-                                  pad_token="<|endoftext|>", additional_special_tokens=SPECIALS[:7])
-    cfg = Qwen3VLConfig(
-        text_config=dict(vocab_size=len(vocab), hidden_size=D_LLM, intermediate_size=64, num_hidden_layers=2,
-                         num_attention_heads=2, num_key_value_heads=1, head_dim=16, max_position_embeddings=1024,
-                         # mrope_section must sum to head_dim / 2
-                         rope_parameters={"rope_type": "default", "rope_theta": 10000.0, "mrope_section": [2, 3, 3],
-                                          "mrope_interleaved": True},
-                         eos_token_id=vocab["<|im_end|>"], pad_token_id=vocab["<|endoftext|>"],
-                         initializer_range=0.3),  # wide enough that random weights do not collapse to one token
-        vision_config=dict(depth=2, hidden_size=32, intermediate_size=64, num_heads=2, patch_size=14,
-                           temporal_patch_size=2, spatial_merge_size=2, out_hidden_size=D_LLM,
-                           num_position_embeddings=16, deepstack_visual_indexes=[0]),
-        image_token_id=vocab["<|image_pad|>"], video_token_id=vocab["<|video_pad|>"],
-        vision_start_token_id=vocab["<|vision_start|>"], vision_end_token_id=vocab["<|vision_end|>"])
-    torch.manual_seed(0)
-    model = Qwen3VLForConditionalGeneration(cfg)
-    model.generation_config.eos_token_id = None  # random weights: always generate max_new_tokens
-    model.save_pretrained(path)
-    tok.chat_template = TEMPLATE
-    tok.save_pretrained(path)
-    Qwen2VLImageProcessorPil(size={"shortest_edge": 28 * 28, "longest_edge": 56 * 56}, patch_size=14,
-                             temporal_patch_size=2, merge_size=2).save_pretrained(path)
-    (path / "chat_template.jinja").write_text(TEMPLATE)
-    load_processor(str(path))  # the processor we ship loads from what we saved
-    return path
+    return tiny_models.qwen3vl(tmp_path_factory.mktemp("qwen3vl"))
 
 
 def jpeg(seed: int, size=(40, 56)) -> bytes:
