@@ -30,6 +30,10 @@ def make_engine(url: str) -> Engine:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` through the alembic revisions in migrations/."""
+    from migrations import HEAD
+
+    if revision == "head" and _stored_revision(engine) == HEAD:
+        return  # up to date: importing alembic and reading its scripts costs ~0.5 s per command
     from alembic import command
     from alembic.config import Config
 
@@ -40,6 +44,17 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+
+
+def _stored_revision(engine: Engine) -> str | None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except DBAPIError:  # no table yet: a new database
+        return None
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Iterator, Sequence
 
 from kb.registry import register
-from retrieval.types import Answer, Citation, Moment, format_ts
+from retrieval.types import Answer, Citation, Moment
 
 DESCRIBE = {
     "pickup": "you picked up {label}",
@@ -27,8 +27,11 @@ def describe(moment: Moment) -> str:
     if matched:
         parts = [DESCRIBE.get(m["kind"], "{label}").format(label=m["label"]) for m in matched]
         return "; ".join(parts)
-    snippet = moment.text[:160].strip() or "nothing was read or heard there"
-    return f"the closest moment shows: {snippet}"
+    nearby = moment.extra.get("nearby") or []
+    if nearby:
+        shown = "; ".join(DESCRIBE.get(m["kind"], "{label}").format(label=m["label"]) for m in nearby[:4])
+        return f"nearby: {shown}"
+    return "nothing was read or heard there"
 
 
 @register("reasoner", "extractive", description="no model: a grounded list of the matching moments, each cited")
@@ -43,21 +46,19 @@ class Extractive:
         chosen = strong or list(evidence[:3])
         if not chosen:
             return Answer("I found nothing about that in the library.", [], self.name)
-        lines, citations = [], []
         by_video: dict[str, list[Moment]] = {}
         for m in chosen:
             by_video.setdefault(m.video, []).append(m)
-        hedge = "" if strong else "Nothing matched exactly; the closest moments: "
+        lines = [] if strong else ["Nothing matched exactly; the closest moments:"]
+        citations = []
         for video, ms in by_video.items():
             claims = []
             for m in sorted(ms, key=lambda m: m.start_s):
                 cite = Citation(m.video, m.video_path, m.start_s, m.end_s)
                 citations.append(cite)
-                t = m.extra["matched"][0]["t"] if m.extra.get("matched") else m.start_s
-                claims.append(f"at {format_ts(t)} {describe(m)} [{cite}]" if strong
-                              else f"{describe(m)} [{cite}]")
-            lines.append(f"{video}: " + "; ".join(claims) + ".")
-        return Answer(hedge + "\n".join(lines), citations, self.name)
+                claims.append(f"{describe(m)} [{cite}]")
+            lines.append(f"In {video}: " + "; ".join(claims) + ".")
+        return Answer("\n".join(lines), citations, self.name)
 
     def stream(self, question: str, evidence: Sequence[Moment]) -> Iterator[str]:
         yield self.answer(question, evidence).text

@@ -20,7 +20,8 @@ from retrieval.types import Moment
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant (Cormack et al. 2009)
 MAX_WINDOW_S = 15.0  # a hit is a moment, not a minute
-LEAD_S = 1.0  # a moment's window opens this much before its first sighting (sampling lag)
+MIN_RELATIVE_MATCH = 0.6  # a moment's match must reach this share of the best match in the results
+LEAD_S = 0.5  # a moment's window opens this much before its first sighting (2 fps sampling lag)
 
 
 @dataclass
@@ -127,30 +128,42 @@ def _visual_encoder(backend: str, model: str):
     return registry.create("visual", backend, model=model)
 
 
-def _moments(row: dict[str, Any], seg_score: float, q: Query, f: Filters, paths: dict[int, str]) -> list[Moment]:
-    """Narrow a segment to the moments in it that match the question (a segment can hold several)."""
-    scored = []
-    for t0, t1, source, kind, label, text in json.loads(row["moments"] or "[]"):
+def _candidates(row: dict[str, Any], q: Query, f: Filters) -> list[tuple[float, list]]:
+    """(match score, moment) for each moment recorded in a segment row."""
+    out = []
+    for moment in json.loads(row["moments"] or "[]"):
+        t0, t1, source, kind, label, text = moment
         if f.kinds and kind not in f.kinds:
             continue
-        s = match_score(q.words, text)
-        if q.speech:
-            s = s + 0.5 if source == "speech" else s * 0.5
-        scored.append((s, t0, t1, source, kind, label))
-    best = max((s for s, *_ in scored), default=0.0)
+        if q.at is not None and not q.words:  # "@01:23 what happened?": everything near that time
+            lo, hi = q.window
+            s = 1.0 - min(abs(t0 - q.at), 20.0) / 40.0 if lo <= t0 <= hi and kind != "scene" else 0.0
+        else:
+            s = match_score(q.words, text)
+        if q.speech:  # "when did I say ...": what was said outranks what was shown
+            s *= 1.5 if source == "speech" else 0.5
+        out.append((s, moment))
+    return out
+
+
+def _moments(row: dict[str, Any], seg_score: float, cands: list[tuple[float, list]], floor: float,
+             paths: dict[int, str]) -> list[Moment]:
+    """Narrow a segment to the moments in it that match the question well enough (a segment can
+    hold several); a segment with none stays one hit over its whole window, ranked lower."""
     base = dict(video=row["video"], video_path=paths.get(row["video_id"], ""), video_id=row["video_id"],
                 segment_id=row["idx"], text=row["text"], keyframe_t=row["keyframe_s"])
-    if best <= 0.0:
+    good = sorted((c for c in cands if c[0] > 0 and c[0] >= floor), key=lambda c: (-c[0], c[1][0]))
+    if not good:
+        labels = [{"t": m[0], "source": m[2], "kind": m[3], "label": m[4]} for _, m in cands if m[3] != "scene"]
         return [Moment(start_s=row["start_s"], end_s=min(row["end_s"], row["start_s"] + MAX_WINDOW_S),
-                       score=seg_score * 0.5, extra={"matched": []}, **base)]
+                       score=seg_score * 0.5, extra={"matched": [], "nearby": labels, "match": 0.0}, **base)]
     out = []
-    for s, t0, t1, source, kind, label in sorted(scored, key=lambda x: (-x[0], x[1])):
-        if s < best * 0.75:
-            break
+    for s, (t0, t1, source, kind, label, _text) in good:
         start = max(row["start_s"] - LEAD_S, t0 - LEAD_S, 0.0)
         end = min(start + MAX_WINDOW_S, max(t1, t0) + LEAD_S)
         out.append(Moment(start_s=round(start, 2), end_s=round(end, 2), score=seg_score * (1.0 + s),
-                          extra={"matched": [{"t": t0, "source": source, "kind": kind, "label": label}]}, **base))
+                          extra={"matched": [{"t": t0, "source": source, "kind": kind, "label": label}], "match": s},
+                          **base))
     return out
 
 
@@ -166,9 +179,14 @@ def _diversify(moments: list[Moment]) -> list[Moment]:
 
 
 def _dedupe(moments: list[Moment]) -> list[Moment]:
+    """Drop repeats: the same thing in the same video starting within 2 s (overlapping segments)."""
     out: list[Moment] = []
+
+    def what(m: Moment) -> str:
+        return (m.extra.get("matched") or [{"label": ""}])[0]["label"]
+
     for m in moments:
-        if any(o.video_id == m.video_id and abs(o.start_s - m.start_s) < 2.0 for o in out):
+        if any(o.video_id == m.video_id and abs(o.start_s - m.start_s) < 2.0 and what(o) == what(m) for o in out):
             continue
         out.append(m)
     return out
@@ -179,7 +197,13 @@ def search(kb: KnowledgeBase, query: str | Query, limit: int = 10, filters: Filt
     f = filters or Filters()
     hits = segment_hits(kb, q, f, k=max(limit * 3, 30))
     paths = {v.id: v.path for v in kb.videos(status="ready")}
-    moments = [m for row, score in hits for m in _moments(row, score, q, f, paths)]
+    cands = [(row, score, _candidates(row, q, f)) for row, score in hits]
+    # a moment must match at least half as well as the best one anywhere: "pick up health packs"
+    # should not list every ammo pickup just because it shares "picked up"
+    if q.speech and any(s > 0 and m[2] == "speech" for _, _, cs in cands for s, m in cs):
+        cands = [(row, score, [(s, m) for s, m in cs if m[2] == "speech"]) for row, score, cs in cands]
+    floor = MIN_RELATIVE_MATCH * max((s for _, _, cs in cands for s, _ in cs), default=0.0)
+    moments = [m for row, score, cs in cands for m in _moments(row, score, cs, floor, paths)]
     multi = len({m.video_id for m in moments}) > 1
     moments = _diversify(moments) if multi else sorted(moments, key=lambda m: -m.score)
     return _dedupe(moments)[:limit]
