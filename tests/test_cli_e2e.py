@@ -114,3 +114,18 @@ def test_hostile_filters_are_clean_errors(library):
     assert r.exit_code == 0 and json.loads(r.stdout) == []
     r = gk(library, "search", "shells", "--from", "1; DROP")
     assert r.exit_code == 2 and "MM:SS" in r.output
+
+
+def test_cross_video_ask_cites_each_video_that_matches(library):
+    out = json.loads(gk(library, "ask", "when did I pick up shotgun shells in each video?", "--json").stdout)
+    videos = {c["video"] for c in out["citations"]}
+    assert videos == {"freedoom_excerpt"}  # the generated clip has no shells: it must not be cited
+    assert all(f"[{c['video']}@" in out["answer"] for c in out["citations"])
+
+
+def test_chat_answers_anchored_questions_until_eof(library):
+    r = runner.invoke(app, ["chat", "--home", str(library)],
+                      input="freedoom_excerpt@00:08 what just happened?\nwhat did I say about the treasure?\n")
+    assert r.exit_code == 0, r.output
+    assert "angle grinder [freedoom_excerpt@00:07]" in r.stdout
+    assert "[arena run@00:0" in r.stdout and "treasure" in r.stdout.lower()
