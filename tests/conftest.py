@@ -33,3 +33,20 @@ def home(tmp_path, monkeypatch):
     h = tmp_path / "kb"
     monkeypatch.setenv("GAMEKB_HOME", str(h))
     return h
+
+
+@pytest.fixture(scope="session")
+def library(tmp_path_factory):
+    """One KB, built once per run through the CLI: the real Freedoom excerpt plus a generated clip
+    ("arena run") with planted screen text (SCORE 1200 from 1 s to 8 s) and speech at 6 s."""
+    from typer.testing import CliRunner
+
+    from cli import app
+    from tests.clips import make_clip
+
+    home = tmp_path_factory.mktemp("kb")
+    clip = make_clip(tmp_path_factory.mktemp("clips") / "arena run.mp4", duration_s=12.0,
+                     texts=[(1.0, 8.0, "SCORE 1200")], speech=[(6.0, "the treasure is behind the gate")])
+    r = CliRunner().invoke(app, ["ingest", str(EXCERPT), str(clip.path), "--home", str(home)])
+    assert r.exit_code == 0, r.output
+    return home

@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from tests.clips import make_clip, make_not_a_video
+from tests.clips import make_not_a_video
 from tests.conftest import EXCERPT
 
 runner = CliRunner()
@@ -17,17 +17,6 @@ def gk(home, *args):
     result = runner.invoke(app, [*args, "--home", str(home)])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     return result
-
-
-@pytest.fixture(scope="module")
-def library(tmp_path_factory):
-    """One KB with the real excerpt and a generated clip (planted text and speech)."""
-    home = tmp_path_factory.mktemp("kb")
-    clip = make_clip(tmp_path_factory.mktemp("clips") / "arena run.mp4", duration_s=12.0,
-                     texts=[(1.0, 8.0, "SCORE 1200")], speech=[(6.0, "the treasure is behind the gate")])
-    r = gk(home, "ingest", str(EXCERPT), str(clip.path))
-    assert r.exit_code == 0, r.output
-    return home
 
 
 def test_videos_json(library):

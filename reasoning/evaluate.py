@@ -1,0 +1,134 @@
+"""`gamekb eval`: score a library against a question file.
+
+One question per line: {"id": ..., "question": ..., "expect": [[video_stem, seconds], ...], "answer": optional}.
+
+The rule, for every expected moment (video, t): a result *covers* it when the result is from that
+video, its window is at most 15 s long, and t lies inside the window widened by 2 s on each side.
+ - recall@k of a question: the share of its expected moments covered by one of the top-k search
+   results; the overall `recall_at_k` is the mean over questions (each question weighs the same).
+ - hit rate@k: the share of questions with at least one expected moment covered.
+ - timestamp error: for each covered moment, the smallest |start_s - t| among the results covering it.
+ - citation recall: the same rule applied to the citations of `ask`'s answer.
+ - answer accuracy: where "answer" is given, whether the answer text contains it (case-insensitive).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from kb.errors import GamekbError
+
+WIDEN_S = 2.0
+MAX_WINDOW_S = 15.0
+
+
+@dataclass
+class Question:
+    id: str
+    question: str
+    expect: list[tuple[str, float]]
+    answer: str | None = None
+
+
+@dataclass
+class Scored:
+    id: str
+    question: str
+    recall: float
+    hit: bool
+    rank: int | None  # 1-based rank of the first covering result
+    timestamp_error_s: float | None
+    citation_recall: float
+    answer_correct: bool | None
+    top: list[dict[str, Any]] = field(default_factory=list)
+
+
+def load_questions(path: Path) -> list[Question]:
+    out = []
+    try:
+        lines = Path(path).read_text().splitlines()
+    except FileNotFoundError:
+        raise GamekbError(f"question file {path} not found") from None
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            expect = [(str(v), float(t)) for v, t in row["expect"]]
+            out.append(Question(str(row.get("id", n)), str(row["question"]), expect, row.get("answer")))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise GamekbError(f"{path}:{n}: not a question line ({exc}); expected "
+                              '{"id": ..., "question": ..., "expect": [[video, seconds], ...]}') from None
+    if not out:
+        raise GamekbError(f"question file {path} holds no questions")
+    return out
+
+
+def covers(video: str, start_s: float, end_s: float, expected: tuple[str, float]) -> bool:
+    v, t = expected
+    return video == v and end_s - start_s <= MAX_WINDOW_S + 1e-6 and start_s - WIDEN_S <= t <= end_s + WIDEN_S
+
+
+def score_question(q: Question, results: Sequence[Any], citations: Sequence[Any], answer_text: str) -> Scored:
+    """results/citations: anything with .video, .start_s, .end_s, in rank order."""
+    found, errors = 0, []
+    first_rank = None
+    for exp in q.expect:
+        covering = [(i, r) for i, r in enumerate(results) if covers(r.video, r.start_s, r.end_s, exp)]
+        if covering:
+            found += 1
+            errors.append(min(abs(r.start_s - exp[1]) for _, r in covering))
+            rank = covering[0][0] + 1
+            first_rank = rank if first_rank is None else min(first_rank, rank)
+    cited = sum(any(covers(c.video, c.start_s, c.end_s, exp) for c in citations) for exp in q.expect)
+    correct = None if q.answer is None else q.answer.lower() in answer_text.lower()
+    return Scored(q.id, q.question, found / len(q.expect), found > 0, first_rank,
+                  statistics.mean(errors) if errors else None, cited / len(q.expect), correct,
+                  [{"video": r.video, "start_s": r.start_s, "end_s": r.end_s} for r in results[:3]])
+
+
+def evaluate(kb, questions: Sequence[Question], k: int = 10, reasoner=None) -> dict[str, Any]:
+    from reasoning.extractive import Extractive
+    from retrieval.evidence import gather
+    from retrieval.search import search
+
+    reasoner = reasoner or Extractive()
+    scored = []
+    for q in questions:
+        results = search(kb, q.question, limit=k)
+        answer = reasoner.answer(q.question, gather(kb, q.question))
+        scored.append(score_question(q, results, answer.citations, answer.text))
+    errors = [s.timestamp_error_s for s in scored if s.timestamp_error_s is not None]
+    graded = [s.answer_correct for s in scored if s.answer_correct is not None]
+    return {
+        "k": k,
+        "questions": len(scored),
+        "recall_at_k": round(statistics.mean(s.recall for s in scored), 4),
+        "hit_rate_at_k": round(sum(s.hit for s in scored) / len(scored), 4),
+        "mean_timestamp_error_s": round(statistics.mean(errors), 3) if errors else None,
+        "citation_recall": round(statistics.mean(s.citation_recall for s in scored), 4),
+        "answer_accuracy": round(sum(graded) / len(graded), 4) if graded else None,
+        "per_question": [asdict(s) for s in scored],
+    }
+
+
+def markdown(report: dict[str, Any]) -> str:
+    k = report["k"]
+    lines = [f"| metric | value |", "|---|---|",
+             f"| questions | {report['questions']} |",
+             f"| recall@{k} | {report['recall_at_k']:.2f} |",
+             f"| hit rate@{k} | {report['hit_rate_at_k']:.2f} |",
+             f"| mean timestamp error | {report['mean_timestamp_error_s']} s |",
+             f"| citation recall (ask) | {report['citation_recall']:.2f} |",
+             f"| answer accuracy | {report['answer_accuracy']} |", "",
+             f"| id | question | recall@{k} | first rank | timestamp error (s) | cited | answer |", "|---|---|---|---|---|---|---|"]
+    for s in report["per_question"]:
+        err = "" if s["timestamp_error_s"] is None else f"{s['timestamp_error_s']:.2f}"
+        ans = "" if s["answer_correct"] is None else ("yes" if s["answer_correct"] else "no")
+        lines.append(f"| {s['id']} | {s['question']} | {s['recall']:.2f} | {s['rank'] or '-'} | {err} | "
+                     f"{s['citation_recall']:.2f} | {ans} |")
+    return "\n".join(lines) + "\n"

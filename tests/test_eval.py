@@ -1,0 +1,56 @@
+"""`gamekb eval`: the scoring rule, checked against a direct re-statement of it, and end to end."""
+
+import json
+from types import SimpleNamespace as R
+
+from typer.testing import CliRunner
+
+from cli import app
+from reasoning.evaluate import Question, covers, score_question
+
+
+def independent_recall(expect, results):
+    """The rule written out again, separately: widened window, same video, at most 15 s long."""
+    hit = 0
+    for video, t in expect:
+        for r in results:
+            if r.video == video and (r.end_s - r.start_s) <= 15 and r.start_s - 2 <= t <= r.end_s + 2:
+                hit += 1
+                break
+    return hit / len(expect)
+
+
+def test_rule_edges():
+    assert covers("a", 10, 12, ("a", 8.0)) and covers("a", 10, 12, ("a", 14.0))
+    assert not covers("a", 10, 12, ("a", 7.9)) and not covers("b", 10, 12, ("a", 11))
+    assert not covers("a", 0, 16, ("a", 5))  # a window longer than 15 s is not a moment
+
+
+def test_scores_agree_with_independent_implementation():
+    results = [R(video="a", start_s=5, end_s=9), R(video="b", start_s=30, end_s=33), R(video="a", start_s=40, end_s=60)]
+    q = Question("q1", "?", [("a", 10.5), ("b", 29.0), ("a", 50.0)], answer="minigun")
+    s = score_question(q, results, citations=[results[1]], answer_text="You got the MINIGUN")
+    assert s.recall == independent_recall(q.expect, results) == 2 / 3
+    assert s.rank == 1 and s.citation_recall == 1 / 3 and s.answer_correct is True
+    assert abs(s.timestamp_error_s - (5.5 + 1.0) / 2) < 1e-9
+
+
+def test_eval_cli_on_a_real_library(library, tmp_path):
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text("\n".join(json.dumps(x) for x in [
+        {"id": "g", "question": "angle grinder", "expect": [["freedoom_excerpt", 7.77]], "answer": "angle grinder"},
+        {"id": "s", "question": "when did I say the treasure was behind the gate", "expect": [["arena run", 6.0]]},
+        {"id": "x", "question": "blue passcard", "expect": [["freedoom_excerpt", 3.0]]},
+    ]))
+    report = tmp_path / "report.md"
+    r = CliRunner().invoke(app, ["eval", str(qa), "--json", "--k", "5", "--report", str(report), "--home", str(library)])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    per = {p["id"]: p for p in out["per_question"]}
+    assert per["g"]["recall"] == 1.0 and per["g"]["answer_correct"] and per["s"]["recall"] == 1.0
+    assert out["recall_at_k"] == round((1 + 1 + per["x"]["recall"]) / 3, 4)
+    assert "| recall@5 |" in report.read_text()
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"question": "no expect"}\n')
+    r = CliRunner().invoke(app, ["eval", str(bad), "--home", str(library)])
+    assert r.exit_code == 2 and "bad.jsonl:1: not a question line" in r.output
