@@ -394,6 +394,30 @@ def models(as_json: JsonOpt = False) -> None:
     _console().print(table)
 
 
+@command(name="eval")
+def evaluate(
+    questions: Annotated[Path, typer.Argument(help='JSONL: {"id", "question", "expect": [[video, seconds], ...], "answer"?} per line.')],
+    home: HomeOpt = None,
+    k: Annotated[int, typer.Option("--k", min=1, max=100, help="Score the top k search results.")] = 10,
+    report: Annotated[Optional[Path], typer.Option("--report", help="Also write a markdown report here.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Score the library against a question file: recall@k, timestamp error, citation recall, answers.
+
+    Example: gamekb eval eval/dev.jsonl --k 10 --report eval-report.md
+    """
+    from reasoning.evaluate import evaluate as run_eval
+    from reasoning.evaluate import load_questions, markdown
+
+    result = run_eval(_open(home), load_questions(questions), k=k)
+    if report:
+        report.write_text(markdown(result))
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    typer.echo(markdown(result))
+
+
 @command()
 def demo(home: HomeOpt = None) -> None:
     """Ingest the included Freedoom sample clip, then search it and ask it.

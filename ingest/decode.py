@@ -18,6 +18,7 @@ from kb.errors import require_package
 log = logging.getLogger(__name__)
 
 MAX_SIDE = 1280  # frames larger than this are downscaled: OCR and descriptors gain nothing past it
+DECODE_THREADS = 1  # speech and OCR keep the other core busy; see _pyav
 
 
 def sample_frames(path: Path, fps: float, backend: str = "pyav", rotation: int = 0) -> Iterator[Frame]:
@@ -49,7 +50,14 @@ def _pyav(path: Path, fps: float, rotation: int) -> Iterator[Frame]:
     next_t = 0.0
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"  # frame threads: ~15% faster on 2 cores
+        # Only every ~17th frame is kept at 2 fps, so frames nothing refers to (B-frames) need not be
+        # decoded: NONREF halves the frames decoded on the sample clip (1514 of 2806); a sample then
+        # lands on the next reference frame, at most a frame or two (< 0.1 s) later. One decoder
+        # thread: the speech thread holds the other core, and frame threads cost ~1 CPU-s more per
+        # 80 s clip for the same wall time (bench/ingest_speed.py, docs/benchmarks.md).
+        stream.codec_context.skip_frame = "NONREF"
+        stream.thread_type = "AUTO"
+        stream.thread_count = DECODE_THREADS
         try:
             for frame in container.decode(stream):
                 if frame.pts is None:
@@ -63,6 +71,46 @@ def _pyav(path: Path, fps: float, rotation: int) -> Iterator[Frame]:
         except av.error.FFmpegError as exc:
             # Corrupt frames midway or a truncated tail: keep what decoded, say where it stopped.
             log.warning("%s: decoding stopped at %.1f s (%s)", path.name, next_t, exc)
+
+
+def prefetch(frames: Iterator[Frame], depth: int = 4) -> Iterator[Frame]:
+    """Decode ahead in a thread (PyAV releases the GIL while decoding), holding at most `depth`
+    frames, so decoding overlaps the per-frame stages instead of alternating with them."""
+    import queue
+    import threading
+
+    box: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for frame in frames:
+                if stop.is_set():
+                    return
+                box.put(frame)
+        except BaseException as exc:  # handed to the consumer, raised there
+            box.put(exc)
+            return
+        box.put(done)
+
+    worker = threading.Thread(target=produce, name="gamekb-decode", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = box.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                box.get_nowait()
+            except queue.Empty:
+                worker.join(0.05)
 
 
 def _decord(path: Path, fps: float) -> Iterator[Frame]:

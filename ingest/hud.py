@@ -54,7 +54,7 @@ def status_bar_visible(image: np.ndarray, pack: RulePack) -> bool:
 def read_value(image: np.ndarray, pack: RulePack, name: str, engine: ocr.OcrEngine | None = None) -> tuple[int, float] | None:
     """One HUD number (`name` in pack.hud_regions) with its confidence, or None if unreadable."""
     region = pack.hud_regions[name]
-    ink = ocr.ink_map(ocr.crop(image, region), region.colors)
+    ink = ocr.unstretch(ocr.ink_map(ocr.crop(image, region), region.colors), image.shape)
     line = ocr.line_image(ink)
     if line is None:
         return None  # e.g. the ammo panel is blank for the fist and the chainsaw
@@ -67,11 +67,14 @@ def read_value(image: np.ndarray, pack: RulePack, name: str, engine: ocr.OcrEngi
 
 def read_state(frame: Frame, pack: RulePack, engine: ocr.OcrEngine | None = None) -> GameState | None:
     """The HUD numbers on `frame`, or None when no status bar is visible (or none could be read)."""
-    if not pack.hud_regions or not status_bar_visible(frame.image, pack):
+    if not pack.hud_regions:
+        return None
+    image = ocr.game_view(frame.image)  # regions are relative to the 4:3 picture, not pillarbox bars
+    if not status_bar_visible(image, pack):
         return None
     values: dict[str, float] = {}
     for name in pack.hud_regions:
-        got = read_value(frame.image, pack, name, engine)
+        got = read_value(image, pack, name, engine)
         if got is not None:
             values[name] = float(got[0])
     return GameState(t=frame.t, values=values) if values else None

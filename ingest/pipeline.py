@@ -3,16 +3,23 @@
 Phases, per video:
  1. identify  - SHA-256 of the content; a ready video with the same hash is skipped (renames too)
  2. probe     - is it a decodable video; duration, size, audio (BadInput names the cause)
- 3. claim     - the SQL row goes to `ingesting`; leftovers of an interrupted run are deleted
- 4. listen    - audio to 16 kHz mono -> VAD-gated Whisper -> phrases (a thread, beside 5)
+ 3. claim     - under a per-video file lock, the SQL row goes to `ingesting`; leftovers of an
+                interrupted run are deleted from both stores
+ 4. listen    - audio streamed in 60 s windows (10 s overlap) -> VAD-gated Whisper -> phrases
+                (a thread, beside 5)
  5. watch     - frames sampled at --fps, streamed: screen text (OCR + lexicon snapping),
-                HUD game state, a visual descriptor, a thumbnail; optional entity detection
- 6. segment   - windows of at most segment_s snapped to scene cuts
+                HUD game state, a visual descriptor; optional entity detection
+ 6. segment   - windows of at most segment_s snapped to scene cuts, closed while frames stream in,
+                each keeping one keyframe thumbnail; frames are dropped once their window closes
  7. index     - the timeline indexer turns text, speech, game state and cuts into typed events
  8. embed     - per segment: searchable text, its text embedding, pooled visual/temporal/audio
                 vectors, projected vectors when a projector is configured
  9. commit    - LanceDB rows, then SQL rows and status `ready` in one transaction: only now
                 does the video become visible to search, events and ask
+
+A failure in phases 2-9 marks the video `failed` and removes its partial rows; a crash leaves it
+`ingesting` (invisible) and the next run redoes it. `GAMEKB_FAULT=<point>` makes the process exit
+at a named point, for crash tests (kb.store.crash_point lists them).
 
 Models are built once per run (`Models.load`), never once per video.
 """
@@ -39,7 +46,7 @@ from kb import registry
 from kb.config import IngestConfig
 from kb.errors import BadInput, GamekbError
 from kb.schema import Entity, Event, Segment, StateSample
-from kb.store import KnowledgeBase, VideoRecords
+from kb.store import KnowledgeBase, VideoRecords, crash_point
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +96,9 @@ class Models:
     def manifest(self) -> dict[str, dict[str, Any]]:
         """LanceDB vector columns and the models that fill them (recorded in the table metadata)."""
         m = {"text_vec": {"model": self.text.model_id, "dim": self.text.dim},
-             "visual_vec": {"model": self.visual.model_id, "dim": self.visual.dim},
+             "visual_vec": {"model": self.visual.model_id, "dim": self.visual.dim, "backend": self.visual.name,
+                            # a text tower in the same space (SigLIP2) lets search match words to pictures
+                            "text_search": hasattr(self.visual, "encode_texts")},
              "temporal_vec": {"model": self.temporal.model_id, "dim": self.temporal.dim}}
         if self.audio is not None:
             m["audio_vec"] = {"model": self.audio.model_id, "dim": self.audio.dim}
@@ -127,22 +136,35 @@ class Analysis:
     game: str | None = None
 
 
-def ingest_source(kb: KnowledgeBase, source: Source, models: Models, force: bool = False,
+ModelSource = Callable[[], "Models"]  # built on first use: a batch of skipped videos loads no model
+
+
+def ingest_source(kb: KnowledgeBase, source: Source, models: Models | ModelSource, force: bool = False,
                   progress: Progress | None = None, download_dir: Path | None = None) -> Outcome:
-    """Ingest one input; never raises for a bad input, returns a failed Outcome naming the cause."""
+    """Ingest one input; never raises for a problem with this input, returns a failed Outcome naming
+    the cause. A bug in a stage fails this video (traceback logged at debug level), not the batch."""
     started = time.perf_counter()
     try:
         path = source.path
         if source.url:
             path = download(source.url, download_dir or Path(tempfile.mkdtemp(prefix="gamekb-dl-")))
         out = _ingest_path(kb, path, models, force, progress or (lambda *_: None))
-    except BadInput as exc:
+    except GamekbError as exc:  # BadInput, a missing optional package, models that do not match the KB
         out = Outcome(source.label, "failed", str(exc))
+    except Exception as exc:
+        log.debug("ingest of %s failed", source.label, exc_info=True)
+        out = Outcome(source.label, "failed", f"unexpected error: {_oneline(exc)} (run with --verbose for details)")
     out.seconds = time.perf_counter() - started
     return out
 
 
-def _ingest_path(kb: KnowledgeBase, path: Path, models: Models, force: bool, progress: Progress) -> Outcome:
+def _oneline(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}"[:300] if text else type(exc).__name__
+
+
+def _ingest_path(kb: KnowledgeBase, path: Path, models: Models | ModelSource, force: bool,
+                 progress: Progress) -> Outcome:
     label = str(path)
     try:
         sha = sha256_file(path)
@@ -152,42 +174,68 @@ def _ingest_path(kb: KnowledgeBase, path: Path, models: Models, force: bool, pro
         raise BadInput("is a folder, not a video file") from exc
     except PermissionError as exc:
         raise BadInput("not readable (check its permissions)") from exc
-    existing = kb.video_by_sha(sha)
-    if existing and existing.status == "ready" and not force:
-        if existing.path != str(path):
-            kb.update_path(existing, path)
-        return Outcome(label, "skipped", f"already ingested as {existing.name}", existing.name)
-    with kb.lock(f"video-{sha[:20]}", blocking=False) as mine:
+    except OSError as exc:
+        raise BadInput(f"cannot be read ({exc.strerror or exc})") from exc
+    crash_point("identify")
+    skipped = _already(kb, sha, path, label, force)
+    if skipped:
+        return skipped
+    with kb.video_lock(sha) as mine:
         if not mine:
             return Outcome(label, "skipped", "being ingested by another gamekb process")
+        skipped = _already(kb, sha, path, label, force)  # another process may have finished it meanwhile
+        if skipped:
+            return skipped
         info = probe(path)
+        crash_point("probe")
+        if callable(models):
+            models = models()
         video = kb.claim(path, sha, info.as_row(), models.config.profile)
+        crash_point("claim")
         kb.discard_partial(video.id)  # whatever an interrupted run left in either store
         try:
             analysis = analyse(path, info, models, progress)
-        except BadInput as exc:
-            kb.fail_video(video.id, str(exc))
+            progress("commit", 0.97)
+            kb.commit_video(video.id, _records(analysis, models), models.versions())
+        except Exception as exc:
+            # Nothing of this video stays in either store: the next run redoes it from scratch.
+            message = str(exc) if isinstance(exc, GamekbError) else f"unexpected error: {_oneline(exc)}"
+            kb.fail_video(video.id, message)
             raise
-        progress("commit", 0.97)
-        kb.commit_video(video.id, _records(analysis, models), models.versions())
         progress("done", 1.0)
         n_events = sum(1 for e in analysis.events if e.kind not in ("scene",))
         return Outcome(label, "ingested", f"{len(analysis.spans)} segments, {n_events} events", video.name,
                        duration_s=info.duration_s)
 
 
+def _already(kb: KnowledgeBase, sha: str, path: Path, label: str, force: bool) -> Outcome | None:
+    """A skipped Outcome when this content is already ready (under any name or path)."""
+    existing = kb.video_by_sha(sha)
+    if existing is None or existing.status != "ready" or force:
+        return None
+    if existing.path != str(path):
+        kb.update_path(existing, path)
+        return Outcome(label, "skipped", f"already ingested as {existing.name} (same content; path updated)",
+                       existing.name)
+    return Outcome(label, "skipped", f"already ingested as {existing.name}", existing.name)
+
+
 def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> Analysis:
+    """Run the per-frame stages on a stream of frames and the speech stage on a stream of audio.
+
+    Memory does not grow with video length (issue 4): audio is transcribed in overlapping windows
+    (`_listen`), and the heavy per-frame payloads (a thumbnail, a small copy for motion, the clip
+    encoder's copy) are kept only until the segment that holds them is closed (`_Windows`). What is
+    kept for the whole video is small: times, OCR reads, HUD values and scene cuts.
+    """
     from ingest import decode, hud, ocr
-    from ingest.audio import load_audio
 
     cfg = models.config
     speech_box: dict[str, Any] = {}
 
     def listen() -> None:
         try:
-            audio = load_audio(path) if info.has_audio else np.zeros(0, np.float32)
-            speech_box["audio"] = audio
-            speech_box["phrases"] = models.speech.transcribe(audio, 16000) if audio.size else []
+            speech_box["phrases"] = _listen(path, models.speech) if info.has_audio else []
         except Exception as exc:  # reported after the frame loop, on the main thread
             speech_box["error"] = exc
 
@@ -195,30 +243,29 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
     listener.start()
 
     doom = models.packs["doom"]
-    reads, states, times, descs, thumbs, motion_frames = [], [], [], [], [], []
-    clip_frames: list[tuple[float, np.ndarray]] = []  # small copies for the full profile's clip encoder
+    reads, states = [], []
     entity_hits: list[tuple[float, list]] = []
     duration = info.duration_s or 1.0
     cache = ocr.RegionCache()  # a HUD line that did not change is not read again
     screen_every = max(1, round(cfg.fps * cfg.screen_every_s)) if cfg.screen_every_s > 0 else 0
+    win = _Windows(models, info.duration_s, cfg)
     for i, frame in enumerate(decode.sample_frames(path, cfg.fps, rotation=info.rotation)):
+        if i == 1:
+            crash_point("watch")
         screen = bool(screen_every) and i % screen_every == screen_every // 2
         reads.extend(ocr.read_frame(frame, models.ocr, doom, cache, screen=screen))
         state = hud.read_state(frame, doom, models.ocr)
         if state is not None and state.values:
             states.append(state)
-        times.append(frame.t)
-        descs.append(models.visual.encode_images([frame.image])[0])
-        thumbs.append(_thumbnail(frame))
-        motion_frames.append((frame.t, _tiny(frame.image)))
-        if models.temporal is not None and models.temporal.name != "motion":
-            clip_frames.append((frame.t, _square(frame.image, 224)))
+        win.add(frame)
         if models.entities is not None:
             entity_hits.append((frame.t, models.entities.detect([frame.image], doom.entity_prompts)[0]))
         progress("watch", min(0.8, 0.8 * frame.t / duration))
-    if not times:
+    if not win.times:
         raise BadInput("no decodable frames")
-    duration = max(info.duration_s, times[-1] + 1.0 / cfg.fps) if info.duration_s else times[-1] + 1.0 / cfg.fps
+    crash_point("segment")
+    spans, seg_rows = win.finish()
+    times = win.times
 
     progress("listen", 0.82)
     listener.join()
@@ -226,11 +273,7 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
         raise speech_box["error"]
     phrases = speech_box.get("phrases", [])
 
-    descs_arr = np.stack(descs)
-    from ingest.visual import scene_cuts
-
-    cuts = scene_cuts(times, descs_arr)
-    spans = segmenting.windows(duration, cuts, cfg.segment_s, cfg.min_segment_s)
+    crash_point("index")
     texts = ocr.merge(reads, doom)
     extra: list[EventRecord] = []
     entities: list[Entity] = []
@@ -242,39 +285,162 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
         extra = entity_events(tracks, end_t=times[-1])
         entities = [Entity(track=tr.track_id, concept=tr.concept, first_seen=tr.first_seen, last_seen=tr.last_seen,
                            boxes=[[t, *map(float, box), float(score)] for t, box, score in tr.boxes]) for tr in tracks]
-    events = timeline.build(texts, phrases, states, cuts, extra, aliases_for=doom.aliases_for)
+    events = timeline.build(texts, phrases, states, win.cuts, extra, aliases_for=doom.aliases_for)
     game = "doom" if any(t.kind for t in texts) or states else None
 
     progress("embed", 0.88)
-    rows = _rows(spans, events, times, descs_arr, thumbs, motion_frames, clip_frames,
-                 speech_box.get("audio"), models)
+    crash_point("embed")
+    rows = _rows(spans, seg_rows, events, path if info.has_audio else None, models)
     return Analysis(spans=spans, events=events, states=states, rows=rows, entities=entities, game=game)
 
 
-def _rows(spans, events, times, descs, thumbs, motion_frames, clip_frames, audio, models: Models) -> list[dict]:
-    times_arr = np.asarray(times)
+LISTEN_WINDOW_S = 60.0  # audio handed to Whisper at once: ~4 MB, and long enough that few phrases straddle an edge
+LISTEN_OVERLAP_S = 10.0  # consecutive windows share this much; a phrase is kept from the window where it starts
+# at least half the overlap from either edge, so a phrase shorter than 5 s is never cut by an edge
+
+
+def _listen(path: Path, transcriber: Any, window_s: float = LISTEN_WINDOW_S,
+            overlap_s: float = LISTEN_OVERLAP_S, sample_rate: int = 16000) -> list:
+    """Transcribe the audio track in overlapping windows, holding one window in memory.
+
+    Window k covers [s_k, s_k + window_s) with s_{k+1} = s_k + window_s - overlap_s; a phrase is kept
+    from window k only when it starts in [s_k + overlap_s/2, s_{k+1} + overlap_s/2) (from 0 in the
+    first window, to the end in the last), so each phrase is taken once, from the window where it is
+    farthest from an edge. A track shorter than one window is transcribed exactly as a whole.
+    """
+    from ingest.audio import iter_audio
+
+    step = window_s - overlap_s
+    keep_n = int(round(overlap_s * sample_rate))
+    out: list = []
+    tail = np.zeros(0, np.float32)
+    pending: tuple[float, np.ndarray] | None = None  # a window waiting to learn whether it is the last
+
+    def flush(offset: float, samples: np.ndarray, last: bool) -> None:
+        lo = -1.0 if offset <= 0 else offset + overlap_s / 2
+        hi = float("inf") if last else offset + step + overlap_s / 2
+        for p in transcriber.transcribe(samples, sample_rate=sample_rate, offset_s=offset):
+            if lo <= p.t_start < hi:
+                out.append(p)
+
+    for chunk_offset, chunk in iter_audio(path, chunk_s=step, sample_rate=sample_rate):
+        if pending is not None:
+            flush(*pending, last=False)
+        window = np.concatenate([tail, chunk]) if tail.size else chunk
+        pending = (chunk_offset - tail.size / sample_rate, window)
+        tail = window[-keep_n:] if keep_n else np.zeros(0, np.float32)
+    if pending is not None:
+        flush(*pending, last=True)
+    return out
+
+
+@dataclass
+class _Open:
+    """A sampled frame's heavy payload, kept only until its segment closes."""
+
+    t: float
+    desc: np.ndarray
+    thumb: bytes
+    tiny: np.ndarray
+    clip: np.ndarray | None
+
+
+class _Windows:
+    """Segments closed while frames stream in: the same windows `ingest.segment.windows` gives for
+    the whole video, decided as soon as no later frame can change them (issue 4, bounded memory).
+
+    A window [start, end) is final once a frame at or past `end` has been seen (every cut before
+    `end` is then known) and the video is known to run at least min_segment_s/2 past `end` (so the
+    end-of-video sliver rule cannot move it). The rest is closed by `finish` with
+    `segment.windows` itself.
+    """
+
+    def __init__(self, models: Models, declared_s: float, cfg: IngestConfig):
+        self.models, self.declared_s, self.cfg = models, declared_s or 0.0, cfg
+        self.times: list[float] = []
+        self.cuts: list[float] = []
+        self.open: list[_Open] = []  # frames from the last closed window's end on
+        self.before: _Open | None = None  # the last frame of the closed windows (a fallback keyframe)
+        self.start = 0.0
+        self.spans: list[tuple[float, float]] = []
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, frame: Frame) -> None:
+        from ingest.visual import scene_cuts
+
+        desc = self.models.visual.encode_images([frame.image])[0]
+        if self.open or self.before is not None:
+            prev = self.open[-1] if self.open else self.before
+            self.cuts.extend(scene_cuts([prev.t, frame.t], np.stack([prev.desc, desc])))
+        full_clip = self.models.temporal is not None and self.models.temporal.name != "motion"
+        self.open.append(_Open(frame.t, desc, _thumbnail(frame), _tiny(frame.image),
+                               _square(frame.image, 224) if full_clip else None))
+        self.times.append(frame.t)
+        self._close_ready(frame.t)
+
+    def _close_ready(self, t: float) -> None:
+        cfg = self.cfg
+        known_s = max(self.declared_s, t + 1.0 / cfg.fps)  # the final duration is at least this
+        while True:
+            end = self.start + cfg.segment_s
+            for c in self.cuts:
+                if self.start + cfg.min_segment_s <= c < end:
+                    end = c
+                    break
+            if t < end or known_s - end < cfg.min_segment_s * 0.5:
+                return
+            self._emit(self.start, end)
+            self.start = end
+
+    def _emit(self, start: float, end: float) -> None:
+        a, b = round(start, 3), round(end, 3)
+        mine = [f for f in self.open if a <= f.t < b]
+        if not mine:  # no sampled frame inside: the nearest one (as argmin over all frames would pick)
+            after = next((f for f in self.open if f.t >= b), None)
+            cands = [f for f in (self.before, after) if f is not None]
+            mine_key = min(cands, key=lambda f: abs(f.t - a))
+            frames = [mine_key]
+        else:
+            frames = mine
+            mine_key = mine[len(mine) // 2]
+        visual = np.mean([f.desc for f in frames], axis=0)
+        visual = visual / (np.linalg.norm(visual) or 1.0)
+        temporal = self.models.temporal
+        if temporal.name == "motion":
+            vec = temporal.encode_clip([f.tiny for f in frames])
+        else:
+            vec = temporal.encode_clip([f.clip for f in frames])
+        self.spans.append((a, b))
+        self.rows.append({"idx": len(self.rows), "start_s": a, "end_s": b, "keyframe_s": float(mine_key.t),
+                          "keyframe": mine_key.thumb, "visual_vec": visual.astype(np.float32),
+                          "temporal_vec": vec})
+        done = [f for f in self.open if f.t < b]
+        if done:
+            self.before = done[-1]
+        self.open = [f for f in self.open if f.t >= b]
+
+    def finish(self) -> tuple[list[tuple[float, float]], list[dict[str, Any]]]:
+        cfg = self.cfg
+        last = self.times[-1] + 1.0 / cfg.fps
+        duration = max(self.declared_s, last) if self.declared_s else last
+        for a, b in segmenting.windows(duration, self.cuts, cfg.segment_s, cfg.min_segment_s):
+            if a >= round(self.start, 3) - 1e-9:
+                self._emit(a, b)
+        return self.spans, self.rows
+
+
+def _rows(spans, seg_rows, events, audio_path: Path | None, models: Models) -> list[dict]:
+    """Complete each segment's row: its moments and searchable text, text vector, audio vector."""
     rows, texts = [], []
-    for idx, (a, b) in enumerate(spans):
+    audio_pieces = _segment_audio(audio_path, spans) if models.audio is not None else None
+    for (a, b), row in zip(spans, seg_rows):
         mine = [e for e in events if a <= e.t_start < b and e.kind != "scene"]
         moments = [[round(e.t_start, 2), round(e.t_end, 2), e.source, e.kind, e.label, timeline.searchable(e)]
                    for e in mine]
         text = " . ".join(m[5] for m in moments)
-        in_seg = np.nonzero((times_arr >= a) & (times_arr < b))[0]
-        if in_seg.size == 0:
-            in_seg = np.array([int(np.argmin(np.abs(times_arr - a)))])
-        key = int(in_seg[len(in_seg) // 2])
-        visual = descs[in_seg].mean(axis=0)
-        visual = visual / (np.linalg.norm(visual) or 1.0)
-        seg_frames = [f for t, f in motion_frames if a <= t < b] or [motion_frames[key][1]]
-        row = {"idx": idx, "start_s": a, "end_s": b, "keyframe_s": float(times_arr[key]), "text": text,
-               "moments": _json(moments), "keyframe": thumbs[key], "visual_vec": visual.astype(np.float32)}
-        if models.temporal.name == "motion":
-            row["temporal_vec"] = models.temporal.encode_clip(seg_frames)
-        else:
-            clip = [f for t, f in clip_frames if a <= t < b] or [clip_frames[key][1]]
-            row["temporal_vec"] = models.temporal.encode_clip(clip)
-        if models.audio is not None:
-            piece = audio[int(a * 16000):int(b * 16000)] if audio is not None and audio.size else np.zeros(16000, np.float32)
+        row = {**row, "text": text, "moments": _json(moments)}
+        if audio_pieces is not None:
+            piece = next(audio_pieces)
             row["audio_vec"] = models.audio.encode_audio(piece if piece.size else np.zeros(16000, np.float32), 16000)
         rows.append(row)
         texts.append(text or "nothing on screen or said")
@@ -287,6 +453,24 @@ def _rows(spans, events, times, descs, thumbs, motion_frames, clip_frames, audio
                 if modality in models.projector.modalities and column in row:
                     row[f"proj_{modality}"] = models.projector.project(modality, row[column])
     return rows
+
+
+def _segment_audio(path: Path | None, spans, sample_rate: int = 16000):
+    """Each span's 16 kHz samples, in order, from one streaming pass over the audio track."""
+    from ingest.audio import iter_audio
+
+    chunks = iter_audio(path, chunk_s=10.0, sample_rate=sample_rate) if path is not None else iter(())
+    buf, buf_start = np.zeros(0, np.float32), 0
+    for a, b in spans:
+        lo, hi = int(a * sample_rate), int(b * sample_rate)
+        while buf_start + buf.size < hi:
+            nxt = next(chunks, None)
+            if nxt is None:
+                break
+            buf = np.concatenate([buf, nxt[1]])
+        drop = max(0, lo - buf_start)
+        buf, buf_start = buf[drop:], buf_start + drop
+        yield buf[:max(0, hi - buf_start)].copy()
 
 
 def _records(analysis: Analysis, models: Models) -> VideoRecords:
@@ -335,8 +519,15 @@ def _square(image: np.ndarray, side: int) -> np.ndarray:
 def run(kb: KnowledgeBase, sources: list[Source], config: IngestConfig, force: bool = False,
         on_start: Callable[[Source], Progress] | None = None,
         on_done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """Ingest every source; models load once. Returns one Outcome per source, in order."""
-    models = Models.load(config)
+    """Ingest every source; models load once, when the first video needs them. Returns one Outcome
+    per source, in order. One input's failure never stops the batch."""
+    loaded: list[Models] = []
+
+    def models() -> Models:
+        if not loaded:
+            loaded.append(Models.load(config))
+        return loaded[0]
+
     run_id = kb.start_run(config.profile, len(sources))
     outcomes = []
     try:

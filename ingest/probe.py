@@ -33,6 +33,12 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
+def _looks_like_mp4(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        head = fh.read(12)
+    return head[4:8] == b"ftyp"
+
+
 def probe(path: Path) -> VideoInfo:
     """Raise BadInput, naming the cause, for anything that is not a decodable video."""
     import av
@@ -49,6 +55,9 @@ def probe(path: Path) -> VideoInfo:
     try:
         container = av.open(str(path))
     except av.error.InvalidDataError as exc:
+        if _looks_like_mp4(path):
+            raise BadInput("MP4 file without its index (moov): a recording cut off before it was finished; "
+                           "repair it (e.g. with untrunc) or record it again") from exc
         raise BadInput("not a video file, or its header is damaged") from exc
     except av.error.FFmpegError as exc:
         raise BadInput(f"cannot be opened ({exc.strerror or exc})") from exc
@@ -56,7 +65,7 @@ def probe(path: Path) -> VideoInfo:
         raise BadInput(f"cannot be opened ({exc})") from exc
     with container:
         if not container.streams.video:
-            raise BadInput("has no video stream (audio only?)")
+            raise BadInput("audio only: no video stream to index")
         stream = container.streams.video[0]
         if stream.codec_context.width == 0:
             raise BadInput("video stream has no picture size: file is damaged")
@@ -78,6 +87,11 @@ def probe(path: Path) -> VideoInfo:
             raise BadInput(f"no decodable frame ({exc.strerror or exc}); the file may be truncated") from exc
         if first is None:
             raise BadInput("no decodable frame; the file may be truncated")
+        if not rotation:
+            try:  # PyAV >= 14 reads the display matrix off each frame (counter-clockwise degrees)
+                rotation = int(round(getattr(first, "rotation", 0) or 0))
+            except (TypeError, ValueError):
+                rotation = 0
         return VideoInfo(duration_s=max(duration, 0.0), fps=float(rate), width=stream.codec_context.width,
                          height=stream.codec_context.height, has_audio=bool(container.streams.audio),
                          rotation=rotation, size_bytes=size)

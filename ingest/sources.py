@@ -60,6 +60,11 @@ def expand(items: list[str]) -> tuple[list[Source], list[tuple[str, str]]]:
     return sources, problems
 
 
+# What yt-dlp's errors say when there is no network (DNS fails first on an offline machine).
+_OFFLINE_HINTS = ("resolve", "name resolution", "temporary failure", "getaddrinfo", "nodename nor servname",
+                  "network", "connection", "timed out", "unreachable", "no route to host")
+
+
 def download(url: str, dest: Path) -> Path:
     """Fetch a URL with yt-dlp into dest; a clear BadInput when offline or unsupported."""
     yt_dlp = require_package("yt_dlp", extra="url")
@@ -73,6 +78,6 @@ def download(url: str, dest: Path) -> Path:
             return Path(ydl.prepare_filename(info))
     except Exception as exc:  # yt-dlp raises its own DownloadError for every network/site problem
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        if any(k in msg.lower() for k in ("resolve", "network", "connection", "timed out", "unreachable")):
+        if any(k in msg.lower() for k in _OFFLINE_HINTS):
             raise BadInput("cannot download: no network connection (download it elsewhere and ingest the file)") from exc
         raise BadInput(f"cannot download: {msg}") from exc

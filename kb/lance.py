@@ -19,6 +19,13 @@ TABLE = "segments"
 META_KEY = b"gamekb.models"
 # Columns returned by searches: everything but the vectors and the keyframe bytes.
 TEXT_COLUMNS = ["video_id", "idx", "video", "start_s", "end_s", "keyframe_s", "text", "moments"]
+# ANN index on the text embeddings (bench/search_latency.py, docs/benchmarks.md). Below the row
+# threshold an exact flat scan is a few ms and always exact; past it the index keeps search flat in
+# library size. Re-trained when the table has grown RETRAIN_GROWTH-fold since it was trained.
+VECTOR_COLUMN = "text_vec"
+VECTOR_INDEX_TYPE = "IVF_SQ"
+VECTOR_INDEX_MIN_ROWS = 50_000
+RETRAIN_GROWTH = 4.0
 
 
 def _schema(manifest: dict[str, dict[str, Any]]):
@@ -104,6 +111,39 @@ class SegmentTable:
                 t.create_fts_index("text", replace=True, with_position=False)
             else:
                 t.optimize()
+        self.ensure_vector_index()
+
+    def ensure_vector_index(self, column: str = VECTOR_COLUMN, force: bool = False) -> str | None:
+        """Build the ANN index on `column` once the table is big enough, and re-train it as it grows.
+
+        Below VECTOR_INDEX_MIN_ROWS a flat scan is fast enough and no index is kept. Past it an
+        IVF index with ~sqrt(rows) partitions is trained; rows added later are folded in by
+        `optimize()` (and searched flat until then, so results stay complete), and once the table
+        has grown RETRAIN_GROWTH-fold since training the partitions are re-trained. The partition
+        count is part of the index name, so no other bookkeeping is needed. Returns the index name.
+        """
+        t = self.table
+        if t is None or column not in t.schema.names:
+            return None
+        rows = t.count_rows()
+        mine = [i for i in t.list_indices() if (getattr(i, "name", "") or "").startswith(f"{column}_ann_p")]
+        if rows < VECTOR_INDEX_MIN_ROWS and not force:
+            return mine[0].name if mine else None
+        partitions = max(1, int(round(rows ** 0.5)))
+        if mine:
+            trained = int(mine[0].name.rsplit("_p", 1)[1])
+            if partitions ** 2 < RETRAIN_GROWTH * trained ** 2 and not force:
+                return mine[0].name
+        name = f"{column}_ann_p{partitions}"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t.create_index(metric="cosine", vector_column_name=column, index_type=VECTOR_INDEX_TYPE,
+                           num_partitions=partitions, replace=True, name=name)
+            for old in mine:
+                if old.name != name:
+                    t.drop_index(old.name)
+        log.info("trained %s index %s on %d rows", VECTOR_INDEX_TYPE, name, rows)
+        return name
 
     # -- reading ---------------------------------------------------------------------------
     def count(self, video_id: int | None = None) -> int:

@@ -39,9 +39,21 @@ class NumpyMiniLM:
         self.layers = cfg["num_hidden_layers"]
         self.eps = cfg["layer_norm_eps"]
         self.w = {k: v.astype(np.float32) for k, v in load_file(str(path / "model.safetensors")).items()}
+        # linear weights stored transposed once, (in, out) and contiguous, for x @ W
+        self.wt = {k[: -len(".weight")]: np.ascontiguousarray(v.T) for k, v in self.w.items()
+                   if k.startswith("encoder.") and k.endswith(".weight") and v.ndim == 2}
         self.tok = Tokenizer.from_file(str(path / "tokenizer.json"))
         self.tok.enable_truncation(MAX_TOKENS)
-        self.tok.enable_padding(pad_id=cfg.get("pad_token_id", 0))
+        self.pad_id = cfg.get("pad_token_id", 0)
+        self.tok.enable_padding(pad_id=self.pad_id)
+
+    def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        """Token ids of each text, truncated, unpadded (to group texts of similar length)."""
+        self.tok.no_padding()
+        try:
+            return [e.ids for e in self.tok.encode_batch(list(texts))]
+        finally:
+            self.tok.enable_padding(pad_id=self.pad_id)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         enc = self.tok.encode_batch(list(texts))
@@ -59,7 +71,10 @@ class NumpyMiniLM:
             p = f"encoder.layer.{i}."
 
             def lin(h, name):
-                return h @ w[p + name + ".weight"].T + w[p + name + ".bias"]
+                # 2-D matmul against a contiguous (in, out) copy: 3-D @ transposed view ran ~5x slower
+                # for a one-query batch (bench/search_latency.py, docs/benchmarks.md)
+                out = h.reshape(-1, h.shape[-1]) @ self.wt[p + name] + w[p + name + ".bias"]
+                return out.reshape(*h.shape[:-1], -1)
 
             q, k, v = (lin(x, f"attention.self.{m}").reshape(n, t, self.heads, hd).transpose(0, 2, 1, 3)
                        for m in ("query", "key", "value"))

@@ -9,12 +9,13 @@ leftover LanceDB rows deleted first) by the next run.
 from __future__ import annotations
 
 import contextlib
-
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from sqlalchemy import delete, func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from kb import sql
@@ -22,6 +23,21 @@ from kb.config import Settings
 from kb.errors import GamekbError
 from kb.lance import SegmentTable
 from kb.schema import Entity, Event, IngestRun, Segment, StateSample, Video, utcnow
+
+
+# Crash points (issue 4): places where a process can die mid-ingest. With GAMEKB_FAULT=<name> the
+# process exits at once (os._exit: no cleanup, no finally blocks, like kill -9), so tests can
+# check that every one of them leaves nothing half-visible and that a rerun repairs it.
+CRASH_POINTS = ("identify", "probe", "claim", "watch", "segment", "index", "embed",
+                "lance-delete", "lance-add", "lance-index", "sql-rows", "sql-commit")
+FAULT_ENV = "GAMEKB_FAULT"
+_exit = os._exit  # tests may swap in a raise to crash in-process; the CLI always really exits
+
+
+def crash_point(name: str) -> None:
+    """Exit the process here, with status 86, when GAMEKB_FAULT names this point (tests only)."""
+    if os.environ.get(FAULT_ENV) == name:
+        _exit(86)
 
 
 @dataclass
@@ -76,6 +92,10 @@ class KnowledgeBase:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
+    def video_lock(self, sha256: str, blocking: bool = False):
+        """The lock an ingest holds on one video (by content hash) for as long as it works on it."""
+        return self.lock(f"video-{sha256[:20]}", blocking=blocking)
+
     # -- videos ----------------------------------------------------------------------------
     def videos(self, status: str | None = None) -> list[Video]:
         with self.session() as s:
@@ -122,7 +142,20 @@ class KnowledgeBase:
             name = f"{stem}-{n}"
 
     def claim(self, path: Path, sha256: str, info: dict[str, Any], profile: str) -> Video:
-        """Create the video row (or reset a failed/interrupted one) and mark it `ingesting`."""
+        """Create the video row (or reset a failed/interrupted one) and mark it `ingesting`.
+
+        Two processes may pick the same new name for different files at once; the loser's insert
+        breaks the unique constraint and it tries again with the next free name.
+        """
+        for attempt in range(5):
+            try:
+                return self._claim(path, sha256, info, profile)
+            except IntegrityError:
+                if attempt == 4:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _claim(self, path: Path, sha256: str, info: dict[str, Any], profile: str) -> Video:
         with self.session() as s:
             video = s.exec(select(Video).where(Video.sha256 == sha256)).first()
             if video is None:
@@ -136,6 +169,17 @@ class KnowledgeBase:
             s.refresh(video)
             return video
 
+    def reset_video(self, video_id: int, reason: str, lance: bool = True) -> None:
+        """Make a video invisible and due for redoing: rows removed from both stores, status `pending`.
+
+        lance=False leaves the LanceDB rows to a caller that already holds the Lance lock."""
+        self.discard_partial(video_id, lance=lance)
+        with self.session() as s:
+            video = s.get(Video, video_id)
+            video.status, video.error, video.updated_at = "pending", reason[:2000], utcnow()
+            s.add(video)
+            s.commit()
+
     def update_path(self, video: Video, path: Path) -> None:
         with self.session() as s:
             v = s.get(Video, video.id)
@@ -144,14 +188,24 @@ class KnowledgeBase:
             s.commit()
 
     def commit_video(self, video_id: int, records: VideoRecords, models: dict[str, Any]) -> None:
-        """Write a video's rows to both stores and only then make it visible (status `ready`)."""
+        """Write a video's rows to both stores and only then make it visible (status `ready`).
+
+        LanceDB first (delete, then one append: each is one atomic Lance commit), then every SQL row
+        and the status in one transaction. A crash between the two leaves Lance rows of a video that
+        is not `ready`: search never shows them (it filters on ready ids) and the next ingest of the
+        video, or `gamekb doctor --repair`, deletes them. The Lance lock keeps two processes from
+        interleaving a delete and an append of the same video, so its rows are never doubled.
+        """
         with self.session() as s:
             video = s.get(Video, video_id)
             name = video.name
         with self.lock("lance"):
             self.segments.ensure(records.manifest)
             self.segments.delete_video(video_id)
-            self.segments.add([{**row, "video_id": video_id, "video": name} for row in records.rows])
+            crash_point("lance-delete")
+            self.segments.add([{**row, "video_id": video_id, "video": name} for row in records.rows],
+                              after_add=lambda: crash_point("lance-add"))
+            crash_point("lance-index")
         with self.session() as s:
             self._delete_rows(s, video_id)
             for obj in (*records.segments, *records.events, *records.entities, *records.states):
@@ -160,21 +214,27 @@ class KnowledgeBase:
             video = s.get(Video, video_id)
             video.status, video.game, video.models, video.updated_at = "ready", records.game, models, utcnow()
             s.add(video)
+            s.flush()
+            crash_point("sql-rows")  # rows sent, transaction not committed: SQLite rolls it back
             s.commit()
+        crash_point("sql-commit")
 
     def _delete_rows(self, s, video_id: int) -> None:
         for table in (Segment, Event, Entity, StateSample):
             s.exec(delete(table).where(table.video_id == video_id))
 
-    def discard_partial(self, video_id: int) -> None:
+    def discard_partial(self, video_id: int, lance: bool = True) -> None:
         """Remove whatever an interrupted ingest of this video left in either store."""
-        with self.lock("lance"):
-            self.segments.delete_video(video_id)
+        if lance:
+            with self.lock("lance"):
+                self.segments.delete_video(video_id)
         with self.session() as s:
             self._delete_rows(s, video_id)
             s.commit()
 
     def fail_video(self, video_id: int, error: str) -> None:
+        """Mark a video `failed` with its cause, keeping none of its rows in either store."""
+        self.discard_partial(video_id)
         with self.session() as s:
             video = s.get(Video, video_id)
             video.status, video.error, video.updated_at = "failed", error[:2000], utcnow()

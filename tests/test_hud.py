@@ -57,3 +57,12 @@ def test_other_resolution(frames):
     doom = get_pack("doom")
     big = Frame(0.0, cv2.resize(frames[0].image, None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST))
     assert hud.read_state(big, doom).values["health"] == 91
+
+
+def test_pillarboxed_16_9(frames):
+    """A 4:3 recording padded to 16:9 with black bars: the bar is found inside the 4:3 picture."""
+    doom = get_pack("doom")
+    wide = np.zeros((480, 854, 3), np.uint8)
+    wide[:, 107:747] = frames[0].image
+    state = hud.read_state(Frame(0.0, wide), doom)
+    assert state is not None and state.values["health"] == 91

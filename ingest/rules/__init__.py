@@ -36,18 +36,37 @@ class Region:
     name: str
     box: tuple[float, float, float, float]
     colors: tuple[str, ...] = ()  # font colours to isolate, names from ingest.ocr.COLOR_MASKS
+    # A band taller than one text line: the line is searched for inside it. `line_height` is the
+    # font's height as a fraction of the frame height (Doom's 8-row HUD font: 8/200).
+    line_height: float | None = None
+    centered: bool = False  # the text is centred horizontally on the screen (a check against textures)
+    snapped_only: bool = False  # keep only reads that snap to the lexicon (a noisy region, e.g. over the view)
 
 
 @dataclass(frozen=True)
 class RulePack:
     name: str
     lexicon: tuple[LexiconEntry, ...] = ()
-    message_region: Region | None = None  # where transient HUD messages appear
+    message_region: Region | None = None  # where transient HUD messages appear (the main message line)
+    # every region transient messages appear in, read in order; defaults to (message_region,), and
+    # message_region defaults to the first of these
+    message_regions: tuple[Region, ...] = ()
     message_ttl_s: float | None = None  # how long a message stays unless replaced (Doom: 4.0 s)
     hud_regions: dict[str, Region] = field(default_factory=dict)  # "health", "armor", "ammo", ...
     status_bar: Region | None = None  # the whole status bar, to tell whether one is visible
     entity_prompts: tuple[str, ...] = ()  # concepts for an entity detector ("enemy", "key card")
     snap_threshold: float = 0.72  # min character similarity (0..1) for a read to snap to the lexicon
+
+    def __post_init__(self) -> None:
+        if not self.message_regions and self.message_region is not None:
+            object.__setattr__(self, "message_regions", (self.message_region,))
+        elif self.message_regions and self.message_region is None:
+            object.__setattr__(self, "message_region", self.message_regions[0])
+        elif self.message_regions and self.message_region not in self.message_regions:
+            object.__setattr__(self, "message_regions", (self.message_region, *self.message_regions))
+        names = [r.name for r in self.message_regions]
+        if len(set(names)) != len(names):
+            raise ValueError(f"pack {self.name!r}: message region names must be unique, got {names}")
 
     def aliases_for(self, label: str) -> tuple[str, ...]:
         for e in self.lexicon:

@@ -236,6 +236,15 @@ DOOM_PACK = register_pack(RulePack(
     lexicon=LEXICON,
     # Messages are drawn with the small STCFN font (7 px high) at the top-left corner, y=0..8 of 200.
     message_region=Region("message", _box(0, 0, 320, 10), colors=("red",)),
+    # dsda-doom (and PrBoom+) draw "A secret is revealed!" apart from the message line: the
+    # `secret_message` HUD component, same 8-row font (scaled like the 4:3 HUD: 16 px at 480p), coloured gold (DSDATC hud_secret_message 6 =
+    # CR_GOLD), centred horizontally (HUlib_setTextXCenter), for ~2 s. PrBoom+ put it at
+    # y = (200 - 32) / 2 - 1 - 8 = 75; the band below is generous (y 24..166, above the status
+    # bar) since ports and HUD lumps move it. Only reads that snap to the lexicon count there.
+    message_regions=(
+        Region("secret", _box(16, 24, 304, 166), colors=("gold",), line_height=8 / 240,
+               centered=True, snapped_only=True),
+    ),
     message_ttl_s=4.0,  # HU_MSGTIMEOUT = 4 * TICRATE
     hud_regions={
         "ammo": Region("ammo", _box(1, 170, 46, 189), colors=("red",)),

@@ -1,0 +1,94 @@
+"""`gamekb doctor`: check the SQL store and the LanceDB table against each other, and repair.
+
+What a healthy library looks like (issue 4): every `ready` video has exactly one LanceDB row per SQL
+segment (no duplicates), no other video has rows in either store beyond its `video` row, no video
+is left `ingesting` by a process that died (its lock is free), and the full-text index exists.
+
+Repairs never touch a healthy ready video: orphan LanceDB rows are deleted, a ready video whose
+rows disagree is reset to `pending` (invisible; the next `gamekb ingest` of the file redoes it),
+a stale `ingesting` video is reset the same way, and a missing full-text index is rebuilt.
+A video whose lock is held by a running ingest is left alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from kb.schema import Event, Segment, Video
+from kb.store import KnowledgeBase
+
+
+@dataclass
+class Finding:
+    check: str  # lance-orphan | lance-duplicates | missing-lance-rows | row-count-mismatch | stale-ingesting | sql-leftovers | missing-fts
+    detail: str
+    video: str | None = None
+    video_id: int | None = None
+    repaired: bool = False
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def check(kb: KnowledgeBase, repair: bool = False) -> list[Finding]:
+    """Every inconsistency found (and, with repair=True, fixed)."""
+    found: list[Finding] = []
+    with kb.lock("lance"):  # no ingest writes Lance rows while we compare
+        videos = {v.id: v for v in kb.videos()}
+        lance = kb.segments.video_counts()
+        with kb.session() as s:
+            sql_segments = dict(s.exec(select(Segment.video_id, func.count()).group_by(Segment.video_id)).all())
+            sql_events = dict(s.exec(select(Event.video_id, func.count()).group_by(Event.video_id)).all())
+        busy = {vid for vid, v in videos.items() if v.status == "ingesting" and _locked(kb, v.sha256)}
+
+        for vid, (rows, distinct) in sorted(lance.items()):
+            v = videos.get(vid)
+            if v is None:
+                found.append(Finding("lance-orphan", f"{rows} LanceDB rows for video id {vid}, which SQL does not know",
+                                     None, vid))
+            elif v.status != "ready" and vid not in busy:
+                found.append(Finding("lance-orphan", f"{rows} LanceDB rows for a video that is {v.status}", v.name, vid))
+            elif v.status == "ready" and rows != distinct:
+                found.append(Finding("lance-duplicates", f"{rows} LanceDB rows for {distinct} segments", v.name, vid))
+            elif v.status == "ready" and distinct != sql_segments.get(vid, 0):
+                found.append(Finding("row-count-mismatch", f"{distinct} LanceDB rows but {sql_segments.get(vid, 0)} "
+                                     "SQL segments", v.name, vid))
+        for vid, v in sorted(videos.items()):
+            if v.status == "ready" and vid not in lance:
+                found.append(Finding("missing-lance-rows", f"ready with {sql_segments.get(vid, 0)} SQL segments but no "
+                                     "LanceDB rows", v.name, vid))
+            elif v.status == "ingesting" and vid not in busy:
+                found.append(Finding("stale-ingesting", "left `ingesting` by a process that is no longer running",
+                                     v.name, vid))
+            elif v.status != "ready" and vid not in busy and (sql_segments.get(vid) or sql_events.get(vid)):
+                found.append(Finding("sql-leftovers", f"{sql_segments.get(vid, 0)} segments and {sql_events.get(vid, 0)} "
+                                     f"events of a video that is {v.status}", v.name, vid))
+        if lance and not kb.segments.has_fts():
+            found.append(Finding("missing-fts", "the LanceDB table has no full-text index on `text`"))
+
+        if repair:
+            for f in found:
+                _repair(kb, f, videos)
+    return found
+
+
+def _locked(kb: KnowledgeBase, sha256: str) -> bool:
+    with kb.video_lock(sha256) as mine:
+        return not mine
+
+
+def _repair(kb: KnowledgeBase, f: Finding, videos: dict[int, Video]) -> None:
+    # The Lance lock is already held by check(); KnowledgeBase methods that take it would block,
+    # so Lance deletions go straight to the table here.
+    v = videos.get(f.video_id) if f.video_id is not None else None
+    if f.check == "missing-fts":
+        kb.segments.refresh_index()
+    elif f.check == "lance-orphan" and (v is None or v.status != "ingesting"):
+        kb.segments.delete_video(f.video_id)
+    elif v is not None:  # a ready video whose stores disagree, a stale ingest, leftovers: redo it
+        kb.segments.delete_video(v.id)
+        kb.reset_video(v.id, f"reset by gamekb doctor: {f.detail}", lance=False)
+    f.repaired = True

@@ -1,0 +1,116 @@
+"""One video's timeline: its events in lanes by kind, and the HUD curves (health, armor, ammo) where
+the game pack reads them. The page draws it as SVG from `for_video`; `render_png` draws the same
+picture with matplotlib for `gamekb timeline VIDEO --png out.png`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from kb.errors import GamekbError
+from kb.schema import Video
+from kb.store import KnowledgeBase
+
+# Lane order top to bottom: what a player looks for first. Kinds not listed follow, sorted.
+LANES = ("pickup", "secret", "locked", "damage", "low_health", "death", "speech", "text", "appear", "disappear")
+# One colour per kind, shared by the page (static/app.js reads them from the API) and the PNG.
+COLOURS = {"pickup": "#4caf50", "secret": "#ffd54f", "locked": "#ff9800", "damage": "#ef5350",
+           "low_health": "#ff7043", "death": "#b71c1c", "speech": "#42a5f5", "text": "#ab47bc",
+           "appear": "#26a69a", "disappear": "#78909c"}
+SERIES_COLOURS = {"health": "#e53935", "armor": "#1e88e5", "ammo": "#fbc02d"}
+OTHER = "#9e9e9e"
+MAX_EVENTS = 5000  # a timeline strip past this many marks is unreadable anyway
+MAX_POINTS = 2000  # per HUD curve: about one point per pixel of a wide screen
+
+
+def find_video(kb: KnowledgeBase, video: str | int) -> Video:
+    """A ready video by id or by name (file stem); unknown ones are an error that lists the library."""
+    ready = kb.videos(status="ready")
+    if isinstance(video, int) or (isinstance(video, str) and video.isdigit()):
+        for v in ready:
+            if v.id == int(video):
+                return v
+        if isinstance(video, int):
+            raise GamekbError(f"no ready video with id {video}")
+    return kb.resolve_videos([str(video)])[0]
+
+
+def _thin(points: list[list[float]], n: int) -> list[list[float]]:
+    if len(points) <= n:
+        return points
+    step = len(points) / n
+    return [points[int(i * step)] for i in range(n)] + [points[-1]]
+
+
+def for_video(kb: KnowledgeBase, video: Video) -> dict[str, Any]:
+    """{video, duration_s, lanes: [{kind, colour, events: [...]}], series: [{name, colour, points}]}"""
+    rows = kb.events([video.id], limit=MAX_EVENTS)
+    kinds = sorted({e.kind for e, _ in rows if e.kind != "scene"},
+                   key=lambda k: (LANES.index(k) if k in LANES else len(LANES), k))
+    lanes = [{"kind": k, "colour": COLOURS.get(k, OTHER),
+              "events": [{"t_start": e.t_start, "t_end": e.t_end, "label": e.label, "value": e.value,
+                          "source": e.source} for e, _ in rows if e.kind == k]} for k in kinds]
+    by_name: dict[str, list[list[float]]] = {}
+    for s in kb.states(video.id):
+        by_name.setdefault(s.name, []).append([round(s.t, 3), s.value])
+    order = [n for n in SERIES_COLOURS if n in by_name] + sorted(n for n in by_name if n not in SERIES_COLOURS)
+    series = [{"name": n, "colour": SERIES_COLOURS.get(n, OTHER), "points": _thin(by_name[n], MAX_POINTS)}
+              for n in order]
+    last = max([e.t_end for e, _ in rows] + [p[-1][0] for p in by_name.values() if p] + [0.0])
+    return {"video_id": video.id, "video": video.name, "duration_s": round(max(video.duration_s, last), 3),
+            "lanes": lanes, "series": series}
+
+
+def render_png(data: dict[str, Any], out: Path | BinaryIO, width_in: float = 12.0, dpi: int = 100) -> None:
+    """Draw the timeline (event lanes on top, HUD curves below when there are any) into a PNG file
+    or a binary stream."""
+    from kb.errors import require_package
+
+    require_package("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: the CLI and servers draw off-screen
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
+
+    from retrieval.types import format_ts
+
+    lanes, series = data["lanes"], data["series"]
+    duration = max(data["duration_s"], 1.0)
+    heights = [max(len(lanes), 1) * 0.45 + 0.4] + ([2.2] if series else [])
+    fig, axes = plt.subplots(len(heights), 1, figsize=(width_in, sum(heights) + 0.8), sharex=True,
+                             gridspec_kw={"height_ratios": heights}, squeeze=False)
+    ax = axes[0][0]
+    for i, lane in enumerate(lanes):
+        y = len(lanes) - 1 - i
+        spans = [(e["t_start"], max(e["t_end"] - e["t_start"], duration / 400)) for e in lane["events"]]
+        ax.broken_barh(spans, (y - 0.3, 0.6), facecolors=lane["colour"], edgecolors="black", linewidth=0.4)
+    ax.set_yticks(range(len(lanes)), [lane["kind"] for lane in reversed(lanes)])
+    ax.set_ylim(-0.6, max(len(lanes), 1) - 0.4)
+    ax.grid(axis="x", alpha=0.3)
+    if not lanes:
+        ax.text(duration / 2, 0, "no events", ha="center", va="center", color="gray")
+        ax.set_yticks([])
+    ax.set_title(f"{data['video']}  ({format_ts(data['duration_s'])})", loc="left")
+    if series:
+        cv = axes[1][0]
+        for s in series:
+            xs, ys = zip(*s["points"])
+            cv.step(xs, ys, where="post", color=s["colour"], label=s["name"], linewidth=1.4)
+        cv.set_ylim(bottom=0)
+        cv.grid(alpha=0.3)
+        cv.legend(loc="upper right", fontsize="small", ncol=len(series))
+    last = axes[-1][0]
+    last.set_xlim(0, duration)
+    last.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: format_ts(x)))
+    last.set_xlabel("time in video (MM:SS)")
+    fig.tight_layout()
+    if isinstance(out, (str, Path)):
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fig.savefig(out, dpi=dpi, format="png")
+    except OSError as exc:
+        raise GamekbError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    finally:
+        plt.close(fig)
