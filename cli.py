@@ -112,10 +112,17 @@ def _ts(seconds: float) -> str:
 
 
 @app.callback()
-def main(verbose: Annotated[bool, typer.Option("--verbose", help="Log what each stage does.")] = False) -> None:
+def main(ctx: typer.Context,
+         verbose: Annotated[bool, typer.Option("--verbose", help="Log what each stage does.")] = False,
+         db: Annotated[Optional[str], typer.Option("--db", envvar=["GAMEKB_DB_URL", "GAMEKB_DB"],
+                                                   help="SQL store: any SQLAlchemy URL, e.g. postgresql+psycopg://user:pw@host/gamekb (default: SQLite in --home).")] = None) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # no stage downloads anything unless given a URL
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if db:  # Settings.load reads GAMEKB_DB_URL; restored afterwards so an in-process caller is unaffected
+        before = os.environ.get("GAMEKB_DB_URL")
+        os.environ["GAMEKB_DB_URL"] = db
+        ctx.call_on_close(lambda: os.environ.pop("GAMEKB_DB_URL") if before is None else os.environ.update(GAMEKB_DB_URL=before))
 
 
 @command()
@@ -134,6 +141,8 @@ def ingest(
     config: ConfigOpt = None,
     projector: Annotated[Optional[Path], typer.Option(help="ProjectorBank checkpoint: store projected vectors.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Re-ingest videos that are already in the library.")] = False,
+    ray: Annotated[Optional[str], typer.Option("--ray", metavar="ADDRESS",
+                                               help="Fan videos out on a Ray cluster: local (join the cluster running here, or start one), auto, or ray://host:10001. Needs gamekb[ray].")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Add videos to the knowledge base.
@@ -144,7 +153,6 @@ def ingest(
 
     from ingest import pipeline
     from ingest.sources import expand
-    from kb.config import IngestConfig
 
     if fps is not None and not (0.05 <= fps <= 30):
         _fail(f"--fps {fps} is out of range; use a value between 0.05 and 30")
@@ -169,7 +177,13 @@ def ingest(
                     console.print(f"{mark} {o.source}: {o.message}" + (f" ({o.seconds:.1f} s)" if o.status == "ingested" else ""),
                                   markup=False)
 
-            outcomes += pipeline.run(kb, sources, config, force=force, on_start=on_start, on_done=on_done)
+            if ray is not None:
+                from ingest import distributed
+
+                outcomes += distributed.run(kb, sources, config, address=None if ray == "local" else ray, force=force,
+                                            on_start=on_start, on_done=on_done)
+            else:
+                outcomes += pipeline.run(kb, sources, config, force=force, on_start=on_start, on_done=on_done)
     for o in outcomes[: len(problems)]:
         if not as_json:
             console.print(f"FAIL {o.source}: {o.message}", markup=False)
@@ -442,6 +456,225 @@ def demo(home: HomeOpt = None) -> None:
     for q in ("when did I get the angle grinder?", "what did I say about the angle grinder?"):
         typer.echo(f"\n$ gamekb ask {q!r}")
         ask(q, home=home)
+
+
+
+# -- web app and timeline picture (issue 7): the code lives in reasoning/web/ ----------------------
+
+@command()
+def serve(
+    home: HomeOpt = None,
+    host: Annotated[str, typer.Option(help="Interface to bind; anything but loopback needs --token.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8765,
+    token: Annotated[Optional[str], typer.Option(envvar="GAMEKB_TOKEN", help="Secret every request must carry (Authorization: Bearer, or /?token= once); required off loopback.")] = None,
+    reasoner: Annotated[str, typer.Option(help="Reasoner for the ask box: extractive (no model), qwen3-vl or openai.")] = "extractive",
+    model: ModelOpt = None, adapter: AdapterOpt = None, config: ConfigOpt = None,
+) -> None:
+    """Serve the library: a page to search, watch the moment and ask, and its JSON API (/openapi.json).
+
+    Example: gamekb serve --port 8765
+    """
+    from reasoning.web.app import check_bind, serve as run_server, url
+
+    check_bind(host, token)
+    kb = _open(home)
+    typer.echo(f"gamekb: serving {kb.settings.home} at {url(host, port)} (Ctrl-C to stop)", err=True)
+    run_server(kb, host=host, port=port, token=token, reasoner=reasoner,
+               reasoner_options=_reasoner_options(config, model, adapter))
+
+
+@command()
+def timeline(
+    video: Annotated[str, typer.Argument(help="The video: its name (file stem) or id, as gamekb videos lists it.")],
+    home: HomeOpt = None,
+    png: Annotated[Optional[Path], typer.Option("--png", help="Write the timeline picture to this PNG file.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """One video's events in lanes by kind, and its HUD curves (health, armor, ammo).
+
+    Example: gamekb timeline demo1 --png demo1.png
+    """
+    from reasoning.web import timeline as tl
+
+    kb = _open(home)
+    data = tl.for_video(kb, tl.find_video(kb, video))
+    if png is not None:
+        tl.render_png(data, png)
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+    elif png is not None:
+        typer.echo(f"wrote {png}")
+    else:
+        console = _console()
+        console.print(f"{data['video']}  ({_ts(data['duration_s'])})", markup=False)
+        for lane in data["lanes"]:
+            marks = ", ".join(f"{_ts(e['t_start'])} {e['label']}" for e in lane["events"])
+            console.print(f"  {lane['kind']:<10} {marks}", markup=False)
+        for s in data["series"]:
+            values = [p[1] for p in s["points"]]
+            console.print(f"  {s['name']:<10} {min(values):g}..{max(values):g} over {len(values)} readings", markup=False)
+
+
+# -- gamekb train (issue 6): training data, LoRA, projectors; the code lives in reasoning/training/ --
+
+train_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
+                        help="Build grounded Q&A data from the library; train the qwen3-vl reasoner's LoRA and projectors.")
+app.add_typer(train_app, name="train")
+
+
+def train_command(*args, **kwargs):
+    """train_app.command, with every domain error turned into one clean line (as command() does)."""
+
+    def deco(fn):
+        @functools.wraps(fn)
+        def wrapper(*a, **kw):
+            try:
+                return fn(*a, **kw)
+            except GamekbError as exc:
+                _fail(str(exc))
+
+        return train_app.command(*args, **kwargs)(wrapper)
+
+    return deco
+
+
+def _train_progress(as_json: bool):
+    """A rich progress bar and the on_step callback the trainers call: (step, total, loss, phase)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn("{task.description:<8}"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("loss {task.fields[loss]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                   console=Console(stderr=True), disable=as_json or not sys.stderr.isatty())
+    task = bar.add_task("train", total=None, loss="-")
+
+    def on_step(step: int, total: int, loss: float, phase: str) -> None:
+        bar.update(task, completed=step, total=total, description=phase,
+                   loss=f"{loss:.4f}" if loss == loss else "-")
+
+    return bar, on_step
+
+
+def _loss(value) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
+DeviceOpt = Annotated[Optional[str], typer.Option("--device", help="Where to train: auto, cpu, cuda (default: [models.reasoner] device, else auto).")]
+EpochsOpt = Annotated[int, typer.Option("--epochs", min=1, help="Passes over the training pairs.")]
+BatchOpt = Annotated[int, typer.Option("--batch-size", min=1, help="Pairs per optimizer step.")]
+EvalSplitOpt = Annotated[float, typer.Option("--eval-split", min=0.0, max=0.9, help="Share of pairs held out for the eval loss (0: none).")]
+MaxStepsOpt = Annotated[Optional[int], typer.Option("--max-steps", min=1, help="Stop after this many steps in all.")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for the split, the shuffling and the initial weights.")]
+
+
+@train_command("data")
+def train_data(
+    out: Annotated[Path, typer.Argument(help="The JSONL file to write, one Q&A pair a line.")],
+    home: HomeOpt = None, video: VideoOpt = None,
+    inputs: Annotated[Optional[list[Path]], typer.Option("--input", "-i", help="Convert this file too: {\"question\",\"answer\"} lists or JSONL, or chat \"messages\" records; repeatable.")] = None,
+    from_kb: Annotated[Optional[bool], typer.Option("--kb/--no-kb", help="Include pairs built from the library (default: yes, unless --input is given).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write grounded Q&A pairs (what was picked up when, what the HUD showed, what was said, damage and deaths).
+
+    Every pair carries its video, time, segment and evidence window, so the trainers can put that
+    segment's evidence and keyframe in the prompt.
+
+    Example: gamekb train data pairs.jsonl --input old_pairs.json --kb
+    """
+    from reasoning.training import data as td
+
+    use_kb = from_kb if from_kb is not None else not inputs
+    pairs = td.build(_open(home) if use_kb else None, video, inputs or [])
+    if not pairs:
+        _fail("no pairs: the library has no ready videos with events; run gamekb ingest first, or give --input FILE")
+    td.write_pairs(pairs, out)
+    info = {"out": str(out), **td.summary(pairs)}
+    if as_json:
+        typer.echo(json.dumps(info, indent=2))
+        return
+    kinds = ", ".join(f"{k} {n}" for k, n in info["kinds"].items())
+    typer.echo(f"wrote {info['pairs']} pairs ({info['grounded']} tied to a video moment; {kinds}) to {out}")
+
+
+@train_command("lora")
+def train_lora_cmd(
+    data: Annotated[Path, typer.Argument(help="Pairs from gamekb train data (or any format it converts).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the adapter, its checkpoints and gamekb_train.json.")],
+    home: HomeOpt = None, model: ModelOpt = None, config: ConfigOpt = None, device: DeviceOpt = None,
+    r: Annotated[int, typer.Option("--r", min=1, help="LoRA rank.")] = 16,
+    alpha: Annotated[int, typer.Option("--alpha", min=1, help="LoRA alpha (the update is scaled by alpha/r).")] = 32,
+    target: Annotated[str, typer.Option("--target", help="The language model's modules to adapt, comma-separated.")] = "q_proj,k_proj,v_proj,o_proj",
+    lr: Annotated[float, typer.Option("--lr", min=0.0, help="AdamW learning rate.")] = 2e-4,
+    epochs: EpochsOpt = 3, batch_size: BatchOpt = 1, eval_split: EvalSplitOpt = 0.1, max_steps: MaxStepsOpt = None,
+    save_every: Annotated[Optional[int], typer.Option("--save-every", min=1, help="Checkpoint every N steps (default: each epoch's end).")] = None,
+    seed: SeedOpt = 0,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue from the last checkpoint in --out.")] = False,
+    checkpointing: Annotated[bool, typer.Option("--gradient-checkpointing", help="Recompute activations to save GPU memory.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fine-tune a LoRA on the qwen3-vl reasoner, evidence and keyframes in the prompt, loss on answers only.
+
+    Example: gamekb train lora pairs.jsonl --out runs/lora1 --epochs 3 --config gamekb.toml
+    """
+    from reasoning.training import lora
+
+    options = _reasoner_options(config, model, None)
+    if device:
+        options["device"] = device
+    opts = lora.LoraOptions(r=r, alpha=alpha, target=tuple(target.split(",")), lr=lr, epochs=epochs,
+                            batch_size=batch_size, eval_split=eval_split, max_steps=max_steps, save_every=save_every,
+                            seed=seed, gradient_checkpointing=checkpointing)
+    bar, on_step = _train_progress(as_json)
+    with bar:
+        result = lora.run(data, out, home, options, opts, resume=resume, on_step=on_step)
+    info = {"out": str(result.out), "step": result.step, "train_loss": result.train_loss, "eval_loss": result.eval_loss,
+            "eval_loss_before": result.eval_loss_before, "resumed_from": result.resumed_from}
+    if as_json:
+        typer.echo(json.dumps(info, indent=2))
+        return
+    typer.echo(f"step {result.step}: train loss {_loss(result.train_loss)}, eval loss {_loss(result.eval_loss_before)} "
+               f"before -> {_loss(result.eval_loss)} after; adapter in {result.out} (use: gamekb ask --adapter {result.out})")
+
+
+@train_command("projectors")
+def train_projectors_cmd(
+    data: Annotated[Path, typer.Argument(help="Pairs from gamekb train data (those tied to a video segment are used).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The projector checkpoint to write (.safetensors, or .pt); a .train.json report goes beside it.")],
+    home: HomeOpt = None, model: ModelOpt = None, adapter: AdapterOpt = None, config: ConfigOpt = None,
+    device: DeviceOpt = None,
+    lr: Annotated[float, typer.Option("--lr", min=0.0, help="AdamW learning rate.")] = 1e-3,
+    epochs: EpochsOpt = 5, batch_size: BatchOpt = 4, eval_split: EvalSplitOpt = 0.1, max_steps: MaxStepsOpt = None,
+    seed: SeedOpt = 0,
+    modality: Annotated[Optional[list[str]], typer.Option("--modality", help="Train only this modality (visual, temporal, audio); repeatable.")] = None,
+    init: Annotated[Optional[Path], typer.Option("--init", help="Start from this projector checkpoint (ours or the original project's).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Train the projectors with the LLM frozen, on answers the prompt text does not hold; report the prefix ablation.
+
+    Example: gamekb train projectors pairs.jsonl --out projector.safetensors --config gamekb.toml
+    """
+    from reasoning.training import projectors
+
+    options = _reasoner_options(config, model, adapter)
+    if device:
+        options["device"] = device
+    opts = projectors.ProjectorOptions(lr=lr, epochs=epochs, batch_size=batch_size, eval_split=eval_split,
+                                       max_steps=max_steps, seed=seed, modalities=tuple(modality) if modality else None,
+                                       init=str(init) if init else None)
+    bar, on_step = _train_progress(as_json)
+    with bar:
+        result = projectors.run(data, out, home, options, opts, on_step=on_step)
+    info = {"out": str(result.out), "checkpoint_id": result.checkpoint_id, "step": result.step,
+            "train_loss": result.train_loss, "ablation": result.ablation, "report": str(result.report)}
+    if as_json:
+        typer.echo(json.dumps(info, indent=2))
+        return
+    typer.echo(f"wrote {result.out} ({result.checkpoint_id}) after {result.step} steps; report: {result.report}")
+    typer.echo("answer loss by prefix  " + "".join(f"{h:>9}" for h in ("trained", "initial", "zero", "none")))
+    for split_name, row in result.ablation.items():
+        typer.echo(f"  {split_name:<20} " + "".join(f"{_loss(row[k]):>9}" for k in
+                                                    ("trained_prefix", "initial_prefix", "zero_prefix", "no_prefix")))
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ def expand(items: list[str]) -> tuple[list[Source], list[tuple[str, str]]]:
         rp = p.resolve()
         if rp not in seen:
             seen.add(rp)
-            sources.append(Source(label=str(p), path=p))
+            sources.append(Source(label=str(p), path=p.absolute()))  # stored paths must work from any folder
 
     for item in items:
         if is_url(item):

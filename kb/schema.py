@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -18,7 +18,8 @@ class Video(SQLModel, table=True):
     name: str = Field(index=True, unique=True)  # the file's stem, made unique in the library
     path: str
     sha256: str = Field(index=True, unique=True)  # identity: the same content is never ingested twice
-    size_bytes: int = 0
+    # BIGINT on PostgreSQL: recordings pass 2 GiB (int4's limit); SQLite's INTEGER is 64-bit already (0002)
+    size_bytes: int = Field(default=0, sa_type=BigInteger().with_variant(Integer(), "sqlite"))
     duration_s: float = 0.0
     fps: float = 0.0
     width: int = 0

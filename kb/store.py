@@ -73,10 +73,16 @@ class KnowledgeBase:
     # -- locking ---------------------------------------------------------------------------
     @contextlib.contextmanager
     def lock(self, name: str, blocking: bool = True) -> Iterator[bool]:
-        """An advisory file lock in the KB home, released by the OS if the process dies.
+        """An advisory lock, released by the OS or the database server if its holder dies: a file
+        lock in the KB home, or a PostgreSQL advisory lock (seen by every machine) when the SQL
+        store is PostgreSQL (issue 8).
 
         Yields False (without holding it) when blocking=False and another process holds it.
         """
+        if sql.is_postgres(self.engine):
+            with sql.advisory_lock(self.engine, name, blocking) as got:
+                yield got
+            return
         import fcntl
 
         lock_dir = self.settings.home / "locks"
@@ -187,6 +193,11 @@ class KnowledgeBase:
             s.add(v)
             s.commit()
 
+    def check_models(self, manifest: dict[str, dict[str, Any]]) -> None:
+        """ModelMismatch now, when the LanceDB table was built with other models than these."""
+        if self.segments.manifest() is not None:
+            self.segments.ensure(manifest)
+
     def commit_video(self, video_id: int, records: VideoRecords, models: dict[str, Any]) -> None:
         """Write a video's rows to both stores and only then make it visible (status `ready`).
 
@@ -246,6 +257,12 @@ class KnowledgeBase:
                t_from: float | None = None, t_to: float | None = None, text: str | None = None,
                limit: int | None = None) -> list[tuple[Event, Video]]:
         """Events of ready videos, filtered; every user value travels as a bound parameter."""
+        # No label or kind holds a NUL; SQLite's LIKE would stop reading the pattern at one (so it
+        # would match everything) and PostgreSQL refuses the parameter outright.
+        if (text and "\x00" in text) or (kinds and all("\x00" in k for k in kinds)):
+            return []
+        if kinds:
+            kinds = [k for k in kinds if "\x00" not in k]
         with self.session() as s:
             q = select(Event, Video).join(Video, Event.video_id == Video.id).where(Video.status == "ready")
             if video_ids is not None:
@@ -257,7 +274,8 @@ class KnowledgeBase:
             if t_to is not None:
                 q = q.where(Event.t_start <= t_to)
             if text:
-                q = q.where(func.lower(Event.label).contains(text.lower()))
+                # autoescape: % and _ in the user's text are literal characters, not LIKE wildcards
+                q = q.where(func.lower(Event.label).contains(text.lower(), autoescape=True))
             q = q.order_by(Video.name, Event.t_start, Event.id)
             if limit:
                 q = q.limit(limit)

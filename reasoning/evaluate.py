@@ -118,7 +118,7 @@ def evaluate(kb, questions: Sequence[Question], k: int = 10, reasoner=None) -> d
 
 def markdown(report: dict[str, Any]) -> str:
     k = report["k"]
-    lines = [f"| metric | value |", "|---|---|",
+    lines = ["| metric | value |", "|---|---|",
              f"| questions | {report['questions']} |",
              f"| recall@{k} | {report['recall_at_k']:.2f} |",
              f"| hit rate@{k} | {report['hit_rate_at_k']:.2f} |",

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from sqlmodel import select
 
 from kb.schema import Entity, Event, Segment, StateSample, Video
@@ -69,3 +70,12 @@ def start_gamekb(*args: str, env: dict | None = None) -> subprocess.Popen:
     full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1", **(env or {})}
     return subprocess.Popen([sys.executable, "-c", "from cli import app; app()", *args], cwd=ROOT, env=full_env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.fixture(scope="session")
+def lite_models():
+    """The lite profile's models, loaded once for every test module that imports this fixture."""
+    from ingest import pipeline
+    from kb.config import IngestConfig
+
+    return pipeline.Models.load(IngestConfig())

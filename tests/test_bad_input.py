@@ -11,7 +11,6 @@ import sys
 import types
 from fractions import Fraction
 
-import numpy as np
 import pytest
 from typer.testing import CliRunner
 

@@ -9,12 +9,11 @@ import pytest
 
 from ingest import pipeline
 from ingest.sources import Source
-from kb.config import IngestConfig
 from kb.doctor import check
 from kb.store import KnowledgeBase
 from retrieval.search import search
 from tests.clips import make_silent_video
-from tests.kbcheck import snapshot, start_gamekb
+from tests.kbcheck import lite_models, snapshot, start_gamekb  # noqa: F401 (a fixture)
 
 
 @pytest.fixture(scope="module")
@@ -26,11 +25,11 @@ def clips(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def clean(tmp_path_factory, clips):
+def clean(tmp_path_factory, clips, lite_models):
     """alpha, bravo and charlie ingested one after another, in one process."""
     home = tmp_path_factory.mktemp("clean")
     kb = KnowledgeBase.open(home)
-    models = pipeline.Models.load(IngestConfig())
+    models = lite_models
     assert [pipeline.ingest_source(kb, Source(str(p), path=p), models).status for p in clips] == ["ingested"] * 3
     return home
 

@@ -16,11 +16,10 @@ import pytest
 import kb.store as store
 from ingest import pipeline
 from ingest.sources import Source
-from kb.config import IngestConfig
 from kb.store import CRASH_POINTS, KnowledgeBase
-from tests.clips import make_clip, make_silent_video
+from tests.clips import make_silent_video
 from tests.conftest import EXCERPT
-from tests.kbcheck import gamekb, snapshot, start_gamekb, visible
+from tests.kbcheck import gamekb, lite_models, snapshot, start_gamekb, visible  # noqa: F401 (a fixture)
 
 
 class SimulatedCrash(BaseException):
@@ -36,8 +35,8 @@ def clips(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def models():
-    return pipeline.Models.load(IngestConfig())
+def models(lite_models):
+    return lite_models
 
 
 def ingest(home, paths, models, force=False):

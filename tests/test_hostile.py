@@ -9,13 +9,12 @@ from hypothesis import strategies as st
 
 from ingest import pipeline
 from ingest.sources import Source
-from kb.config import IngestConfig
 from kb.errors import GamekbError
 from kb.store import KnowledgeBase
 from retrieval.query import parse_ts
 from retrieval.search import Filters, search
 from tests.clips import make_silent_video
-from tests.kbcheck import snapshot
+from tests.kbcheck import lite_models, snapshot  # noqa: F401 (a fixture)
 
 SQLISH = st.sampled_from(["'", '"', "--", ";", "/*", "*/", " OR 1=1", "' OR '1'='1", "video_id = 1 OR true", "%", "_",
                           "\\", "\x00", "DROP TABLE video;", ") OR (", "idx IN (0)", "@", "@00:01", "alpha@00:01",
@@ -25,11 +24,11 @@ HOSTILE = st.one_of(st.text(max_size=40), st.lists(SQLISH, max_size=6).map("".jo
 
 
 @pytest.fixture(scope="module")
-def kb(tmp_path_factory):
+def kb(tmp_path_factory, lite_models):
     d = tmp_path_factory.mktemp("clips")
     home = tmp_path_factory.mktemp("kb")
     kb = KnowledgeBase.open(home)
-    models = pipeline.Models.load(IngestConfig())
+    models = lite_models
     for name, text in (("alpha", "You got the shotgun!"), ("bravo", "Picked up a stimpack.")):
         p = make_silent_video(d / f"{name}.mp4", 3.0, texts=[(0.2, 2.8, text)]).path
         assert pipeline.ingest_source(kb, Source(str(p), path=p), models).status == "ingested"

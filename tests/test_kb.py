@@ -11,10 +11,15 @@ from kb.errors import ModelMismatch
 from kb.lance import SegmentTable
 from kb.schema import Event, Segment, Video
 from kb.store import KnowledgeBase, VideoRecords
+from tests.pg import db_url  # noqa: F401  (fixture: every test here runs on SQLite and on PostgreSQL)
 
 
-def test_migrations_from_empty_match_the_models(tmp_path):
-    engine = sql.make_engine(f"sqlite:///{tmp_path / 'x.sqlite'}")
+def _engine(db_url, tmp_path):
+    return sql.make_engine(db_url or f"sqlite:///{tmp_path / 'x.sqlite'}")
+
+
+def test_migrations_from_empty_match_the_models(tmp_path, db_url):
+    engine = _engine(db_url, tmp_path)
     sql.upgrade(engine)
     assert sql.current_revision(engine) == sql.head_revision()
     from migrations import HEAD
@@ -25,8 +30,8 @@ def test_migrations_from_empty_match_the_models(tmp_path):
     assert diff == []
 
 
-def test_downgrade_then_upgrade_again(tmp_path):
-    engine = sql.make_engine(f"sqlite:///{tmp_path / 'x.sqlite'}")
+def test_downgrade_then_upgrade_again(tmp_path, db_url):
+    engine = _engine(db_url, tmp_path)
     sql.upgrade(engine)
     from alembic import command
     from alembic.config import Config
@@ -47,8 +52,8 @@ def _manifest(dim=4, model="m1"):
     return {"text_vec": {"model": model, "dim": dim}}
 
 
-def test_video_invisible_until_committed_and_rows_replaced_on_redo(tmp_path):
-    kb = KnowledgeBase(Settings(home=tmp_path))
+def test_video_invisible_until_committed_and_rows_replaced_on_redo(tmp_path, db_url):
+    kb = KnowledgeBase(Settings(home=tmp_path, db_url=db_url))
     video = kb.claim(tmp_path / "a.mp4", "ab" * 32, {"duration_s": 20.0}, "lite")
     assert kb.ready_ids() == []  # ingesting: invisible
     row = {"idx": 0, "start_s": 0.0, "end_s": 10.0, "keyframe_s": 5.0, "text": "picked up a missile",
@@ -80,8 +85,8 @@ def test_other_models_are_a_clear_error(tmp_path):
         raise AssertionError("a different model must not be mixed into the table")
 
 
-def test_unique_names_for_same_stem(tmp_path):
-    kb = KnowledgeBase(Settings(home=tmp_path))
+def test_unique_names_for_same_stem(tmp_path, db_url):
+    kb = KnowledgeBase(Settings(home=tmp_path, db_url=db_url))
     a = kb.claim(tmp_path / "x" / "run.mp4", "a" * 64, {}, "lite")
     b = kb.claim(tmp_path / "y" / "run.mp4", "b" * 64, {}, "lite")
     assert (a.name, b.name) == ("run", "run-2")

@@ -20,6 +20,7 @@ COLOURS = {"pickup": "#4caf50", "secret": "#ffd54f", "locked": "#ff9800", "damag
 SERIES_COLOURS = {"health": "#e53935", "armor": "#1e88e5", "ammo": "#fbc02d"}
 OTHER = "#9e9e9e"
 MAX_EVENTS = 5000  # a timeline strip past this many marks is unreadable anyway
+LABELLED_EVENTS = 40  # lanes with more marks than this get no text labels in the PNG: they would overlap
 MAX_POINTS = 2000  # per HUD curve: about one point per pixel of a wide screen
 
 
@@ -77,7 +78,7 @@ def render_png(data: dict[str, Any], out: Path | BinaryIO, width_in: float = 12.
 
     lanes, series = data["lanes"], data["series"]
     duration = max(data["duration_s"], 1.0)
-    heights = [max(len(lanes), 1) * 0.45 + 0.4] + ([2.2] if series else [])
+    heights = [max(len(lanes), 1) * 0.6 + 0.4] + ([2.2] if series else [])
     fig, axes = plt.subplots(len(heights), 1, figsize=(width_in, sum(heights) + 0.8), sharex=True,
                              gridspec_kw={"height_ratios": heights}, squeeze=False)
     ax = axes[0][0]
@@ -85,8 +86,11 @@ def render_png(data: dict[str, Any], out: Path | BinaryIO, width_in: float = 12.
         y = len(lanes) - 1 - i
         spans = [(e["t_start"], max(e["t_end"] - e["t_start"], duration / 400)) for e in lane["events"]]
         ax.broken_barh(spans, (y - 0.3, 0.6), facecolors=lane["colour"], edgecolors="black", linewidth=0.4)
+        if len(lane["events"]) <= LABELLED_EVENTS:
+            for e in lane["events"]:
+                ax.text(e["t_start"], y + 0.34, e["label"][:28], fontsize=7, va="bottom", clip_on=True)
     ax.set_yticks(range(len(lanes)), [lane["kind"] for lane in reversed(lanes)])
-    ax.set_ylim(-0.6, max(len(lanes), 1) - 0.4)
+    ax.set_ylim(-0.6, max(len(lanes), 1) - 0.2)
     ax.grid(axis="x", alpha=0.3)
     if not lanes:
         ax.text(duration / 2, 0, "no events", ha="center", va="center", color="gray")
@@ -97,7 +101,8 @@ def render_png(data: dict[str, Any], out: Path | BinaryIO, width_in: float = 12.
         for s in series:
             xs, ys = zip(*s["points"])
             cv.step(xs, ys, where="post", color=s["colour"], label=s["name"], linewidth=1.4)
-        cv.set_ylim(bottom=0)
+        top = max(v for s in series for _, v in s["points"])
+        cv.set_ylim(0, max(top, 10) * 1.3)  # headroom for the legend above the curves
         cv.grid(alpha=0.3)
         cv.legend(loc="upper right", fontsize="small", ncol=len(series))
     last = axes[-1][0]

@@ -1,0 +1,392 @@
+"""The web app behind `gamekb serve`: a JSON API with the CLI's `--json` fields, and the page.
+
+Safety (issue 7): it binds 127.0.0.1 unless given a token; with a token every request must carry it
+(`Authorization: Bearer T`, `X-Gamekb-Token: T`, `?token=T` once, after which a cookie carries it);
+without one, requests must name a loopback Host, so a web page on another site cannot reach the API
+by pointing a DNS name at 127.0.0.1 (DNS rebinding). Files are served by integer id only: a video's
+path comes from the SQL row of a ready video, never from the request, and the page's own files from
+a fixed list of names. Every error is JSON `{"error": message}` with a 4xx status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import hmac
+import io
+import ipaddress
+import logging
+import mimetypes
+import threading
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+from kb.errors import GamekbError, MissingDependency
+
+try:
+    from fastapi import FastAPI, HTTPException, Query, Request, Response
+    from fastapi import Path as PathParam
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import FileResponse, JSONResponse
+    from pydantic import BaseModel, Field
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise MissingDependency("gamekb serve needs fastapi and uvicorn; install them with: "
+                            "pip install fastapi uvicorn") from exc
+
+from kb.store import KnowledgeBase
+from reasoning.extractive import describe
+from reasoning.web import timeline
+from retrieval.search import Filters
+from retrieval.types import Moment
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+PAGE_FILES = {"app.js": "text/javascript; charset=utf-8", "style.css": "text/css; charset=utf-8"}
+TOKEN_COOKIE = "gamekb_token"
+TOKEN_HEADER = "x-gamekb-token"
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
+MAX_ID = 2**62  # ids go into LanceDB filters as int64; larger numbers are simply unknown
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+# -- binding and auth -------------------------------------------------------------------------
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 and localhost names: only this machine can connect."""
+    h = host.strip().strip("[]").rstrip(".").lower()
+    if h in LOOPBACK_NAMES or h.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(h).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, token: str | None) -> None:
+    """Refuse to serve beyond this machine without a token (0.0.0.0 and LAN addresses included)."""
+    if token is not None and len(token.strip()) < 8:
+        raise GamekbError("--token is too short; use at least 8 characters, e.g. "
+                          "--token \"$(python -c 'import secrets; print(secrets.token_urlsafe())')\"")
+    if not token and not is_loopback(host):
+        raise GamekbError(f"serving on {host} lets other machines read your library; add --token SECRET "
+                          "(or set GAMEKB_TOKEN), or bind --host 127.0.0.1")
+
+
+def _host_name(host_header: str) -> str:
+    """'127.0.0.1:8765' -> '127.0.0.1', '[::1]:8765' -> '::1', 'localhost' -> 'localhost'."""
+    h = host_header.strip()
+    if h.startswith("["):
+        return h[1:h.find("]")] if "]" in h else h
+    return h.rsplit(":", 1)[0] if h.count(":") == 1 else h
+
+
+def given_token(request: Request) -> tuple[str | None, bool]:
+    """The token a request carries, and whether it came in the query string (then set the cookie)."""
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip(), False
+    if TOKEN_HEADER in request.headers:
+        return request.headers[TOKEN_HEADER], False
+    if "token" in request.query_params:
+        return request.query_params["token"], True
+    return request.cookies.get(TOKEN_COOKIE), False
+
+
+def _same(a: str | None, b: str) -> bool:
+    return a is not None and hmac.compare_digest(a.encode("utf-8", "replace"), b.encode("utf-8"))
+
+
+# -- response shapes (the CLI's --json fields, plus what the page needs to link things) ----------
+
+class VideoOut(BaseModel):
+    id: int
+    video: str
+    video_path: str
+    status: str
+    duration_s: float
+    segments: int
+
+
+class EventOut(BaseModel):
+    video: str
+    t_start: float
+    t_end: float
+    kind: str
+    label: str
+    value: Optional[float]
+    source: str
+    video_id: int
+
+
+class HitOut(BaseModel):
+    video: str
+    video_path: str
+    start_s: float
+    end_s: float
+    score: float
+    text: str
+    video_id: int
+    segment_id: int
+    keyframe_t: Optional[float]
+    citation: str = Field(description="video@MM:SS")
+    description: str = Field(description="what matched, in words (the CLI's search line)")
+    screen_text: list[str] = Field(description="HUD/screen messages read in this window")
+    transcript: list[str] = Field(description="what was said in this window")
+    keyframe_url: str
+    video_url: str
+
+
+class AskIn(BaseModel):
+    question: str = Field(min_length=1, max_length=2000)
+    video: Optional[list[str]] = None
+    kind: Optional[list[str]] = None
+    limit: int = Field(6, ge=1, le=50)
+
+
+class CitationOut(BaseModel):
+    video: str
+    video_path: str
+    start_s: float
+    end_s: float
+    video_id: Optional[int]
+    citation: str
+
+
+class AskOut(BaseModel):
+    answer: str
+    citations: list[CitationOut]
+
+
+def video_row(v, counts: dict[int, int]) -> dict[str, Any]:
+    return {"id": v.id, "video": v.name, "video_path": v.path, "status": v.status,
+            "duration_s": round(v.duration_s, 2), "segments": counts.get(v.id, 0)}
+
+
+def event_row(e, v) -> dict[str, Any]:
+    return {"video": v.name, "t_start": e.t_start, "t_end": e.t_end, "kind": e.kind, "label": e.label,
+            "value": e.value, "source": e.source, "video_id": v.id}
+
+
+def hit_row(kb: KnowledgeBase, m: Moment) -> dict[str, Any]:
+    screen, said = [], []
+    for e, _v in kb.events([m.video_id], t_from=m.start_s, t_to=m.end_s):
+        if e.source == "ocr":
+            line = (e.payload or {}).get("text") or e.label
+            if line not in screen:
+                screen.append(line)
+        elif e.source == "speech" and e.label not in said:
+            said.append(e.label)
+    return {"video": m.video, "video_path": m.video_path, "start_s": m.start_s, "end_s": m.end_s,
+            "score": round(m.score, 5), "text": m.text, "video_id": m.video_id, "segment_id": m.segment_id,
+            "keyframe_t": m.keyframe_t, "citation": m.citation, "description": describe(m),
+            "screen_text": screen, "transcript": said,
+            "keyframe_url": f"/api/keyframe/{m.video_id}/{m.segment_id}", "video_url": f"/api/video/{m.video_id}"}
+
+
+# -- the app ------------------------------------------------------------------------------------
+
+def _time(value: str | None, what: str) -> float | None:
+    if value is None or value == "":
+        return None
+    from retrieval.query import parse_ts
+
+    try:
+        return parse_ts(value)
+    except GamekbError:
+        raise GamekbError(f"bad {what} time {value!r}; write seconds or MM:SS, e.g. {what}=01:30") from None
+
+
+def _validation_message(exc: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:
+    errors = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+              for e in exc.errors()]
+    parts = [f"{'.'.join(e['loc'][1:] or e['loc'])}: {e['msg']}" for e in errors]
+    return "bad request: " + "; ".join(parts), errors
+
+
+VideoList = Annotated[Optional[list[str]], Query(description="Only this video (file stem); repeatable.")]
+KindList = Annotated[Optional[list[str]], Query(description="Only events of this kind; repeatable.")]
+FromQ = Annotated[Optional[str], Query(alias="from", description="From this time on (seconds or MM:SS).")]
+ToQ = Annotated[Optional[str], Query(description="Up to this time (seconds or MM:SS).")]
+VideoId = Annotated[int, PathParam(ge=0, le=MAX_ID)]
+
+
+def create_app(kb: KnowledgeBase, token: str | None = None, reasoner: str = "extractive",
+               reasoner_options: dict[str, Any] | None = None) -> FastAPI:
+    """The app over one knowledge base. With a token every request must carry it (see module doc)."""
+    # /docs and /redoc would load Swagger UI from a CDN; the schema itself is served at /openapi.json
+    app = FastAPI(title="gamekb", version="1", docs_url=None, redoc_url=None,
+                  description="Search, events, ask and media of a gamekb library; the same fields as the CLI's --json.")
+    # one query at a time: the text embedder and the reasoner are shared, and on a small machine
+    # parallel torch calls only slow each other down (DESIGN.md, threads)
+    work = threading.Lock()
+    engines: dict[str, Any] = {}
+
+    def engine():
+        if "r" not in engines:
+            from kb import registry
+
+            engines["r"] = registry.create("reasoner", reasoner, **(reasoner_options or {}))
+        return engines["r"]
+
+    def ready_video(video_id: int):
+        for v in kb.videos(status="ready"):
+            if v.id == video_id:
+                return v
+        raise HTTPException(404, f"no ready video with id {video_id}")
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
+        if token:
+            given, via_query = given_token(request)
+            if not _same(given, token):
+                return JSONResponse({"error": "this server needs its token: send 'Authorization: Bearer TOKEN' "
+                                              "or open /?token=TOKEN once"}, 401, headers={"WWW-Authenticate": "Bearer"})
+            response = await call_next(request)
+            if via_query:
+                response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict", path="/")
+            return response
+        if not is_loopback(_host_name(request.headers.get("host", ""))):
+            return JSONResponse({"error": "this server answers only to localhost/127.0.0.1; serve it with "
+                                          "--token to reach it under another name"}, 403)
+        return await call_next(request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request, exc: StarletteHTTPException):
+        return JSONResponse({"error": str(exc.detail)}, exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(_request, exc: RequestValidationError):
+        message, errors = _validation_message(exc)
+        return JSONResponse({"error": message, "detail": errors}, 422)
+
+    @app.exception_handler(GamekbError)
+    async def domain_error(_request, exc: GamekbError):
+        return JSONResponse({"error": str(exc)}, 400)
+
+    @app.exception_handler(Exception)
+    async def crash(_request, exc: Exception):
+        log.error("request failed", exc_info=exc)
+        return JSONResponse({"error": "internal error; the server log has the details"}, 500)
+
+    # -- API -------------------------------------------------------------------------------
+    @app.get("/api/search", response_model=list[HitOut], summary="Find the best moments across all videos")
+    def api_search(q: Annotated[str, Query(min_length=1, max_length=500, description="What to look for; @MM:SS anchors.")],
+                   video: VideoList = None, kind: KindList = None, t_from: FromQ = None, to: ToQ = None,
+                   limit: Annotated[int, Query(ge=1, le=100)] = 10):
+        from retrieval.search import search
+
+        f = Filters(videos=video or None, kinds=kind or None, t_from=_time(t_from, "from"), t_to=_time(to, "to"))
+        with work:
+            hits = search(kb, q, limit=limit, filters=f)
+        return [hit_row(kb, m) for m in hits]
+
+    @app.get("/api/events", response_model=list[EventOut], summary="The event table, filtered and paged",
+             description="The X-Next-Offset header is set when there are more rows after this page.")
+    def api_events(response: Response, video: VideoList = None, kind: KindList = None, t_from: FromQ = None,
+                   to: ToQ = None, text: Annotated[Optional[str], Query(max_length=200)] = None,
+                   limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                   offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0):
+        ids = kb.ready_ids(video) if video else None
+        rows = kb.events(ids, kind or None, _time(t_from, "from"), _time(to, "to"), text, offset + limit + 1)
+        if len(rows) > offset + limit:
+            response.headers["X-Next-Offset"] = str(offset + limit)
+        return [event_row(e, v) for e, v in rows[offset:offset + limit]]
+
+    @app.get("/api/videos", response_model=list[VideoOut], summary="The library, paged",
+             description="X-Total-Count holds the number of videos; X-Next-Offset is set when more follow.")
+    def api_videos(response: Response, status: Annotated[Optional[str], Query(pattern="^(pending|ingesting|ready|failed)$")] = None,
+                   limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                   offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0):
+        videos = kb.videos(status=status)
+        counts = kb.segment_counts()
+        response.headers["X-Total-Count"] = str(len(videos))
+        if len(videos) > offset + limit:
+            response.headers["X-Next-Offset"] = str(offset + limit)
+        return [video_row(v, counts) for v in videos[offset:offset + limit]]
+
+    @app.get("/api/kinds", response_model=list[str], summary="Event kinds present in the library")
+    def api_kinds():
+        return kb.event_kinds()
+
+    @app.post("/api/ask", response_model=AskOut, summary="Answer a question, citing video@MM:SS")
+    def api_ask(body: AskIn):
+        from retrieval.evidence import gather
+
+        with work:
+            r = engine()
+            evidence = gather(kb, body.question, limit=body.limit,
+                              filters=Filters(videos=body.video or None, kinds=body.kind or None),
+                              with_media=reasoner != "extractive")
+            answer = r.answer(body.question, evidence)
+        ids = {v.name: v.id for v in kb.videos(status="ready")}
+        return {"answer": answer.text, "citations": [
+            {"video": c.video, "video_path": c.video_path, "start_s": c.start_s, "end_s": c.end_s,
+             "video_id": ids.get(c.video), "citation": str(c)} for c in answer.citations]}
+
+    @app.get("/api/timeline/{video_id}", summary="One video's events in lanes by kind, and its HUD curves")
+    def api_timeline(video_id: VideoId) -> dict[str, Any]:
+        return timeline.for_video(kb, ready_video(video_id))
+
+    @app.get("/api/timeline/{video_id}/png", summary="The timeline as a PNG (the same as gamekb timeline --png)",
+             response_class=Response, responses={200: {"content": {"image/png": {}}}})
+    def api_timeline_png(video_id: VideoId):
+        buf = io.BytesIO()
+        with work:
+            timeline.render_png(timeline.for_video(kb, ready_video(video_id)), buf)
+        return Response(buf.getvalue(), media_type="image/png", headers=NO_STORE)
+
+    @app.get("/api/keyframe/{video_id}/{idx}", summary="A segment's keyframe (JPEG)",
+             response_class=Response, responses={200: {"content": {"image/jpeg": {}}}})
+    def api_keyframe(video_id: VideoId, idx: Annotated[int, PathParam(ge=0, le=MAX_ID)]):
+        ready_video(video_id)
+        rows = kb.segments.rows(f"video_id = {int(video_id)} AND idx = {int(idx)}", columns=["keyframe"], limit=1)
+        if not rows or not rows[0].get("keyframe"):
+            raise HTTPException(404, f"video {video_id} has no keyframe {idx}")
+        return Response(rows[0]["keyframe"], media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
+
+    @app.get("/api/video/{video_id}", summary="The video file, with HTTP range requests (206, Content-Range)",
+             response_class=FileResponse, responses={200: {"content": {"video/mp4": {}}}, 206: {"description": "Partial Content"},
+                                                     416: {"description": "Range Not Satisfiable"}})
+    @app.head("/api/video/{video_id}", include_in_schema=False)
+    def api_video(video_id: VideoId):
+        v = ready_video(video_id)
+        path = Path(v.path).expanduser()
+        if not path.is_file():
+            raise HTTPException(404, f"the file of video {v.name} is no longer at {v.path}; ingest it again from "
+                                     "where it is now")
+        media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return FileResponse(path, media_type=media, headers={"Cache-Control": "private, max-age=60"})
+
+    # -- the page ------------------------------------------------------------------------------
+    @app.get("/", include_in_schema=False)
+    def page():
+        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8", headers=NO_STORE)
+
+    @app.get("/static/{name}", include_in_schema=False)
+    def static(name: str):
+        if name not in PAGE_FILES:  # a fixed list: nothing from the request is joined to a path
+            raise HTTPException(404, f"no static file {name!r}")
+        return FileResponse(STATIC / name, media_type=PAGE_FILES[name], headers=NO_STORE)
+
+    return app
+
+
+def serve(kb: KnowledgeBase, host: str = "127.0.0.1", port: int = 8765, token: str | None = None,
+          reasoner: str = "extractive", reasoner_options: dict[str, Any] | None = None) -> None:
+    """Run the app until Ctrl-C. The access log stays off: it would print ?token= query strings."""
+    check_bind(host, token)
+    import uvicorn
+
+    uvicorn.run(create_app(kb, token=token, reasoner=reasoner, reasoner_options=reasoner_options),
+                host=host, port=port, log_level="info", access_log=False, server_header=False)
+
+
+def url(host: str, port: int) -> str:
+    """How to reach a server bound to host:port (0.0.0.0 and :: are reached through localhost)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/"
+
+
+__all__ = ["create_app", "serve", "check_bind", "is_loopback", "url"]
