@@ -249,14 +249,17 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
     cache = ocr.RegionCache()  # a HUD line that did not change is not read again
     screen_every = max(1, round(cfg.fps * cfg.screen_every_s)) if cfg.screen_every_s > 0 else 0
     win = _Windows(models, info.duration_s, cfg)
-    for i, frame in enumerate(decode.sample_frames(path, cfg.fps, rotation=info.rotation)):
+    next_hud_t = 0.0
+    for i, frame in enumerate(decode.prefetch(decode.sample_frames(path, cfg.fps, rotation=info.rotation))):
         if i == 1:
             crash_point("watch")
         screen = bool(screen_every) and i % screen_every == screen_every // 2
         reads.extend(ocr.read_frame(frame, models.ocr, doom, cache, screen=screen))
-        state = hud.read_state(frame, doom, models.ocr)
-        if state is not None and state.values:
-            states.append(state)
+        if frame.t + 1e-6 >= next_hud_t:
+            next_hud_t = frame.t + 1.0 / cfg.hud_fps
+            state = hud.read_state(frame, doom, models.ocr)
+            if state is not None and state.values:
+                states.append(state)
         win.add(frame)
         if models.entities is not None:
             entity_hits.append((frame.t, models.entities.detect([frame.image], doom.entity_prompts)[0]))

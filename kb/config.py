@@ -21,7 +21,8 @@ def default_home() -> Path:
 class IngestConfig:
     profile: str = "lite"  # "lite" (CPU, packaged models) or "full" (GPU, the original model stack)
     fps: float = 2.0  # frames sampled per second; HUD messages can be replaced after 0.5 s: 2 fps found 27/27 on the sample, 1 fps 24/27 (docs/ocr.md)
-    screen_every_s: float = 5.0  # read all screen text (not just the HUD line) this often; ~100 ms a read
+    screen_every_s: float = 10.0  # read all screen text (not just the HUD line) this often; ~80 ms a read
+    hud_fps: float = 1.0  # HUD numbers read per second; health moves slower than messages, each read ~6 ms
     segment_s: float = 10.0  # longest segment, seconds; a search hit must be a moment, not a minute
     min_segment_s: float = 3.0  # a scene cut closer than this to a window's start does not split it
     game: str = "auto"  # rule pack ("doom", "generic"); "auto" picks by what the screen text matches
