@@ -29,8 +29,9 @@ ConfigOpt = Annotated[Optional[Path], typer.Option("--config", envvar="GAMEKB_CO
 SAMPLE = Path(__file__).resolve().parent / "tests" / "data" / "freedoom_excerpt.mp4"
 
 
-def command(*args, **kwargs):
-    """app.command, with every domain error turned into one clean line and exit status 2."""
+def command(*args, group: typer.Typer | None = None, **kwargs):
+    """app.command (or `group`.command), with every domain error turned into one clean line and
+    exit status 2."""
 
     def deco(fn):
         @functools.wraps(fn)
@@ -40,7 +41,7 @@ def command(*args, **kwargs):
             except GamekbError as exc:
                 _fail(str(exc))
 
-        return app.command(*args, **kwargs)(wrapper)
+        return (group or app).command(*args, **kwargs)(wrapper)
 
     return deco
 
@@ -522,20 +523,7 @@ train_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
 app.add_typer(train_app, name="train")
 
 
-def train_command(*args, **kwargs):
-    """train_app.command, with every domain error turned into one clean line (as command() does)."""
-
-    def deco(fn):
-        @functools.wraps(fn)
-        def wrapper(*a, **kw):
-            try:
-                return fn(*a, **kw)
-            except GamekbError as exc:
-                _fail(str(exc))
-
-        return train_app.command(*args, **kwargs)(wrapper)
-
-    return deco
+train_command = functools.partial(command, group=train_app)
 
 
 def _train_progress(as_json: bool):

