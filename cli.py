@@ -72,6 +72,13 @@ def _reasoner_options(path: Optional[Path], model: Optional[str], adapter: Optio
     return options
 
 
+def _plain(*values) -> list:
+    """Table cells shown as written: a file named "run [abc].mp4" or "gamekb[full]" is not markup."""
+    from rich.text import Text
+
+    return [Text(str(v)) for v in values]
+
+
 def _console():
     from rich.console import Console
 
@@ -219,7 +226,7 @@ def videos(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
 
     table = Table("id", "video", "status", "duration", "segments", "path")
     for r in rows:
-        table.add_row(str(r["id"]), r["video"], r["status"], _ts(r["duration_s"]), str(r["segments"]), r["video_path"])
+        table.add_row(*_plain(r["id"], r["video"], r["status"], _ts(r["duration_s"]), r["segments"], r["video_path"]))
     _console().print(table)
 
 
@@ -404,8 +411,8 @@ def models(as_json: JsonOpt = False) -> None:
 
     table = Table("stage", "name", "profile", "available", "to install / about")
     for r in rows:
-        table.add_row(r["stage"], r["name"], r["profile"], "yes" if r["available"] else "no",
-                      r["install"] or r["description"])
+        table.add_row(*_plain(r["stage"], r["name"], r["profile"], "yes" if r["available"] else "no",
+                              r["install"] or r["description"]))
     _console().print(table)
 
 

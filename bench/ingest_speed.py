@@ -11,7 +11,7 @@ read with full-frame OCR (detector + recogniser) plus the message line and HUD w
 then speech, then embedding and commit, all serial on one thread. The ratio naive / optimised is
 the number to compare across machines; absolute times move with the machine's load.
 
-Example: OMP_NUM_THREADS=1 python bench/ingest_speed.py /work/shared/data/freedoom1_e2m3_demo2.mp4 \
+Example: OMP_NUM_THREADS=1 python bench/ingest_speed.py ../shared/data/freedoom1_e2m3_demo2.mp4 \
              --repeat 3 --json bench/out/ingest_speed.json
 """
 
@@ -81,13 +81,13 @@ class Patched:
             setattr(obj, name, value)
 
     def __enter__(self):
-        from ingest import audio, decode, hud, ocr, pipeline
+        from ingest import audio, decode, hud, ocr, stream
 
         t, m = self.t, self.models
         self._set(decode, "sample_frames", t.wrap_iter("decode", decode.sample_frames))
         self._set(ocr, "read_frame", t.wrap("ocr", ocr.read_frame))
         self._set(hud, "read_state", t.wrap("hud", hud.read_state))
-        self._set(pipeline, "_thumbnail", t.wrap("thumbnail", pipeline._thumbnail))
+        self._set(stream, "_thumbnail", t.wrap("thumbnail", stream._thumbnail))
         self._set(audio, "load_audio", t.wrap("audio", audio.load_audio))
         self._set(m.visual, "encode_images", t.wrap("visual", m.visual.encode_images))
         self._set(m.speech, "transcribe", t.wrap("speech", m.speech.transcribe))
@@ -137,7 +137,7 @@ def naive_run(video: Path, config) -> dict:
     import av
     import numpy as np
 
-    from ingest import hud, ocr, pipeline
+    from ingest import hud, ocr, pipeline, stream
     from ingest import segment as segmenting
     from ingest.audio import load_audio
     from ingest import events as timeline
@@ -176,8 +176,8 @@ def naive_run(video: Path, config) -> dict:
                 states.append(s)
             times.append(frame.t)
             descs.append(clock("visual", models.visual.encode_images, [frame.image])[0])
-            thumbs.append(clock("thumbnail", pipeline._thumbnail, frame))
-            motion.append((frame.t, pipeline._tiny(frame.image)))
+            thumbs.append(clock("thumbnail", stream._thumbnail, frame))
+            motion.append((frame.t, stream._tiny(frame.image)))
             t = time.perf_counter()
     st["decode"] += time.perf_counter() - t
     audio = clock("audio", load_audio, video)
@@ -227,7 +227,7 @@ def naive_rows(spans, events, times, descs, thumbs, motion, models) -> list[dict
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("video", nargs="?", default="/work/shared/data/freedoom1_e2m3_demo2.mp4")
+    ap.add_argument("video", nargs="?", default="../shared/data/freedoom1_e2m3_demo2.mp4")
     ap.add_argument("--repeat", type=int, default=3, help="optimised runs (median reported)")
     ap.add_argument("--no-naive", action="store_true", help="skip the naive serial pipeline")
     ap.add_argument("--speech", default=None, help="speech backend (default: the lite profile's)")

@@ -7,8 +7,8 @@ observation with the right text (snapped to it, or >= 0.8 similar when unsnapped
 +-2 s of it. Precision: share of message observations that start within 2 s of an onset of their
 text. Speed: OCR milliseconds per sampled frame (decoding excluded) and in total.
 
-Example: python bench/ocr_recall.py /work/shared/data/freedoom1_e2m3_demo2.mp4 \
-             /work/shared/data/freedoom1_e2m3_demo2.events.txt --fps 1 2
+Example: python bench/ocr_recall.py ../shared/data/freedoom1_e2m3_demo2.mp4 \
+             ../shared/data/freedoom1_e2m3_demo2.events.txt --fps 1 2
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from ingest.speech import phrases_from_segments
 from ingest.types import SpeechObservation
 from kb import registry
 
-DATA = Path("/work/shared/data")
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"  # ../shared/data beside the repository
 CLIP = DATA / "freedoom1_e2m3_demo2.mp4"
 
 # Named option sets swept by default. "fw-defaults" is faster-whisper's own VAD defaults.

@@ -20,7 +20,7 @@ from kb.registry import register
 
 log = logging.getLogger(__name__)
 
-PADDLE_INSTALL = "pip install 'gamekb[full]'  (paddleocr>=3.0 and paddlepaddle; see paddlepaddle.org.cn for GPU wheels)"
+PADDLE_INSTALL = "pip install 'gamekb[paddle]'  (paddleocr and paddlepaddle; GPU wheels: paddlepaddle.org.cn)"
 
 
 def check_model_dir(path: str | Path | None, role: str) -> Path:

@@ -38,9 +38,10 @@ import numpy as np
 
 from ingest import events as timeline
 from ingest import segment as segmenting
+from ingest import stream
 from ingest.probe import VideoInfo, probe, sha256_file
 from ingest.sources import Source, download
-from ingest.types import EventRecord, Frame, GameState
+from ingest.types import EventRecord, GameState
 from kb import registry
 from kb.config import IngestConfig
 from kb.errors import BadInput, GamekbError
@@ -50,7 +51,6 @@ from kb.store import KnowledgeBase, VideoRecords, crash_point
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, float], None]  # (phase, fraction of this video done)
-THUMB_WIDTH = 320  # keyframe JPEG width: enough to see the scene, ~10 KB each
 
 
 @dataclass
@@ -235,7 +235,7 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
 
     def listen() -> None:
         try:
-            speech_box["phrases"] = _listen(path, models.speech) if info.has_audio else []
+            speech_box["phrases"] = stream.listen(path, models.speech) if info.has_audio else []
         except Exception as exc:  # reported after the frame loop, on the main thread
             speech_box["error"] = exc
 
@@ -250,7 +250,7 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
     screen_every = max(1, round(cfg.fps * cfg.screen_every_s)) if cfg.screen_every_s > 0 else 0
     # first full-screen read 1.5 s in (past fade-ins), so short clips are read at least once
     screen_offset = min(screen_every // 2, round(cfg.fps * 1.5))
-    win = _Windows(models, info.duration_s, cfg)
+    win = stream.SegmentWindows(models, info.duration_s, cfg)
     next_hud_t = 0.0
     for i, frame in enumerate(decode.prefetch(decode.sample_frames(path, cfg.fps, rotation=info.rotation))):
         if i == 1:
@@ -298,141 +298,6 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
     crash_point("embed")
     rows = _rows(spans, seg_rows, events, path if info.has_audio else None, models)
     return Analysis(spans=spans, events=events, states=states, rows=rows, entities=entities, game=game)
-
-
-LISTEN_WINDOW_S = 60.0  # audio handed to Whisper at once: ~4 MB, and long enough that few phrases straddle an edge
-LISTEN_OVERLAP_S = 10.0  # consecutive windows share this much; a phrase is kept from the window where it starts
-# at least half the overlap from either edge, so a phrase shorter than 5 s is never cut by an edge
-
-
-def _listen(path: Path, transcriber: Any, window_s: float = LISTEN_WINDOW_S,
-            overlap_s: float = LISTEN_OVERLAP_S, sample_rate: int = 16000) -> list:
-    """Transcribe the audio track in overlapping windows, holding one window in memory.
-
-    Window k covers [s_k, s_k + window_s) with s_{k+1} = s_k + window_s - overlap_s; a phrase is kept
-    from window k only when it starts in [s_k + overlap_s/2, s_{k+1} + overlap_s/2) (from 0 in the
-    first window, to the end in the last), so each phrase is taken once, from the window where it is
-    farthest from an edge. A track shorter than one window is transcribed exactly as a whole.
-    """
-    from ingest.audio import iter_audio
-
-    step = window_s - overlap_s
-    keep_n = int(round(overlap_s * sample_rate))
-    out: list = []
-    tail = np.zeros(0, np.float32)
-    pending: tuple[float, np.ndarray] | None = None  # a window waiting to learn whether it is the last
-
-    def flush(offset: float, samples: np.ndarray, last: bool) -> None:
-        lo = -1.0 if offset <= 0 else offset + overlap_s / 2
-        hi = float("inf") if last else offset + step + overlap_s / 2
-        for p in transcriber.transcribe(samples, sample_rate=sample_rate, offset_s=offset):
-            if lo <= p.t_start < hi:
-                out.append(p)
-
-    for chunk_offset, chunk in iter_audio(path, chunk_s=step, sample_rate=sample_rate):
-        if pending is not None:
-            flush(*pending, last=False)
-        window = np.concatenate([tail, chunk]) if tail.size else chunk
-        pending = (chunk_offset - tail.size / sample_rate, window)
-        tail = window[-keep_n:] if keep_n else np.zeros(0, np.float32)
-    if pending is not None:
-        flush(*pending, last=True)
-    return out
-
-
-@dataclass
-class _Open:
-    """A sampled frame's heavy payload, kept only until its segment closes."""
-
-    t: float
-    desc: np.ndarray
-    thumb: bytes
-    tiny: np.ndarray
-    clip: np.ndarray | None
-
-
-class _Windows:
-    """Segments closed while frames stream in: the same windows `ingest.segment.windows` gives for
-    the whole video, decided as soon as no later frame can change them (issue 4, bounded memory).
-
-    A window [start, end) is final once a frame at or past `end` has been seen (every cut before
-    `end` is then known) and the video is known to run at least min_segment_s/2 past `end` (so the
-    end-of-video sliver rule cannot move it). The rest is closed by `finish` with
-    `segment.windows` itself.
-    """
-
-    def __init__(self, models: Models, declared_s: float, cfg: IngestConfig):
-        self.models, self.declared_s, self.cfg = models, declared_s or 0.0, cfg
-        self.times: list[float] = []
-        self.cuts: list[float] = []
-        self.open: list[_Open] = []  # frames from the last closed window's end on
-        self.before: _Open | None = None  # the last frame of the closed windows (a fallback keyframe)
-        self.start = 0.0
-        self.spans: list[tuple[float, float]] = []
-        self.rows: list[dict[str, Any]] = []
-
-    def add(self, frame: Frame) -> None:
-        from ingest.visual import scene_cuts
-
-        desc = self.models.visual.encode_images([frame.image])[0]
-        if self.open or self.before is not None:
-            prev = self.open[-1] if self.open else self.before
-            self.cuts.extend(scene_cuts([prev.t, frame.t], np.stack([prev.desc, desc])))
-        full_clip = self.models.temporal is not None and self.models.temporal.name != "motion"
-        self.open.append(_Open(frame.t, desc, _thumbnail(frame), _tiny(frame.image),
-                               _square(frame.image, 224) if full_clip else None))
-        self.times.append(frame.t)
-        self._close_ready(frame.t)
-
-    def _close_ready(self, t: float) -> None:
-        cfg = self.cfg
-        known_s = max(self.declared_s, t + 1.0 / cfg.fps)  # the final duration is at least this
-        while True:
-            end = self.start + cfg.segment_s
-            for c in self.cuts:
-                if self.start + cfg.min_segment_s <= c < end:
-                    end = c
-                    break
-            if t < end or known_s - end < cfg.min_segment_s * 0.5:
-                return
-            self._emit(self.start, end)
-            self.start = end
-
-    def _emit(self, start: float, end: float) -> None:
-        a, b = round(start, 3), round(end, 3)
-        mine = [f for f in self.open if a <= f.t < b]
-        if not mine:  # no sampled frame inside: the nearest one (as argmin over all frames would pick)
-            after = next((f for f in self.open if f.t >= b), None)
-            cands = [f for f in (self.before, after) if f is not None]
-            mine_key = min(cands, key=lambda f: abs(f.t - a))
-            frames = [mine_key]
-        else:
-            frames = mine
-            mine_key = mine[len(mine) // 2]
-        visual = np.mean([f.desc for f in frames], axis=0)
-        visual = visual / (np.linalg.norm(visual) or 1.0)
-        temporal = self.models.temporal
-        if temporal.name == "motion":
-            vec = temporal.encode_clip([f.tiny for f in frames])
-        else:
-            vec = temporal.encode_clip([f.clip for f in frames])
-        self.spans.append((a, b))
-        self.rows.append({"idx": len(self.rows), "start_s": a, "end_s": b, "keyframe_s": float(mine_key.t),
-                          "keyframe": mine_key.thumb, "visual_vec": visual.astype(np.float32),
-                          "temporal_vec": vec})
-        done = [f for f in self.open if f.t < b]
-        if done:
-            self.before = done[-1]
-        self.open = [f for f in self.open if f.t >= b]
-
-    def finish(self) -> tuple[list[tuple[float, float]], list[dict[str, Any]]]:
-        cfg = self.cfg
-        last = self.times[-1] + 1.0 / cfg.fps
-        duration = max(self.declared_s, last) if self.declared_s else last
-        for a, b in segmenting.windows(duration, self.cuts, cfg.segment_s, cfg.min_segment_s):
-            if a >= round(self.start, 3) - 1e-9:
-                self._emit(a, b)
-        return self.spans, self.rows
 
 
 def _rows(spans, seg_rows, events, audio_path: Path | None, models: Models) -> list[dict]:
@@ -497,24 +362,6 @@ def _json(value: Any) -> str:
     import json
 
     return json.dumps(value, ensure_ascii=False)
-
-
-def _thumbnail(frame: Frame) -> bytes:
-    from ingest.visual import thumbnail_jpeg
-
-    return thumbnail_jpeg(frame.image, THUMB_WIDTH)  # OpenCV: ~3x cheaper than PIL (docs/benchmarks.md)
-
-
-def _tiny(image: np.ndarray) -> np.ndarray:
-    import cv2
-
-    return cv2.resize(image, (64, 48), interpolation=cv2.INTER_AREA)
-
-
-def _square(image: np.ndarray, side: int) -> np.ndarray:
-    import cv2
-
-    return cv2.resize(image, (side, side), interpolation=cv2.INTER_AREA)
 
 
 def run(kb: KnowledgeBase, sources: list[Source], config: IngestConfig, force: bool = False,

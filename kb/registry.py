@@ -35,7 +35,7 @@ _REGISTRY: dict[str, dict[str, Backend]] = {}
 # Modules holding the built-in backends; imported on first lookup (they import nothing heavy).
 BUILTIN_MODULES = [
     "kb.embeddings",
-    "ingest.ocr",
+    "ingest.ocr_engines",
     "ingest.paddle_ocr",
     "ingest.speech",
     "ingest.visual",

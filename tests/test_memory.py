@@ -5,7 +5,7 @@ segmenter gives; speech is transcribed in overlapping windows and each phrase is
 
 import pytest
 
-from ingest import pipeline
+from ingest import pipeline, stream
 from ingest import segment as segmenting
 from ingest.probe import probe
 from kb import registry
@@ -22,13 +22,13 @@ def test_segments_close_while_frames_stream(tmp_path, models, monkeypatch):
     clip = make_silent_video(tmp_path / "long.mp4", 40.0, size=(160, 90), fps=4,
                              texts=[(5.0, 9.0, "You got the shotgun!"), (21.0, 26.0, "Picked up a stimpack.")])
     held = []
-    real_add = pipeline._Windows.add
+    real_add = stream.SegmentWindows.add
 
     def add(self, frame):
         real_add(self, frame)
         held.append(len(self.open))
 
-    monkeypatch.setattr(pipeline._Windows, "add", add)
+    monkeypatch.setattr(stream.SegmentWindows, "add", add)
     info = probe(clip.path)
     cfg = models.config
     analysis = pipeline.analyse(clip.path, info, models, lambda *_: None)
@@ -49,7 +49,7 @@ def test_speech_in_overlapping_windows_keeps_each_phrase_once(tmp_path):
              (12.5, "watch out for the imps", "imps")]
     clip = make_clip(tmp_path / "talk.mp4", 16.0, size=(160, 90), fps=2, speech=[(t, s) for t, s, _ in lines])
     speech = registry.create("speech", "whisper-tiny.en")
-    phrases = pipeline._listen(clip.path, speech, window_s=10.0, overlap_s=4.0)
+    phrases = stream.listen(clip.path, speech, window_s=10.0, overlap_s=4.0)
     text = " ".join(p.text.lower() for p in phrases)
     for t, line, key in lines:
         assert text.count(key) == 1, (key, [(p.t_start, p.text) for p in phrases])

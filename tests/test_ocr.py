@@ -13,7 +13,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from ingest import ocr  # noqa: E402
+from ingest import ocr, ocr_engines  # noqa: E402
 from ingest.rules import get_pack, packs  # noqa: E402
 from ingest.types import Frame, TextObservation  # noqa: E402
 from kb import registry  # noqa: E402
@@ -194,7 +194,7 @@ def test_model_hash_mismatch_is_a_clear_error(tmp_path):
     bad = tmp_path / "rec.onnx"
     bad.write_bytes(b"not a model")
     with pytest.raises(MissingDependency, match="SHA-256"):
-        ocr._verified(bad, "tiny/rec/rec.onnx")
+        ocr_engines._verified(bad, "tiny/rec/rec.onnx")
 
 
 # ---------------------------------------------------------------------------------------------
