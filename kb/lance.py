@@ -196,10 +196,12 @@ class SegmentTable:
             q = q.where(where, prefilter=True)
         return q.metric("cosine").limit(limit).to_list()
 
-    def rows(self, where: str, columns: Iterable[str] | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    def rows(self, where: str | None, columns: Iterable[str] | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         if self.table is None:
             return []
-        q = self.table.search().where(where)
+        q = self.table.search()
+        if where:
+            q = q.where(where)
         if columns is not None:
             q = q.select(list(columns))
         return q.limit(limit).to_list()

@@ -134,6 +134,20 @@ class KnowledgeBase:
             out.extend(match)
         return out
 
+    def hidden_ids(self) -> list[int]:
+        """Videos that are not ready (ingesting, failed, pending): their LanceDB rows, if any, must
+        not be seen. Usually none or a few, so excluding them is cheaper than listing every ready one."""
+        with self.session() as s:
+            return list(s.exec(select(Video.id).where(Video.status != "ready")))
+
+    def ready_paths(self, ids: Sequence[int]) -> dict[int, str]:
+        """{id: path} of those of `ids` that are ready now."""
+        if not ids:
+            return {}
+        with self.session() as s:
+            rows = s.exec(select(Video.id, Video.path).where(col(Video.id).in_(list(ids)), Video.status == "ready"))
+            return {vid: path for vid, path in rows}
+
     def ready_ids(self, names: Sequence[str] | None = None, game: str | None = None) -> list[int]:
         videos = self.resolve_videos(names) if names else self.videos(status="ready")
         return [v.id for v in videos if game is None or v.game == game]

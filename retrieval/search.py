@@ -72,8 +72,15 @@ def word_weights(query_words: Sequence[str], texts: Sequence[str]) -> list[float
     return out
 
 
-def _where(ids: Sequence[int], window: tuple[float, float] | None, pairs: Sequence[tuple[int, int]] | None) -> str:
-    clauses = [f"video_id IN ({', '.join(str(int(i)) for i in ids)})"]
+def _where(ids: Sequence[int] | None, window: tuple[float, float] | None,
+           pairs: Sequence[tuple[int, int]] | None, hidden: Sequence[int] = ()) -> str | None:
+    """A LanceDB filter from typed values only: `ids` (None: every video but the `hidden` ones),
+    a time window, and (video, segment) pairs."""
+    clauses = []
+    if ids is not None:
+        clauses.append(f"video_id IN ({', '.join(str(int(i)) for i in ids)})")
+    elif hidden:
+        clauses.append(f"video_id NOT IN ({', '.join(str(int(i)) for i in hidden)})")
     if window is not None:
         lo, hi = window
         clauses.append(f"end_s >= {float(lo):.3f} AND start_s <= {float(hi):.3f}")
@@ -83,7 +90,7 @@ def _where(ids: Sequence[int], window: tuple[float, float] | None, pairs: Sequen
             by_video.setdefault(int(v), []).append(int(i))
         ors = [f"(video_id = {v} AND idx IN ({', '.join(map(str, sorted(set(ix))))}))" for v, ix in by_video.items()]
         clauses.append("(" + " OR ".join(ors) + ")" if ors else "false")
-    return " AND ".join(clauses)
+    return " AND ".join(clauses) or None
 
 
 def _window(q: Query, f: Filters) -> tuple[float, float] | None:
@@ -100,15 +107,17 @@ def _window(q: Query, f: Filters) -> tuple[float, float] | None:
 def segment_hits(kb: KnowledgeBase, q: Query, f: Filters, k: int) -> list[tuple[dict[str, Any], float]]:
     """Segments ranked by RRF over the full-text and vector lists, within the filters."""
     names = list(f.videos or []) + ([q.video] if q.video else [])
-    ids = kb.ready_ids(names or None)
-    if not ids:
+    # Naming videos lists them; otherwise every video but the few that are not ready (listing a
+    # million segments' worth of ready ids in the filter cost more than the search itself).
+    ids = kb.ready_ids(names) if names else None
+    if ids == []:
         return []
     pairs = None
     if f.kinds:
         pairs = sorted({(e.video_id, e.segment_idx) for e, _ in kb.events(ids, f.kinds) if e.segment_idx is not None})
         if not pairs:
             return []
-    where = _where(ids, _window(q, f), pairs)
+    where = _where(ids, _window(q, f), pairs, hidden=() if ids is not None else kb.hidden_ids())
     search_text = " ".join(q.words) or q.text
     ranked: list[list[dict[str, Any]]] = [kb.segments.fts(" ".join(words(search_text)), where, k)]
     if q.text.strip():
@@ -214,7 +223,10 @@ def search(kb: KnowledgeBase, query: str | Query, limit: int = 10, filters: Filt
     q = parse(query) if isinstance(query, str) else query
     f = filters or Filters()
     hits = segment_hits(kb, q, f, k=max(limit * 3, 30))
-    paths = {v.id: v.path for v in kb.videos(status="ready")}
+    # Only ready videos are visible: a video whose rows landed in LanceDB after the filter above was
+    # built, but whose SQL status is not `ready` yet, is dropped here.
+    paths = kb.ready_paths(sorted({row["video_id"] for row, _ in hits}))
+    hits = [(row, score) for row, score in hits if row["video_id"] in paths]
     texts = [m[5] for row, _ in hits for m in json.loads(row["moments"] or "[]")]
     weights = word_weights(q.words, texts) if len(q.words) > 1 else None
     cands = [(row, score, _candidates(row, q, f, weights)) for row, score in hits]

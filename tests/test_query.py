@@ -58,6 +58,7 @@ def test_parser_never_crashes_and_keeps_words_clean(text):
 @given(st.lists(st.integers(min_value=0, max_value=10**9), min_size=1, max_size=5),
        st.floats(allow_nan=False, allow_infinity=False, min_value=0, max_value=1e7))
 def test_filter_strings_hold_only_numbers(ids, lo):
-    where = _where(ids, (lo, lo + 10), [(ids[0], 3)])
-    allowed = set("0123456789., ()_=<>") | set("videoINANDstartendORidx")
-    assert set(where) <= allowed
+    allowed = set("0123456789., ()_=<>") | set("videoINANDstartendORidxT")
+    for where in (_where(ids, (lo, lo + 10), [(ids[0], 3)]), _where(None, (lo, lo + 10), None, hidden=ids)):
+        assert set(where) <= allowed
+    assert _where(None, None, None) is None
