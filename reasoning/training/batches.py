@@ -156,3 +156,15 @@ def answer_loss(logits: Any, labels: Any) -> Any:
 
 def batch_loss(lm: Any, batch: dict[str, Any]) -> Any:
     return answer_loss(forward_logits(lm, batch), batch["labels"])
+
+
+def train_step(lm: Any, batch: dict[str, Any], params: Sequence[Any], optimizer: Any, max_norm: float = 1.0) -> float:
+    """One optimiser step on the answer-only loss (gradients clipped to `max_norm`); returns the loss."""
+    import torch
+
+    loss = batch_loss(lm, batch)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params, max_norm)
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    return float(loss.detach())

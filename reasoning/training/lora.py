@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from kb.errors import GamekbError, require_package
-from reasoning.training.batches import batch_loss, collate, encode
+from reasoning.training.batches import batch_loss, collate, encode, train_step
 from reasoning.training.data import EvidenceSource, Pair, data_hash
 
 log = logging.getLogger(__name__)
@@ -220,13 +220,8 @@ def train_lora(pairs: Sequence[Pair], out: str | Path, reasoner: Any, evidence: 
             torch.manual_seed(opts.seed * 1_000_003 + step)  # LoRA dropout: the same masks on resume
             batch = collate([encode(reasoner, p.question, p.answer, evidence.moments(p))
                              for p in order[b * opts.batch_size:(b + 1) * opts.batch_size]], pad)
-            loss = batch_loss(reasoner.lm, batch)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
+            value = train_step(reasoner.lm, batch, params, optimizer)
             step += 1
-            value = float(loss.detach())
             losses.append(value)
             history.append({"step": step, "loss": round(value, 6)})
             state["loss"] = value

@@ -34,7 +34,7 @@ import numpy as np
 
 from kb.errors import GamekbError, require_package
 from reasoning.projectors import ProjectorBank
-from reasoning.training.batches import batch_loss, collate, encode, with_prefix
+from reasoning.training.batches import collate, encode, train_step, with_prefix
 from reasoning.training.data import EvidenceSource, Pair, data_hash
 from reasoning.training.lora import ProgressFn, evaluate, split
 
@@ -159,13 +159,8 @@ def train_projectors(pairs: Sequence[Pair], out: str | Path, reasoner: Any, evid
             if step >= total:
                 break
             batch = collate([pp.encode(p, bank) for p in order[b * opts.batch_size:(b + 1) * opts.batch_size]], pad)
-            loss = batch_loss(reasoner.lm, batch)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
+            losses.append(train_step(reasoner.lm, batch, params, optimizer))
             step += 1
-            losses.append(float(loss.detach()))
             history.append({"step": step, "loss": round(losses[-1], 6)})
             if on_step:
                 on_step(step, total, losses[-1], "train")
