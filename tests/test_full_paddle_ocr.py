@@ -17,12 +17,12 @@ from kb.errors import MissingDependency
 
 def test_registered_as_full_ocr_backend():
     b = registry.get("ocr", "paddle")
-    assert b.profile == "full" and "paddleocr" in b.requires and "gamekb[full]" in b.install
+    assert b.profile == "full" and "paddleocr" in b.requires and "gamekb[paddle]" in b.install
 
 
 @pytest.mark.skipif(importlib.util.find_spec("paddleocr") is not None, reason="paddleocr is installed here")
 def test_missing_package_names_the_install():
-    with pytest.raises(MissingDependency, match=r"paddleocr.*gamekb\[full\]"):
+    with pytest.raises(MissingDependency, match=r"paddleocr.*gamekb\[paddle\]"):
         registry.create("ocr", "paddle", det_model_dir="/x", rec_model_dir="/y")
 
 
