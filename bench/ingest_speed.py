@@ -52,6 +52,21 @@ class Timers:
 
         return timed
 
+    def wrap_future(self, stage: str, fn):
+        """For stages that run beside the caller (speech): time from start until the result is in."""
+        def timed(*a, **kw):
+            t = time.perf_counter()
+            fut = fn(*a, **kw)
+
+            def done(_f):
+                self.s[stage] += time.perf_counter() - t
+                self.n[stage] += 1
+
+            fut.add_done_callback(done)
+            return fut
+
+        return timed
+
     def wrap_iter(self, stage: str, fn):
         def timed(*a, **kw):
             it = iter(fn(*a, **kw))
@@ -90,7 +105,7 @@ class Patched:
         self._set(stream, "_thumbnail", t.wrap("thumbnail", stream._thumbnail))
         self._set(audio, "load_audio", t.wrap("audio", audio.load_audio))
         self._set(m.visual, "encode_images", t.wrap("visual", m.visual.encode_images))
-        self._set(m.speech, "transcribe", t.wrap("speech", m.speech.transcribe))
+        self._set(m.speech, "start", self.t.wrap_future("speech", m.speech.start))
         self._set(m.text, "encode", t.wrap("embed", m.text.encode))
         self._set(self.kb, "commit_video", t.wrap("commit", self.kb.commit_video))
         return self

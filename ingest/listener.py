@@ -1,0 +1,85 @@
+"""The speech stage, run beside the frame loop in its own process.
+
+Measured on the sample clip (2 cores): the frame loop takes 2.6 s alone, 6.7 s beside Whisper in a
+thread of the same process (Whisper's Python-side decoding and the frame loop take turns on the
+GIL), and 3.8 s beside Whisper in a process of its own, which itself takes 3.7 s. So by default the
+transcriber lives in one worker process per run, loaded on first use and reused for every video;
+`IngestConfig.speech_process = False` keeps it in a thread (Ray actors, debugging).
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import os
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+from kb import registry
+
+_WORKER: dict[str, Any] = {}  # in the worker process: (name, options) -> transcriber
+
+
+def _transcribe_in_worker(path: str, name: str, options: dict[str, Any]) -> list:
+    from ingest.stream import listen
+
+    key = repr((name, sorted(options.items())))
+    if key not in _WORKER:
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        _WORKER[key] = registry.create("speech", name, **options)
+    return listen(Path(path), _WORKER[key])
+
+
+class SpeechStage:
+    """Speech for a run: `start(path)` returns a Future of the video's phrases."""
+
+    def __init__(self, name: str, options: dict[str, Any] | None = None, process: bool = True):
+        self.name, self.options, self.process = name, dict(options or {}), process
+        if process:  # its own process: two threads let it use the core the frame loop frees when done
+            self.worker_options = {"cpu_threads": 2, **self.options}
+        else:
+            self.worker_options = self.options
+        registry.get("speech", name)  # an unknown name fails now, listing the valid ones
+        self._pool: Any = None
+
+    @functools.cached_property
+    def model(self) -> Any:
+        """The transcriber in this process (thread mode, and for callers that transcribe arrays)."""
+        return registry.create("speech", self.name, **self.options)
+
+    @property
+    def model_id(self) -> str:
+        return getattr(registry.get("speech", self.name).factory, "model_id", self.name)
+
+    def transcribe(self, audio, sample_rate: int = 16000, offset_s: float = 0.0) -> list:
+        return self.model.transcribe(audio, sample_rate=sample_rate, offset_s=offset_s)
+
+    def start(self, path: Path) -> Future:
+        if not self.process:
+            from ingest.stream import listen
+
+            model = self.model  # loaded here, so a missing model fails before the frame loop starts
+            return self._executor(ThreadPoolExecutor).submit(listen, path, model)
+        try:
+            return self._executor(ProcessPoolExecutor).submit(_transcribe_in_worker, str(path), self.name,
+                                                              self.worker_options)
+        except BrokenProcessPool:  # the worker died with an earlier video: start a new one
+            self._pool = None
+            return self._executor(ProcessPoolExecutor).submit(_transcribe_in_worker, str(path), self.name,
+                                                              self.worker_options)
+
+    def _executor(self, kind):
+        if self._pool is None:
+            if kind is ProcessPoolExecutor:
+                # spawn, not fork: the parent already runs onnxruntime and decoder threads
+                self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            else:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gamekb-listen")
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
