@@ -5,7 +5,7 @@ Phases, per video:
  2. probe     - is it a decodable video; duration, size, audio (BadInput names the cause)
  3. claim     - under a per-video file lock, the SQL row goes to `ingesting`; leftovers of an
                 interrupted run are deleted from both stores
- 4. listen    - audio streamed in 300 s windows (10 s overlap) -> VAD-gated Whisper -> phrases
+ 4. listen    - audio streamed in 120 s windows (10 s overlap) -> VAD-gated Whisper -> phrases
                 (in a worker process beside 5: ingest/listener.py)
  5. watch     - frames sampled at --fps, streamed: screen text (OCR + lexicon snapping),
                 HUD game state, a visual descriptor; optional entity detection

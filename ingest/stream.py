@@ -20,8 +20,9 @@ if TYPE_CHECKING:  # the pipeline imports this module; only the type hint goes t
 THUMB_WIDTH = 320  # keyframe JPEG width: enough to see the scene, ~10 KB each
 
 
-LISTEN_WINDOW_S = 300.0  # audio handed to Whisper at once: ~19 MB; each window costs a Whisper call and
-# its overlap is heard twice (80 s of audio: 3.8 s in one call, 5.7 s in 60 s windows)
+LISTEN_WINDOW_S = 120.0  # audio handed to Whisper at once: ~8 MB; each window costs a Whisper call and
+# its overlap is heard twice (80 s of audio: 3.8 s in one call, 5.7 s in 60 s windows); 300 s windows
+# made peak memory grow with video length (docs/benchmarks.md, Peak memory)
 LISTEN_OVERLAP_S = 10.0  # consecutive windows share this much; a phrase is kept from the window where it starts
 # at least half the overlap from either edge, so a phrase shorter than 5 s is never cut by an edge
 
