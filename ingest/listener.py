@@ -22,14 +22,33 @@ from kb import registry
 _WORKER: dict[str, Any] = {}  # in the worker process: (name, options) -> transcriber
 
 
-def _transcribe_in_worker(path: str, name: str, options: dict[str, Any]) -> list:
-    from ingest.stream import listen
+def _watch_parent(parent: int) -> None:
+    """Worker initializer: exit when the ingest process is gone. A worker blocked on its task queue
+    never sees EOF (it holds the queue's write end itself), so after a `kill -9` of the parent it
+    would otherwise live on, holding Whisper's memory."""
+    import threading
+    import time
 
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="gamekb-parent-watch", daemon=True).start()
+
+
+def _worker_model(name: str, options: dict[str, Any]) -> Any:
     key = repr((name, sorted(options.items())))
     if key not in _WORKER:
         os.environ.setdefault("OMP_NUM_THREADS", "1")
         _WORKER[key] = registry.create("speech", name, **options)
-    return listen(Path(path), _WORKER[key])
+    return _WORKER[key]
+
+
+def _transcribe_in_worker(path: str, name: str, options: dict[str, Any]) -> list:
+    from ingest.stream import listen
+
+    return listen(Path(path), _worker_model(name, options))
 
 
 class SpeechStage:
@@ -43,6 +62,9 @@ class SpeechStage:
             self.worker_options = self.options
         registry.get("speech", name)  # an unknown name fails now, listing the valid ones
         self._pool: Any = None
+        if process:  # start the worker and load Whisper while the other models load: the first video
+            # would otherwise wait ~1.5 s for it (a failure here shows again, clearly, at the first video)
+            self._executor(ProcessPoolExecutor).submit(_worker_model, name, self.worker_options)
 
     @functools.cached_property
     def model(self) -> Any:
@@ -74,7 +96,8 @@ class SpeechStage:
         if self._pool is None:
             if kind is ProcessPoolExecutor:
                 # spawn, not fork: the parent already runs onnxruntime and decoder threads
-                self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+                self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=_watch_parent, initargs=(os.getpid(),))
             else:
                 self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gamekb-listen")
         return self._pool
