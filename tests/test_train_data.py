@@ -9,12 +9,7 @@ import pytest
 from cli import app
 from kb.store import KnowledgeBase
 from retrieval.types import format_ts
-from tests.train_helpers import VIDEO, excerpt_kb, runner
-
-
-@pytest.fixture(scope="module")
-def kb_home(tmp_path_factory):
-    return excerpt_kb(tmp_path_factory)
+from tests.train_helpers import VIDEO, kb_home, runner  # noqa: F401 (kb_home is a fixture)
 
 
 @pytest.fixture(scope="module")

@@ -24,19 +24,9 @@ from reasoning.training.batches import (IGNORE, answer_ids, answer_loss, collate
 from reasoning.training.data import EvidenceSource  # noqa: E402
 from retrieval.types import Moment  # noqa: E402
 from tests.tiny_models import D_LLM  # noqa: E402
-from tests.train_helpers import excerpt_kb, reasoner, runner, tiny_qwen, toy_pairs  # noqa: E402
+from tests.train_helpers import kb_home, qwen, reasoner, runner, toy_pairs  # noqa: E402,F401 (fixtures)
 
 torch.set_num_threads(1)
-
-
-@pytest.fixture(scope="module")
-def qwen(tmp_path_factory):
-    return tiny_qwen(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def kb_home(tmp_path_factory):
-    return excerpt_kb(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

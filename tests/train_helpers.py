@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import EXCERPT
@@ -39,6 +40,18 @@ def tiny_qwen(tmp_path_factory) -> Path:
     from tests import tiny_models
 
     return _cached(tmp_path_factory, "qwen3vl", tiny_models.qwen3vl)
+
+
+@pytest.fixture(scope="session")
+def qwen(tmp_path_factory) -> Path:
+    """The tiny Qwen3-VL folder (fixture; import it into a test module to use it)."""
+    return tiny_qwen(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def kb_home(tmp_path_factory) -> Path:
+    """The excerpt's knowledge base folder (fixture)."""
+    return excerpt_kb(tmp_path_factory)
 
 
 def reasoner(path: Path, **kw):
