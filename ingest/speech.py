@@ -44,7 +44,6 @@ from kb.registry import register
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BACKEND = "whisper-base"  # best WER and onsets on the real clip at RTF ~0.04; see docs/speech.md
 
 
 @dataclass
@@ -193,19 +192,6 @@ def _resample(audio: np.ndarray, src: int, dst: int) -> np.ndarray:
         return audio
     n = int(round(audio.size * dst / src))
     return np.interp(np.arange(n) * (src / dst), np.arange(audio.size), audio).astype(np.float32)
-
-
-def transcribe_chunks(chunks: Iterable[tuple[float, np.ndarray]], transcriber: Any,
-                      sample_rate: int = 16000) -> list[SpeechObservation]:
-    """Run `transcriber` over `(offset_s, samples)` chunks (as from `ingest.audio.iter_audio`).
-
-    A word cut by a chunk boundary can be lost or split; with 60 s or longer chunks that is rare, and
-    the VAD inside each chunk keeps the cost proportional to the speech, not the chunk length.
-    """
-    out: list[SpeechObservation] = []
-    for offset_s, samples in chunks:
-        out.extend(transcriber.transcribe(samples, sample_rate=sample_rate, offset_s=offset_s))
-    return out
 
 
 # ---- weight files and their checksums ------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from retrieval.query import parse_ts
 from retrieval.types import Answer, Citation, Moment, format_ts
 
 SYSTEM_PROMPT = (
@@ -25,14 +26,6 @@ SYSTEM_PROMPT = (
 # citations in brackets or parentheses, which the character class excludes.
 CITATION_RE = re.compile(r"(?P<video>[^\s@\[\]\(\)\{\},;:\"'`]+)@(?P<ts>\d{1,2}:\d{2}(?::\d{2})?)")
 EVIDENCE_CHARS = 600  # per moment; keeps 10 moments well under a 4k-token prompt
-
-
-def parse_ts(ts: str) -> float:
-    """'01:05' -> 65.0, '1:02:03' -> 3723.0."""
-    seconds = 0
-    for part in ts.split(":"):
-        seconds = seconds * 60 + int(part)
-    return float(seconds)
 
 
 def image_moments(evidence: Sequence[Moment], max_images: int) -> list[int]:

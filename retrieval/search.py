@@ -155,10 +155,10 @@ def _visual_encoder(backend: str, model: str):
     return registry.create("visual", backend, model=model)
 
 
-def _candidates(row: dict[str, Any], q: Query, f: Filters, weights: Sequence[float]) -> list[tuple[float, list]]:
+def _candidates(moments: list[list], q: Query, f: Filters, weights: Sequence[float]) -> list[tuple[float, list]]:
     """(match score, moment) for each moment recorded in a segment row."""
     out = []
-    for moment in json.loads(row["moments"] or "[]"):
+    for moment in moments:
         t0, t1, source, kind, label, text = moment
         if f.kinds and kind not in f.kinds:
             continue
@@ -227,9 +227,9 @@ def search(kb: KnowledgeBase, query: str | Query, limit: int = 10, filters: Filt
     # built, but whose SQL status is not `ready` yet, is dropped here.
     paths = kb.ready_paths(sorted({row["video_id"] for row, _ in hits}))
     hits = [(row, score) for row, score in hits if row["video_id"] in paths]
-    texts = [m[5] for row, _ in hits for m in json.loads(row["moments"] or "[]")]
-    weights = word_weights(q.words, texts) if len(q.words) > 1 else None
-    cands = [(row, score, _candidates(row, q, f, weights)) for row, score in hits]
+    recorded = [json.loads(row["moments"] or "[]") for row, _ in hits]  # parsed once per hit
+    weights = word_weights(q.words, [m[5] for ms in recorded for m in ms]) if len(q.words) > 1 else None
+    cands = [(row, score, _candidates(ms, q, f, weights)) for (row, score), ms in zip(hits, recorded)]
     # a moment must match at least half as well as the best one anywhere: "pick up health packs"
     # should not list every ammo pickup just because it shares "picked up"
     if q.speech and any(s > 0 and m[2] == "speech" for _, _, cs in cands for s, m in cs):

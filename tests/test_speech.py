@@ -18,6 +18,7 @@ from ingest.audio import load_audio
 from ingest.speech import SpeechOptions, phrases_from_segments
 from ingest.types import SpeechObservation
 from kb import registry
+from kb.config import IngestConfig
 from kb.errors import GamekbError, MissingDependency
 from tests.clips import AUDIO_RATE, HAVE_ESPEAK, make_audio_only, make_clip, make_silent_video, make_soundtrack
 
@@ -52,7 +53,7 @@ def test_backends_are_registered():
     names = {b.name: b for b in registry.backends("speech")}
     assert {"whisper-tiny.en", "whisper-base", "faster-whisper"} <= set(names)
     assert names["whisper-tiny.en"].profile == "lite" and names["faster-whisper"].profile == "full"
-    assert speech.DEFAULT_BACKEND in names
+    assert IngestConfig().speech in names  # the lite default (Whisper base, see docs/speech.md)
 
 
 def test_planted_phrases_are_found_with_the_right_words_and_times(tiny, spoken_clip):
