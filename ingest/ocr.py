@@ -187,12 +187,22 @@ class TextRead:
 class RegionCache:
     """Remembers each region's last ink map and reads, so an unchanged region is not re-read.
 
+    Two tests, either one a hit: the whole ink map barely changed (mean difference of a coarse
+    signature), or its full-strength font pixels are the same set (XOR over union). The second
+    catches the common case of an unchanged message over a moving background, whose partial ink
+    changes every frame, and is only trusted when the last read snapped to a known message. On the
+    sample clip, consecutive frames of one message differ in a median 0.011 of their font pixels,
+    frames of different messages in 0.7 or more; the second test took OCR calls from 103 to 72.
     Optional and explicit: `read_frame` stays stateless without one. One cache per video.
     """
 
-    def __init__(self, tolerance: float = 6.0):
+    FONT_LEVEL = 200  # ink at or above this is the font itself (backgrounds rarely reach it)
+    MIN_FONT_PIXELS = 40  # fewer and the font test says nothing: a blank or noise-only line
+
+    def __init__(self, tolerance: float = 6.0, font_tolerance: float = 0.12):
         self.tolerance = tolerance  # mean absolute ink difference (0..255) still counted as "same"
-        self._last: dict[str, tuple[np.ndarray, list[TextRead]]] = {}
+        self.font_tolerance = font_tolerance  # share of font pixels that may differ
+        self._last: dict[str, tuple[np.ndarray, np.ndarray, list[TextRead]]] = {}
         self.hits = 0
         self.misses = 0
 
@@ -203,18 +213,30 @@ class RegionCache:
         h, w = ink.shape[:2]
         return cv2.resize(ink, (max(1, w // 4), max(1, h // 2)), interpolation=cv2.INTER_AREA).astype(np.int16)
 
+    def _same(self, ink: np.ndarray, last: tuple[np.ndarray, np.ndarray, list[TextRead]]) -> bool:
+        last_sig, last_font, reads = last
+        sig = self._signature(ink)
+        if sig.shape != last_sig.shape:
+            return False
+        if float(np.abs(sig - last_sig).mean()) <= self.tolerance:
+            return True
+        if not reads or any(r.kind is None for r in reads):
+            return False  # only a read that snapped to a known message is worth reusing over noise
+        font = ink >= self.FONT_LEVEL
+        union = int(np.count_nonzero(font | last_font))
+        return (union >= self.MIN_FONT_PIXELS
+                and np.count_nonzero(font ^ last_font) <= self.font_tolerance * union)
+
     def lookup(self, region: str, ink: np.ndarray) -> list[TextRead] | None:
         last = self._last.get(region)
-        if last is not None:
-            sig = self._signature(ink)
-            if sig.shape == last[0].shape and float(np.abs(sig - last[0]).mean()) <= self.tolerance:
-                self.hits += 1
-                return last[1]
+        if last is not None and self._same(ink, last):
+            self.hits += 1
+            return last[2]
         self.misses += 1
         return None
 
     def store(self, region: str, ink: np.ndarray, reads: list[TextRead]) -> None:
-        self._last[region] = (self._signature(ink), reads)
+        self._last[region] = (self._signature(ink), ink >= self.FONT_LEVEL, reads)
 
 
 MIN_CONFIDENCE = 0.55  # unsnapped reads below this are noise (sprites, blood, textures)

@@ -240,7 +240,8 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
     reads, states = [], []
     entity_hits: list[tuple[float, list]] = []
     duration = info.duration_s or 1.0
-    cache = ocr.RegionCache()  # a HUD line that did not change is not read again
+    cache = ocr.RegionCache()  # a message line that did not change is not read again
+    hud_cache = hud.ValueCache()  # nor a HUD number
     screen_every = max(1, round(cfg.fps * cfg.screen_every_s)) if cfg.screen_every_s > 0 else 0
     # first full-screen read 1.5 s in (past fade-ins), so short clips are read at least once
     screen_offset = min(screen_every // 2, round(cfg.fps * 1.5))
@@ -253,7 +254,7 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
         reads.extend(ocr.read_frame(frame, models.ocr, doom, cache, screen=screen))
         if frame.t + 1e-6 >= next_hud_t:
             next_hud_t = frame.t + 1.0 / cfg.hud_fps
-            state = hud.read_state(frame, doom, models.ocr)
+            state = hud.read_state(frame, doom, models.ocr, hud_cache)
             if state is not None and state.values:
                 states.append(state)
         win.add(frame)
@@ -305,7 +306,9 @@ def _rows(spans, seg_rows, events, audio_path: Path | None, models: Models) -> l
             piece = next(audio_pieces)
             row["audio_vec"] = models.audio.encode_audio(piece if piece.size else np.zeros(16000, np.float32), 16000)
         rows.append(row)
-        texts.append(text or "nothing on screen or said")
+        # the vector's text names each distinct moment once (a run of ammo pickups is one idea, and
+        # MiniLM's cost grows with tokens); the full-text index keeps every repeat
+        texts.append(" . ".join(dict.fromkeys(m[5] for m in moments)) or "nothing on screen or said")
     vecs = models.text.encode(texts)
     for row, vec in zip(rows, vecs):
         row["text_vec"] = vec

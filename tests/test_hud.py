@@ -43,6 +43,17 @@ def test_health_and_armor_read_on_every_frame(frames):
     assert all("ammo" not in s.values for s in states if 9 <= s.t <= 17)
 
 
+def test_value_cache_gives_the_same_numbers_with_fewer_reads(frames):
+    doom = get_pack("doom")
+    cache = hud.ValueCache()
+    cached = [hud.read_state(f, doom, cache=cache) for f in frames]
+    plain = [hud.read_state(f, doom) for f in frames]
+    assert [s.values for s in cached] == [s.values for s in plain]
+    assert cache.hits > cache.misses  # health and armor barely change in 18 s
+    # a number that changes is read again: health 91 -> 89 on the excerpt
+    assert {s.values["health"] for s in cached} == {s.values["health"] for s in plain}
+
+
 def test_no_status_bar_gives_none(frames):
     doom = get_pack("doom")
     assert hud.read_state(Frame(0.0, np.zeros((480, 640, 3), np.uint8)), doom) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
 import string
@@ -88,6 +89,24 @@ def test_cache_gives_same_reads_as_no_cache(engine, doom):
     assert cached == plain
     # the message line is looked up on every frame; the secret band only when it holds a gold line
     assert cache.hits + cache.misses >= len(frames)
+
+
+def test_cache_reuses_a_snapped_message_over_a_moving_background_only():
+    rng = np.random.default_rng(1)
+    font = np.zeros((24, 640), np.uint8)
+    font[6:18, 10:300:7] = 255  # the same glyph strokes in every frame
+    other = np.zeros_like(font)
+    other[6:18, 14:400:5] = 255  # another message
+    def frame(text):  # partial ink from the scene behind: different in every frame
+        return np.maximum(text, rng.integers(0, 150, text.shape).astype(np.uint8))
+    snapped = [ocr.TextRead(0.0, "Picked up a clip.", "PICKED UP A CLIP", "message", 0.9, "ammo", "clip")]
+    cache = ocr.RegionCache()
+    cache.store("message", frame(font), snapped)
+    assert cache.lookup("message", frame(font)) == snapped
+    assert cache.lookup("message", frame(other)) is None
+    noise = [dataclasses.replace(snapped[0], text="PICKFD", kind=None, label=None)]
+    cache.store("message", frame(font), noise)
+    assert cache.lookup("message", frame(font)) is None  # an unsnapped read gets another try
 
 
 def test_black_and_noise_frames_read_nothing(engine, doom):

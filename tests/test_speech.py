@@ -143,6 +143,22 @@ def test_base_is_joined_once_into_the_cache_and_checked(tmp_path):
         speech.base_model_dir(tmp_path / "base")
 
 
+@needs_base
+@needs_espeak
+def test_multilingual_base_keeps_the_speakers_language():
+    """With no language given, transcription starts from an "en" placeholder and detects the language
+    per window: German speech must come out in German, not translated into English."""
+    from tests.clips import synth_speech
+
+    voice = synth_speech("Ich habe den roten Schlüssel gefunden. Die Tür ist jetzt offen.", voice="de",
+                         sample_rate=16000)
+    audio = np.concatenate([np.zeros(16000, np.float32), voice, np.zeros(16000, np.float32)])
+    base = registry.create("speech", "whisper-base")
+    assert base.language is None
+    text = " ".join(o.text for o in base.transcribe(audio)).lower()
+    assert "schlüssel" in text and "key" not in text, text
+
+
 def test_faster_whisper_offline_missing_model_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(MissingDependency, match="offline"):
