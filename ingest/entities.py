@@ -127,6 +127,19 @@ def thumbnail(image: np.ndarray, size: int = 32) -> np.ndarray:
                       dtype=np.float32)
 
 
+def _repeat_each(output: Any, times: int) -> Any:
+    """A model output with every per-image tensor (also inside tuples) repeated `times` times in a
+    row along the batch, so each image meets each prompt of a chunk."""
+    def rep(v: Any) -> Any:
+        if hasattr(v, "repeat_interleave"):
+            return v if times == 1 else v.repeat_interleave(times, dim=0)
+        if isinstance(v, tuple):
+            return tuple(rep(x) for x in v)
+        return v
+
+    return type(output)(**{k: rep(v) for k, v in output.items()})
+
+
 @register("entities", "sam3", profile="full", requires=("torch", "transformers", "PIL"), install=FULL_INSTALL,
           description="SAM3 concept segmentation with text prompts from the game's rule pack")
 class Sam3Detector:
@@ -140,7 +153,8 @@ class Sam3Detector:
     name = "sam3"
 
     def __init__(self, model: str = "facebook/sam3", device: str = "auto", dtype: str = "auto", batch_size: int = 4,
-                 threshold: float = 0.4, max_per_prompt: int = 20, dedup_threshold: float = 2.0) -> None:
+                 threshold: float = 0.4, max_per_prompt: int = 20, dedup_threshold: float = 2.0,
+                 pair_batch: int = 32) -> None:
         import torch
         from transformers import AutoTokenizer, Sam3Model
 
@@ -160,6 +174,7 @@ class Sam3Detector:
         self.std = np.asarray(cfg.get("image_std", [0.5, 0.5, 0.5]), np.float32)
         self.text_len = int(self.model.config.text_config.max_position_embeddings)  # 32: the processor pads to it
         self.batch_size = batch_size
+        self.pair_batch = pair_batch  # (image, prompt) pairs per pass of the detector heads
         self.threshold = threshold  # on sigmoid(logit) * sigmoid(presence), as post_process_object_detection
         self.max_per_prompt = max_per_prompt
         self.dedup_threshold = dedup_threshold  # mean abs grey difference (0-255) on 32x32 thumbnails
@@ -196,29 +211,39 @@ class Sam3Detector:
         return self._text_cache[prompts]
 
     def _detect_batch(self, images: Sequence[np.ndarray], prompts: tuple[str, ...]) -> list[list[Detection]]:
+        """The image backbone once per image, then the detector heads on (image, prompt) pairs, as
+        many pairs per forward pass as `pair_batch` allows: one prompt per pass cost 43 ms a prompt
+        on an H100 at 17 prompts (docs/gpu.md)."""
         from transformers.modeling_outputs import BaseModelOutputWithPooling
 
         torch = self._torch
         feats, mask = self._text(prompts)
         n = len(images)
         out: list[list[Detection]] = [[] for _ in range(n)]
+        step = max(1, self.pair_batch // n)  # prompts per pass
         with torch.inference_mode():
             vision = self.model.get_vision_features(pixel_values=self._pixels(images))
-            for p, prompt in enumerate(prompts):
-                text = BaseModelOutputWithPooling(pooler_output=feats[p:p + 1].expand(n, -1, -1))
-                res = self.model(vision_embeds=vision, text_embeds=text, attention_mask=mask[p:p + 1].expand(n, -1))
+            for p0 in range(0, len(prompts), step):
+                chunk = prompts[p0:p0 + step]
+                c = len(chunk)
+                # pairs image-major: (image 0, prompt 0), (image 0, prompt 1), ..., (image 1, prompt 0), ...
+                text = BaseModelOutputWithPooling(pooler_output=feats[p0:p0 + c].repeat(n, 1, 1))
+                res = self.model(vision_embeds=_repeat_each(vision, c), text_embeds=text,
+                                 attention_mask=mask[p0:p0 + c].repeat(n, 1))
                 scores = res.pred_logits.float().sigmoid()
                 if res.presence_logits is not None:
                     scores = scores * res.presence_logits.float().sigmoid()
                 scores, boxes = to_numpy(scores), to_numpy(res.pred_boxes)  # boxes: xyxy in [0, 1]
                 for i, im in enumerate(images):
                     hh, ww = np.asarray(im).shape[:2]
-                    keep = np.flatnonzero(scores[i] > self.threshold)
-                    keep = keep[np.argsort(-scores[i][keep])][: self.max_per_prompt]
-                    for k in keep:
-                        x0, y0, x1, y1 = np.clip(boxes[i, k], 0.0, 1.0) * [ww, hh, ww, hh]
-                        out[i].append(Detection(prompt, (float(x0), float(y0), float(x1), float(y1)),
-                                                float(scores[i, k])))
+                    for j, prompt in enumerate(chunk):
+                        row = i * c + j
+                        keep = np.flatnonzero(scores[row] > self.threshold)
+                        keep = keep[np.argsort(-scores[row][keep])][: self.max_per_prompt]
+                        for k in keep:
+                            x0, y0, x1, y1 = np.clip(boxes[row, k], 0.0, 1.0) * [ww, hh, ww, hh]
+                            out[i].append(Detection(prompt, (float(x0), float(y0), float(x1), float(y1)),
+                                                    float(scores[row, k])))
         self.frames_run += n
         return out
 

@@ -31,7 +31,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -40,7 +40,7 @@ from ingest import segment as segmenting
 from ingest import stream
 from ingest.probe import VideoInfo, probe, sha256_file
 from ingest.sources import Source, download
-from ingest.types import EventRecord, GameState
+from ingest.types import EventRecord, Frame, GameState
 from kb import registry
 from kb.config import IngestConfig
 from kb.errors import BadInput, GamekbError
@@ -246,7 +246,9 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
     # first full-screen read 1.5 s in (past fade-ins), so short clips are read at least once
     screen_offset = min(screen_every // 2, round(cfg.fps * 1.5))
     win = stream.SegmentWindows(models, info.duration_s, cfg)
-    next_hud_t = 0.0
+    next_hud_t = next_entity_t = 0.0
+    entity_frames: list[Frame] = []  # SAM3 runs on batches of frames (4 a call: 3.3x faster on an H100)
+    entity_batch = max(1, int(getattr(models.entities, "batch_size", 1)))
     for i, frame in enumerate(decode.prefetch(decode.sample_frames(path, cfg.fps, rotation=info.rotation))):
         if i == 1:
             crash_point("watch")
@@ -258,10 +260,16 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
             if state is not None and state.values:
                 states.append(state)
         win.add(frame)
-        if models.entities is not None:
-            entity_hits.append((frame.t, models.entities.detect([frame.image], doom.entity_prompts)[0]))
+        if models.entities is not None and frame.t + 1e-6 >= next_entity_t:
+            next_entity_t = frame.t + 1.0 / cfg.entities_fps
+            entity_frames.append(frame)
+            if len(entity_frames) >= entity_batch:
+                entity_hits += _detect(models.entities, entity_frames, doom.entity_prompts)
+                entity_frames = []
         progress("watch", min(0.8, 0.8 * frame.t / duration))
-    if not win.times:
+    if entity_frames:
+        entity_hits += _detect(models.entities, entity_frames, doom.entity_prompts)
+    if not win.seen:
         raise BadInput("no decodable frames")
     crash_point("segment")
     spans, seg_rows = win.finish()
@@ -290,6 +298,10 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
     crash_point("embed")
     rows = _rows(spans, seg_rows, events, path if info.has_audio else None, models)
     return Analysis(spans=spans, events=events, states=states, rows=rows, entities=entities, game=game)
+
+
+def _detect(detector: Any, frames: list[Frame], prompts: Sequence[str]) -> list[tuple[float, list]]:
+    return list(zip([f.t for f in frames], detector.detect([f.image for f in frames], prompts)))
 
 
 def _rows(spans, seg_rows, events, audio_path: Path | None, models: Models) -> list[dict]:

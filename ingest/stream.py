@@ -92,11 +92,29 @@ class SegmentWindows:
         self.start = 0.0
         self.spans: list[tuple[float, float]] = []
         self.rows: list[dict[str, Any]] = []
+        # Frames wait here until the visual encoder has a batch: SigLIP2 on an H100 took 3.5 s for
+        # the sample clip one frame per call, 0.85 s in batches of 32 (docs/gpu.md). The lite
+        # descriptor has no batch size, so it sees one frame at a time, as before.
+        self.batch = max(1, int(getattr(models.visual, "batch_size", 1)))
+        self.pending: list[Frame] = []
+        self.seen = 0  # frames added, encoded or not
 
     def add(self, frame: Frame) -> None:
+        self.seen += 1
+        self.pending.append(frame)
+        if len(self.pending) >= self.batch:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.pending:
+            return
+        frames, self.pending = self.pending, []
+        for frame, desc in zip(frames, self.models.visual.encode_images([f.image for f in frames])):
+            self._add(frame, desc)
+
+    def _add(self, frame: Frame, desc: np.ndarray) -> None:
         from ingest.visual import scene_cuts
 
-        desc = self.models.visual.encode_images([frame.image])[0]
         if self.open or self.before is not None:
             prev = self.open[-1] if self.open else self.before
             self.cuts.extend(scene_cuts([prev.t, frame.t], np.stack([prev.desc, desc])))
@@ -148,6 +166,7 @@ class SegmentWindows:
         self.open = [f for f in self.open if f.t >= b]
 
     def finish(self) -> tuple[list[tuple[float, float]], list[dict[str, Any]]]:
+        self._flush()
         cfg = self.cfg
         last = self.times[-1] + 1.0 / cfg.fps
         duration = max(self.declared_s, last) if self.declared_s else last

@@ -33,6 +33,7 @@ class IngestConfig:
     temporal: str | None = None  # full: videomae
     audio: str | None = None  # full: wav2vec2
     entities: str | None = None  # full: sam3
+    entities_fps: float = 0.5  # frames per second SAM3 sees: 0.8 s a frame on an H100 (docs/gpu.md); tracks join across 2 s gaps
     text_model: str = "minilm"
     projector: str | None = None  # ProjectorBank checkpoint path; projected vectors are stored when set
     threads: int = 1  # per model; on 2 cores torch with 2 threads ran ~7x slower than with 1 under load

@@ -87,6 +87,16 @@ def test_sam3_detects_in_batches_and_skips_near_identical_frames(tiny_sam3, monk
     alone = det.detect([c], prompts)[0]
     assert [d.concept for d in alone] == [d.concept for d in out[3]]
     np.testing.assert_allclose([d.score for d in alone], [d.score for d in out[3]], atol=1e-4)
+    # several prompts per pass of the detector heads (pairs of image and prompt) give the same
+    # detections as one prompt per pass, whatever the split
+    for pair_batch in (1, 6):  # 1 or 2 prompts a pass for 3 images
+        det.pair_batch = pair_batch
+        split = det.detect([a, b, c], prompts)
+        for got, want in zip(split, [out[0], out[2], out[3]]):
+            assert [d.concept for d in got] == [d.concept for d in want]
+            np.testing.assert_allclose([d.box for d in got], [d.box for d in want], atol=1e-3)
+            np.testing.assert_allclose([d.score for d in got], [d.score for d in want], atol=1e-4)
+    det.pair_batch = 32
     # a real threshold keeps fewer, and the whole stage yields tracks and events
     det.threshold = float(np.median([d.score for d in out[0]]))
     frames = [Frame(t=2.0 * i, image=im) for i, im in enumerate([a, a_again, b, c])]

@@ -26,7 +26,7 @@ def test_segments_close_while_frames_stream(tmp_path, models, monkeypatch):
 
     def add(self, frame):
         real_add(self, frame)
-        held.append(len(self.open))
+        held.append(len(self.open) + len(self.pending))
 
     monkeypatch.setattr(stream.SegmentWindows, "add", add)
     info = probe(clip.path)
