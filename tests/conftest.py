@@ -9,11 +9,18 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
+from tests import pg  # noqa: E402
+
 DATA = Path(__file__).parent / "data"
 EXCERPT = DATA / "freedoom_excerpt.mp4"
 
 
+def pytest_configure(config):
+    pg.configure()  # GAMEKB_TEST_DB=postgresql: every KB home on its own PostgreSQL database
+
+
 def pytest_collection_modifyitems(config, items):
+    pg.mark_items(items)
     try:
         import torch
 
@@ -25,6 +32,13 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "gpu" in item.keywords:
                 item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def per_home_databases(tmp_path_factory):
+    """The PostgreSQL pass ends by dropping its databases and checking that no KB fell back to SQLite."""
+    yield
+    pg.finish(tmp_path_factory.getbasetemp())
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,8 +20,11 @@ from sqlmodel import select
 
 from kb.schema import Entity, Event, Segment, StateSample, Video
 from kb.store import KnowledgeBase
+from tests import pg
 
 ROOT = Path(__file__).resolve().parent.parent
+# The CLI as a process the tests start; in the PostgreSQL pass it opens each home on its database (tests/pg.py)
+CLI = "import tests.pg; tests.pg.install_per_home(); from cli import app; app()"
 
 
 def snapshot(home: Path) -> dict:
@@ -48,6 +52,13 @@ def snapshot(home: Path) -> dict:
     return {"sql": sql, "lance": sorted(lance, key=lambda r: (r[0], r[2]))}
 
 
+def copy_home(src: Path, dst: Path) -> None:
+    """Copy a knowledge base to another home: its folder, and in the PostgreSQL pass its database."""
+    shutil.copytree(src, dst, dirs_exist_ok=True)
+    if pg.postgres_pass():
+        pg.copy_home_database(src, dst)
+
+
 def visible(home: Path) -> dict:
     """What a user sees: ready videos, and which videos search and events return."""
     from retrieval.search import search
@@ -62,13 +73,13 @@ def visible(home: Path) -> dict:
 def gamekb(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     """Run the real `gamekb` CLI in a fresh Python process."""
     full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1", **(env or {})}
-    return subprocess.run([sys.executable, "-c", "from cli import app; app()", *args], cwd=ROOT, env=full_env,
+    return subprocess.run([sys.executable, "-c", CLI, *args], cwd=ROOT, env=full_env,
                           capture_output=True, text=True, timeout=timeout)
 
 
 def start_gamekb(*args: str, env: dict | None = None) -> subprocess.Popen:
     full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1", **(env or {})}
-    return subprocess.Popen([sys.executable, "-c", "from cli import app; app()", *args], cwd=ROOT, env=full_env,
+    return subprocess.Popen([sys.executable, "-c", CLI, *args], cwd=ROOT, env=full_env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

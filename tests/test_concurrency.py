@@ -1,8 +1,8 @@
 """Concurrent use (issue 4, part 5), with real processes: two `gamekb ingest` runs on one library at
-once (sharing a file), and searches while ingesting. Per-video file locks decide who ingests what;
-SQLite WAL and one LanceDB writer lock keep both stores whole; no row is ever doubled."""
+once (sharing a file), and searches while ingesting. Per-video locks (files, or PostgreSQL advisory
+locks) decide who ingests what; SQLite WAL (or PostgreSQL) and one LanceDB writer lock keep both
+stores whole; no row is ever doubled."""
 
-import shutil
 import time
 
 import pytest
@@ -13,7 +13,7 @@ from kb.doctor import check
 from kb.store import KnowledgeBase
 from retrieval.search import search
 from tests.clips import make_silent_video
-from tests.kbcheck import lite_models, snapshot, start_gamekb  # noqa: F401 (a fixture)
+from tests.kbcheck import copy_home, lite_models, snapshot, start_gamekb  # noqa: F401 (a fixture)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def clean(tmp_path_factory, clips, lite_models):
 
 def test_two_ingests_at_once_and_searches_meanwhile(tmp_path, clips, clean):
     home = tmp_path / "kb"
-    shutil.copytree(clean, home)  # start from a library holding alpha only
+    copy_home(clean, home)  # start from a library holding alpha only
     kb = KnowledgeBase.open(home)
     alpha = next(v for v in kb.videos() if v.name == "alpha")
     for v in kb.videos():

@@ -7,7 +7,6 @@ crashes in-process (the exit hook raises instead of exiting: sessions roll back 
 they would when the OS ends a process); real processes are ended with os._exit and with SIGKILL.
 """
 
-import shutil
 import signal
 import time
 
@@ -19,7 +18,7 @@ from ingest.sources import Source
 from kb.store import CRASH_POINTS, KnowledgeBase
 from tests.clips import make_silent_video
 from tests.conftest import EXCERPT
-from tests.kbcheck import gamekb, lite_models, snapshot, start_gamekb, visible  # noqa: F401 (a fixture)
+from tests.kbcheck import copy_home, gamekb, lite_models, snapshot, start_gamekb, visible  # noqa: F401 (a fixture)
 
 
 class SimulatedCrash(BaseException):
@@ -50,7 +49,7 @@ def libraries(tmp_path_factory, clips, models):
     before = tmp_path_factory.mktemp("before")
     assert [o.status for o in ingest(before, clips[:1], models)] == ["ingested"]
     clean = tmp_path_factory.mktemp("clean")
-    shutil.copytree(before, clean, dirs_exist_ok=True)
+    copy_home(before, clean)
     assert [o.status for o in ingest(clean, clips[1:], models)] == ["ingested"]
     return before, snapshot(before), snapshot(clean)
 
@@ -64,7 +63,7 @@ def test_crash_at_each_point_leaves_nothing_half_visible_and_rerun_repairs(point
                                                                           models, libraries):
     before, before_rows, clean_rows = libraries
     home = tmp_path / "kb"
-    shutil.copytree(before, home)
+    copy_home(before, home)
     monkeypatch.setattr(store, "_exit", _raise)
     monkeypatch.setenv("GAMEKB_FAULT", point)
     with pytest.raises(SimulatedCrash):
@@ -97,7 +96,7 @@ def test_real_process_exit_between_lance_append_and_sql_commit(tmp_path, clips, 
 
     before, _, clean_rows = libraries
     home = tmp_path / "kb"
-    shutil.copytree(before, home)
+    copy_home(before, home)
     r = gamekb("ingest", str(clips[1]), "--home", str(home), env={"GAMEKB_FAULT": "lance-add"})
     assert r.returncode == 86, r.stderr
     assert visible(home) == {"ready": {"first"}, "search": {"first"}, "events": {"first"}}
@@ -113,9 +112,8 @@ def test_kill_9_during_ingest_of_real_clip(tmp_path, models):
     home = tmp_path / "kb"
     proc = start_gamekb("ingest", str(EXCERPT), "--home", str(home))
     deadline = time.time() + 60
-    kb_db = home / "gamekb.sqlite"
     while time.time() < deadline:  # wait until the video is claimed, i.e. analysis is running
-        if kb_db.exists() and any(v.status == "ingesting" for v in KnowledgeBase.open(home).videos()):
+        if home.exists() and any(v.status == "ingesting" for v in KnowledgeBase.open(home).videos()):
             break
         time.sleep(0.2)
     time.sleep(1.0)

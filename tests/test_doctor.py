@@ -11,7 +11,7 @@ from cli import app
 from kb.schema import Segment, Video
 from kb.store import KnowledgeBase
 from tests.clips import make_silent_video
-from tests.kbcheck import snapshot
+from tests.kbcheck import copy_home, snapshot
 
 runner = CliRunner()
 
@@ -42,12 +42,10 @@ def _set_status(kb, vid, status):
 
 
 def test_doctor_finds_and_repairs_every_inconsistency(clean, tmp_path):
-    import shutil
-
     src, paths = clean
     assert gk(src, "doctor").output.strip() == "ok: both stores agree"
     home = tmp_path / "kb"
-    shutil.copytree(src, home)
+    copy_home(src, home)
     kb = KnowledgeBase.open(home)
     ids = {v.name: v.id for v in kb.videos()}
     table = kb.segments.table
@@ -85,11 +83,9 @@ def test_doctor_finds_and_repairs_every_inconsistency(clean, tmp_path):
 
 
 def test_doctor_leaves_a_running_ingest_alone(clean, tmp_path):
-    import shutil
-
     src, _ = clean
     home = tmp_path / "kb"
-    shutil.copytree(src, home)
+    copy_home(src, home)
     kb = KnowledgeBase.open(home)
     v = next(v for v in kb.videos() if v.name == "stale")
     _set_status(kb, v.id, "ingesting")

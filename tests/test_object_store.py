@@ -65,7 +65,7 @@ def test_ingest_search_and_doctor_with_lance_on_s3(s3, tmp_path, monkeypatch):
     assert kb.segments.uri.startswith("s3://") and kb.segments.count() == 2
     assert check(kb) == []
     # a second machine (another home, nothing shared but the bucket) sees the same table
-    monkeypatch.setenv("GAMEKB_DB_URL", f"sqlite:///{home / 'gamekb.sqlite'}")
+    monkeypatch.setenv("GAMEKB_DB_URL", kb.settings.sql_url)
     other = KnowledgeBase.open(tmp_path / "other-machine")
     assert other.segments.count() == 2
     r = runner.invoke(app, ["ingest", str(clips[0]), "--home", str(home), "--force", "--json"])

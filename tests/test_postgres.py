@@ -23,6 +23,7 @@ from tests.conftest import EXCERPT
 from tests.kbcheck import ROOT, snapshot
 from tests.pg import db_url, fresh_database  # noqa: F401  (db_url: a fixture)
 
+pytestmark = pytest.mark.own_sql_store  # every case names its stores (--db, fresh_database, db_url)
 runner = CliRunner()
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.kbcheck import CLI
 from tests.test_web_api import GRINDER_S, TOKEN, library_home, request, running
 
 pytest.importorskip("fastapi")
@@ -53,7 +54,7 @@ def server(tmp_path_factory):
     log = (tmp_path_factory.getbasetemp() / "serve.log").open("w")
     env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
     env.pop("GAMEKB_TOKEN", None)
-    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "serve", "--port", str(port), "--home", str(home)],
+    proc = subprocess.Popen([sys.executable, "-c", CLI, "serve", "--port", str(port), "--home", str(home)],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while True:
