@@ -138,7 +138,7 @@ def ingest(
     inputs: Annotated[list[str], typer.Argument(help="Video files, folders (recursive), globs or URLs.")],
     home: HomeOpt = None,
     profile: Annotated[Optional[str], typer.Option(help="lite (CPU, packaged models; the default) or full (GPU, the original model stack).")] = None,
-    fps: Annotated[Optional[float], typer.Option(help="Frames sampled per second (default 1: a HUD message lasts 4 s).")] = None,
+    fps: Annotated[Optional[float], typer.Option(help="Frames sampled per second (default 2: a HUD message can be replaced after 0.5 s).")] = None,
     ocr: Annotated[Optional[str], typer.Option(help="OCR backend (see gamekb models).")] = None,
     speech: Annotated[Optional[str], typer.Option(help="Speech backend (see gamekb models).")] = None,
     visual: Annotated[Optional[str], typer.Option(help="Visual encoder backend (colour-layout, siglip2).")] = None,

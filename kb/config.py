@@ -39,6 +39,16 @@ class IngestConfig:
     threads: int = 1  # per model; on 2 cores torch with 2 threads ran ~7x slower than with 1 under load
     model_options: dict = field(default_factory=dict)  # per-stage options, e.g. {"visual": {"model": "..."}}
 
+    def __post_init__(self) -> None:
+        from kb.errors import GamekbError
+
+        for name in ("fps", "hud_fps", "entities_fps", "segment_s"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
+                raise GamekbError(f"ingest setting {name} = {value!r} must be a number above 0")
+        if self.screen_every_s < 0:
+            raise GamekbError(f"ingest setting screen_every_s = {self.screen_every_s!r} must be 0 (off) or more")
+
     @classmethod
     def for_profile(cls, profile: str, **overrides) -> "IngestConfig":
         if profile == "lite":

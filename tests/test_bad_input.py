@@ -239,3 +239,15 @@ def test_url_while_offline_says_so(tmp_path, monkeypatch):
     assert r.exit_code == 1
     assert "FAIL https://example.com/run.mp4: cannot download: no network connection" in r.output
     assert "1 ingested, 0 skipped, 1 failed" in r.output
+
+
+@pytest.mark.parametrize("setting", ["fps = 0", "entities_fps = -1", "hud_fps = \"fast\"", "segment_s = 0"])
+def test_config_file_with_an_impossible_rate_is_one_clear_line(tmp_path, setting):
+    clip = make_silent_video(tmp_path / "fine.mp4", 1.0).path
+    config = tmp_path / "gamekb.toml"
+    config.write_text(f"[ingest]\n{setting}\n")
+    r = gk(tmp_path / "kb", "ingest", str(clip), "--config", str(config))
+    name = setting.split(" =")[0]
+    assert r.exit_code == 2 and "Traceback" not in r.output, r.output
+    assert f"ingest setting {name} = " in r.output and "must be" in r.output, r.output
+    assert not (tmp_path / "kb").exists() or not KnowledgeBase.open(tmp_path / "kb").videos()
