@@ -141,4 +141,7 @@ def searchable(event: EventRecord) -> str:
     parts.extend(event.aliases)
     if event.kind in KIND_WORDS and event.kind != "speech":
         parts.append(KIND_WORDS[event.kind])
+    category = event.payload.get("category")
+    if event.kind == "pickup" and category in PICKUP_KINDS and category != "pickup":
+        parts.append(category)  # "what weapons did I get?" finds "You got the angle grinder!"
     return " ".join(p for p in parts if p)

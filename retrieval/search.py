@@ -33,20 +33,30 @@ class Filters:
     t_to: float | None = None
 
 
-def _stem(w: str) -> str:
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(w) > len(suffix) + 2 and w.endswith(suffix):
-            return w[: -len(suffix)]
-    return w
+def _stems(w: str) -> frozenset[str]:
+    """The word and the stems it may have: "died" -> die/di, "dying" -> die, "weapons" -> weapon,
+    "picked" -> pick. A loose English stemmer (two words match when their sets meet), enough for
+    players' questions against event text."""
+    out = {w}
+    for suffix, repl in (("ying", "ie"), ("ies", "y"), ("ied", "y"), ("ing", ""), ("ing", "e"), ("ed", ""),
+                         ("ed", "e"), ("es", ""), ("s", "")):
+        stem = w[: -len(suffix)] + repl
+        if w.endswith(suffix) and len(stem) >= 3:
+            out.add(stem)
+    return frozenset(out)
 
 
 def _word_match(q: str, tw: set[str], stems: set[str]) -> float:
-    """1 for the word itself or its stem, 0.7 for a near spelling (OCR and ASR noise), else 0."""
-    if q in tw or _stem(q) in stems:
+    """1 for the word itself or a shared stem, 0.7 for a near spelling (OCR and ASR noise), else 0."""
+    if q in tw or not stems.isdisjoint(_stems(q)):
         return 1.0
     if len(q) >= 4 and any(len(t) >= 4 and SequenceMatcher(None, q, t).ratio() >= 0.8 for t in tw):
         return 0.7
     return 0.0
+
+
+def _all_stems(ws) -> set[str]:
+    return set().union(*map(_stems, ws)) if ws else set()
 
 
 def match_score(query_words: Sequence[str], text: str, weights: Sequence[float] | None = None) -> float:
@@ -54,7 +64,7 @@ def match_score(query_words: Sequence[str], text: str, weights: Sequence[float] 
     if not query_words:
         return 0.0
     tw = set(words(text))
-    stems = {_stem(w) for w in tw}
+    stems = _all_stems(tw)
     weights = weights or [1.0] * len(query_words)
     got = sum(w * _word_match(q, tw, stems) for q, w in zip(query_words, weights))
     return got / sum(weights)
@@ -63,7 +73,7 @@ def match_score(query_words: Sequence[str], text: str, weights: Sequence[float] 
 def word_weights(query_words: Sequence[str], texts: Sequence[str]) -> list[float]:
     """Inverse document frequency of each query word over the candidate moments: in "picked up a
     missile", "picked" and "up" are on every pickup and should count for less than "missile"."""
-    docs = [(set(ws), {_stem(w) for w in ws}) for ws in (words(t) for t in texts)]
+    docs = [(set(ws), _all_stems(ws)) for ws in (words(t) for t in texts)]
     n = len(docs)
     out = []
     for q in query_words:

@@ -43,6 +43,15 @@ def test_match_score_tolerates_ocr_noise():
     assert match_score(["shells"], "picked up some shotgun shell") == 1.0
 
 
+def test_match_score_meets_a_players_word_forms():
+    death = "death player died (health 0) died death dead killed game over"
+    assert match_score(["die"], death) == 1.0  # "how did I die?"
+    assert match_score(["dying"], death) == 1.0
+    assert match_score(["weapons"], "pickup minigun You got the minigun! weapon") == 1.0
+    assert match_score(["tried"], "I try the door") == 1.0
+    assert match_score(["red"], "reed") == 0.0 and match_score(["bed"], "be") == 0.0  # no 2-letter stems
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text())
 def test_parser_never_crashes_and_keeps_words_clean(text):

@@ -51,6 +51,7 @@ def test_text_and_speech_become_events():
     assert [(e.kind, e.label) for e in ev] == [("pickup", "minigun"), ("speech", "Minigun! Let's mow them down."),
                                                 ("scene", "scene change"), ("text", "Hello there")]
     assert "minigun" in events.searchable(ev[0]) and "picked up" in events.searchable(ev[0])
+    assert "weapon" in events.searchable(ev[0]).split()  # the lexicon's category: "what weapons did I get?"
 
 
 def test_misheard_game_names_in_speech_become_aliases():
