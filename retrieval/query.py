@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from kb.errors import GamekbError
 
 ANCHOR = re.compile(r"(?:(?P<video>[^\s@]+))?@(?P<ts>\d{1,3}:\d{2}(?::\d{2})?(?:\.\d+)?)")
+# the same anchor as people write it in a question: "what happened at 0:53?", "around 1:05"
+SPOKEN_ANCHOR = re.compile(r"\b(?:at|around|near|about)\s+(?P<ts>\d{1,3}:\d{2}(?::\d{2})?(?:\.\d+)?)(?![\d:])", re.I)
 SPEECH_INTENT = re.compile(r"\b(did i|i)\s+(say|said|mention|mentioned|talk|talked|tell|told|call|called|shout|shouted)\b"
                            r"|\b(say|said|says|saying|mention(?:ed)?|talk(?:ed)? about|commentary|spoken|voice)\b", re.I)
 CROSS_VIDEO = re.compile(r"\b(each|every|all|which|any|across)\s+(of\s+the\s+)?(videos?|clips?|runs?|recordings?|games?)\b", re.I)
@@ -65,10 +67,10 @@ def words(text: str) -> list[str]:
 
 def parse(raw: str) -> Query:
     text, video, at = raw, None, None
-    m = ANCHOR.search(raw)
+    m = ANCHOR.search(raw) or SPOKEN_ANCHOR.search(raw)
     if m:
         at = parse_ts(m.group("ts"))
-        video = m.group("video") or None
+        video = m.groupdict().get("video") or None
         text = (raw[:m.start()] + " " + raw[m.end():]).strip()
     content = [w for w in words(text) if w not in QUESTION_WORDS]
     return Query(raw=raw, text=" ".join(text.split()), words=content, video=video, at=at,

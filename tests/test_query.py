@@ -22,6 +22,14 @@ def test_bare_anchor_and_hours():
     assert q.at == 5.0 and q.video is None and q.words == []
 
 
+def test_anchor_written_in_words():
+    q = parse("what happened at 0:53?")
+    assert (q.video, q.at) == (None, 53.0) and "0:53" not in q.text
+    assert parse("any enemies around 1:05").at == 65.0
+    assert parse("the score at 10:30 was high").at == 630.0
+    assert parse("at 1:2 nothing").at is None  # not a time: left as words
+
+
 def test_speech_and_cross_video_intent():
     q = parse("when did I say I was low on health")
     assert q.speech and not q.cross_video
