@@ -240,13 +240,18 @@ class RegionCache:
 
 
 MIN_CONFIDENCE = 0.55  # unsnapped reads below this are noise (sprites, blood, textures)
+# A full-screen read snaps to a game message only when this close (the message regions' reads
+# snap at the pack's threshold, 0.72). On a second Freedoom demo, the status bar's "AMMO HEAL"
+# snapped to "Maximum power!" at 0.727 and cut-off reads of the message line to the wrong message
+# at 0.73-0.82, while full-screen reads of real messages scored 0.77-1.0, mostly above 0.85.
+SCREEN_MIN_SNAP = 0.85
 MIN_CHARS = 4  # unsnapped reads need this many letters/digits to be kept
 
 
-def _to_read(t: float, raw: str, conf: float, region: str, pack: RulePack) -> TextRead | None:
+def _to_read(t: float, raw: str, conf: float, region: str, pack: RulePack, min_snap: float = 0.0) -> TextRead | None:
     text = clean(raw)
     entry, score = snap(text, pack)
-    if entry is not None:
+    if entry is not None and score >= min_snap:
         return TextRead(t, entry.text, raw, region, round(conf * score, 4), entry.kind, entry.label)
     if conf < MIN_CONFIDENCE or len(re.sub(r"[^A-Za-z0-9]", "", text)) < MIN_CHARS:
         return None
@@ -375,9 +380,12 @@ def read_frame(frame: Frame, engine: OcrEngine, pack: RulePack, cache: RegionCac
     for region in pack.message_regions:
         reads += _read_region(view, frame.t, region, engine, pack, cache)
     if screen:
+        line_read = any(r.kind is not None for r in reads)
         for raw, conf in engine.read(frame.image):
-            r = _to_read(frame.t, raw, conf, "screen", pack)
-            if r is not None and not any(_key(r.text) == _key(x.text) for x in reads):
+            r = _to_read(frame.t, raw, conf, "screen", pack, min_snap=SCREEN_MIN_SNAP)
+            if r is None or (r.kind is not None and line_read):
+                continue  # the message line was read where the game draws it; this is a worse read of it
+            if not any(_key(r.text) == _key(x.text) for x in reads):
                 reads.append(r)
     return reads
 

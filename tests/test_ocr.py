@@ -109,6 +109,18 @@ def test_cache_reuses_a_snapped_message_over_a_moving_background_only():
     assert cache.lookup("message", frame(font)) is None  # an unsnapped read gets another try
 
 
+@pytest.mark.parametrize("name, expected", [("freedoom2_demo2_102s.webp", ["red passcard"]),
+                                            ("freedoom2_demo2_110s.webp", [])])
+def test_full_screen_read_adds_no_wrong_game_message(engine, doom, name, expected):
+    """Frames of another Freedoom demo (Phase 2): the full-screen read once turned a cut-off read of
+    the message line into "Picked up a clip." and the status bar's "AMMO HEAL" into "Maximum power!"."""
+    import cv2
+
+    image = cv2.cvtColor(cv2.imread(str(CLIP.parent / name)), cv2.COLOR_BGR2RGB)
+    reads = ocr.read_frame(Frame(0.0, image), engine, doom, screen=True)
+    assert [r.label for r in reads if r.kind] == expected, [(r.region, r.raw, r.text) for r in reads]
+
+
 def test_black_and_noise_frames_read_nothing(engine, doom):
     rng = np.random.default_rng(0)
     black = Frame(0.0, np.zeros((480, 640, 3), np.uint8))
