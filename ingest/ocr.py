@@ -223,6 +223,8 @@ class RegionCache:
         if not reads or any(r.kind is None for r in reads):
             return False  # only a read that snapped to a known message is worth reusing over noise
         font = ink >= self.FONT_LEVEL
+        if font.shape != last_font.shape:  # a line box 2 px wider can still give the same signature
+            return False
         union = int(np.count_nonzero(font | last_font))
         return (union >= self.MIN_FONT_PIXELS
                 and np.count_nonzero(font ^ last_font) <= self.font_tolerance * union)
