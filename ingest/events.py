@@ -102,7 +102,8 @@ def health_events(states: Sequence[GameState]) -> list[EventRecord]:
             else:
                 if episode:
                     out.append(_damage(episode))
-                t0 = next(tt for (tt, v) in series[max(0, i - 8):i] if v == peak and t - tt <= DAMAGE_WINDOW_S)
+                # from the last sample still at the peak: the health was intact until then
+                t0 = next(tt for (tt, v) in reversed(series[max(0, i - 8):i]) if v == peak and t - tt <= DAMAGE_WINDOW_S)
                 episode = (t0, peak, t, h)
         if 0 < h < LOW_HEALTH and not was_low:
             out.append(EventRecord(t, t, "low_health", f"health low ({h:g}%)", "hud", value=h))

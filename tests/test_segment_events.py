@@ -36,6 +36,10 @@ def test_health_drop_low_and_death():
     assert death.t_start == 10.0
     low = next(e for e in ev if e.kind == "low_health")
     assert low.value == 16
+    first = next(e for e in ev if e.kind == "damage")
+    assert (first.t_start, first.payload["from"]) == (2.0, 100)  # from the last sample still at 100, not the first
+
+
 
 
 def test_single_misread_is_not_damage():
