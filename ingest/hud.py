@@ -80,6 +80,18 @@ class ValueCache:
             self._last[name] = (ink, value)
 
 
+def _centre_4_3(image: np.ndarray) -> np.ndarray | None:
+    """The central 4:3 part of a wider frame (None for a 4:3 one). dsda-doom at 1280x720 fills the
+    width with the game but draws the 320x200 status bar at 4:3 scale in the middle (the sides of
+    the bar's rows hold a fill texture), which `status_bar_visible` only finds in this crop."""
+    h, w = image.shape[:2]
+    inner = int(round(h * 4 / 3))
+    if w < inner * 1.05:
+        return None
+    x0 = (w - inner) // 2
+    return image[:, x0:x0 + inner]
+
+
 def read_value(image: np.ndarray, pack: RulePack, name: str, engine: ocr.OcrEngine | None = None,
                cache: ValueCache | None = None) -> tuple[int, float] | None:
     """One HUD number (`name` in pack.hud_regions) with its confidence, or None if unreadable."""
@@ -112,7 +124,9 @@ def read_state(frame: Frame, pack: RulePack, engine: ocr.OcrEngine | None = None
         return None
     image = ocr.game_view(frame.image)  # regions are relative to the 4:3 picture, not pillarbox bars
     if not status_bar_visible(image, pack):
-        return None
+        image = _centre_4_3(image)  # a widescreen port drawing the classic bar at 4:3 in the middle
+        if image is None or not status_bar_visible(image, pack):
+            return None
     values: dict[str, float] = {}
     for name in pack.hud_regions:
         got = read_value(image, pack, name, engine, cache)

@@ -77,3 +77,15 @@ def test_pillarboxed_16_9(frames):
     wide[:, 107:747] = frames[0].image
     state = hud.read_state(Frame(0.0, wide), doom)
     assert state is not None and state.values["health"] == 91
+
+
+def test_widescreen_port_with_the_bar_at_4_3_in_the_middle(frames):
+    """dsda-doom at 16:9 fills the width with the game and draws the classic bar centred at 4:3
+    (a fill texture beside it): not black bars, so the bar is looked for in the central 4:3 part."""
+    doom = get_pack("doom")
+    rng = np.random.default_rng(2)
+    wide = rng.integers(40, 120, (480, 854, 3), dtype=np.uint8)  # game view / fill texture at the sides
+    wide[:, 107:747] = frames[0].image
+    assert hud.status_bar_visible(wide, doom) is False
+    state = hud.read_state(Frame(0.0, wide), doom)
+    assert state is not None and state.values["health"] == 91 and state.values["armor"] == 0
