@@ -80,6 +80,16 @@ class ValueCache:
             self._last[name] = (ink, value)
 
 
+def bar_view(image: np.ndarray, pack: RulePack) -> np.ndarray | None:
+    """The part of the frame the pack's status bar is laid out in (its regions are fractions of
+    it), or None when no status bar is on screen."""
+    view = ocr.game_view(image)  # regions are relative to the 4:3 picture, not pillarbox bars
+    if status_bar_visible(view, pack):
+        return view
+    view = _centre_4_3(view)  # a widescreen port drawing the classic bar at 4:3 in the middle
+    return view if view is not None and status_bar_visible(view, pack) else None
+
+
 def _centre_4_3(image: np.ndarray) -> np.ndarray | None:
     """The central 4:3 part of a wider frame (None for a 4:3 one). dsda-doom at 1280x720 fills the
     width with the game but draws the 320x200 status bar at 4:3 scale in the middle (the sides of
@@ -122,11 +132,9 @@ def read_state(frame: Frame, pack: RulePack, engine: ocr.OcrEngine | None = None
     """The HUD numbers on `frame`, or None when no status bar is visible (or none could be read)."""
     if not pack.hud_regions:
         return None
-    image = ocr.game_view(frame.image)  # regions are relative to the 4:3 picture, not pillarbox bars
-    if not status_bar_visible(image, pack):
-        image = _centre_4_3(image)  # a widescreen port drawing the classic bar at 4:3 in the middle
-        if image is None or not status_bar_visible(image, pack):
-            return None
+    image = bar_view(frame.image, pack)
+    if image is None:
+        return None
     values: dict[str, float] = {}
     for name in pack.hud_regions:
         got = read_value(image, pack, name, engine, cache)

@@ -383,13 +383,30 @@ def read_frame(frame: Frame, engine: OcrEngine, pack: RulePack, cache: RegionCac
         reads += _read_region(view, frame.t, region, engine, pack, cache)
     if screen:
         line_read = any(r.kind is not None for r in reads)
-        for raw, conf in engine.read(frame.image):
+        for raw, conf in engine.read(_without_status_bar(frame.image, pack)):
             r = _to_read(frame.t, raw, conf, "screen", pack, min_snap=SCREEN_MIN_SNAP)
             if r is None or (r.kind is not None and line_read):
                 continue  # the message line was read where the game draws it; this is a worse read of it
             if not any(_key(r.text) == _key(x.text) for x in reads):
                 reads.append(r)
     return reads
+
+
+def _without_status_bar(image: np.ndarray, pack: RulePack) -> np.ndarray:
+    """The frame with the pack's status bar blacked out when one is on screen, for the full-screen
+    read: `ingest.hud` reads its numbers, and as screen text its labels and digits were 8 of ~11
+    lines per frame on the sample clip, each a recognition call, and only noise ("AMMO HEAL" once
+    snapped to a game message)."""
+    if pack.status_bar is None:
+        return image
+    from ingest import hud
+
+    view = hud.bar_view(image, pack)
+    if view is None:
+        return image
+    out = image.copy()
+    out[int(round(pack.status_bar.box[1] * view.shape[0])):] = 0  # the bar's rows, across the whole width
+    return out
 
 
 @dataclass

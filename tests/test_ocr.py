@@ -138,6 +138,19 @@ def test_real_secret_and_message_on_another_demo(engine, doom, name, expected):
     assert [r.label for r in reads if r.kind] == expected, [(r.region, r.raw, r.text) for r in reads]
 
 
+def test_full_screen_read_skips_the_status_bar(engine, doom):
+    frame = next(iter(sample(CLIP, 1.0)))
+    blanked = ocr._without_status_bar(frame.image, doom)
+    top = int(round(doom.status_bar.box[1] * frame.image.shape[0]))
+    assert not blanked[top:].any() and np.array_equal(blanked[:top], frame.image[:top])
+    whole, without = [t for t, _ in engine.read(frame.image)], [t for t, _ in engine.read(blanked)]
+    assert len(without) < len(whole) // 2  # the bar's labels and digits were most of the lines
+    assert any("ARM" in t for t in whole) and not any("ARM" in t for t in without)  # "ARMS", "ARMOR" labels
+    assert without[0] == whole[0]  # the message line ("Picked up an ammo clip.") is still read
+    black = np.zeros_like(frame.image)
+    assert ocr._without_status_bar(black, doom) is black  # no bar on screen: the frame as it is
+
+
 def test_black_and_noise_frames_read_nothing(engine, doom):
     rng = np.random.default_rng(0)
     black = Frame(0.0, np.zeros((480, 640, 3), np.uint8))
