@@ -17,7 +17,7 @@ import torch  # noqa: E402
 from kb import registry  # noqa: E402
 from kb.errors import MissingDependency  # noqa: E402
 from tests import tiny_models  # noqa: E402
-from tests.tiny_models import frames, word_tokenizer  # noqa: E402
+from tests.tiny_models import frames  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -49,19 +49,8 @@ def test_siglip2_images_and_texts_share_a_unit_norm_space(tiny_siglip):
 
 
 def test_siglip2_naflex_checkpoint_loads_through_the_same_backend(tmp_path):
-    from transformers import Siglip2Config, Siglip2Model
-    from transformers.models.siglip2.image_processing_pil_siglip2 import Siglip2ImageProcessorPil
-
-    tok = word_tokenizer("a the enemy".split(), ["[PAD]", "[UNK]", "</s>"], pad_token="[PAD]", eos_token="</s>")
-    cfg = Siglip2Config(
-        text_config=dict(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-                         num_attention_heads=2, max_position_embeddings=16, projection_size=32),
-        vision_config=dict(patch_size=8, num_patches=16, hidden_size=32, intermediate_size=64,
-                           num_hidden_layers=1, num_attention_heads=2))
-    Siglip2Model(cfg).save_pretrained(tmp_path)
-    Siglip2ImageProcessorPil(patch_size=8, max_num_patches=16).save_pretrained(tmp_path)
-    tok.save_pretrained(tmp_path)
-    enc = registry.create("visual", "siglip2", model=str(tmp_path), device="cpu", text_max_length=16)
+    enc = registry.create("visual", "siglip2", model=str(tiny_models.siglip2_naflex(tmp_path)), device="cpu",
+                          text_max_length=16)
     imgs, txts = enc.encode_images(frames(2)), enc.encode_texts(["the enemy"])
     assert imgs.shape == (2, 32) and txts.shape == (1, 32)
     np.testing.assert_allclose(np.linalg.norm(imgs, axis=1), 1.0, atol=1e-5)

@@ -16,7 +16,7 @@ import torch  # noqa: E402
 
 from kb import registry  # noqa: E402
 from tests import tiny_models  # noqa: E402
-from tests.tiny_models import D_LLM, frames, word_tokenizer  # noqa: E402
+from tests.tiny_models import D_LLM, frames  # noqa: E402
 
 pytestmark = pytest.mark.gpu
 
@@ -71,20 +71,7 @@ def test_siglip2_on_gpu_matches_cpu(tmp_path):
 
 def test_siglip2_naflex_on_gpu_matches_cpu(tmp_path):
     """NaFlex checkpoints add an integer patch mask and spatial shapes, which must follow to the GPU."""
-    from transformers import Siglip2Config, Siglip2Model
-    from transformers.models.siglip2.image_processing_pil_siglip2 import Siglip2ImageProcessorPil
-
-    tok = word_tokenizer("a the enemy".split(), ["[PAD]", "[UNK]", "</s>"], pad_token="[PAD]", eos_token="</s>")
-    cfg = Siglip2Config(
-        text_config=dict(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-                         num_attention_heads=2, max_position_embeddings=16, projection_size=32),
-        vision_config=dict(patch_size=8, num_patches=16, hidden_size=32, intermediate_size=64,
-                           num_hidden_layers=1, num_attention_heads=2))
-    torch.manual_seed(0)
-    Siglip2Model(cfg).save_pretrained(tmp_path)
-    Siglip2ImageProcessorPil(patch_size=8, max_num_patches=16).save_pretrained(tmp_path)
-    tok.save_pretrained(tmp_path)
-    gpu, cpu = pair("visual", "siglip2", tmp_path, text_max_length=16)
+    gpu, cpu = pair("visual", "siglip2", tiny_models.siglip2_naflex(tmp_path), text_max_length=16)
     images = frames(2) + frames(1, h=64, w=32)  # two aspect ratios: different patch grids in one batch
     check_encoder(gpu, gpu.encode_images(images), cpu.encode_images(images), (3, 32))
     check_encoder(gpu, gpu.encode_texts(["the enemy"]), cpu.encode_texts(["the enemy"]), (1, 32))

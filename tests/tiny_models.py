@@ -40,20 +40,35 @@ def frames(n: int, h: int = 48, w: int = 64, seed: int = 0) -> list[np.ndarray]:
 
 
 def siglip(path: Path) -> Path:
-    import torch
     from transformers import SiglipConfig, SiglipModel
     from transformers.models.siglip.image_processing_pil_siglip import SiglipImageProcessorPil
 
-    tok = word_tokenizer("a the enemy door key red card health pack".split(), ["[PAD]", "[UNK]", "</s>"],
-                         pad_token="[PAD]", eos_token="</s>")
-    cfg = SiglipConfig(
+    return _save_siglip(path, SiglipConfig, SiglipModel, SiglipImageProcessorPil(size={"height": 28, "width": 28}),
+                        dict(image_size=28, patch_size=14), "a the enemy door key red card health pack")
+
+
+def siglip2_naflex(path: Path) -> Path:
+    """A NaFlex SigLIP2 checkpoint (model_type "siglip2"): variable patch grids with an integer
+    patch mask and spatial shapes beside the pixels."""
+    from transformers import Siglip2Config, Siglip2Model
+    from transformers.models.siglip2.image_processing_pil_siglip2 import Siglip2ImageProcessorPil
+
+    return _save_siglip(path, Siglip2Config, Siglip2Model, Siglip2ImageProcessorPil(patch_size=8, max_num_patches=16),
+                        dict(patch_size=8, num_patches=16), "a the enemy")
+
+
+def _save_siglip(path: Path, config_cls, model_cls, processor, vision: dict, words: str) -> Path:
+    """The SigLIP family at 32-d: the same tiny text tower and tokenizer, the caller's vision layout."""
+    import torch
+
+    tok = word_tokenizer(words.split(), ["[PAD]", "[UNK]", "</s>"], pad_token="[PAD]", eos_token="</s>")
+    cfg = config_cls(
         text_config=dict(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
                          num_attention_heads=2, max_position_embeddings=16, projection_size=32),
-        vision_config=dict(image_size=28, patch_size=14, hidden_size=32, intermediate_size=64,
-                           num_hidden_layers=1, num_attention_heads=2))
+        vision_config=dict(vision, hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2))
     torch.manual_seed(0)
-    SiglipModel(cfg).save_pretrained(path)
-    SiglipImageProcessorPil(size={"height": 28, "width": 28}).save_pretrained(path)
+    model_cls(cfg).save_pretrained(path)
+    processor.save_pretrained(path)
     tok.save_pretrained(path)
     return path
 
