@@ -1,7 +1,8 @@
 """The timeline indexer: screen text, speech, HUD game state and scene cuts -> typed events.
 
-Game-agnostic rules live here; what is game-specific (the message lexicon, where the HUD numbers
-sit) comes from the rule pack in ingest/rules/.
+Game-agnostic rules live here; what is game-specific (the message lexicon, which lexicon categories
+are pickups, the health thresholds) comes from the game pack in ingest/rules/, and the words each
+kind is searched with from the kind registry (kb/kinds.py).
 """
 
 from __future__ import annotations
@@ -9,33 +10,18 @@ from __future__ import annotations
 import re
 from typing import Callable, Sequence
 
+from ingest.rules import PICKUP_CATEGORIES, Thresholds
 from ingest.types import EventRecord, GameState, SpeechObservation, TextObservation
-
-# Lexicon kinds that are all things the player picked up.
-PICKUP_KINDS = {"pickup", "weapon", "key", "powerup", "armor", "health", "ammo", "item", "backpack"}
-DAMAGE_DROP = 15  # health points lost within DAMAGE_WINDOW_S that make a `damage` event
-DAMAGE_WINDOW_S = 4.0
-LOW_HEALTH = 25  # health under this is "low": the streamer's "this is bad" zone
-
-# Words added to each kind's searchable text, so that plain-English questions reach them.
-KIND_WORDS = {
-    "pickup": "picked up got pickup",
-    "secret": "secret found revealed",
-    "locked": "locked door need key",
-    "damage": "took damage hurt hit health dropped",
-    "low_health": "low health low on health nearly dead",
-    "death": "died death dead killed game over",
-    "speech": "said",
-    "scene": "scene change",
-}
+from kb import kinds
 
 
 def text_events(observations: Sequence[TextObservation],
-                aliases_for: Callable[[str], tuple[str, ...]] = lambda _label: ()) -> list[EventRecord]:
+                aliases_for: Callable[[str], tuple[str, ...]] = lambda _label: (),
+                pickup_categories: frozenset[str] = PICKUP_CATEGORIES) -> list[EventRecord]:
     out = []
     for o in observations:
         if o.kind:
-            kind = "pickup" if o.kind in PICKUP_KINDS else o.kind
+            kind = "pickup" if o.kind in pickup_categories else o.kind
             label = o.label or o.text
             aliases = tuple(aliases_for(label))
             out.append(EventRecord(o.t_start, o.t_end, kind, label, "ocr", o.confidence,
@@ -88,26 +74,30 @@ def _clean_series(states: Sequence[GameState], key: str) -> list[tuple[float, fl
     return out
 
 
-def health_events(states: Sequence[GameState]) -> list[EventRecord]:
-    series = _clean_series(states, "health")
+def health_events(states: Sequence[GameState], thresholds: Thresholds = Thresholds(),
+                  key: str = "health") -> list[EventRecord]:
+    """`damage` for drops, `low_health` when under the pack's low mark, `death` at 0."""
+    drop, window, low = thresholds.damage_drop, thresholds.damage_window_s, thresholds.low_health
+    series = _clean_series(states, key)
     out: list[EventRecord] = []
     episode: tuple[float, float, float, float] | None = None  # t0, h0, t1, h1
     was_low = False
     for i, (t, h) in enumerate(series):
-        recent = [v for (tt, v) in series[max(0, i - 8):i] if t - tt <= DAMAGE_WINDOW_S]
+        recent = [v for (tt, v) in series[max(0, i - 8):i] if t - tt <= window]
         peak = max(recent, default=h)
-        if peak - h >= DAMAGE_DROP:
-            if episode and t - episode[2] <= DAMAGE_WINDOW_S:
+        if peak - h >= drop:
+            if episode and t - episode[2] <= window:
                 episode = (episode[0], episode[1], t, h)
             else:
                 if episode:
                     out.append(_damage(episode))
                 # from the last sample still at the peak: the health was intact until then
-                t0 = next(tt for (tt, v) in reversed(series[max(0, i - 8):i]) if v == peak and t - tt <= DAMAGE_WINDOW_S)
+                t0 = next(tt for (tt, v) in reversed(series[max(0, i - 8):i]) if v == peak and t - tt <= window)
                 episode = (t0, peak, t, h)
-        if 0 < h < LOW_HEALTH and not was_low:
+        is_low = low is not None and 0 < h < low
+        if is_low and not was_low:
             out.append(EventRecord(t, t, "low_health", f"health low ({h:g}%)", "hud", value=h))
-        was_low = 0 < h < LOW_HEALTH
+        was_low = is_low
         if h <= 0 and (i + 1 == len(series) or series[i + 1][1] <= 0) and not any(e.kind == "death" for e in out[-1:]):
             out.append(EventRecord(t, t, "death", "player died (health 0)", "hud", value=0.0))
     if episode:
@@ -128,9 +118,14 @@ def scene_events(cuts: Sequence[float]) -> list[EventRecord]:
 def build(texts: Sequence[TextObservation], phrases: Sequence[SpeechObservation], states: Sequence[GameState],
           cuts: Sequence[float], extra: Sequence[EventRecord] = (),
           aliases_for: Callable[[str], tuple[str, ...]] = lambda _label: (),
-          names: Sequence[str] = ()) -> list[EventRecord]:
-    events = [*text_events(texts, aliases_for), *speech_events(phrases, names, aliases_for), *health_events(states),
-              *scene_events(cuts), *extra]
+          names: Sequence[str] = (), thresholds: Thresholds = Thresholds(),
+          pickup_categories: frozenset[str] = PICKUP_CATEGORIES,
+          health_keys: Sequence[str] = ("health",)) -> list[EventRecord]:
+    """Every event of one video. `health_keys`: the state series that mean health (a pack's HUD
+    value with meaning "health"; the generic path's series labelled so)."""
+    health = [e for key in health_keys for e in health_events(states, thresholds, key)]
+    events = [*text_events(texts, aliases_for, pickup_categories), *speech_events(phrases, names, aliases_for),
+              *health, *scene_events(cuts), *extra]
     return sorted(events, key=lambda e: (e.t_start, e.kind))
 
 
@@ -140,9 +135,9 @@ def searchable(event: EventRecord) -> str:
     if event.payload.get("text") and event.payload["text"] != event.label:
         parts.append(event.payload["text"])
     parts.extend(event.aliases)
-    if event.kind in KIND_WORDS and event.kind != "speech":
-        parts.append(KIND_WORDS[event.kind])
+    if event.kind != "speech":
+        parts.append(kinds.get(event.kind).words)
     category = event.payload.get("category")
-    if event.kind == "pickup" and category in PICKUP_KINDS and category != "pickup":
+    if event.kind == "pickup" and category and category != "pickup":
         parts.append(category)  # "what weapons did I get?" finds "You got the angle grinder!"
     return " ".join(p for p in parts if p)

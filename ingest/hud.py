@@ -1,4 +1,4 @@
-"""HUD numbers: health, armor and ammo read off a game's status bar.
+"""HUD numbers: the values a game pack places on its status bar (Doom: health, armor, ammo).
 
 Phases for one frame (`read_state`):
 1. is a status bar there at all? (its panel borders sit at fixed x positions: a bar hidden by a
@@ -20,11 +20,6 @@ from ingest.rules import RulePack
 from ingest.types import Frame, GameState
 
 MIN_CONFIDENCE = 0.8  # below this a digit read is usually a damage/pickup flash over the bar
-VALUE_RANGE = {"health": (0, 200), "armor": (0, 200), "ammo": (0, 600)}  # Doom maxima (backpack: 600 cells)
-
-# Panel borders of the classic Doom status bar, x on the 320-wide screen (st_stuff.c: arms panel
-# at 104, face at 143, armor panel at 178, keys at 236). The same on Doom, Doom II and Freedoom.
-_DOOM_BORDERS_X = (104.0, 144.0, 178.0, 236.0)
 MIN_BORDER_CONTRAST = 4.0  # weakest border's |dx| vs. the median column: >9 on 95% of bar frames, <2.1 without
 
 
@@ -35,7 +30,7 @@ def _default_engine() -> ocr.OcrEngine:
 
 def status_bar_visible(image: np.ndarray, pack: RulePack) -> bool:
     """True when the pack's status bar is on screen (vertical panel borders where they belong)."""
-    if pack.status_bar is None:
+    if pack.status_bar is None or not pack.status_bar_borders:
         return False
     bar = ocr.crop(image, pack.status_bar).astype(np.float32)
     if bar.size == 0 or bar.shape[1] < 64:
@@ -44,10 +39,8 @@ def status_bar_visible(image: np.ndarray, pack: RulePack) -> bool:
     dx = np.abs(np.diff(gray, axis=1)).mean(axis=0)  # per-column vertical-edge strength
     base = float(np.median(dx)) + 1.0
     w = gray.shape[1]
-    x0, _, x1, _ = pack.status_bar.box
-    scale = w / (320.0 * (x1 - x0))
-    tol = max(1, int(round(1.5 * scale)))
-    peaks = [dx[max(0, int(x * scale) - tol):int(x * scale) + tol + 1].max() for x in _DOOM_BORDERS_X]
+    tol = max(1, int(round(1.5 * w / 320)))  # 1.5 px of a 320-px bar
+    peaks = [dx[max(0, int(x * w) - tol):int(x * w) + tol + 1].max() for x in pack.status_bar_borders]
     return float(np.min(peaks)) / base >= MIN_BORDER_CONTRAST
 
 
@@ -105,23 +98,25 @@ def _centre_4_3(image: np.ndarray) -> np.ndarray | None:
 def read_value(image: np.ndarray, pack: RulePack, name: str, engine: ocr.OcrEngine | None = None,
                cache: ValueCache | None = None) -> tuple[int, float] | None:
     """One HUD number (`name` in pack.hud_regions) with its confidence, or None if unreadable."""
-    region = pack.hud_regions[name]
+    spec = pack.hud_values[name]
+    region = spec.region
     ink = ocr.unstretch(ocr.ink_map(ocr.crop(image, region), region.colors), image.shape)
     if cache is None:
-        return _recognise(ink, name, engine)
+        return _recognise(ink, spec.range, engine)
     value = cache.get(name, ink)
     if value is None:
-        value = _recognise(ink, name, engine)
+        value = _recognise(ink, spec.range, engine)
         cache.put(name, ink, value)
     return value
 
 
-def _recognise(ink: np.ndarray, name: str, engine: ocr.OcrEngine | None) -> tuple[int, float] | None:
+def _recognise(ink: np.ndarray, value_range: tuple[float, float],
+               engine: ocr.OcrEngine | None) -> tuple[int, float] | None:
     line = ocr.line_image(ink)
     if line is None:
         return None  # e.g. the ammo panel is blank for the fist and the chainsaw
     text, conf = (engine or _default_engine()).read_line(line, charset="0123456789")
-    lo, hi = VALUE_RANGE.get(name, (0, 999))
+    lo, hi = value_range
     if not text.isdigit() or conf < MIN_CONFIDENCE or not lo <= int(text) <= hi:
         return None
     return int(text), conf
@@ -130,13 +125,13 @@ def _recognise(ink: np.ndarray, name: str, engine: ocr.OcrEngine | None) -> tupl
 def read_state(frame: Frame, pack: RulePack, engine: ocr.OcrEngine | None = None,
                cache: ValueCache | None = None) -> GameState | None:
     """The HUD numbers on `frame`, or None when no status bar is visible (or none could be read)."""
-    if not pack.hud_regions:
+    if not pack.hud_values:
         return None
     image = bar_view(frame.image, pack)
     if image is None:
         return None
     values: dict[str, float] = {}
-    for name in pack.hud_regions:
+    for name in pack.hud_values:
         got = read_value(image, pack, name, engine, cache)
         if got is not None:
             values[name] = float(got[0])

@@ -242,11 +242,11 @@ class RegionCache:
 
 
 MIN_CONFIDENCE = 0.55  # unsnapped reads below this are noise (sprites, blood, textures)
-# A full-screen read snaps to a game message only when this close (the message regions' reads
-# snap at the pack's threshold, 0.72). On a second Freedoom demo, the status bar's "AMMO HEAL"
-# snapped to "Maximum power!" at 0.727 and cut-off reads of the message line to the wrong message
-# at 0.73-0.82, while full-screen reads of real messages scored 0.77-1.0, mostly above 0.85.
-SCREEN_MIN_SNAP = 0.85
+# A full-screen read snaps to a game message only when `pack.screen_snap_threshold` close (the
+# message regions' reads snap at the pack's threshold, 0.72). On a second Freedoom demo, the status
+# bar's "AMMO HEAL" snapped to "Maximum power!" at 0.727 and cut-off reads of the message line to
+# the wrong message at 0.73-0.82, while full-screen reads of real messages scored 0.77-1.0, mostly
+# above 0.85 (the Doom pack's value).
 MIN_CHARS = 4  # unsnapped reads need this many letters/digits to be kept
 
 
@@ -384,7 +384,7 @@ def read_frame(frame: Frame, engine: OcrEngine, pack: RulePack, cache: RegionCac
     if screen:
         line_read = any(r.kind is not None for r in reads)
         for raw, conf in engine.read(_without_status_bar(frame.image, pack)):
-            r = _to_read(frame.t, raw, conf, "screen", pack, min_snap=SCREEN_MIN_SNAP)
+            r = _to_read(frame.t, raw, conf, "screen", pack, min_snap=pack.screen_snap_threshold)
             if r is None or (r.kind is not None and line_read):
                 continue  # the message line was read where the game draws it; this is a worse read of it
             if not any(_key(r.text) == _key(x.text) for x in reads):

@@ -12,7 +12,7 @@ that "rocket launcher" finds Freedoom's "missile launcher" and the other way rou
 
 from __future__ import annotations
 
-from ingest.rules import LexiconEntry, Region, RulePack, register_pack
+from ingest.rules import HudValue, LexiconEntry, Region, RulePack, Thresholds, register_pack
 
 
 def _e(text: str, kind: str, label: str, *aliases: str, game: str = "doom") -> LexiconEntry:
@@ -231,8 +231,13 @@ def _box(x0: float, y0: float, x1: float, y1: float) -> tuple[float, float, floa
     return (x0 * _S[0], y0 * _S[1], x1 * _S[0], y1 * _S[1])
 
 
+# Panel borders of the classic status bar, x on the 320-wide screen (st_stuff.c: arms panel at 104,
+# face at 143, armor panel at 178, keys at 236). The same on Doom, Doom II and Freedoom.
+_BORDERS_X = (104.0, 144.0, 178.0, 236.0)
+
 DOOM_PACK = register_pack(RulePack(
     name="doom",
+    title="Doom, Doom II, Freedoom Phase 1 and 2 (classic HUD: message line, status bar)",
     lexicon=LEXICON,
     # Messages are drawn with the small STCFN font (7 px high) at the top-left corner, y=0..8 of 200.
     message_region=Region("message", _box(0, 0, 320, 10), colors=("red",)),
@@ -246,12 +251,15 @@ DOOM_PACK = register_pack(RulePack(
                centered=True, snapped_only=True),
     ),
     message_ttl_s=4.0,  # HU_MSGTIMEOUT = 4 * TICRATE
-    hud_regions={
-        "ammo": Region("ammo", _box(1, 170, 46, 189), colors=("red",)),
-        "health": Region("health", _box(47, 170, 91, 189), colors=("red",)),
-        "armor": Region("armor", _box(178, 170, 222, 189), colors=("red",)),
+    # Doom's maxima: 200% health and armor (soulsphere, megaarmor), 600 cells with a backpack
+    hud_values={
+        "ammo": HudValue(Region("ammo", _box(1, 170, 46, 189), colors=("red",)), "ammo", (0, 600)),
+        "health": HudValue(Region("health", _box(47, 170, 91, 189), colors=("red",)), "health", (0, 200)),
+        "armor": HudValue(Region("armor", _box(178, 170, 222, 189), colors=("red",)), "armor", (0, 200)),
     },
     status_bar=Region("status_bar", _box(0, 168, 320, 200)),
+    status_bar_borders=tuple(x / 320 for x in _BORDERS_X),
+    thresholds=Thresholds(low_health=25, damage_drop=15, damage_window_s=4.0),
     entity_prompts=("enemy", "monster", "zombie", "imp", "demon", "health pack", "medikit",
                     "armor", "ammo", "key card", "skull key", "weapon", "barrel", "door",
                     "switch", "teleporter", "exit sign"),
