@@ -21,7 +21,8 @@ HomeOpt = Annotated[Optional[Path], typer.Option("--home", envvar="GAMEKB_HOME",
                                                  help="Knowledge base folder (default: the user's data folder).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of a table.")]
 VideoOpt = Annotated[Optional[list[str]], typer.Option("--video", "-v", help="Only this video (file stem); repeatable.")]
-KindOpt = Annotated[Optional[list[str]], typer.Option("--kind", "-k", help="Only events of this kind (pickup, damage, death, secret, speech, text ...); repeatable.")]
+# The kinds come from kb/kinds.py and the game packs; naming a few keeps --help from loading the packs.
+KindOpt = Annotated[Optional[list[str]], typer.Option("--kind", "-k", help="Only events of this kind (pickup, kill, death, damage, objective, speech, text ...; gamekb events --kinds lists them all); repeatable.")]
 FromOpt = Annotated[Optional[str], typer.Option("--from", help="Only from this time on (seconds or MM:SS).")]
 ToOpt = Annotated[Optional[str], typer.Option("--to", help="Only up to this time (seconds or MM:SS).")]
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", envvar="GAMEKB_CONFIG",
@@ -265,6 +266,7 @@ def events(
     home: HomeOpt = None, video: VideoOpt = None, kind: KindOpt = None, t_from: FromOpt = None, t_to: ToOpt = None,
     text: Annotated[Optional[str], typer.Option("--text", help="Only events whose label contains this.")] = None,
     limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="At most this many events.")] = None,
+    list_kinds: Annotated[bool, typer.Option("--kinds", help="List the event kinds instead: the generic ones, the game packs' and those in the library.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """List what happened when: the event table, filtered.
@@ -272,6 +274,9 @@ def events(
     Example: gamekb events --kind pickup --video demo1
     """
     kb = _open(home)
+    if list_kinds:
+        _print_kinds(kb.event_kinds(), as_json)
+        return
     ids = kb.ready_ids(video) if video else None
     rows = kb.events(ids, kind, _time(t_from, "from"), _time(t_to, "to"), text, limit)
     out = [{"video": v.name, "t_start": e.t_start, "t_end": e.t_end, "kind": e.kind, "label": e.label,
@@ -286,6 +291,21 @@ def events(
     console = _console()
     for r in out:
         console.print(f"{r['video']}@{_ts(r['t_start'])}  {r['kind']:<10} {r['label']}", markup=False)
+
+
+def _print_kinds(in_library: list[str], as_json: bool) -> None:
+    from kb import kinds
+
+    present = set(in_library)
+    rows = [{"kind": k.name, "in_library": k.name in present, "description": k.description}
+            for k in [*kinds.all_kinds(), *(kinds.get(n) for n in sorted(present - set(kinds.names())))]]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    console = _console()
+    for r in rows:
+        console.print(f"{'*' if r['in_library'] else ' '} {r['kind']:<12} {r['description']}", markup=False)
+    console.print("(* : the library holds events of this kind)", markup=False)
 
 
 def _reasoner(name: str, options: dict):

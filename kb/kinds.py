@@ -11,9 +11,16 @@ index events, retrieval and reasoning to phrase answers and draw timelines.
 
 from __future__ import annotations
 
+import importlib
+import threading
 from dataclasses import dataclass
 
 OTHER_COLOUR = "#9e9e9e"
+# Packs register their kinds when they load. The faces that never touch ingest (ask, the web page,
+# the timeline) still need them, so the first read loads the packs, as kb.registry loads backends.
+PACKS_MODULE = "ingest.rules"
+_packs_loaded = False
+_lock = threading.RLock()  # the web app's threads: the others wait until the packs are in
 
 
 @dataclass(frozen=True)
@@ -37,12 +44,24 @@ def register_kind(kind: EventKind, replace: bool = False) -> EventKind:
     return _KINDS[kind.name]
 
 
+def _load_packs() -> None:
+    global _packs_loaded
+    if _packs_loaded:
+        return
+    with _lock:
+        if not _packs_loaded:
+            _packs_loaded = True  # set first: a pack that reads kinds while it loads must not recurse
+            importlib.import_module(PACKS_MODULE).packs()
+
+
 def get(name: str) -> EventKind:
     """The registered kind, or plain defaults for a kind nobody registered."""
+    _load_packs()
     return _KINDS.get(name) or EventKind(name, words=name.replace("_", " "), phrase=f"{name.replace('_', ' ')}: {{label}}")
 
 
 def all_kinds() -> list[EventKind]:
+    _load_packs()
     return sorted(_KINDS.values(), key=lambda k: (k.lane, k.name))
 
 
@@ -62,9 +81,9 @@ for _k in (
               "a player or enemy was killed, fragged, eliminated or defeated"),
     EventKind("death", "died death dead killed game over", "you died ({label})", 14, "#b71c1c",
               "the player died, was killed, drowned or lost a life; game over"),
-    EventKind("damage", "took damage hurt hit health dropped", "damage: {label}", 16, "#ef5350",
+    EventKind("damage", "took damage hurt hit health dropped", "you took damage ({label})", 16, "#ef5350",
               "health was lost or damage was dealt; a damage number"),
-    EventKind("low_health", "low health low on health nearly dead", "health was low ({label})", 18, "#ff7043",
+    EventKind("low_health", "low health low on health nearly dead", "you were low on health ({label})", 18, "#ff7043",
               "health fell low"),
     EventKind("objective", "objective mission checkpoint captured completed goal",
               "objective: {label}", 20, "#26c6da",

@@ -5,31 +5,19 @@ from __future__ import annotations
 
 from typing import Iterator, Sequence
 
+from kb import kinds
 from kb.registry import register
 from retrieval.types import Answer, Citation, Moment
-
-DESCRIBE = {
-    "pickup": "you picked up {label}",
-    "secret": "you found a secret ({label})",
-    "locked": "you hit a locked door: {label}",
-    "damage": "you took damage ({label})",
-    "low_health": "you were low on health ({label})",
-    "death": "you died ({label})",
-    "speech": 'you said "{label}"',
-    "text": 'the screen read "{label}"',
-    "appear": "{label} appeared",
-    "disappear": "{label} disappeared",
-}
 
 
 def describe(moment: Moment) -> str:
     matched = moment.extra.get("matched") or []
     if matched:
-        parts = [DESCRIBE.get(m["kind"], "{label}").format(label=m["label"]) for m in matched]
+        parts = [kinds.phrase(m["kind"], m["label"]) for m in matched]
         return "; ".join(parts)
     nearby = moment.extra.get("nearby") or []
     if nearby:
-        shown = "; ".join(DESCRIBE.get(m["kind"], "{label}").format(label=m["label"]) for m in nearby[:4])
+        shown = "; ".join(kinds.phrase(m["kind"], m["label"]) for m in nearby[:4])
         return f"nearby: {shown}"
     return "nothing was read or heard there"
 

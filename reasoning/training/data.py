@@ -20,8 +20,11 @@ From the knowledge base (`from_kb`), per ready video:
 - every HUD message read by OCR (pickups, secrets, other messages): "What did the HUD say at MM:SS?";
 - every phrase said: "What did I say at MM:SS?" and "When did I say "..."?";
 - damage, low health, deaths and secrets from the HUD series;
-- the HUD numbers (health, armor, ammo) at each segment's keyframe, when the samples around it
-  agree (single-frame misreads are common), so the answer is in the keyframe and not the text;
+- the generic kinds any game has (kills, objectives, rounds, achievements: `KIND_TEMPLATES`) and every
+  other kind a pack registers ("What happened at MM:SS?", answered with the kind's phrase from
+  kb/kinds.py), so a library of any game yields pairs; events whose label is OCR junk are skipped;
+- the HUD numbers (health, armor, ammo, a score...) at each segment's keyframe, when the samples
+  around it agree (single-frame misreads are common), so the answer is in the keyframe and not the text;
 - one "what happens between A and B?" per segment listing its events in order.
 
 Converted (`read_pairs`): JSON lists or JSONL of `{"question", "answer"}` (the original project's
@@ -33,6 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -40,12 +44,14 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from kb import kinds
 from kb.errors import GamekbError
 from kb.store import KnowledgeBase
 from retrieval.search import LEAD_S, MAX_WINDOW_S
 from retrieval.types import Moment, format_ts
 
-HUD_NAMES = {"health": "health", "armor": "armor", "ammo": "ammo"}
+HUD_NAMES = ("health", "armor", "ammo")  # asked about first, in this order; any other named series follows
+PERCENT = ("health", "armor")  # shown as percentages on the status bars that have them
 HUD_AGREE_S = 1.0  # HUD samples within this many seconds of the keyframe must agree on the value
 RAW_COLUMNS = {"visual": "visual_vec", "temporal": "temporal_vec", "audio": "audio_vec"}  # modality -> LanceDB column
 
@@ -59,7 +65,7 @@ class Pair:
     t_end: float | None = None
     segment: int | None = None  # the segment's idx in that video (joins the LanceDB row)
     window: list[float] | None = None  # [start_s, end_s] of the evidence moment shown to the model
-    kind: str = "qa"  # pickup, hud_message, speech, damage, low_health, death, secret, hud, describe, qa
+    kind: str = "qa"  # an event kind (kb/kinds.py), or hud_message, hud, describe, qa
     source: str = "kb"  # kb | qa (original {"question","answer"}) | messages (chat)
     id: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -196,13 +202,50 @@ def _cite(video: str, window: Sequence[float]) -> str:
 
 
 def _hud_values(samples: Sequence[Any], t: float) -> dict[str, float]:
-    """HUD values at time t when every sample within HUD_AGREE_S agrees (misreads are common)."""
+    """HUD values at time t when every sample within HUD_AGREE_S agrees (misreads are common).
+    Series named by where they sit ("hud@0.85,0.05", the generic path's unknown numbers) are left
+    out: a question cannot name them."""
+    names = [*HUD_NAMES, *sorted({s.name for s in samples if s.name not in HUD_NAMES and "@" not in s.name})]
     out = {}
-    for name in HUD_NAMES:
+    for name in names:
         near = [s.value for s in samples if s.name == name and abs(s.t - t) <= HUD_AGREE_S]
         if len(near) >= 2 and len(set(near)) == 1:
             out[name] = near[0]
     return out
+
+
+# Questions for the generic kinds that have no template of their own in `_video_pairs`: (question,
+# answer), with {at} the event's time, {label} its label and {said} its kind's phrase (kb/kinds.py).
+# Any other kind (a pack's) gets FALLBACK_TEMPLATE.
+KIND_TEMPLATES = {
+    "kill": ("Was anyone killed around {at}?", "Yes: at {at} there was a kill: {label}"),
+    "objective": ("Did I complete an objective around {at}?", "At {at}: {said}"),
+    "round": ("Did a round or level start or end around {at}?", "At {at}: {said}"),
+    "achievement": ("Did I get an achievement around {at}?", "Yes: at {at}, {said}"),
+    "locked": ("Did I hit a locked door around {at}?", "Yes: at {at} {said}"),
+    "text": ("What did the screen say at {at}?", "At {at} {said}"),
+}
+FALLBACK_TEMPLATE = ("What happened at {at}?", "At {at} {said}")
+# Kinds with questions of their own, written out in `_video_pairs`.
+TEMPLATED = frozenset({"pickup", "speech", "damage", "low_health", "death", "secret"})
+# Kinds asked about in no pair of their own: scene cuts and entity tracks come by the hundred, and
+# every HUD number change is covered by the status-bar pairs.
+NOT_ASKED = frozenset({"scene", "appear", "disappear", "hud"})
+PUNCTUATION = set(":.,'!?-%/()#")  # what game messages hold besides letters and digits
+
+
+def _plausible(kind: str, label: str) -> bool:
+    """A label a question can be about. The generic path types events from screen text, and OCR of
+    a busy frame reads junk ("x7 |"): a label needs three letters or digits and little else, and a
+    `text` event (the text itself, with nothing to vouch for it) a word of three letters."""
+    chars = label.replace(" ", "")
+    if sum(c.isalnum() for c in chars) < 3 or sum(c.isalnum() or c in PUNCTUATION for c in chars) < 0.8 * len(chars):
+        return False
+    return kind != "text" or re.search(r"[^\W\d_]{3}", label) is not None
+
+
+def _label(e: Any) -> str:
+    return e.label.strip().replace(" -> ", " to ").replace("->", "to")
 
 
 def from_kb(kb: KnowledgeBase, videos: Sequence[str] | None = None) -> list[Pair]:
@@ -229,13 +272,16 @@ def _video_pairs(video: str, events: Sequence[Any], segs: dict[int, dict], state
     out: list[Pair] = []
     pickups = Counter(e.label for e in events if e.kind == "pickup")
 
-    def add(e, kind: str, question: str, answer_body: str) -> None:
+    others: dict[tuple[str, str], list[Any]] = {}  # (templated kind or "", MM:SS) -> its events
+
+    def add(e, kind: str, question: str, answer_body: str, t_end: float | None = None) -> None:
         seg = segs.get(e.segment_idx)
         if seg is None:
             return
-        window = event_window(e.t_start, e.t_end, seg["start_s"])
+        t_end = e.t_end if t_end is None else t_end
+        window = event_window(e.t_start, t_end, seg["start_s"])
         out.append(Pair(question=question, answer=f"{answer_body} {_cite(video, window)}.", video=video,
-                        t=round(e.t_start, 3), t_end=round(e.t_end, 3), segment=int(e.segment_idx), window=window,
+                        t=round(e.t_start, 3), t_end=round(t_end, 3), segment=int(e.segment_idx), window=window,
                         kind=kind, source="kb", id=f"{video}:{kind}:{e.t_start:.3f}:{len(out)}"))
 
     for e in events:
@@ -260,6 +306,16 @@ def _video_pairs(video: str, events: Sequence[Any], segs: dict[int, dict], state
         if hud_text or (e.kind == "text" and e.source == "ocr"):
             add(e, "hud_message", f"What did the HUD message say at {at}?",
                 f'At {at} the HUD said "{(hud_text or e.label).strip()}"')
+        elif e.kind not in TEMPLATED and e.kind not in NOT_ASKED and _plausible(e.kind, e.label):
+            others.setdefault((e.kind if e.kind in KIND_TEMPLATES else "", at), []).append(e)
+    # the other kinds: one pair per question (a kill feed shows several kills in a second, and one
+    # question must not get two different answers)
+    for (kind, at), evs in others.items():
+        question, answer = KIND_TEMPLATES.get(kind, FALLBACK_TEMPLATE)
+        add(evs[0], evs[0].kind, question.format(at=at),
+            answer.format(at=at, label="; ".join(_label(e) for e in evs),
+                          said="; ".join(kinds.phrase(e.kind, _label(e)) for e in evs)),
+            t_end=max(e.t_end for e in evs))
 
     by_seg: dict[int, list[Any]] = {}
     for e in events:
@@ -281,7 +337,7 @@ def _video_pairs(video: str, events: Sequence[Any], segs: dict[int, dict], state
             at = format_ts(kt)
             kw = [max(seg["start_s"], kt - LEAD_S), min(seg["end_s"], kt + LEAD_S)]
             kw = [round(x, 2) for x in kw]
-            told = ", ".join(f"{name} {values[name]:g}" + ("%" if name != "ammo" else "") for name in HUD_NAMES if name in values)
+            told = ", ".join(f"{name} {v:g}" + ("%" if name in PERCENT else "") for name, v in values.items())
             out.append(Pair(question=f"What did the status bar show at {at}?", answer=f"At {at} the status bar showed {told} "
                             f"{_cite(video, kw)}.", video=video, t=round(kt, 3), t_end=round(kt, 3), segment=int(idx),
                             window=kw, kind="hud", source="kb", id=f"{video}:hud:{idx}",
@@ -290,19 +346,9 @@ def _video_pairs(video: str, events: Sequence[Any], segs: dict[int, dict], state
 
 
 def _describe(e: Any) -> str:
-    if e.kind == "pickup":
-        return f"you picked up the {e.label}"
-    if e.kind == "speech":
-        return f'you said "{e.label.strip()}"'
-    if e.kind == "damage":
-        return f"you took damage ({e.label.replace('->', 'to')})"
-    if e.kind == "death":
-        return "you died"
-    if e.kind == "secret":
-        return "you found a secret"
-    if e.kind == "text":
-        return f'the screen said "{e.label}"'
-    return f"{e.kind.replace('_', ' ')}: {e.label}"
+    """The event as an answer says it: its kind's phrase (kb/kinds.py), as the extractive reasoner
+    words it, so the model learns the library's own wording."""
+    return kinds.phrase(e.kind, _label(e))
 
 
 # ---- evidence for a pair --------------------------------------------------------------------

@@ -207,10 +207,12 @@ function drawTimeline(box, data) {
     ...data.lanes.map((l) => el("span", {}, el("i", { style: `background:${l.colour}` }), `${l.kind} (${l.events.length})`)));
   box.append(el("h3", {}, "Events"), legend, strip);
 
-  // HUD curves (health, armor, ammo) where the game pack reads them
+  // HUD curves, one per value read (health, armor, ammo, a score...). Small values share a 0..100
+  // axis; a series the API marks as not shared (a score, a timer) is scaled to its own maximum.
   if (data.series.length) {
-    const H = 90, top = 1.15 * Math.max(100, ...data.series.flatMap((s) => s.points.map((p) => p[1])));
-    const y = (v) => H - 4 - (H - 8) * (v / top);
+    const H = 90, maxOf = (s) => Math.max(...s.points.map((p) => p[1]));
+    const scale = (top) => (v) => H - 4 - (H - 8) * (v / top);
+    const y = scale(1.15 * Math.max(100, ...data.series.filter((s) => s.shared !== false).map(maxOf)));
     const curve = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "curve", preserveAspectRatio: "none", role: "img",
                                "aria-label": `HUD values of ${data.video}` });
     curve.style.height = `${H}px`;
@@ -221,9 +223,10 @@ function drawTimeline(box, data) {
       curve.append(label);
     }
     for (const s of data.series) {
+      const ys = s.shared === false ? scale(1.15 * Math.max(1, maxOf(s))) : y;
       let d = "";
       s.points.forEach(([t, v], i) => {  // a step curve: a HUD value holds until the next reading
-        d += i === 0 ? `M${x(t)},${y(v)}` : `H${x(t)}V${y(v)}`;
+        d += i === 0 ? `M${x(t)},${ys(v)}` : `H${x(t)}V${ys(v)}`;
       });
       const last = s.points[s.points.length - 1];
       if (last) d += `H${x(duration)}`;
@@ -237,7 +240,7 @@ function drawTimeline(box, data) {
     const lastOf = (s) => s.points.length ? s.points[s.points.length - 1][1] : "";
     box.append(el("h3", {}, "HUD"),
       el("div", { class: "legend" }, ...data.series.map((s) => el("span", {}, el("i", { style: `background:${s.colour}` }),
-        `${s.name} (last ${lastOf(s)})`))), curve);
+        `${s.name} (last ${lastOf(s)}${s.shared === false ? `, own scale to ${maxOf(s)}` : ""})`))), curve);
   }
   timelineState = { videoId: String(data.video_id), duration, playheads, width: W };
 }
