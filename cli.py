@@ -25,6 +25,7 @@ VideoOpt = Annotated[Optional[list[str]], typer.Option("--video", "-v", help="On
 KindOpt = Annotated[Optional[list[str]], typer.Option("--kind", "-k", help="Only events of this kind (pickup, kill, death, damage, objective, speech, text ...; gamekb events --kinds lists them all); repeatable.")]
 FromOpt = Annotated[Optional[str], typer.Option("--from", help="Only from this time on (seconds or MM:SS).")]
 ToOpt = Annotated[Optional[str], typer.Option("--to", help="Only up to this time (seconds or MM:SS).")]
+GameOpt = Annotated[Optional[list[str]], typer.Option("--game", metavar="NAME", help="Only videos read with this game pack (the game column of gamekb videos); repeatable.")]
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", envvar="GAMEKB_CONFIG",
                                                    help="TOML file: [ingest] settings and [models.STAGE] model options.")]
 SAMPLE = Path(__file__).resolve().parent / "tests" / "data" / "freedoom_excerpt.mp4"
@@ -108,10 +109,11 @@ def _time(value: Optional[str], what: str) -> Optional[float]:
         _fail(f"bad {what} time {value!r}; write seconds or MM:SS, e.g. --{what} 01:30")
 
 
-def _filters(video, kind, t_from, t_to):
+def _filters(video, kind, t_from, t_to, game=None):
     from retrieval.search import Filters
 
-    return Filters(videos=video or None, kinds=kind or None, t_from=_time(t_from, "from"), t_to=_time(t_to, "to"))
+    return Filters(videos=video or None, kinds=kind or None, t_from=_time(t_from, "from"), t_to=_time(t_to, "to"),
+                   games=game or None)
 
 
 def _ts(seconds: float) -> str:
@@ -146,6 +148,8 @@ def ingest(
     temporal: Annotated[Optional[str], typer.Option(help="Clip encoder backend (motion, videomae).")] = None,
     audio: Annotated[Optional[str], typer.Option(help="Audio encoder backend (wav2vec2).")] = None,
     entities: Annotated[Optional[str], typer.Option(help="Entity detector backend (sam3).")] = None,
+    game: Annotated[Optional[str], typer.Option("--game", metavar="NAME|auto",
+                                                help="The game pack to read the videos with: auto (the default: chosen by what the screen shows) or a name from gamekb games.")] = None,
     device: Annotated[Optional[str], typer.Option(help="Device for the full profile's models: auto, cpu, cuda.")] = None,
     config: ConfigOpt = None,
     projector: Annotated[Optional[Path], typer.Option(help="ProjectorBank checkpoint: store projected vectors.")] = None,
@@ -163,12 +167,15 @@ def ingest(
     from ingest import pipeline
     from ingest.sources import expand
 
+    from ingest.rules import check_game
+
     if fps is not None and not (0.05 <= fps <= 30):
         _fail(f"--fps {fps} is out of range; use a value between 0.05 and 30")
-    sources, problems = expand(inputs)
     config = _ingest_config(config, profile, fps=fps, ocr=ocr, speech=speech, visual=visual, temporal=temporal,
-                            audio=audio, entities=entities, device=device,
+                            audio=audio, entities=entities, device=device, game=game,
                             projector=str(projector) if projector else None)
+    check_game(config.game)  # a misspelt --game (or [ingest] game) fails now, before any model loads
+    sources, problems = expand(inputs)
     kb = _open(home)
     console = _console()
     outcomes = [pipeline.Outcome(src, "failed", why) for src, why in problems]
@@ -209,14 +216,15 @@ def ingest(
 
 @command()
 def videos(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
-    """List the videos in the library with status and duration.
+    """List the videos in the library with status, duration and game (with how well its pack matched).
 
     Example: gamekb videos --json
     """
     kb = _open(home)
     counts = kb.segment_counts()
     rows = [{"id": v.id, "video": v.name, "video_path": v.path, "status": v.status,
-             "duration_s": round(v.duration_s, 2), "segments": counts.get(v.id, 0)} for v in kb.videos()]
+             "duration_s": round(v.duration_s, 2), "segments": counts.get(v.id, 0), "game": v.game,
+             "game_score": None if v.game_score is None else round(v.game_score, 3)} for v in kb.videos()]
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
@@ -225,9 +233,12 @@ def videos(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
         return
     from rich.table import Table
 
-    table = Table("id", "video", "status", "duration", "segments", "path")
+    table = Table("id", "video", "status", "duration", "segments", "game", "path")
     for r in rows:
-        table.add_row(*_plain(r["id"], r["video"], r["status"], _ts(r["duration_s"]), r["segments"], r["video_path"]))
+        game = r["game"] or "-"
+        if r["game_score"] is not None:
+            game += f" ({r['game_score']:.2f})"
+        table.add_row(*_plain(r["id"], r["video"], r["status"], _ts(r["duration_s"]), r["segments"], game, r["video_path"]))
     _console().print(table)
 
 
@@ -236,7 +247,7 @@ def search(
     query: Annotated[str, typer.Argument(help="What to look for, in plain words; @MM:SS or video@MM:SS restricts to a moment.")],
     home: HomeOpt = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="How many moments to return.")] = 10,
-    video: VideoOpt = None, kind: KindOpt = None, t_from: FromOpt = None, t_to: ToOpt = None,
+    video: VideoOpt = None, kind: KindOpt = None, t_from: FromOpt = None, t_to: ToOpt = None, game: GameOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Find the best moments across all videos.
@@ -246,7 +257,7 @@ def search(
     from retrieval.search import search as run_search
 
     kb = _open(home)
-    hits = run_search(kb, query, limit=limit, filters=_filters(video, kind, t_from, t_to))
+    hits = run_search(kb, query, limit=limit, filters=_filters(video, kind, t_from, t_to, game))
     if as_json:
         typer.echo(json.dumps([{"video": m.video, "video_path": m.video_path, "start_s": m.start_s, "end_s": m.end_s,
                                 "score": round(m.score, 5), "text": m.text} for m in hits], indent=2))
@@ -264,6 +275,7 @@ def search(
 @command()
 def events(
     home: HomeOpt = None, video: VideoOpt = None, kind: KindOpt = None, t_from: FromOpt = None, t_to: ToOpt = None,
+    game: GameOpt = None,
     text: Annotated[Optional[str], typer.Option("--text", help="Only events whose label contains this.")] = None,
     limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="At most this many events.")] = None,
     list_kinds: Annotated[bool, typer.Option("--kinds", help="List the event kinds instead: the generic ones, the game packs' and those in the library.")] = False,
@@ -277,7 +289,7 @@ def events(
     if list_kinds:
         _print_kinds(kb.event_kinds(), as_json)
         return
-    ids = kb.ready_ids(video) if video else None
+    ids = kb.ready_ids(video, game) if video or game else None
     rows = kb.events(ids, kind, _time(t_from, "from"), _time(t_to, "to"), text, limit)
     out = [{"video": v.name, "t_start": e.t_start, "t_end": e.t_end, "kind": e.kind, "label": e.label,
             "value": e.value, "source": e.source} for e, v in rows]
@@ -324,7 +336,7 @@ def ask(
     home: HomeOpt = None,
     reasoner: Annotated[str, typer.Option(help="extractive (no model), qwen3-vl or openai.")] = "extractive",
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=50, help="Moments handed to the reasoner.")] = 6,
-    video: VideoOpt = None, kind: KindOpt = None, t_from: FromOpt = None, t_to: ToOpt = None,
+    video: VideoOpt = None, kind: KindOpt = None, t_from: FromOpt = None, t_to: ToOpt = None, game: GameOpt = None,
     model: ModelOpt = None, adapter: AdapterOpt = None, config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -336,7 +348,7 @@ def ask(
 
     kb = _open(home)
     engine = _reasoner(reasoner, _reasoner_options(config, model, adapter))
-    evidence = gather(kb, question, limit=limit, filters=_filters(video, kind, t_from, t_to),
+    evidence = gather(kb, question, limit=limit, filters=_filters(video, kind, t_from, t_to, game),
                       with_media=reasoner != "extractive")
     answer = engine.answer(question, evidence)
     if as_json:
@@ -434,6 +446,28 @@ def models(as_json: JsonOpt = False) -> None:
         table.add_row(*_plain(r["stage"], r["name"], r["profile"], "yes" if r["available"] else "no",
                               r["install"] or r["description"]))
     _console().print(table)
+
+
+@command()
+def games(as_json: JsonOpt = False) -> None:
+    """List the game packs: built in, or installed as plugins (entry-point group gamekb.games).
+
+    Example: gamekb games --json
+    """
+    from ingest.rules import pack_summary, packs
+
+    rows = [pack_summary(name) for name in packs()]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    # two lines a pack rather than a table: titles are sentences, and a table at 80 columns wraps them
+    # (and the names a user types) into towers
+    console = _console()
+    width = max(len(r["name"]) for r in rows)
+    for r in rows:
+        console.print(f"{r['name']:<{width}}  {r['source']}: {r['lexicon']} lexicon entries; HUD values: "
+                      f"{', '.join(r['hud_values']) or '-'}; own event kinds: {', '.join(r['kinds']) or '-'}", markup=False)
+        console.print(f"{'':<{width}}  {r['title']}", markup=False)
 
 
 @command(name="eval")

@@ -25,7 +25,8 @@ class Video(SQLModel, table=True):
     width: int = 0
     height: int = 0
     has_audio: bool = False
-    game: Optional[str] = None
+    game: Optional[str] = None  # the game pack it was read with (ingest/rules: doom, generic, a plugin's)
+    game_score: Optional[float] = None  # 0..1: how well that pack matched when chosen automatically; None when named (0003)
     status: str = Field(default="pending", index=True)  # pending | ingesting | ready | failed
     error: Optional[str] = None
     profile: Optional[str] = None

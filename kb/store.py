@@ -50,7 +50,8 @@ class VideoRecords:
     states: list[StateSample] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)  # LanceDB rows, without video_id/video
     manifest: dict[str, dict[str, Any]] = field(default_factory=dict)  # column -> model spec
-    game: str | None = None
+    game: str | None = None  # the game pack the video was read with
+    game_score: float | None = None  # 0..1, how well that pack matched when chosen by --game auto; None when named
 
 
 class KnowledgeBase:
@@ -148,9 +149,23 @@ class KnowledgeBase:
             rows = s.exec(select(Video.id, Video.path).where(col(Video.id).in_(list(ids)), Video.status == "ready"))
             return {vid: path for vid, path in rows}
 
-    def ready_ids(self, names: Sequence[str] | None = None, game: str | None = None) -> list[int]:
+    def games(self) -> list[str]:
+        """The game packs the ready videos were read with, sorted."""
+        with self.session() as s:
+            return sorted({g for g in s.exec(select(Video.game).where(Video.status == "ready").distinct()) if g})
+
+    def ready_ids(self, names: Sequence[str] | None = None, games: Sequence[str] | None = None) -> list[int]:
+        """Ids of the ready videos named (all when none are) that were read with one of `games` (any
+        game when None). A game no ready video has is an error that lists the library's games."""
         videos = self.resolve_videos(names) if names else self.videos(status="ready")
-        return [v.id for v in videos if game is None or v.game == game]
+        if games:
+            present = self.games()
+            for g in games:
+                if g not in present:
+                    known = ", ".join(present) or "none yet (run gamekb ingest)"
+                    raise GamekbError(f"no ready video of game {g!r}; games in the library: {known}")
+            videos = [v for v in videos if v.game in games]
+        return [v.id for v in videos]
 
     def _unique_name(self, s, stem: str, sha256: str) -> str:
         name, n = stem, 1
@@ -237,7 +252,8 @@ class KnowledgeBase:
                 obj.video_id = video_id
                 s.add(obj)
             video = s.get(Video, video_id)
-            video.status, video.game, video.models, video.updated_at = "ready", records.game, models, utcnow()
+            video.status, video.models, video.updated_at = "ready", models, utcnow()
+            video.game, video.game_score = records.game, records.game_score
             s.add(video)
             s.flush()
             crash_point("sql-rows")  # rows sent, transaction not committed: SQLite rolls it back

@@ -6,4 +6,4 @@ SCRIPT_LOCATION = str(Path(__file__).resolve().parent)
 
 # The newest revision; KnowledgeBase.open skips loading alembic when the database is already there.
 # tests/test_kb.py checks it against the revision scripts.
-HEAD = "0002"
+HEAD = "0003"

@@ -4,6 +4,8 @@ that use them."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from kb.store import KnowledgeBase
@@ -20,8 +22,11 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
     f = filters or Filters()
     if q.cross_video and not (f.videos or q.video):
         moments = []
+        of_games = set(kb.ready_ids(games=f.games)) if f.games else None
         for video in kb.videos(status="ready"):
-            per = Filters(videos=[video.name], kinds=f.kinds, t_from=f.t_from, t_to=f.t_to)
+            if of_games is not None and video.id not in of_games:
+                continue
+            per = replace(f, videos=[video.name])
             found = [m for m in search(kb, q, limit=PER_VIDEO, filters=per) if m.extra.get("matched")]
             moments.extend(found)
         moments.sort(key=lambda m: (m.video, m.start_s))

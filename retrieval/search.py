@@ -31,6 +31,7 @@ class Filters:
     kinds: Sequence[str] | None = None
     t_from: float | None = None
     t_to: float | None = None
+    games: Sequence[str] | None = None  # game packs the videos were read with ("doom", a plugin's ...)
 
 
 def _stems(w: str) -> frozenset[str]:
@@ -117,9 +118,9 @@ def _window(q: Query, f: Filters) -> tuple[float, float] | None:
 def segment_hits(kb: KnowledgeBase, q: Query, f: Filters, k: int) -> list[tuple[dict[str, Any], float]]:
     """Segments ranked by RRF over the full-text and vector lists, within the filters."""
     names = list(f.videos or []) + ([q.video] if q.video else [])
-    # Naming videos lists them; otherwise every video but the few that are not ready (listing a
-    # million segments' worth of ready ids in the filter cost more than the search itself).
-    ids = kb.ready_ids(names) if names else None
+    # Naming videos (or games) lists them; otherwise every video but the few that are not ready
+    # (listing a million segments' worth of ready ids in the filter cost more than the search itself).
+    ids = kb.ready_ids(names, f.games) if names or f.games else None
     if ids == []:
         return []
     pairs = None

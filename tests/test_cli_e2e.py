@@ -23,10 +23,28 @@ def test_videos_json(library):
     rows = json.loads(gk(library, "videos", "--json").stdout)
     assert {r["video"] for r in rows} == {"freedoom_excerpt", "arena run"}
     for r in rows:
-        assert set(r) == {"id", "video", "video_path", "status", "duration_s", "segments"}
+        assert set(r) == {"id", "video", "video_path", "status", "duration_s", "segments", "game", "game_score"}
         assert r["status"] == "ready" and r["segments"] >= 1
+        assert r["game_score"] is None or 0 <= r["game_score"] <= 1
     excerpt = next(r for r in rows if r["video"] == "freedoom_excerpt")
     assert 17.5 <= excerpt["duration_s"] <= 18.5
+    assert excerpt["game"] == "doom"
+    table = gk(library, "videos").stdout
+    assert "game" in table.splitlines()[1] and "doom" in table
+
+
+def test_game_filter_on_search_events_and_ask(library):
+    hits = json.loads(gk(library, "search", "score 1200", "--game", "doom", "--json").stdout)
+    assert all(h["video"] == "freedoom_excerpt" for h in hits)
+    ev = json.loads(gk(library, "events", "--game", "doom", "--json").stdout)
+    assert ev and {e["video"] for e in ev} == {"freedoom_excerpt"}
+    out = json.loads(gk(library, "ask", "when did I get the angle grinder?", "--game", "doom", "--json").stdout)
+    assert any(c["video"] == "freedoom_excerpt" for c in out["citations"])
+    for cmd in (["search", "shells"], ["events"], ["ask", "what happened?"]):
+        r = gk(library, *cmd, "--game", "quake")
+        assert r.exit_code == 2 and "Traceback" not in r.output, r.output
+        (line,) = r.output.strip().splitlines()
+        assert line.startswith("gamekb: no ready video of game 'quake'; games in the library: ") and "doom" in line
 
 
 def test_search_finds_hud_message_at_its_time(library):

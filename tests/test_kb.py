@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 
 from kb import sql
 from kb.config import Settings
@@ -91,3 +91,50 @@ def test_unique_names_for_same_stem(tmp_path, db_url):
     b = kb.claim(tmp_path / "y" / "run.mp4", "b" * 64, {}, "lite")
     assert (a.name, b.name) == ("run", "run-2")
     assert isinstance(kb.videos()[0], Video)
+
+
+def test_upgrade_from_0002_keeps_videos_and_adds_game_score(tmp_path, db_url):
+    """0003 on a library made before it: the video is kept, its game_score is NULL (no score was measured)."""
+    engine = _engine(db_url, tmp_path)
+    sql.upgrade(engine, "0002")
+    assert "game_score" not in {c["name"] for c in sa.inspect(engine).get_columns("video")}
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO video (name, path, sha256, size_bytes, duration_s, fps, width, height, has_audio, game,"
+            " status, created_at, updated_at) VALUES ('old', '/v/old.mp4', :sha, 10, 5.0, 35.0, 320, 200, false,"
+            " 'doom', 'ready', :t, :t)"), {"sha": "c" * 64, "t": "2026-12-01 10:00:00"})
+    sql.upgrade(engine)
+    assert sql.current_revision(engine) == sql.head_revision()
+    with sql.session(engine) as s:
+        (video,) = s.exec(select(Video)).all()
+    assert (video.name, video.game, video.game_score, video.status) == ("old", "doom", None, "ready")
+
+
+def _commit(kb, tmp_path, stem, sha_char, game, score):
+    video = kb.claim(tmp_path / f"{stem}.mp4", sha_char * 64, {"duration_s": 10.0}, "lite")
+    row = {"idx": 0, "start_s": 0.0, "end_s": 10.0, "keyframe_s": 5.0, "text": f"{stem} text",
+           "moments": "[]", "keyframe": b"", "text_vec": [1.0, 0.0, 0.0, 0.0]}
+    kb.commit_video(video.id, VideoRecords(segments=[Segment(idx=0, start_s=0, end_s=10, keyframe_s=5)],
+                                           events=[Event(t_start=1, t_end=2, kind="pickup", label=stem, source="ocr")],
+                                           rows=[row], manifest=_manifest(), game=game, game_score=score),
+                    {"profile": "lite"})
+    return video.id
+
+
+def test_game_and_score_are_stored_and_filter_videos(tmp_path, db_url):
+    import pytest
+
+    from kb.errors import GamekbError
+
+    kb = KnowledgeBase(Settings(home=tmp_path, db_url=db_url))
+    doom = _commit(kb, tmp_path, "e1m1", "d", "doom", 0.875)
+    named = _commit(kb, tmp_path, "race", "e", "mygame", None)  # the user named the pack: no score
+    by_name = {v.name: v for v in kb.videos()}
+    assert (by_name["e1m1"].game, by_name["e1m1"].game_score) == ("doom", 0.875)
+    assert (by_name["race"].game, by_name["race"].game_score) == ("mygame", None)
+    assert kb.games() == ["doom", "mygame"]
+    assert kb.ready_ids(games=["doom"]) == [doom]
+    assert sorted(kb.ready_ids(games=["doom", "mygame"])) == sorted([doom, named])
+    assert kb.ready_ids(["race"], games=["doom"]) == []
+    with pytest.raises(GamekbError, match=r"no ready video of game 'quake'; games in the library: doom, mygame$"):
+        kb.ready_ids(games=["quake"])

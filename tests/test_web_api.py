@@ -26,7 +26,7 @@ from tests.conftest import EXCERPT  # noqa: E402
 GRINDER_S = 7.77  # "You got the angle grinder!" / "Time for the angle grinder." (tests/data/README.md)
 CLI_SEARCH_KEYS = {"video", "video_path", "start_s", "end_s", "score", "text"}
 CLI_EVENT_KEYS = {"video", "t_start", "t_end", "kind", "label", "value", "source"}
-CLI_VIDEO_KEYS = {"id", "video", "video_path", "status", "duration_s", "segments"}
+CLI_VIDEO_KEYS = {"id", "video", "video_path", "status", "duration_s", "segments", "game", "game_score"}
 TOKEN = "correct-horse-battery"
 
 runner = CliRunner()
@@ -131,6 +131,18 @@ def test_search_filters_by_kind_and_video(port):
     assert hits and all(h["transcript"] for h in hits)
     status, _, err = get_json(port, "/api/search?q=angle+grinder&video=no-such-video")
     assert status == 400 and "freedoom_excerpt" in err["error"]  # the message lists the library
+
+
+def test_search_and_events_filter_by_game(port):
+    _, _, games = get_json(port, "/api/games")
+    assert games == ["doom"]
+    _, _, hits = get_json(port, "/api/search?q=angle+grinder&game=doom")
+    assert hits and all(h["video"] == "freedoom_excerpt" for h in hits)
+    _, _, rows = get_json(port, "/api/events?game=doom&kind=pickup")
+    assert rows and all(r["video"] == "freedoom_excerpt" for r in rows)
+    for path in ("/api/search?q=angle+grinder&game=quake", "/api/events?game=quake"):
+        status, _, err = get_json(port, path)
+        assert status == 400 and err["error"] == "no ready video of game 'quake'; games in the library: doom"
 
 
 def test_keyframe_of_a_hit_is_a_jpeg(port):

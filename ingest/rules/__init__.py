@@ -9,12 +9,16 @@ gamekb knows a game: the stages read only the pack they are handed.
 `"generic"` is the pack of every game without one: no lexicon and no layout, so the whole screen is
 read as text tracks (ingest/screen_text.py) and events are typed from the text itself.
 
-Packs are looked up by name (`get_pack("doom")`).
+Packs are looked up by name (`get_pack("doom")`, `packs()`). They are found through the Python
+entry-point group `gamekb.games`: built-ins are declared there like any third-party pack (and also
+listed in BUILTIN_PACKS, for a checkout whose installed metadata is stale). An entry point names a
+`RulePack` or a zero-argument callable returning one. `pack_source(name)` says where a pack came from.
 """
 
 from __future__ import annotations
 
-import importlib
+import logging
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -128,38 +132,159 @@ class RulePack:
         return ()
 
 
+# The built-in packs: the same lines as `[project.entry-points."gamekb.games"]` in pyproject.toml
+# (tests/test_game_plugins.py checks they agree). They load through the same entry-point loader as
+# a plugin's; listing them here too keeps a source checkout working when the installed metadata is
+# older than the code (a pack added without `pip install -e .` again). Adding a pack: one line
+# here, one line in pyproject.toml.
+BUILTIN_PACKS: dict[str, str] = {
+    "generic": "ingest.rules:GENERIC_PACK",
+    "doom": "ingest.rules.doom:DOOM_PACK",
+}
+ENTRY_POINT_GROUP = "gamekb.games"
+_OWN_DISTRIBUTION = "gamekb"
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PackSource:
+    """Where a pack came from: built into gamekb, a plugin distribution, or `register_pack` at runtime."""
+
+    origin: str  # "built-in", "plugin" or "runtime"
+    entry_point: str = ""  # "ingest.rules.doom:DOOM_PACK"
+    distribution: str | None = None  # the plugin's distribution name ("gamekb-mygame"); None otherwise
+    version: str | None = None  # that distribution's version
+
+    def __str__(self) -> str:
+        if self.origin == "plugin":
+            return f"{self.distribution} {self.version}" if self.version else str(self.distribution)
+        return "built-in" if self.origin == "built-in" else "registered at runtime"
+
+    @property
+    def owner(self) -> str:
+        """Who holds a name, for messages: "the built-in pack", "the pack from gamekb-x 1.0"."""
+        return f"the {self} pack" if self.origin == "built-in" else f"the pack from {self}"
+
+
 _PACKS: dict[str, RulePack] = {}
-BUILTIN_PACKS = ["ingest.rules.doom"]
-_loaded = False
+_SOURCES: dict[str, PackSource] = {}
+_lock = threading.RLock()  # the web app's threads may ask for a pack at once
+_discovered = False
 
 
-def register_pack(pack: RulePack) -> RulePack:
+def register_pack(pack: RulePack, source: PackSource | None = None) -> RulePack:
+    """Make `pack` available by name (and its event kinds known). Installed packs are registered by
+    discovery (entry points); call this only for a pack built at runtime."""
     for kind in pack.kinds:
         register_kind(kind)
-    _PACKS[pack.name] = pack
+    with _lock:
+        _PACKS[pack.name] = pack
+        _SOURCES[pack.name] = source or PackSource("runtime")
     return pack
 
 
-def _load_builtins() -> None:
-    global _loaded
-    if not _loaded:
-        _loaded = True
-        for mod in BUILTIN_PACKS:
-            importlib.import_module(mod)
+def _as_pack(obj: Any, where: str) -> RulePack:
+    """An entry point's object: a RulePack, or a zero-argument callable returning one."""
+    if not isinstance(obj, RulePack) and callable(obj):
+        obj = obj()
+    if not isinstance(obj, RulePack):
+        raise TypeError(f"{where} gives a {type(obj).__name__}, not a RulePack or a function returning one")
+    return obj
+
+
+def _load(ep: Any, source: PackSource) -> None:
+    pack = _as_pack(ep.load(), ep.value)
+    if pack.name != ep.name:
+        log.info("entry point %r (%s) holds the pack %r; it is listed as %r", ep.name, ep.value, pack.name, pack.name)
+    taken = _SOURCES.get(pack.name)
+    if taken is not None and _PACKS[pack.name] is not pack:
+        raise ValueError(f"the name {pack.name!r} is taken by {taken.owner}")
+    register_pack(pack, source)
+
+
+def _plugin_entry_points() -> list[Any]:
+    from importlib.metadata import entry_points
+
+    try:
+        eps = entry_points(group=ENTRY_POINT_GROUP)
+    except Exception as exc:  # an installed distribution with unreadable metadata must not stop gamekb
+        log.warning("could not read the installed game packs (entry points %s): %s", ENTRY_POINT_GROUP, exc)
+        return []
+    return sorted(eps, key=lambda ep: (_distribution(ep)[0], ep.name))
+
+
+def _distribution(ep: Any) -> tuple[str, str | None]:
+    dist = getattr(ep, "dist", None)
+    if dist is None:
+        return "an unknown distribution", None
+    return dist.metadata["Name"] or dist.name, dist.version
+
+
+def _discover() -> None:
+    """Register the built-in packs, then every plugin of the `gamekb.games` entry-point group, once
+    per process. A plugin that fails to load, or whose name is taken, is skipped with a warning."""
+    global _discovered
+    with _lock:
+        if _discovered:
+            return
+        _discovered = True  # first: a pack module that asks for a pack while importing must not recurse
+        from importlib.metadata import EntryPoint
+
+        for name, value in BUILTIN_PACKS.items():  # a broken built-in is a bug: let it raise
+            _load(EntryPoint(name, value, ENTRY_POINT_GROUP), PackSource("built-in", value))
+        for ep in _plugin_entry_points():
+            dist, version = _distribution(ep)
+            own = dist.lower().replace("_", "-") == _OWN_DISTRIBUTION
+            where = f"game pack {ep.name!r} ({ep.value}) from {dist}" + (f" {version}" if version else "")
+            if own and _SOURCES.get(ep.name, PackSource("")).origin == "built-in":
+                continue  # a built-in, listed in the installed metadata as well
+            if not own and ep.name in _PACKS:
+                log.warning("%s is refused: the name %r is taken by %s; rename its entry point",
+                            where, ep.name, _SOURCES[ep.name].owner)
+                continue
+            source = PackSource("built-in", ep.value) if own else PackSource("plugin", ep.value, dist, version)
+            try:
+                _load(ep, source)
+            except Exception as exc:  # a plugin's own bug must never stop gamekb: skip it, say why
+                log.warning("%s is skipped: it failed to load: %s: %s", where, type(exc).__name__, exc)
 
 
 def packs() -> list[str]:
-    _load_builtins()
+    """The names of every available pack, built-in and installed, sorted."""
+    _discover()
     return sorted(_PACKS)
 
 
 def get_pack(name: str | None) -> RulePack:
     """The pack called `name` ("doom", "generic"); None means "generic"."""
-    _load_builtins()
+    _discover()
     name = name or "generic"
     if name not in _PACKS:
-        raise GamekbError(f"unknown rule pack {name!r}; choose one of: {', '.join(sorted(_PACKS))}")
+        raise GamekbError(f"unknown game pack {name!r}; choose one of: {', '.join(sorted(_PACKS))}")
     return _PACKS[name]
 
 
-register_pack(RulePack(name="generic", title="any game without a pack: screen text tracks, HUD numbers and events typed from the text"))
+def pack_source(name: str) -> PackSource:
+    """Where the pack called `name` came from (built-in, or a plugin's distribution and version)."""
+    get_pack(name)
+    return _SOURCES[name]
+
+
+def check_game(name: str) -> str:
+    """`name` when it is "auto" or an available pack; else the one-line error that lists the choices."""
+    if name == "auto" or name in packs():
+        return name
+    raise GamekbError(f"unknown game {name!r}; choose auto or one of: {', '.join(packs())}")
+
+
+def pack_summary(name: str) -> dict[str, Any]:
+    """What `gamekb games` shows of one pack."""
+    pack, source = get_pack(name), pack_source(name)
+    return {"name": pack.name, "title": pack.title, "source": str(source), "origin": source.origin,
+            "distribution": source.distribution, "version": source.version, "entry_point": source.entry_point,
+            "pack_version": pack.pack_version, "lexicon": len(pack.lexicon), "hud_values": sorted(pack.hud_values),
+            "kinds": [k.name for k in pack.kinds]}
+
+
+GENERIC_PACK = RulePack(name="generic", title="any game without a pack: screen text tracks, HUD numbers and events typed from the text")

@@ -12,7 +12,7 @@ that "rocket launcher" finds Freedoom's "missile launcher" and the other way rou
 
 from __future__ import annotations
 
-from ingest.rules import HudValue, LexiconEntry, Region, RulePack, Thresholds, register_pack
+from ingest.rules import HudValue, LexiconEntry, Region, RulePack, Thresholds
 
 
 def _e(text: str, kind: str, label: str, *aliases: str, game: str = "doom") -> LexiconEntry:
@@ -235,7 +235,8 @@ def _box(x0: float, y0: float, x1: float, y1: float) -> tuple[float, float, floa
 # face at 143, armor panel at 178, keys at 236). The same on Doom, Doom II and Freedoom.
 _BORDERS_X = (104.0, 144.0, 178.0, 236.0)
 
-DOOM_PACK = register_pack(RulePack(
+# Registered by discovery: the entry point `doom = "ingest.rules.doom:DOOM_PACK"` (pyproject.toml)
+DOOM_PACK = RulePack(
     name="doom",
     title="Doom, Doom II, Freedoom Phase 1 and 2 (classic HUD: message line, status bar)",
     lexicon=LEXICON,
@@ -263,4 +264,4 @@ DOOM_PACK = register_pack(RulePack(
     entity_prompts=("enemy", "monster", "zombie", "imp", "demon", "health pack", "medikit",
                     "armor", "ammo", "key card", "skull key", "weapon", "barrel", "door",
                     "switch", "teleporter", "exit sign"),
-))
+)

@@ -105,6 +105,8 @@ class VideoOut(BaseModel):
     status: str
     duration_s: float
     segments: int
+    game: Optional[str] = Field(description="the game pack the video was read with")
+    game_score: Optional[float] = Field(description="0..1: how well the pack matched when chosen automatically; null when named")
 
 
 class EventOut(BaseModel):
@@ -140,6 +142,7 @@ class AskIn(BaseModel):
     question: str = Field(min_length=1, max_length=2000)
     video: Optional[list[str]] = None
     kind: Optional[list[str]] = None
+    game: Optional[list[str]] = None
     limit: int = Field(6, ge=1, le=50)
 
 
@@ -159,7 +162,8 @@ class AskOut(BaseModel):
 
 def video_row(v, counts: dict[int, int]) -> dict[str, Any]:
     return {"id": v.id, "video": v.name, "video_path": v.path, "status": v.status,
-            "duration_s": round(v.duration_s, 2), "segments": counts.get(v.id, 0)}
+            "duration_s": round(v.duration_s, 2), "segments": counts.get(v.id, 0), "game": v.game,
+            "game_score": None if v.game_score is None else round(v.game_score, 3)}
 
 
 def event_row(e, v) -> dict[str, Any]:
@@ -205,6 +209,7 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, list[dict[str
 
 VideoList = Annotated[Optional[list[str]], Query(description="Only this video (file stem); repeatable.")]
 KindList = Annotated[Optional[list[str]], Query(description="Only events of this kind; repeatable.")]
+GameList = Annotated[Optional[list[str]], Query(description="Only videos read with this game pack; repeatable.")]
 FromQ = Annotated[Optional[str], Query(alias="from", description="From this time on (seconds or MM:SS).")]
 ToQ = Annotated[Optional[str], Query(description="Up to this time (seconds or MM:SS).")]
 VideoId = Annotated[int, PathParam(ge=0, le=MAX_ID)]
@@ -272,10 +277,11 @@ def create_app(kb: KnowledgeBase, token: str | None = None, reasoner: str = "ext
     @app.get("/api/search", response_model=list[HitOut], summary="Find the best moments across all videos")
     def api_search(q: Annotated[str, Query(min_length=1, max_length=500, description="What to look for; @MM:SS anchors.")],
                    video: VideoList = None, kind: KindList = None, t_from: FromQ = None, to: ToQ = None,
-                   limit: Annotated[int, Query(ge=1, le=100)] = 10):
+                   game: GameList = None, limit: Annotated[int, Query(ge=1, le=100)] = 10):
         from retrieval.search import search
 
-        f = Filters(videos=video or None, kinds=kind or None, t_from=_time(t_from, "from"), t_to=_time(to, "to"))
+        f = Filters(videos=video or None, kinds=kind or None, t_from=_time(t_from, "from"), t_to=_time(to, "to"),
+                    games=game or None)
         with work:
             hits = search(kb, q, limit=limit, filters=f)
         return [hit_row(kb, m) for m in hits]
@@ -283,10 +289,10 @@ def create_app(kb: KnowledgeBase, token: str | None = None, reasoner: str = "ext
     @app.get("/api/events", response_model=list[EventOut], summary="The event table, filtered and paged",
              description="The X-Next-Offset header is set when there are more rows after this page.")
     def api_events(response: Response, video: VideoList = None, kind: KindList = None, t_from: FromQ = None,
-                   to: ToQ = None, text: Annotated[Optional[str], Query(max_length=200)] = None,
+                   to: ToQ = None, game: GameList = None, text: Annotated[Optional[str], Query(max_length=200)] = None,
                    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0):
-        ids = kb.ready_ids(video) if video else None
+        ids = kb.ready_ids(video, game) if video or game else None
         rows = kb.events(ids, kind or None, _time(t_from, "from"), _time(to, "to"), text, offset + limit + 1)
         if len(rows) > offset + limit:
             response.headers["X-Next-Offset"] = str(offset + limit)
@@ -308,6 +314,10 @@ def create_app(kb: KnowledgeBase, token: str | None = None, reasoner: str = "ext
     def api_kinds():
         return kb.event_kinds()
 
+    @app.get("/api/games", response_model=list[str], summary="Game packs the library's ready videos were read with")
+    def api_games():
+        return kb.games()
+
     @app.post("/api/ask", response_model=AskOut, summary="Answer a question, citing video@MM:SS")
     def api_ask(body: AskIn):
         from retrieval.evidence import gather
@@ -315,7 +325,7 @@ def create_app(kb: KnowledgeBase, token: str | None = None, reasoner: str = "ext
         with work:
             r = engine()
             evidence = gather(kb, body.question, limit=body.limit,
-                              filters=Filters(videos=body.video or None, kinds=body.kind or None),
+                              filters=Filters(videos=body.video or None, kinds=body.kind or None, games=body.game or None),
                               with_media=reasoner != "extractive")
             answer = r.answer(body.question, evidence)
         ids = {v.name: v.id for v in kb.videos(status="ready")}
