@@ -129,8 +129,10 @@ class OnnxOcrEngine:
             prev = i
         return "".join(out).strip(), (float(np.mean(conf)) if conf else 0.0)
 
-    # -- detection (general screen text; ~100 ms per 640x480 frame, so used sparingly) ---------
-    def read(self, image: np.ndarray) -> list[tuple[str, float]]:
+    # -- detection (general screen text; ~20-50 ms per frame at 640 px, so gated by the caller) --
+    def detect(self, image: np.ndarray, max_side: int = 736) -> list[tuple[int, int, int, int]]:
+        """Boxes (x0, y0, x1, y1) in image pixels of the text lines anywhere in the image, top to
+        bottom. The image is scaled so its longer side is at most `max_side` for the detector."""
         import cv2
 
         if image.ndim == 2:
@@ -138,7 +140,7 @@ class OnnxOcrEngine:
         if self._det is None:
             self._det = _session(_verified(*self._det_path), self.threads)
         h, w = image.shape[:2]
-        scale = 736 / max(h, w) if max(h, w) > 736 else 1.0
+        scale = max_side / max(h, w) if max(h, w) > max_side else 1.0
         nh, nw = max(32, int(round(h * scale / 32)) * 32), max(32, int(round(w * scale / 32)) * 32)
         x = cv2.resize(image, (nw, nh)).astype(np.float32) / 255.0
         x = (x - np.array([0.485, 0.456, 0.406], np.float32)) / np.array([0.229, 0.224, 0.225], np.float32)
@@ -153,9 +155,12 @@ class OnnxOcrEngine:
             pad = int(round(bh * 0.4))  # DB maps shrink text; grow the box back (unclip)
             x0, y0 = max(0, (bx - pad) * w // nw), max(0, (by - pad) * h // nh)
             x1, y1 = min(w, (bx + bw + pad) * w // nw), min(h, (by + bh + pad) * h // nh)
-            boxes.append((y0, x0, y1, x1))
+            boxes.append((int(x0), int(y0), int(x1), int(y1)))
+        return sorted(boxes, key=lambda b: (b[1], b[0]))
+
+    def read(self, image: np.ndarray) -> list[tuple[str, float]]:
         out = []
-        for y0, x0, y1, x1 in sorted(boxes):
+        for x0, y0, x1, y1 in self.detect(image):
             text, conf = self.read_line(image[y0:y1, x0:x1])
             if text:
                 out.append((text, conf))

@@ -1,0 +1,146 @@
+"""On-screen event recall and precision of a whole ingest, per clip, against the game's own log.
+
+For each clip, ingests it into a fresh knowledge base with `--game` (generic, auto or a pack name),
+reads back the events whose source is the screen (OCR), and compares them with every line of the
+clip's `.events.txt` that quotes on-screen text (`00:10.20 "anastasia was plasmified by billy ..."`,
+`01:39.24 health tag ... floating damage number "205"`). Lines without quoted text (a turn start,
+a hedgehog removed) are not on-screen text and are not counted.
+
+- recall: share of logged lines with an event that starts within +-2 s and whose text matches;
+- precision: share of screen events that match a logged line, or one of the texts the clip's
+  README lists as on screen but not logged (`ALSO_ON_SCREEN` below: title cards, centre notices),
+  within +-2 s of when the README says they show;
+- a text matches when at least 60% of the event's letters and digits appear in order in the
+  logged line (noisy partial reads of a long kill-feed line count; a number must be exact).
+Also prints the ingest time as a multiple of real time (2 cores; say the load when quoting it).
+
+Example: python bench/onscreen_events.py ../shared/data/redeclipse_bath_tdm_bots.mp4 \
+             ../shared/data/hedgewars_ai_match_nature.mp4 --game generic
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+WINDOW_S = 2.0
+MIN_MATCH = 0.6
+
+# Text on screen that no log line records, from each clip's README section (shared/data/README.md),
+# with the times it shows: (text, from_s, to_s).
+ALSO_ON_SCREEN = {
+    "redeclipse_bath_tdm_bots": [
+        ("Bath", 0, 2.5), ("by LuckyStrike-Rx", 0, 2.5), ("[ deathmatch ]", 0, 2.5), ("[ SpecTV ]", 0, 2.5),
+        ("readying", 0, 2.5), ("You are on team omega", 3.4, 8.5),
+        # "Fragged: Down for N" counts down for 5 s after each of lukjan's deaths
+        *[(f"Fragged: Down for {n}", t, t + 5.5) for t in (35.60, 81.48, 92.32, 107.60) for n in range(6)],
+        *[("Fragged: Down for", t, t + 5.5) for t in (35.60, 81.48, 92.32, 107.60)],
+    ],
+    "hedgewars_ai_match_nature": [("Loading ...", 0, 1.0)],
+}
+
+
+def _secs(s: str) -> float:
+    m, sec = s.split(":")
+    return int(m) * 60 + float(sec)
+
+
+def truth(path: Path) -> list[tuple[float, str]]:
+    """(onset, text) of every logged line that quotes on-screen text."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        m = re.match(r"^(\d+:\d+\.\d+)\s+(.*)$", line)
+        if not m:
+            continue
+        quoted = re.findall(r'"([^"]+)"', m.group(2))
+        if quoted:
+            out.append((_secs(m.group(1)), quoted[-1] if "floating damage number" in line else quoted[0]))
+    return out
+
+
+def _key(text: str) -> str:
+    from ingest.screen_text import text_key
+
+    return text_key(text)
+
+
+def text_match(found: str, logged: str) -> float:
+    """Share of the found text's characters that appear, in order, in the logged text."""
+    a, b = _key(found), _key(logged)
+    if not a or not b:
+        return 0.0
+    if a.isdigit() or b.isdigit():
+        return 1.0 if a == b else 0.0
+    if len(a) < min(4, len(b)):
+        return 0.0
+    blocks = difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
+    return sum(bl.size for bl in blocks) / len(a)
+
+
+def score(events: list[tuple[float, str]], logged: list[tuple[float, str]],
+          extra: list[tuple[str, float, float]] = ()) -> dict:
+    found = [any(abs(t - lt) <= WINDOW_S and text_match(x, lx) >= MIN_MATCH for t, x in events) for lt, lx in logged]
+    good = []
+    for t, x in events:
+        ok = any(abs(t - lt) <= WINDOW_S and text_match(x, lx) >= MIN_MATCH for lt, lx in logged) or \
+            any(a - WINDOW_S <= t <= b + WINDOW_S and text_match(x, ex) >= MIN_MATCH for ex, a, b in extra)
+        good.append(ok)
+    return {"logged": len(logged), "found": sum(found), "recall": sum(found) / max(1, len(logged)),
+            "events": len(events), "correct": sum(good), "precision": sum(good) / max(1, len(events)),
+            "missed": [f"{lt:.2f} {lx}" for (lt, lx), f in zip(logged, found) if not f],
+            "wrong": [f"{t:.2f} {x}" for (t, x), g in zip(events, good) if not g]}
+
+
+def ingest_events(clip: Path, game: str, home: Path) -> tuple[list[tuple[float, str, str]], float]:
+    """Ingest `clip` with the real CLI; its screen events (t, text, kind) and the wall time."""
+    env = {**os.environ, "GAMEKB_HOME": str(home), "HF_HUB_OFFLINE": "1"}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "cli", "ingest", str(clip), "--game", game],
+                   check=True, env=env, cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - started
+    out = subprocess.run([sys.executable, "-m", "cli", "events", "--json", "--limit", "100000"], check=True, env=env,
+                         cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True).stdout
+    rows = json.loads(out)
+    events = [(r["t_start"], (r.get("payload") or {}).get("text") or r["label"], r["kind"]) for r in rows
+              if r.get("source") == "ocr"]
+    return events, seconds
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("clips", nargs="+", type=Path, help="clips, each with CLIP.events.txt beside it")
+    ap.add_argument("--game", default="generic", help="generic, auto or a pack name")
+    ap.add_argument("--show", action="store_true", help="list missed lines and wrong events")
+    args = ap.parse_args()
+    from ingest.probe import probe
+
+    for clip in args.clips:
+        logged = truth(clip.with_suffix(".events.txt"))
+        with tempfile.TemporaryDirectory(prefix="gamekb-bench-") as home:
+            events, seconds = ingest_events(clip, args.game, Path(home))
+        duration = probe(clip).duration_s
+        s = score([(t, x) for t, x, _ in events], logged, ALSO_ON_SCREEN.get(clip.stem, []))
+        kinds: dict[str, int] = {}
+        for _, _, k in events:
+            kinds[k] = kinds.get(k, 0) + 1
+        print(f"{clip.name} --game {args.game}: recall {s['found']}/{s['logged']} = {s['recall']:.2f}, "
+              f"precision {s['correct']}/{s['events']} = {s['precision']:.2f}; kinds {kinds}; "
+              f"ingest {seconds:.1f} s = {duration / seconds:.1f}x real time (with model load)")
+        if args.show:
+            print("  missed:", *s["missed"], sep="\n    ")
+            print("  wrong:", *s["wrong"], sep="\n    ")
+
+
+if __name__ == "__main__":
+    main()

