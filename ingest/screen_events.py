@@ -23,7 +23,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ingest.screen_text import TextTrack, similarity, text_key
+from ingest.screen_text import TextTrack, containment, similarity, text_key
 from ingest.types import EventRecord, GameState
 
 # ---------------------------------------------------------------------------------------------
@@ -68,9 +68,22 @@ def wordness(text: str) -> float:
             continue
         elif low in vocab and (len(low) >= 3 or low in _SHORT_WORDS):
             good += len(tok)
+        elif _compound(low, vocab):
+            good += len(tok) * 0.8  # "hedgehogs", "headshots": known words joined or inflected
         elif tok[0].isupper() and tok[1:].islower() and len(tok) >= 4:
             good += len(tok) * 0.6  # a name, perhaps
     return good / total if total else 0.0
+
+
+def _compound(word: str, vocab: frozenset[str]) -> bool:
+    """A word the dictionary lacks but that is known words inflected or joined."""
+    if len(word) < 5:
+        return False
+    for suffix in ("s", "es", "ed", "ing", "er", "ers", "ly", "'s"):
+        if word.endswith(suffix) and word[: -len(suffix)] in vocab and len(word) - len(suffix) >= 3:
+            return True
+    stem = word[:-1] if word.endswith("s") else word
+    return any(stem[:i] in vocab and stem[i:] in vocab for i in range(3, len(stem) - 2))
 
 
 def readable(text: str, min_wordness: float = 0.6) -> bool:
@@ -82,7 +95,7 @@ def readable(text: str, min_wordness: float = 0.6) -> bool:
         return False
     words = re.findall(r"[A-Za-z]+", text)
     vocab = vocabulary()
-    return (not words or any(w.lower() in vocab and len(w) >= 3 for w in words)
+    return (not words or any((w.lower() in vocab and len(w) >= 3) or _compound(w.lower(), vocab) for w in words)
             or (len(words) == 1 and len(words[0]) >= 4 and words[0][0].isupper()))
 
 
@@ -95,7 +108,7 @@ PATTERNS: list[tuple[str, re.Pattern, float]] = [(k, re.compile(p), c) for k, p,
     ("death", r"\b(you (died|are dead|were killed|have been killed)|wasted|game over|you lose|respawn(ing)? in|"
               r"fragged:|down for|killed himself|killed herself|suicide|fell victim|own crossfire|"
               r"drowned|is short of a raft|didn'?t enlist|swimming upside down)", 0.8),
-    ("kill", r"\b(killed|fragged|slain|eliminated|headshot|destroyed|defeated|was \w+(ed|en)? by|"
+    ("kill", r"\b(killed|fragged|slain|eliminated|headshot|destroyed|defeated|wa[s5]\b.{3,30}\b[bdh][yv]\b|"
              r"double[- ]kill|triple[- ]kill|multi[- ]kill|killing spree|first blood|assisted by|\bkills?\b)", 0.75),
     ("achievement", r"\b(achievement|unlocked|trophy|new (high )?(score|record)|high score|personal best|"
                     r"perfect|bonus|combo|streak|rank(ed)? up|level up|carnage|rampage|dominating)", 0.7),
@@ -108,6 +121,7 @@ PATTERNS: list[tuple[str, re.Pattern, float]] = [(k, re.compile(p), c) for k, p,
     ("locked", r"\b(locked|need(s)? (a|the)? ?key|requires? (a|the)? ?key)", 0.75),
 )]
 _NUMBER = re.compile(r"^[-+]?\d{1,5}$")
+_POPUP = re.compile(r"^[-+]?\d{1,4}$")
 
 
 def classify_text(text: str) -> tuple[str, float] | None:
@@ -234,7 +248,13 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     for slot in _slots(numeric):
         values = {parse_value(tr.text) for tr in slot.tracks}
         span = max(tr.t_end for tr in slot.tracks) - min(tr.t_start for tr in slot.tracks)
-        if len(values) < SLOT_MIN_VALUES or span < min(30.0, 0.2 * duration_s):
+        shown = sum(tr.duration + 0.5 for tr in slot.tracks)  # + one sampling step per track
+        if len(values) < SLOT_MIN_VALUES:
+            continue
+        for tr in slot.tracks:
+            in_series.add(tr.id)  # numbers that keep changing at one place are no popups either way
+        # a HUD number shows for most of a long stretch; a tag that stood still a while does not
+        if span < min(30.0, 0.3 * duration_s) or shown < 0.4 * span:
             continue
         label = _label_for(slot, words)
         name = label or area_name(slot.box)
@@ -242,8 +262,6 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
             name += "'"
         series[name] = label or ""
         points = sorted((tr.t_start, parse_value(tr.text)) for tr in slot.tracks)
-        for tr in slot.tracks:
-            in_series.add(tr.id)
         for t, v in points:
             states[round(t, 3)][name] = float(v)  # type: ignore[arg-type]
         hud_events += _changes(name, points, duration_s)
@@ -258,18 +276,18 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
 
     # 4. transient text -> events
     events: list[EventRecord] = []
-    last_seen: dict[str, float] = {}
+    shown: list[list] = []  # [text, last time on screen] of every message so far
     for tr in sorted(tracks, key=lambda tr: tr.t_start):
         key = text_key(tr.text)
         if tr.id in in_series or key in persistent or _persistent_like(key, persistent) or tr.duration >= limit:
             continue
         if not _message_like(tr, tracks, places, classify):
             continue
-        if any(k == key or (similarity(tr.text, k) >= 0.8 and _digits(tr.text) == _digits(k)) for k, t in last_seen.items()
-               if tr.t_start - t <= REPEAT_S):
-            last_seen[key] = tr.t_end
+        again = next((m for m in shown if tr.t_start - m[1] <= REPEAT_S and _same_message(tr.text, m[0])), None)
+        if again is not None:
+            again[1] = max(again[1], tr.t_end)  # the same line read again (or after it scrolled)
             continue
-        last_seen[key] = tr.t_end
+        shown.append([tr.text, tr.t_end])
         events.append(_event(tr, classify))
     persistent_texts = sorted({tr.text for tr in tracks if text_key(tr.text) in persistent and readable(tr.text)})
     return ScreenReading(events=sorted(events + hud_events, key=lambda e: e.t_start),
@@ -279,6 +297,19 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
 
 def _digits(text: str) -> str:
     return re.sub(r"\D", "", text)
+
+
+def _same_message(a: str, b: str) -> bool:
+    """Two reads of one line: alike, with the same numbers; or, for long lines (a kill feed read
+    cut or garbled as it scrolls), most of the shorter read found in the longer."""
+    ka, kb = text_key(a), text_key(b)
+    if ka == kb:
+        return True
+    if _digits(a) != _digits(b) and min(len(ka), len(kb)) < 12:
+        return False  # "3 remaining" -> "2 remaining"
+    if similarity(a, b) >= 0.8:
+        return True
+    return min(len(ka), len(kb)) >= 10 and containment(a, b) >= 0.75
 
 
 def _places(tracks: Sequence[TextTrack]) -> dict[str, int]:
@@ -315,21 +346,35 @@ def _message_like(tr: TextTrack, tracks: Sequence[TextTrack], places: dict[str, 
     """Is this transient track a message (an event) rather than a label, a tag or a misread?"""
     text = tr.text
     if parse_value(text) is not None:
-        # a number that shows briefly where no HUD number stays: a damage or score popup, a countdown
-        return tr.duration <= MAX_POPUP_S and (tr.frames >= 2 or tr.confidence >= 0.9)
+        if not _POPUP.match(text.strip()):
+            return False  # "6.83", "(66)": a part of a longer line, cut off
+        # a number that shows briefly where no HUD number stays: a damage or score popup, a
+        # countdown; not one that shows all over (a health tag over a moving character)
+        return (tr.duration <= MAX_POPUP_S and (tr.frames >= 2 or tr.confidence >= 0.9)
+                and places.get(text_key(text), 1) < 3)
     if not readable(text):
-        return classify is not None and classify(text) is not None  # the pack knows this line
+        if classify is not None and classify(text) is not None:
+            return True  # the pack knows this line
+        # a noisy read (small text over a moving view) still counts when its words say what happened
+        typed = classify_text(text)
+        return typed is not None and typed[0] in ("kill", "death") and (tr.frames >= 2 or tr.confidence >= 0.8)
     if (classify is not None and classify(text) is not None) or classify_text(text) is not None:
         return True
     if places.get(text_key(text), 1) >= 3:
         return False  # the same words all over the screen: a name tag, a label in the world
-    if len(re.findall(r"[A-Za-z]{2,}", text)) >= 3:
+    words = re.findall(r"[A-Za-z]{2,}", text)
+    if len(words) >= 3:
         return True  # a sentence
+    vocab = vocabulary()
+    if not all(w.lower() in vocab or _compound(w.lower(), vocab) for w in words):
+        return False  # a name alone ("Marlin", "roland") labels something; it is no message
     return not tr.moved and _anchored(tr, tracks) >= 2
 
 
 def _persistent_like(key: str, persistent: set[str]) -> bool:
     """A misread or a part of a persistent text ("Goblins" of "Green Goblins")."""
+    if key.isdigit():
+        return any(key in p for p in persistent if p.isdigit())  # "10", "00": cut-off reads of a "100" tag
     if len(key) < 3:
         return False
     return any(key in p or similarity(key, p) >= 0.8 for p in persistent)

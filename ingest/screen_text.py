@@ -42,6 +42,10 @@ def similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, ka, kb, autojunk=False).ratio()
 
 
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
 def containment(a: str, b: str) -> float:
     """Share of the shorter text's characters found, in order, in the longer one: a line read
     whole in one frame and cut or garbled in the next still scores high."""
@@ -115,6 +119,7 @@ class _Open:
     box: tuple[int, int, int, int]  # pixels
     sig: np.ndarray
     last_seen: float
+    last_read: float = 0.0  # when its pixels were last recognised
 
 
 class TextTracker:
@@ -129,6 +134,7 @@ class TextTracker:
     # margin shows the background, which moves under a panning camera (up to ~18 for an unchanged
     # name tag in Hedgewars), while another text in the same box differs by 40 or more
     SIG_DIFF = 16.0
+    REREAD_S = 4.0  # a line of words at a steady place and width is read again after this long
     SIG_DIFF_DIGITS = 8.0  # one digit changed in the turn timer "29" -> "28": ~20
     SAME_PLACE_SIM = 0.6  # text similarity that joins a read to the open track at the same place
     MOVED_SIM = 0.8  # ... to an open track elsewhere (moving text)
@@ -145,6 +151,7 @@ class TextTracker:
         self._closed: list[TextTrack] = []
         self._next_id = 0
         self._thumb: np.ndarray | None = None
+        self._now = 0.0
         self.detections = 0  # detector calls
         self.recognitions = 0  # recogniser calls
         self.reused = 0  # line boxes whose pixels had not changed
@@ -169,6 +176,7 @@ class TextTracker:
 
         self.frames += 1
         t, image = frame.t, frame.image
+        self._now = t
         h, w = image.shape[:2]
         grey = self._grey(image)
         thumb = cv2.resize(grey, (64, 36), interpolation=cv2.INTER_AREA).astype(np.int16)
@@ -191,6 +199,7 @@ class TextTracker:
             if o is None:
                 x0, y0, x1, y1 = box
                 self.recognitions += 1
+                read_at = t
                 raw, conf = self.engine.read_line(image[y0:y1, x0:x1])
                 text = clean(raw)
                 if conf < self.MIN_CONFIDENCE or not re.search(r"[A-Za-z0-9]", text):
@@ -198,8 +207,9 @@ class TextTracker:
                     # that the same pixels are not recognised again
                     o = self._start(t, box, (w, h), sig)
                 else:
-                    o = self._match(box, text, claimed) or self._start(t, box, (w, h), sig)
+                    o = self._match(box, text, claimed) or self._unread(box, claimed) or self._start(t, box, (w, h), sig)
                     o.track.reads.append((text, float(conf)))
+                o.last_read = read_at
             else:
                 self.reused += 1
             claimed.add(id(o))
@@ -216,7 +226,16 @@ class TextTracker:
 
     def _unchanged(self, box, sig, claimed) -> _Open | None:
         """The open track whose last pixels these are: at the same place, or moved (a name tag
-        following its character, a scrolled line) with pixels closer still."""
+        following its character, a scrolled line) with pixels closer still. Over a moving view
+        (a first-person game) the pixels around the letters change every frame: a line of words
+        read alike twice whose box keeps its place and width is taken as unchanged too (a new
+        line of the same width at the same place is rare; lines holding digits are always read)."""
+        for o in self._open:
+            if id(o) in claimed or len(o.track.reads) < 2 or re.search(r"\d", o.track.text):
+                continue
+            ow, bw = o.box[2] - o.box[0], box[2] - box[0]
+            if _iou(o.box, box) >= 0.85 and abs(ow - bw) <= 0.03 * ow and self._now - o.last_read < self.REREAD_S:
+                return o
         best, best_diff = None, 0.0
         aspect = (box[2] - box[0]) / max(1, box[3] - box[1])
         for o in self._open:
@@ -237,6 +256,8 @@ class TextTracker:
         for o in self._open:
             if id(o) in claimed:
                 continue
+            if _digits(text) and _digits(o.track.text) and _digits(text) != _digits(o.track.text):
+                continue  # "3 remaining" -> "2 remaining", "29" -> "28": a new value is a new text
             sim = similarity(text, o.track.text)
             same_place = _iou(o.box, box) >= 0.3
             # a line of a feed that scrolled: same left or centre, a few lines up or down, and most
@@ -249,6 +270,15 @@ class TextTracker:
                 if score > best_score:
                     best, best_score = o, score
         return best
+
+    def _unread(self, box, claimed) -> _Open | None:
+        """An open track at this place that has shown a line since then without a usable read:
+        small text over a moving view is often readable only after a second or two, and the line
+        appeared when its box did."""
+        for o in self._open:
+            if id(o) not in claimed and not o.track.reads and _iou(o.box, box) >= 0.5:
+                return o
+        return None
 
     def _start(self, t: float, box, size, sig) -> _Open:
         w, h = size

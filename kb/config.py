@@ -23,6 +23,10 @@ class IngestConfig:
     fps: float = 2.0  # frames sampled per second; HUD messages can be replaced after 0.5 s: 2 fps found 27/27 on the sample, 1 fps 24/27 (docs/ocr.md)
     screen_every_s: float = 10.0  # read all screen text (not just the HUD line) this often; ~80 ms a read
     hud_fps: float = 1.0  # HUD numbers read per second; health moves slower than messages, each read ~6 ms
+    # frames per second the generic path's text tracks see (games without a pack): a message shown
+    # for 1 s is still seen once; 2 fps found no more messages on the Hedgewars clip and 2 more of
+    # 25 on the Red Eclipse one at twice the cost (docs/benchmarks.md)
+    text_fps: float = 1.0
     segment_s: float = 10.0  # longest segment, seconds; a search hit must be a moment, not a minute
     min_segment_s: float = 3.0  # a scene cut closer than this to a window's start does not split it
     game: str = "auto"  # rule pack ("doom", "generic"); "auto" picks by what the screen text matches
@@ -42,7 +46,7 @@ class IngestConfig:
     def __post_init__(self) -> None:
         from kb.errors import GamekbError
 
-        for name in ("fps", "hud_fps", "entities_fps", "segment_s"):
+        for name in ("fps", "hud_fps", "text_fps", "entities_fps", "segment_s"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
                 raise GamekbError(f"ingest setting {name} = {value!r} must be a number above 0")
