@@ -2,7 +2,7 @@
 
 Phases for one frame (`read_state`):
 1. is a status bar there at all? (its panel borders sit at fixed x positions: a bar hidden by a
-   fullscreen HUD, a menu or a black frame gives None);
+   fullscreen HUD, a menu or a black frame gives None); a pack without one is read off the view;
 2. for each number the pack places on the bar, isolate the font colour and recognise the digits
    with the OCR engine's recognition model constrained to the characters "0123456789";
 3. keep a number only when the engine is confident and it is in the game's range.
@@ -124,10 +124,13 @@ def _recognise(ink: np.ndarray, value_range: tuple[float, float],
 
 def read_state(frame: Frame, pack: RulePack, engine: ocr.OcrEngine | None = None,
                cache: ValueCache | None = None) -> GameState | None:
-    """The HUD numbers on `frame`, or None when no status bar is visible (or none could be read)."""
+    """The HUD numbers on `frame`, or None when no status bar is visible (or none could be read).
+
+    A pack without a status bar (Hedgewars: numbers in framed boxes over the game view) has its
+    values read from the game view itself; each value's ink and range tell a number from the scene."""
     if not pack.hud_values:
         return None
-    image = bar_view(frame.image, pack)
+    image = bar_view(frame.image, pack) if pack.status_bar is not None else ocr.game_view(frame.image)
     if image is None:
         return None
     values: dict[str, float] = {}

@@ -53,7 +53,49 @@ COLOR_MASKS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "gold": lambda im: (np.minimum(_i(im, 0), _i(im, 1)) - _i(im, 2)) * 2 - 40,
     "green": lambda im: (_i(im, 1) - (_i(im, 0) + _i(im, 2)) // 2) * 3 // 2,
     "white": lambda im: np.minimum(np.minimum(_i(im, 0), _i(im, 1)), _i(im, 2)),
+    # text of any colour inside a black box with a thin light frame (Hedgewars' captions and HUD
+    # counters, whose text is white or the team's red, blue or green): see `framed_ink`
+    "framed": lambda im: framed_ink(im),
+    "framed_centred": lambda im: framed_ink(im, centred=True),
 }
+FRAME_LEVEL = 150  # a frame pixel: all channels at least this bright
+FRAME_MIN_WIDTH = 14  # px: a frame's border row is at least this long (a one-digit counter's box)
+BOX_DARK = 48  # a box's inside: no channel above this, except where the text is
+
+
+def framed_ink(im: np.ndarray, centred: bool = False) -> np.ndarray:
+    """Ink (brightest channel) inside the framed box that crosses the crop's middle column, 0
+    elsewhere; all 0 when there is none. The box is found by its top and bottom border rows: light
+    runs through the middle column with the same ends, at least 0.6 crop heights apart, enclosing a
+    mostly black inside. `centred`: the box is also centred on the crop (a caption centred on the
+    screen, not a name tag that happens to cross the middle). The crop is one box tall: a tag's
+    frame is too low to pass for one, and a box above or below must lie outside the crop."""
+    h, w = im.shape[:2]
+    out = np.zeros((h, w), np.int16)
+    if h < 8 or w < FRAME_MIN_WIDTH:
+        return out
+    light = im.min(axis=2) >= FRAME_LEVEL
+    c = w // 2
+    borders = []
+    for y in np.flatnonzero(light[:, max(0, c - 2):c + 3].any(axis=1)):
+        xs = np.flatnonzero(light[y])
+        runs = np.split(xs, np.flatnonzero(np.diff(xs) > 3) + 1)  # a gap of <= 2 px is compression
+        run = next((r for r in runs if r[0] <= c + 2 and r[-1] >= c - 2), None)
+        if run is None or run[-1] - run[0] + 1 < FRAME_MIN_WIDTH:
+            continue
+        if centred and abs(int(run[0]) + int(run[-1]) - 2 * c) > 6:
+            continue
+        borders.append((int(y), int(run[0]), int(run[-1])))
+    for i, (y0, a0, b0) in enumerate(borders):
+        for y1, a1, b1 in reversed(borders[i + 1:]):
+            if y1 - y0 < 0.6 * h or abs(a0 - a1) > 2 or abs(b0 - b1) > 2:
+                continue
+            ys, xs = slice(y0 + 2, y1 - 1), slice(max(a0, a1) + 2, min(b0, b1) - 1)
+            inside = im[ys, xs].max(axis=2)
+            if inside.size and (inside <= BOX_DARK).mean() >= 0.4:
+                out[ys, xs] = inside
+                return out
+    return out
 INK_LEVEL = 60  # ink value above which a pixel counts as text
 MIN_INK_PIXELS_PER_ROW = 0.5  # a region needs ~half its height in ink pixels to be worth reading
 
