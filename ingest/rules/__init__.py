@@ -140,6 +140,7 @@ class RulePack:
 BUILTIN_PACKS: dict[str, str] = {
     "generic": "ingest.rules:GENERIC_PACK",
     "doom": "ingest.rules.doom:DOOM_PACK",
+    "hedgewars": "ingest.rules.hedgewars:HEDGEWARS_PACK",
 }
 ENTRY_POINT_GROUP = "gamekb.games"
 _OWN_DISTRIBUTION = "gamekb"
