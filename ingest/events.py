@@ -10,22 +10,34 @@ from __future__ import annotations
 import re
 from typing import Callable, Sequence
 
-from ingest.rules import PICKUP_CATEGORIES, Thresholds
+from ingest.rules import PICKUP_CATEGORIES, Classifier, Thresholds
 from ingest.types import EventRecord, GameState, SpeechObservation, TextObservation
 from kb import kinds
 
 
 def text_events(observations: Sequence[TextObservation],
                 aliases_for: Callable[[str], tuple[str, ...]] = lambda _label: (),
-                pickup_categories: frozenset[str] = PICKUP_CATEGORIES) -> list[EventRecord]:
+                pickup_categories: frozenset[str] = PICKUP_CATEGORIES,
+                classify: Classifier | None = None) -> list[EventRecord]:
+    """Events of the OCR observations: a line snapped to the lexicon by its entry; an unsnapped
+    line of a message region by the pack's `classify` (lines with a name or number in them:
+    Hedgewars' "Thorn is short of a raft" -> death of Thorn), else as text when it is the main
+    message line. Full-screen reads ("screen") are left to the lexicon: a caption read there too
+    would be a second event."""
     out = []
     for o in observations:
+        typed = classify(o.text) if classify is not None and not o.kind and o.region != "screen" else None
         if o.kind:
             kind = "pickup" if o.kind in pickup_categories else o.kind
             label = o.label or o.text
             aliases = tuple(aliases_for(label))
             out.append(EventRecord(o.t_start, o.t_end, kind, label, "ocr", o.confidence,
                                    payload={"text": o.text, "raw": o.raw, "category": o.kind}, aliases=aliases))
+        elif typed is not None:
+            kind, label, extra = typed
+            out.append(EventRecord(o.t_start, o.t_end, kind, label, "ocr", o.confidence,
+                                   payload={"text": o.text, "raw": o.raw, **extra, "typed_by": "pack"},
+                                   aliases=tuple(aliases_for(label))))
         elif o.region == "message":
             out.append(EventRecord(o.t_start, o.t_end, "text", o.text, "ocr", o.confidence, payload={"raw": o.raw}))
     return out
@@ -120,11 +132,13 @@ def build(texts: Sequence[TextObservation], phrases: Sequence[SpeechObservation]
           aliases_for: Callable[[str], tuple[str, ...]] = lambda _label: (),
           names: Sequence[str] = (), thresholds: Thresholds = Thresholds(),
           pickup_categories: frozenset[str] = PICKUP_CATEGORIES,
-          health_keys: Sequence[str] = ("health",)) -> list[EventRecord]:
+          health_keys: Sequence[str] = ("health",), classify: Classifier | None = None) -> list[EventRecord]:
     """Every event of one video. `health_keys`: the state series that mean health (a pack's HUD
-    value with meaning "health"; the generic path's series labelled so)."""
+    value with meaning "health"; the generic path's series labelled so). `classify`: the pack's
+    typing of message lines that did not snap to its lexicon."""
     health = [e for key in health_keys for e in health_events(states, thresholds, key)]
-    events = [*text_events(texts, aliases_for, pickup_categories), *speech_events(phrases, names, aliases_for),
+    events = [*text_events(texts, aliases_for, pickup_categories, classify),
+              *speech_events(phrases, names, aliases_for),
               *health, *scene_events(cuts), *extra]
     return sorted(events, key=lambda e: (e.t_start, e.kind))
 

@@ -130,6 +130,28 @@ def test_classify_leaves_other_text_alone(text):
     assert classify(text) is None
 
 
+def test_unsnapped_captions_become_the_packs_events(pack):
+    """events.text_events types a message-region line the lexicon did not take with the pack's
+    classify; a full-screen read of the same caption is left alone (it would be a second event)."""
+    from ingest.events import text_events
+    from ingest.types import TextObservation
+
+    def obs(t, text, region="message", kind=None, label=None):
+        return TextObservation(t_start=t, t_end=t + 2, text=text, raw=text, region=region, confidence=0.9,
+                               kind=kind, label=label)
+
+    ev = text_events([obs(11.7, "Thorn is short of a raft"), obs(12.0, "Thorn is short of a raft", "screen"),
+                      obs(55.1, "3 remaining", "message2"), obs(3.9, "Grenade", kind="weapon", label="grenade"),
+                      obs(70.0, "Nothing the game says")],
+                     pack.aliases_for, pack.pickup_categories, pack.classify)
+    assert [(e.t_start, e.kind, e.label) for e in ev] == [
+        (11.7, "death", "Thorn"), (55.1, "shot", "3 shots left"), (3.9, "weapon", "grenade"),
+        (70.0, "text", "Nothing the game says")]
+    assert ev[0].payload["cause"] == "drowned" and ev[0].payload["typed_by"] == "pack"
+    assert "deagle" in text_events([obs(54.0, "Desert Eagle", kind="weapon", label="desert eagle")],
+                                   pack.aliases_for, pack.pickup_categories, pack.classify)[0].aliases
+
+
 def test_lexicon_is_the_games_own_strings(pack):
     """Verbatim lines of the locale excerpt; lines with a placeholder are classify's, not snapped."""
     lines = {s for strings in locale().values() for s in strings}
