@@ -76,7 +76,7 @@ class ValueCache:
 def bar_view(image: np.ndarray, pack: RulePack) -> np.ndarray | None:
     """The part of the frame the pack's status bar is laid out in (its regions are fractions of
     it), or None when no status bar is on screen."""
-    view = ocr.game_view(image)  # regions are relative to the 4:3 picture, not pillarbox bars
+    view = ocr.game_view(image, pack.aspect)  # regions are relative to the game's picture, not pillarbox bars
     if status_bar_visible(view, pack):
         return view
     view = _centre_4_3(view)  # a widescreen port drawing the classic bar at 4:3 in the middle
@@ -100,7 +100,7 @@ def read_value(image: np.ndarray, pack: RulePack, name: str, engine: ocr.OcrEngi
     """One HUD number (`name` in pack.hud_regions) with its confidence, or None if unreadable."""
     spec = pack.hud_values[name]
     region = spec.region
-    ink = ocr.unstretch(ocr.ink_map(ocr.crop(image, region), region.colors), image.shape)
+    ink = ocr.unstretch(ocr.ink_map(ocr.crop(image, region), region.colors), image.shape, pack.aspect)
     if cache is None:
         return _recognise(ink, spec.range, engine)
     value = cache.get(name, ink)
@@ -130,7 +130,7 @@ def read_state(frame: Frame, pack: RulePack, engine: ocr.OcrEngine | None = None
     values read from the game view itself; each value's ink and range tell a number from the scene."""
     if not pack.hud_values:
         return None
-    image = bar_view(frame.image, pack) if pack.status_bar is not None else ocr.game_view(frame.image)
+    image = bar_view(frame.image, pack) if pack.status_bar is not None else ocr.game_view(frame.image, pack.aspect)
     if image is None:
         return None
     values: dict[str, float] = {}

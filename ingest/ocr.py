@@ -115,11 +115,14 @@ def ink_map(rgb: np.ndarray, colors: tuple[str, ...]) -> np.ndarray:
     return np.clip(np.max(maps, axis=0), 0, 255).astype(np.uint8)
 
 
-def unstretch(ink: np.ndarray, frame_shape: tuple[int, ...]) -> np.ndarray:
+def unstretch(ink: np.ndarray, frame_shape: tuple[int, ...], aspect: float | None = 4 / 3) -> np.ndarray:
     """A crop of a picture stretched to another aspect (4:3 game in a 16:9 frame) resized back to
-    4:3 proportions, so the pixel font has the glyph shapes the recogniser reads best."""
+    the game's `aspect`, so the pixel font has the glyph shapes the recogniser reads best. None:
+    the game fills the frame at its own aspect (Hedgewars at 16:9), nothing to undo."""
+    if aspect is None:
+        return ink
     h, w = frame_shape[:2]
-    sx = h * 4 / 3 / w
+    sx = h * aspect / w
     if abs(sx - 1.0) < 0.05 or ink.shape[1] < 2:
         return ink
     import cv2
@@ -239,6 +242,8 @@ class RegionCache:
     """
 
     FONT_LEVEL = 200  # ink at or above this is the font itself (backgrounds rarely reach it)
+    INK_CELL = 24  # a signature cell at or above this mean ink holds part of a glyph
+    INKED_SLACK = 2.0  # the mean over inked cells only is larger for the same change: allow for it
     MIN_FONT_PIXELS = 40  # fewer and the font test says nothing: a blank or noise-only line
 
     def __init__(self, tolerance: float = 6.0, font_tolerance: float = 0.12):
@@ -260,7 +265,13 @@ class RegionCache:
         sig = self._signature(ink)
         if sig.shape != last_sig.shape:
             return False
-        if float(np.abs(sig - last_sig).mean()) <= self.tolerance:
+        # compared where either holds ink: a short line appearing in (or leaving) a wide region
+        # changes few of its cells, and a mean over all of them called it unchanged (Hedgewars'
+        # "Let's go!" in a 1150-px caption slot, docs/ocr.md)
+        inked = np.maximum(sig, last_sig) >= self.INK_CELL
+        if not inked.any():
+            return True
+        if float(np.abs(sig - last_sig)[inked].mean()) <= self.tolerance * self.INKED_SLACK:
             return True
         if not reads or any(r.kind is None for r in reads):
             return False  # only a read that snapped to a known message is worth reusing over noise
@@ -302,7 +313,7 @@ def _to_read(t: float, raw: str, conf: float, region: str, pack: RulePack, min_s
     return TextRead(t, text, raw, region, round(conf, 4))
 
 
-def game_view(image: np.ndarray) -> np.ndarray:
+def game_view(image: np.ndarray, aspect: float | None = 4 / 3) -> np.ndarray:
     """The 4:3 picture inside a pillarboxed widescreen frame (e.g. 640x480 padded to 1280x720).
 
     Regions are fractions of the game's picture, not of the video frame: a 4:3 game recorded
@@ -312,9 +323,9 @@ def game_view(image: np.ndarray) -> np.ndarray:
     fills the frame, and relative regions still fit it).
     """
     h, w = image.shape[:2]
-    if w * 3 <= h * 4 * 1.05:
+    if aspect is None or w <= h * aspect * 1.05:
         return image
-    inner = int(round(h * 4 / 3))
+    inner = int(round(h * aspect))
     x0 = (w - inner) // 2
     if x0 < 4:
         return image
@@ -396,7 +407,7 @@ def _read_region(image: np.ndarray, t: float, region: Region, engine: OcrEngine,
         ink = np.clip(ink.astype(np.float32) * (255.0 / max(hi, 60.0)), 0, 255).astype(np.uint8)
     else:
         ink = ink_map(crop(image, region), region.colors)
-    ink = unstretch(ink, image.shape)
+    ink = unstretch(ink, image.shape, pack.aspect)
     cached = cache.lookup(region.name, ink) if cache is not None else None
     if cached is not None:
         return [dataclasses.replace(r, t=t) for r in cached]
@@ -420,7 +431,7 @@ def read_frame(frame: Frame, engine: OcrEngine, pack: RulePack, cache: RegionCac
     whose font colour is absent costs a subsampled colour test and no OCR call.
     """
     reads: list[TextRead] = []
-    view = game_view(frame.image) if pack.message_regions else frame.image
+    view = game_view(frame.image, pack.aspect) if pack.message_regions else frame.image
     for region in pack.message_regions:
         reads += _read_region(view, frame.t, region, engine, pack, cache)
     if screen:

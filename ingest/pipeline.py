@@ -317,9 +317,9 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
     entities: list[Entity] = []
     health_keys = [name for name, v in pack.hud_values.items() if v.meaning == "health"]
     if tracker is not None:
-        from ingest.screen_events import read_tracks
+        from ingest.screen_events import pack_classifier, read_tracks
 
-        reading = read_tracks(tracker.finish(), info.duration_s or (times[-1] if times else 0.0), pack.classify)
+        reading = read_tracks(tracker.finish(), info.duration_s or (times[-1] if times else 0.0), pack_classifier(pack))
         extra += reading.events
         states = sorted([*states, *reading.states], key=lambda s: s.t)
         health_keys += [name for name, meaning in reading.series.items() if meaning in ("health", "hp", "life")]
@@ -334,7 +334,7 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
     events = timeline.build(texts, phrases, states, win.cuts, extra, aliases_for=pack.aliases_for,
                             names=sorted({e.label for e in pack.lexicon if e.kind not in ("secret", "locked")}),
                             thresholds=pack.thresholds, pickup_categories=pack.pickup_categories,
-                            health_keys=health_keys)
+                            health_keys=health_keys, classify=pack.classify)
 
     progress("embed", 0.88)
     crash_point("embed")

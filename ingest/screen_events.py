@@ -108,7 +108,7 @@ PATTERNS: list[tuple[str, re.Pattern, float]] = [(k, re.compile(p), c) for k, p,
     ("death", r"\b(you (died|are dead|were killed|have been killed)|wasted|game over|you lose|respawn(ing)? in|"
               r"fragged:|down for|killed himself|killed herself|suicide|fell victim|own crossfire|"
               r"drowned|is short of a raft|didn'?t enlist|swimming upside down)", 0.8),
-    ("kill", r"\b(killed|fragged|slain|eliminated|headshot|destroyed|defeated|wa[s5]\b.{3,30}\b[bdh][yv]\b|"
+    ("kill", r"\b(killed|fragged|slain|eliminated|headshot|destroyed|defeated|wa[s5]\b.{3,60}\b[bdh][yv]\b|"
              r"double[- ]kill|triple[- ]kill|multi[- ]kill|killing spree|first blood|assisted by|\bkills?\b)", 0.75),
     ("achievement", r"\b(achievement|unlocked|trophy|new (high )?(score|record)|high score|personal best|"
                     r"perfect|bonus|combo|streak|rank(ed)? up|level up|carnage|rampage|dominating)", 0.7),
@@ -133,6 +133,27 @@ def classify_text(text: str) -> tuple[str, float] | None:
     if _NUMBER.match(low.replace(" ", "")):
         return "damage", 0.4  # a number that shows briefly where no number stays: a damage or score popup
     return None
+
+
+def pack_classifier(pack) -> Callable[[str], tuple[str, str, dict] | None] | None:
+    """A pack's knowledge of its lines as one typing function for the text tracks: its own
+    `classify` first, then its lexicon (a read snapped to a message the game prints)."""
+    if pack.classify is None and not pack.lexicon:
+        return None
+    from ingest import ocr
+
+    def classify(text: str) -> tuple[str, str, dict] | None:
+        if pack.classify is not None:
+            typed = pack.classify(text)
+            if typed is not None:
+                return typed
+        entry, score = ocr.snap(text, pack)
+        if entry is None:
+            return None
+        kind = "pickup" if entry.kind in pack.pickup_categories else entry.kind
+        return kind, entry.label, {"category": entry.kind, "lexicon": entry.text, "snap": round(score, 3)}
+
+    return classify
 
 
 # ---------------------------------------------------------------------------------------------
@@ -365,10 +386,14 @@ def _message_like(tr: TextTrack, tracks: Sequence[TextTrack], places: dict[str, 
     words = re.findall(r"[A-Za-z]{2,}", text)
     if len(words) >= 3:
         return True  # a sentence
+    if tr.moved:
+        return False
     vocab = vocabulary()
     if not all(w.lower() in vocab or _compound(w.lower(), vocab) for w in words):
-        return False  # a name alone ("Marlin", "roland") labels something; it is no message
-    return not tr.moved and _anchored(tr, tracks) >= 2
+        # a word no dictionary knows ("Bazooka", or a name: "Marlin") is a message only where
+        # messages keep appearing; a name alone elsewhere labels something
+        return _anchored(tr, tracks) >= 3
+    return _anchored(tr, tracks) >= 2
 
 
 def _persistent_like(key: str, persistent: set[str]) -> bool:

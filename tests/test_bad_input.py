@@ -159,20 +159,20 @@ def test_nothing_ingested_before_is_touched(batch):
 
 
 def test_unexpected_error_in_one_video_fails_it_and_the_batch_goes_on(tmp_path, monkeypatch):
-    import ingest.hud as hud
+    from ingest.screen_text import TextTracker
 
     bad = make_silent_video(tmp_path / "boom.mp4", 2.0).path
     good = make_silent_video(tmp_path / "fine.mp4", 2.0, texts=[(0.2, 1.8, "FINE")]).path
-    real = hud.read_state
+    real = TextTracker.observe  # generated clips have no game pack: the generic path's text tracks read them
     calls = {"n": 0}
 
-    def picky(frame, *a, **kw):  # fail only while ingesting boom.mp4 (the first input)
+    def picky(self, frame, *a, **kw):  # fail only while ingesting boom.mp4 (the first input)
         calls["n"] += 1
         if calls["n"] == 1:
             raise RuntimeError("simulated bug in a stage")
-        return real(frame, *a, **kw)
+        return real(self, frame, *a, **kw)
 
-    monkeypatch.setattr(hud, "read_state", picky)
+    monkeypatch.setattr(TextTracker, "observe", picky)
     home = tmp_path / "kb"
     r = gk(home, "ingest", str(bad), str(good))
     assert r.exit_code == 1 and "Traceback" not in r.output
@@ -184,7 +184,7 @@ def test_unexpected_error_in_one_video_fails_it_and_the_batch_goes_on(tmp_path, 
     assert status["fine"][0] == "ready"
     assert kb.segment_counts().get(next(v.id for v in kb.videos() if v.name == "boom"), 0) == 0
     # the failed video is redone by the next run
-    monkeypatch.setattr(hud, "read_state", real)
+    monkeypatch.setattr(TextTracker, "observe", real)
     r = gk(home, "ingest", str(bad), str(good))
     assert r.exit_code == 0 and "1 ingested, 1 skipped, 0 failed" in r.output
 

@@ -25,11 +25,6 @@ from kb import kinds  # noqa: E402
 
 DATA = Path(__file__).parent / "data"
 
-# ocr.unstretch resizes every crop of a frame wider than 4:3 back to 4:3 proportions (right for
-# Doom drawn stretched into 16:9; Hedgewars draws natively in 16:9), so the OCR stage reads these
-# captions squeezed to 3/4 of their width: "Thormis hr of a rat". Strict: when the OCR stage learns
-# a game's own aspect these pass, and the mark must go.
-SQUEEZED = pytest.mark.xfail(strict=True, reason="ocr.unstretch squeezes a native 16:9 game's text to 4:3")
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +56,9 @@ def typed(read, pack) -> tuple[str | None, str | None]:
     ("hedgewars_nature_55.08s.webp", [("message", "weapon", "desert eagle"), ("message2", "shot", "3 shots left")]),
     ("hedgewars_nature_85.76s.webp", [("message", "weapon", "watermelon bomb")]),
     ("hedgewars_nature_99.24s.webp", [("message", "death", "Rusty")]),
-    pytest.param("hedgewars_nature_11.68s.webp", [("message", "death", "Thorn")], marks=SQUEEZED),
-    pytest.param("hedgewars_nature_102.92s.webp", [("message", "round", "7 rounds till sudden death")], marks=SQUEEZED),
+    # read at the game's own 16:9 (RulePack.aspect None); squeezed to 4:3 they read "Thormis hr of a rat"
+    ("hedgewars_nature_11.68s.webp", [("message", "death", "Thorn")]),
+    ("hedgewars_nature_102.92s.webp", [("message", "round", "7 rounds till sudden death")]),
 ])
 def test_captions_read_and_typed(engine, pack, name, expected):
     """Each caption slot read where the game draws it, typed: "Let's go!" above the red team's

@@ -12,6 +12,8 @@ from datetime import timezone
 
 import pytest
 import sqlalchemy as sa
+
+from migrations import HEAD
 from typer.testing import CliRunner
 
 from cli import app
@@ -35,7 +37,7 @@ def test_upgrade_from_the_previous_revision_keeps_rows(tmp_path, db_url):
                              "has_audio, status, created_at, updated_at) VALUES ('old', '/v/old.mp4', 'ab', 7, 1.5, "
                              "30, 640, 480, false, 'ready', '2026-01-02 03:04:05', '2026-01-02 03:04:05')"))
     sql.upgrade(engine)
-    assert sql.current_revision(engine) == "0002"
+    assert sql.current_revision(engine) == HEAD
     kb = KnowledgeBase(Settings(home=tmp_path, db_url=db_url))
     (old,) = kb.videos()
     assert (old.name, old.size_bytes, old.status) == ("old", 7, "ready")

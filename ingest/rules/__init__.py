@@ -105,6 +105,10 @@ class RulePack:
     screen_tracks: bool = False
     classify: Classifier | None = None
     pack_version: str = "1"  # recorded on each video read with this pack
+    # The game's own picture aspect when recordings commonly differ from it: Doom draws a 4:3
+    # picture that a 16:9 recording pillarboxes or stretches, so its regions are fractions of the
+    # 4:3 picture and its pixel font is unstretched before recognition. None: the frame is the picture.
+    aspect: float | None = None
 
     def __post_init__(self) -> None:
         if not self.message_regions and self.message_region is not None:
@@ -288,4 +292,6 @@ def pack_summary(name: str) -> dict[str, Any]:
             "kinds": [k.name for k in pack.kinds]}
 
 
-GENERIC_PACK = RulePack(name="generic", title="any game without a pack: screen text tracks, HUD numbers and events typed from the text")
+GENERIC_PACK = RulePack(name="generic", title="any game without a pack: screen text tracks, HUD numbers and events typed from the text",
+                        # what an entity detector looks for in any game's picture
+                        entity_prompts=("player", "character", "enemy", "weapon", "vehicle", "item", "door"))

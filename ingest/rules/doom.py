@@ -261,6 +261,7 @@ DOOM_PACK = RulePack(
     status_bar=Region("status_bar", _box(0, 168, 320, 200)),
     status_bar_borders=tuple(x / 320 for x in _BORDERS_X),
     thresholds=Thresholds(low_health=25, damage_drop=15, damage_window_s=4.0),
+    aspect=4 / 3,  # a 320x200 picture shown at 4:3
     entity_prompts=("enemy", "monster", "zombie", "imp", "demon", "health pack", "medikit",
                     "armor", "ammo", "key card", "skull key", "weapon", "barrel", "door",
                     "switch", "teleporter", "exit sign"),
