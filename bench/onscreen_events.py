@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
 import os
 import re
 import subprocess
@@ -103,17 +102,18 @@ def score(events: list[tuple[float, str]], logged: list[tuple[float, str]],
 
 
 def ingest_events(clip: Path, game: str, home: Path) -> tuple[list[tuple[float, str, str]], float]:
-    """Ingest `clip` with the real CLI; its screen events (t, text, kind) and the wall time."""
+    """Ingest `clip` with the real CLI; its screen events (t, text as read, kind) and the wall time.
+    The text is the line as read (payload "text"), not the label a pack gives it ("Thorn" for
+    "Thorn is short of a raft"), so packs and the generic path are compared on the same footing."""
     env = {**os.environ, "GAMEKB_HOME": str(home), "HF_HUB_OFFLINE": "1"}
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "cli", "ingest", str(clip), "--game", game],
                    check=True, env=env, cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL)
     seconds = time.perf_counter() - started
-    out = subprocess.run([sys.executable, "-m", "cli", "events", "--json", "--limit", "100000"], check=True, env=env,
-                         cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True).stdout
-    rows = json.loads(out)
-    events = [(r["t_start"], (r.get("payload") or {}).get("text") or r["label"], r["kind"]) for r in rows
-              if r.get("source") == "ocr"]
+    from kb.store import KnowledgeBase
+
+    kb = KnowledgeBase.open(home)
+    events = [(e.t_start, (e.payload or {}).get("text") or e.label, e.kind) for e, _ in kb.events() if e.source == "ocr"]
     return events, seconds
 
 

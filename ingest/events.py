@@ -12,6 +12,7 @@ from typing import Callable, Sequence
 
 from ingest.rules import PICKUP_CATEGORIES, Classifier, Thresholds
 from ingest.types import EventRecord, GameState, SpeechObservation, TextObservation
+from ingest.screen_events import readable
 from kb import kinds
 
 
@@ -38,7 +39,9 @@ def text_events(observations: Sequence[TextObservation],
             out.append(EventRecord(o.t_start, o.t_end, kind, label, "ocr", o.confidence,
                                    payload={"text": o.text, "raw": o.raw, **extra, "typed_by": "pack"},
                                    aliases=tuple(aliases_for(label))))
-        elif o.region == "message":
+        elif o.region == "message" and readable(o.text):
+            # an unknown line in the message region is kept when it reads as words: a misread of a
+            # texture ("ICKEG USHAU IEAUTHACE") would reach answers and snippets as if it were said
             out.append(EventRecord(o.t_start, o.t_end, "text", o.text, "ocr", o.confidence, payload={"raw": o.raw}))
     return out
 

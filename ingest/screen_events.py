@@ -294,6 +294,7 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     limit = max(PERSISTENT_MIN_S, PERSISTENT_SHARE * duration_s)
     persistent = {k for k, v in total.items() if v >= limit}
     places = _places(tracks)
+    in_series |= _templated(tracks)
 
     # 4. transient text -> events
     events: list[EventRecord] = []
@@ -318,6 +319,37 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
 
 def _digits(text: str) -> str:
     return re.sub(r"\D", "", text)
+
+
+def _templated(tracks: Sequence[TextTrack]) -> set[int]:
+    """Tracks of a line whose words stay and whose numbers change at one place ("[15 pts]" ->
+    "[16 pts]"): seen so over half a minute or more, it is part of the HUD, no event. (Within a
+    few seconds it may be a run of messages, "3 remaining", "2 remaining": each one counts.)"""
+    groups: list[list[TextTrack]] = []
+    for tr in sorted(tracks, key=lambda tr: tr.t_start):
+        if not _digits(tr.text) or parse_value(tr.text) is not None:
+            continue
+        shape = re.sub(r"\d", "", text_key(tr.text))
+        if len(shape) < 3:
+            continue
+        cx, cy = (tr.first_box[0] + tr.first_box[2]) / 2, (tr.first_box[1] + tr.first_box[3]) / 2
+        for g in groups:
+            g0 = g[0]
+            gx, gy = (g0.first_box[0] + g0.first_box[2]) / 2, (g0.first_box[1] + g0.first_box[3]) / 2
+            if abs(gx - cx) <= 0.08 and abs(gy - cy) <= 0.03 and \
+                    similarity(shape, re.sub(r"\d", "", text_key(g0.text))) >= 0.75:
+                g.append(tr)
+                break
+        else:
+            groups.append([tr])
+    out: set[int] = set()
+    for g in groups:
+        if len(g) < 3:
+            continue
+        span = max(tr.t_end for tr in g) - g[0].t_start
+        if span > 30.0 and sum(tr.duration + 1.0 for tr in g) >= 0.3 * span:  # and on screen much of it
+            out |= {tr.id for tr in g}
+    return out
 
 
 def _same_message(a: str, b: str) -> bool:
