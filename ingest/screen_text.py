@@ -56,6 +56,11 @@ def containment(a: str, b: str) -> float:
     return sum(bl.size for bl in blocks) / min(len(ka), len(kb))
 
 
+def _same_geometry(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    wa, wb = a[2] - a[0], b[2] - b[0]
+    return _iou(a, b) >= 0.85 and abs(wa - wb) <= 0.03 * wa
+
+
 def _iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
     ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
     iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
@@ -120,6 +125,7 @@ class _Open:
     sig: np.ndarray
     last_seen: float
     last_read: float = 0.0  # when its pixels were last recognised
+    steady: int = 0  # detections in a row that found its box at the same place and width
 
 
 class TextTracker:
@@ -219,6 +225,7 @@ class TextTracker:
             if abs((box[0] + box[2]) / 2 / w - (fx0 + fx1) / 2) * w > 0.5 * (box[3] - box[1]) or \
                     abs((box[1] + box[3]) / 2 / h - (fy0 + fy1) / 2) * h > 0.5 * (box[3] - box[1]):
                 o.track.moved = True  # it moved by more than half its height since it appeared
+            o.steady = o.steady + 1 if o.last_seen != t and _same_geometry(o.box, box) else 0
             o.box, o.sig, o.last_seen = box, sig, t
             o.track.t_end = t
             o.track.box = (box[0] / w, box[1] / h, box[2] / w, box[3] / h)
@@ -231,10 +238,9 @@ class TextTracker:
         read alike twice whose box keeps its place and width is taken as unchanged too (a new
         line of the same width at the same place is rare; lines holding digits are always read)."""
         for o in self._open:
-            if id(o) in claimed or len(o.track.reads) < 2 or re.search(r"\d", o.track.text):
+            if id(o) in claimed or o.steady < 1 or re.search(r"\d", o.track.text):
                 continue
-            ow, bw = o.box[2] - o.box[0], box[2] - box[0]
-            if _iou(o.box, box) >= 0.85 and abs(ow - bw) <= 0.03 * ow and self._now - o.last_read < self.REREAD_S:
+            if _same_geometry(o.box, box) and self._now - o.last_read < self.REREAD_S:
                 return o
         best, best_diff = None, 0.0
         aspect = (box[2] - box[0]) / max(1, box[3] - box[1])
