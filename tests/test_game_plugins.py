@@ -190,3 +190,23 @@ def test_unknown_game_is_one_line_before_anything_loads(tmp_path, how):
     (line,) = r.output.strip().splitlines()
     assert line.startswith("gamekb: unknown game 'quake'; choose auto or one of: ") and {"doom", "generic"} <= set(line.split(": ")[-1].split(", "))
     assert not home.exists()  # no knowledge base opened, no model loaded, no file looked at
+
+
+@pytest.mark.slow
+def test_a_pip_installed_pack_reads_a_video(site, tmp_path):
+    """The plugin's lexicon types the line its game prints: named with --game, and chosen by auto
+    (the line shows on the sampled frames it reads), with the match stored on the video."""
+    from tests.clips import make_silent_video
+
+    clip = make_silent_video(tmp_path / "level.mp4", 6.0, texts=[(0.5, 5.5, "Level complete!")]).path
+    env = {"PYTHONPATH": str(site)}
+    for game, home in (("mygame", tmp_path / "named"), ("auto", tmp_path / "auto")):
+        r = gamekb("ingest", str(clip), "--game", game, "--home", str(home), env=env, timeout=300)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "read as mygame" in r.stdout, r.stdout
+        events = json.loads(gamekb("events", "--json", "--home", str(home), env=env).stdout)
+        hits = [e for e in events if e["source"] == "ocr"]
+        assert [(e["kind"], e["label"]) for e in hits] == [("objective", "level complete")], events
+        assert abs(hits[0]["t_start"] - 0.5) <= 1.0
+        (video,) = json.loads(gamekb("videos", "--json", "--home", str(home), env=env).stdout)
+        assert video["game"] == "mygame" and (video["game_score"] is None) == (game == "mygame")
