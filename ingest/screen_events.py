@@ -252,6 +252,7 @@ PERSISTENT_SHARE = 0.15
 PERSISTENT_MIN_S = 20.0
 SLOT_MIN_VALUES = 3  # a place showing at least this many different numbers is a HUD series
 REPEAT_S = 4.0  # the same text again within this many seconds is the same event
+MIN_TEXT_CONFIDENCE = 0.8  # an untyped line below this recogniser confidence is no event (typed ones: any)
 MAX_POPUP_S = 3.0  # a number on screen longer than this (not at a HUD place) is a label, not a popup
 
 
@@ -413,6 +414,8 @@ def _message_like(tr: TextTrack, tracks: Sequence[TextTrack], places: dict[str, 
         return typed is not None and typed[0] in ("kill", "death") and (tr.frames >= 2 or tr.confidence >= 0.8)
     if (classify is not None and classify(text) is not None) or classify_text(text) is not None:
         return True
+    if tr.confidence < MIN_TEXT_CONFIDENCE:
+        return False  # untyped and unsure: on the Red Eclipse clip such reads were misreads ("joan the qin")
     if places.get(text_key(text), 1) >= 3:
         return False  # the same words all over the screen: a name tag, a label in the world
     words = re.findall(r"[A-Za-z]{2,}", text)

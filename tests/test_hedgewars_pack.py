@@ -55,9 +55,9 @@ def typed(read, pack) -> tuple[str | None, str | None]:
     ("hedgewars_nature_3.88s.webp", [("message", "round", "round start"), ("message2", "weapon", "grenade")]),
     ("hedgewars_nature_55.08s.webp", [("message", "weapon", "desert eagle"), ("message2", "shot", "3 shots left")]),
     ("hedgewars_nature_85.76s.webp", [("message", "weapon", "watermelon bomb")]),
-    ("hedgewars_nature_99.24s.webp", [("message", "death", "Rusty")]),
+    ("hedgewars_nature_99.24s.webp", [("message", "death", "Rusty killed")]),
     # read at the game's own 16:9 (RulePack.aspect None); squeezed to 4:3 they read "Thormis hr of a rat"
-    ("hedgewars_nature_11.68s.webp", [("message", "death", "Thorn")]),
+    ("hedgewars_nature_11.68s.webp", [("message", "death", "Thorn drowned")]),
     ("hedgewars_nature_102.92s.webp", [("message", "round", "7 rounds till sudden death")]),
 ])
 def test_captions_read_and_typed(engine, pack, name, expected):
@@ -91,12 +91,12 @@ def test_no_caption_no_read(engine, pack):
 
 
 @pytest.mark.parametrize("text, kind, label, extra", [
-    ("Thorn is short of a raft", "death", "Thorn", {"hedgehog": "Thorn", "cause": "drowned"}),
-    ("Ember should have brought his scuba gear", "death", "Ember", {"cause": "drowned"}),
-    ("Rusty assumes room temperature", "death", "Rusty", {"cause": "killed"}),
-    ("Rusty ssumes roo temperature", "death", "Rusty", {}),  # a misread still names him
-    ("Splash doesn'tlike water sports", "death", "Splash", {}),
-    ("Fern is dead, long live Fern!", "death", "Fern", {"cause": "king killed"}),
+    ("Thorn is short of a raft", "death", "Thorn drowned", {"hedgehog": "Thorn", "cause": "drowned"}),
+    ("Ember should have brought his scuba gear", "death", "Ember drowned", {"cause": "drowned"}),
+    ("Rusty assumes room temperature", "death", "Rusty killed", {"cause": "killed"}),
+    ("Rusty ssumes roo temperature", "death", "Rusty killed", {}),  # a misread still names him
+    ("Splash doesn'tlike water sports", "death", "Splash drowned", {}),
+    ("Fern is dead, long live Fern!", "death", "Fern king killed", {"cause": "king killed"}),
     ("Red Raiders wins!", "round", "Red Raiders wins", {"winner": "Red Raiders"}),
     ("7 rounds till Sudden Death!", "round", "7 rounds till sudden death", {"rounds_to_sudden_death": 7}),
     ("7 roundstil Sudden Death!", "round", "7 rounds till sudden death", {}),
@@ -141,7 +141,7 @@ def test_unsnapped_captions_become_the_packs_events(pack):
                       obs(70.0, "Nothing the game says")],
                      pack.aliases_for, pack.pickup_categories, pack.classify)
     assert [(e.t_start, e.kind, e.label) for e in ev] == [
-        (11.7, "death", "Thorn"), (55.1, "shot", "3 shots left"), (3.9, "weapon", "grenade"),
+        (11.7, "death", "Thorn drowned"), (55.1, "shot", "3 shots left"), (3.9, "weapon", "grenade"),
         (70.0, "text", "Nothing the game says")]
     assert ev[0].payload["cause"] == "drowned" and ev[0].payload["typed_by"] == "pack"
     assert "deagle" in text_events([obs(54.0, "Desert Eagle", kind="weapon", label="desert eagle")],

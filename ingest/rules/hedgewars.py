@@ -177,8 +177,8 @@ def _typed(t: _Template, name: str, text: str) -> tuple[str, str, dict[str, Any]
     if len(name) > 40 or not re.search(r"[A-Za-z0-9]", name):
         return None
     payload: dict[str, Any] = {"text": text}
-    if t.kind == "death":
-        return "death", name, {**payload, "hedgehog": name, "cause": t.what}
+    if t.kind == "death":  # "Thorn drowned": the cause is what players search for ("who drowned?")
+        return "death", f"{name} {t.what}", {**payload, "hedgehog": name, "cause": t.what}
     if t.kind == "damage":
         return "damage", name, {**payload, "hedgehog": name, "cause": t.what}
     if t.kind == "kill":
