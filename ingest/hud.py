@@ -79,16 +79,19 @@ def bar_view(image: np.ndarray, pack: RulePack) -> np.ndarray | None:
     view = ocr.game_view(image, pack.aspect)  # regions are relative to the game's picture, not pillarbox bars
     if status_bar_visible(view, pack):
         return view
-    view = _centre_4_3(view)  # a widescreen port drawing the classic bar at 4:3 in the middle
+    view = _centre(view, pack.aspect)  # a widescreen port drawing the classic bar at 4:3 in the middle
     return view if view is not None and status_bar_visible(view, pack) else None
 
 
-def _centre_4_3(image: np.ndarray) -> np.ndarray | None:
-    """The central 4:3 part of a wider frame (None for a 4:3 one). dsda-doom at 1280x720 fills the
-    width with the game but draws the 320x200 status bar at 4:3 scale in the middle (the sides of
-    the bar's rows hold a fill texture), which `status_bar_visible` only finds in this crop."""
+def _centre(image: np.ndarray, aspect: float | None) -> np.ndarray | None:
+    """The central part of a wider frame at the game's own aspect (None for a frame at that aspect,
+    or a pack without one). dsda-doom at 1280x720 fills the width with the game but draws the
+    320x200 status bar at 4:3 scale in the middle (the sides of the bar's rows hold a fill
+    texture), which `status_bar_visible` only finds in this crop."""
+    if aspect is None:
+        return None
     h, w = image.shape[:2]
-    inner = int(round(h * 4 / 3))
+    inner = int(round(h * aspect))
     if w < inner * 1.05:
         return None
     x0 = (w - inner) // 2
