@@ -21,8 +21,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-import numpy as np
-
 from ingest.screen_text import TextTrack, containment, similarity, text_key
 from ingest.types import EventRecord, GameState
 

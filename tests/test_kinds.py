@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 
 from cli import app
 from kb import kinds
-from kb.config import Settings
 from kb.kinds import EventKind
 from kb.schema import Event, Segment, StateSample
 from kb.store import KnowledgeBase, VideoRecords
@@ -75,7 +74,7 @@ def test_a_pack_kind_reaches_the_extractive_answer(lap_kind):
 def race_kb(tmp_path):
     """A library of a game with no Doom in it: generic kinds, a pack's kind, a kind nobody
     registered, and HUD series of any name."""
-    kb = KnowledgeBase(Settings(home=tmp_path))
+    kb = KnowledgeBase.open(tmp_path)  # the PostgreSQL pass maps each home to its own database
     video = kb.claim(tmp_path / "race.mp4", "cd" * 32, {"duration_s": 30.0}, "lite")
     ev = [("round", 1.0, "LAP 1"), ("kill", 4.2, "Alice fragged Bob"), ("lap_record", 12.0, "1:23.4"),
           ("objective", 14.0, "Checkpoint reached"), ("achievement", 16.0, "New record"), ("text", 17.0, "GAME PAUSED"),
