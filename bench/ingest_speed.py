@@ -246,6 +246,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="optimised runs (median reported)")
     ap.add_argument("--no-naive", action="store_true", help="skip the naive serial pipeline")
     ap.add_argument("--speech", default=None, help="speech backend (default: the lite profile's)")
+    ap.add_argument("--game", default=None, help="game pack, or generic (default: auto, as ingest)")
     ap.add_argument("--json", default=None, help="write all numbers here")
     args = ap.parse_args()
     video = Path(args.video).resolve()
@@ -258,7 +259,7 @@ def main() -> None:
     imports_s = time.perf_counter() - t
 
     duration = probe(video).duration_s
-    config = IngestConfig.for_profile("lite", speech=args.speech)
+    config = IngestConfig.for_profile("lite", speech=args.speech, game=args.game)
     t = time.perf_counter()
     models = pipeline.Models.load(config)
     load_s = time.perf_counter() - t
