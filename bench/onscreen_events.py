@@ -101,13 +101,14 @@ def score(events: list[tuple[float, str]], logged: list[tuple[float, str]],
             "wrong": [f"{t:.2f} {x}" for (t, x), g in zip(events, good) if not g]}
 
 
-def ingest_events(clip: Path, game: str, home: Path) -> tuple[list[tuple[float, str, str]], float]:
+def ingest_events(clip: Path, game: str, home: Path, config: Path | None = None) -> tuple[list[tuple[float, str, str]], float]:
     """Ingest `clip` with the real CLI; its screen events (t, text as read, kind) and the wall time.
     The text is the line as read (payload "text"), not the label a pack gives it ("Thorn" for
     "Thorn is short of a raft"), so packs and the generic path are compared on the same footing."""
     env = {**os.environ, "GAMEKB_HOME": str(home), "HF_HUB_OFFLINE": "1"}
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "cli", "ingest", str(clip), "--game", game],
+    subprocess.run([sys.executable, "-m", "cli", "ingest", str(clip), "--game", game,
+                    *(["--config", str(config)] if config else [])],
                    check=True, env=env, cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL)
     seconds = time.perf_counter() - started
     from kb.store import KnowledgeBase
@@ -122,13 +123,14 @@ def main() -> None:
     ap.add_argument("clips", nargs="+", type=Path, help="clips, each with CLIP.events.txt beside it")
     ap.add_argument("--game", default="generic", help="generic, auto or a pack name")
     ap.add_argument("--show", action="store_true", help="list missed lines and wrong events")
+    ap.add_argument("--config", type=Path, help="a gamekb.toml for the ingest (e.g. [ingest] text_fps = 2)")
     args = ap.parse_args()
     from ingest.probe import probe
 
     for clip in args.clips:
         logged = truth(clip.with_suffix(".events.txt"))
         with tempfile.TemporaryDirectory(prefix="gamekb-bench-") as home:
-            events, seconds = ingest_events(clip, args.game, Path(home))
+            events, seconds = ingest_events(clip, args.game, Path(home), args.config)
         duration = probe(clip).duration_s
         s = score([(t, x) for t, x, _ in events], logged, ALSO_ON_SCREEN.get(clip.stem, []))
         kinds: dict[str, int] = {}
