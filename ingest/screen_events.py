@@ -179,6 +179,42 @@ _LABEL_WORDS = ("health", "hp", "life", "lives", "armor", "armour", "shield", "a
                 "lap", "round", "wave", "level", "time", "gold", "coins", "money", "kills", "frags", "stamina")
 
 
+_LABELLED = re.compile(r"^\s*([A-Za-z][A-Za-z .']{0,18}?)\s*[:=]?\s*([-+]?\d[\dOo]{0,6}(?:[.,]\d+)?)\s*"
+                       r"(?:/\s*\d{1,7})?\s*(?:%|pts|points|hp)?\s*$")
+
+
+def labelled_value(text: str) -> tuple[str, float] | None:
+    """("health", 75.0) for "HEALTH 75", ("lap", 2.0) for "LAP 2/3"; None when the words before
+    the number are no dictionary words (a kill-feed fragment "julian (62)" has brackets anyway)."""
+    m = _LABELLED.match(text)
+    if not m:
+        return None
+    label = " ".join(m.group(1).lower().replace(".", " ").split())
+    words = label.split()
+    vocab = vocabulary()
+    if not words or len(words) > 3 or not all(w in vocab or w in _LABEL_WORDS for w in words):
+        return None
+    return label, float(m.group(2).replace(",", "").replace("O", "0").replace("o", "0"))  # "6O": a misread 60
+
+
+def _labelled_groups(tracks: Sequence[TextTrack]) -> list[tuple[str, list[tuple[TextTrack, float]]]]:
+    """Tracks of one label at one place, with their values."""
+    groups: list[tuple[str, tuple[float, float], list[tuple[TextTrack, float]]]] = []
+    for tr in sorted(tracks, key=lambda tr: tr.t_start):
+        got = labelled_value(tr.text)
+        if got is None:
+            continue
+        label, value = got
+        here = ((tr.first_box[0] + tr.first_box[2]) / 2, (tr.first_box[1] + tr.first_box[3]) / 2)
+        for g_label, where, members in groups:
+            if g_label == label and abs(where[0] - here[0]) <= 0.1 and abs(where[1] - here[1]) <= 0.05:
+                members.append((tr, value))
+                break
+        else:
+            groups.append((label, here, [(tr, value)]))
+    return [(label, members) for label, _, members in groups]
+
+
 def area_name(box: tuple[float, float, float, float]) -> str:
     cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
     return _AREAS[min(2, int(cy * 3))][min(2, int(cx * 3))]
@@ -281,9 +317,27 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         while name in series:
             name += "'"
         series[name] = label or ""
-        points = sorted((tr.t_start, parse_value(tr.text)) for tr in slot.tracks)
+        points = sorted({(t, parse_value(tr.text)) for tr in slot.tracks for t in (tr.t_start, tr.t_end)})
         for t, v in points:
             states[round(t, 3)][name] = float(v)  # type: ignore[arg-type]
+        hud_events += _changes(name, points, duration_s)
+
+    # 2b. "HEALTH 75", "LAP 2/3", "Score: 1200": a label and its number read as one line
+    for label, group in _labelled_groups(tracks):
+        values = {v for _, v in group}
+        span = max(tr.t_end for tr, _ in group) - min(tr.t_start for tr, _ in group)
+        if len(values) < 2 and span < 0.2 * duration_s:
+            continue
+        name = label
+        while name in series:
+            name += "'"
+        series[name] = next((w for w in _LABEL_WORDS if label == w or label.startswith(w)), label)
+        # at both ends of each track: the value held until then (a drop is dated from its last sample)
+        points = sorted({(t, v) for tr, v in group for t in (tr.t_start, tr.t_end)})
+        for tr, _ in group:
+            in_series.add(tr.id)
+        for t, v in points:
+            states[round(t, 3)][name] = v
         hud_events += _changes(name, points, duration_s)
 
     # 3. persistent text

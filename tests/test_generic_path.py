@@ -172,3 +172,24 @@ def test_auto_choice_is_stored_and_shown(home):
 def test_sample_excerpts_are_small():
     for name in ("hedgewars_excerpt.mp4", "redeclipse_excerpt.mp4"):
         assert Path(DATA / name).stat().st_size < 700_000
+
+
+def test_a_labelled_hud_number_is_a_series_and_health_makes_damage_events(home, tmp_path):
+    """A game gamekb has never seen: "HEALTH 100", then 60, then 15, then "GAME OVER", each at the
+    same place. The label names the series; health falling makes damage and low-health events."""
+    clip = make_silent_video(tmp_path / "unseen.mp4", 13.0, texts=[
+        (0.0, 4.0, "HEALTH 100"), (4.0, 8.0, "HEALTH 60"), (8.0, 11.0, "HEALTH 15"), (11.0, 13.0, "GAME OVER")]).path
+    r = gamekb(home, "ingest", str(clip))
+    assert r.exit_code == 0 and "read as generic" in r.output, r.output
+    events = json.loads(gamekb(home, "events", "--json").output)
+    kinds = [(e["kind"], e["label"]) for e in events if e["kind"] != "scene"]
+    assert ("hud", "health 100 -> 60") in kinds and ("hud", "health 60 -> 15") in kinds, kinds
+    damage = [e for e in events if e["kind"] == "damage"]
+    assert damage and abs(damage[0]["t_start"] - 3.0) <= 1.5, kinds
+    assert any(k == "low_health" for k, _ in kinds)
+    assert ("death", "GAME OVER") in kinds
+    from kb.store import KnowledgeBase
+
+    kb = KnowledgeBase.open(home)
+    (video,) = kb.videos()
+    assert sorted({s.value for s in kb.states(video.id) if s.name == "health"}) == [15.0, 60.0, 100.0]
