@@ -12,7 +12,7 @@ from typing import Callable, Sequence
 
 from ingest.rules import PICKUP_CATEGORIES, Classifier, Thresholds
 from ingest.types import EventRecord, GameState, SpeechObservation, TextObservation
-from ingest.screen_events import readable
+from ingest.words import readable
 from kb import kinds
 
 

