@@ -212,7 +212,9 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         while name in series:
             name += "'"
         series[name] = label or ""
-        points = sorted({(t, parse_value(tr.text)) for tr in slot.tracks for t in (tr.t_start, tr.t_end)})
+        ordered = sorted(slot.tracks, key=lambda tr: tr.t_start)
+        values = _despike([parse_value(tr.text) for tr in ordered])  # type: ignore[misc]
+        points = sorted({(t, v) for tr, v in zip(ordered, values) for t in (tr.t_start, tr.t_end)})
         for t, v in points:
             states[round(t, 3)][name] = float(v)  # type: ignore[arg-type]
         hud_events += _changes(name, points, duration_s)
@@ -263,6 +265,14 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     return ScreenReading(events=sorted(events + hud_events, key=lambda e: e.t_start),
                          states=[GameState(t=t, values=v) for t, v in sorted(states.items())],
                          series=series, persistent=persistent_texts)
+
+
+def _despike(values: list[float]) -> list[float]:
+    """A reading unlike both its neighbours is a misread (a clock's "9:51" read "9840"): the median
+    of each reading and its two neighbours, the way ingest.events cleans a pack's health series."""
+    if len(values) < 3:
+        return values
+    return [values[0], *(sorted(values[i - 1:i + 2])[1] for i in range(1, len(values) - 1)), values[-1]]
 
 
 def _digits(text: str) -> str:
