@@ -29,6 +29,7 @@ GameOpt = Annotated[Optional[list[str]], typer.Option("--game", metavar="NAME", 
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", envvar="GAMEKB_CONFIG",
                                                    help="TOML file: [ingest] settings and [models.STAGE] model options.")]
 SAMPLE = Path(__file__).resolve().parent / "tests" / "data" / "freedoom_excerpt.mp4"
+SAMPLE_OTHER = SAMPLE.with_name("hedgewars_excerpt.mp4")  # a second game, read with its own pack
 
 
 def command(*args, group: typer.Typer | None = None, **kwargs):
@@ -496,7 +497,7 @@ def evaluate(
 
 @command()
 def demo(home: HomeOpt = None) -> None:
-    """Ingest the included Freedoom sample clip, then search it and ask it.
+    """Ingest the included sample clips (Freedoom, and Hedgewars when present), then search and ask.
 
     Example: gamekb demo
     """
@@ -506,16 +507,21 @@ def demo(home: HomeOpt = None) -> None:
         from kb.config import default_home
 
         home = default_home() / "demo"
-    typer.echo(f"Knowledge base: {home}\nIngesting the sample clip {SAMPLE.name} (Freedoom, BSD licence) ...")
+    clips = [SAMPLE, *([SAMPLE_OTHER] if SAMPLE_OTHER.exists() else [])]
+    typer.echo(f"Knowledge base: {home}\nIngesting the sample clips: {SAMPLE.name} (Freedoom, BSD licence)"
+               + (f", {SAMPLE_OTHER.name} (Hedgewars, GPL-2)" if len(clips) > 1 else "") + "; each is read with its game's pack, chosen automatically ...")
     try:
-        ingest([str(SAMPLE)], home=home)
+        ingest([str(c) for c in clips], home=home)
     except typer.Exit as exc:
         if exc.exit_code:
             raise
     for q in ("angle grinder", "shotgun shells"):
         typer.echo(f"\n$ gamekb search {q!r} --limit 3")
         search(q, home=home, limit=3)
-    for q in ("when did I get the angle grinder?", "what did I say about the angle grinder?"):
+    questions = ["when did I get the angle grinder?", "what did I say about the angle grinder?"]
+    if len(clips) > 1:
+        questions.append("who drowned?")
+    for q in questions:
         typer.echo(f"\n$ gamekb ask {q!r}")
         ask(q, home=home)
 
