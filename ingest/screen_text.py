@@ -284,7 +284,12 @@ class TextTracker:
         for o in self._open:
             if id(o) not in claimed and not o.track.reads and _iou(o.box, box) >= 0.5:
                 return o
-        return None
+        # or one a few lines below at the same left edge, seen last time: a feed line that was
+        # unreadable when it appeared and was read only after the feed scrolled up
+        h = box[3] - box[1]
+        below = [o for o in self._open if id(o) not in claimed and not o.track.reads and o.last_seen < self._now
+                 and abs(o.box[0] - box[0]) <= h and 0 < o.box[1] - box[1] <= 3 * h]
+        return min(below, key=lambda o: o.box[1] - box[1], default=None)
 
     def _start(self, t: float, box, size, sig) -> _Open:
         w, h = size
