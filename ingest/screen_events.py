@@ -239,10 +239,14 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
 
     # 3. persistent text
     total: dict[str, float] = defaultdict(float)
+    count: dict[str, int] = defaultdict(int)
     for tr in tracks:
         total[text_key(tr.text)] += tr.duration
+        count[text_key(tr.text)] += 1
     limit = max(PERSISTENT_MIN_S, PERSISTENT_SHARE * duration_s)
-    persistent = {k for k, v in total.items() if v >= limit}
+    # long on screen, and either most of the video or again and again (a label, a name tag); one
+    # long showing in the middle of the video is a message that stays ("match start, fight!", 30 s)
+    persistent = {k for k, v in total.items() if v >= limit and (v >= 0.5 * duration_s or count[k] >= 3)}
     places = _places(tracks)
     in_series |= _templated(tracks)
 
@@ -251,7 +255,7 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     shown: list[list] = []  # [text, last time on screen] of every message so far
     for tr in sorted(tracks, key=lambda tr: tr.t_start):
         key = text_key(tr.text)
-        if tr.id in in_series or key in persistent or _persistent_like(key, persistent) or tr.duration >= limit:
+        if tr.id in in_series or key in persistent or _persistent_like(key, persistent):
             continue
         if not _message_like(tr, tracks, places, classify):
             continue
