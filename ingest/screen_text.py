@@ -56,6 +56,11 @@ def containment(a: str, b: str) -> float:
     return sum(bl.size for bl in blocks) / min(len(ka), len(kb))
 
 
+def _unusable(track: "TextTrack") -> bool:
+    """No read of it the recogniser was fairly sure of (small text over a moving view)."""
+    return all(conf < 0.7 for _, conf in track.reads)
+
+
 def _same_geometry(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
     wa, wb = a[2] - a[0], b[2] - b[0]
     return _iou(a, b) >= 0.85 and abs(wa - wb) <= 0.03 * wa
@@ -282,12 +287,12 @@ class TextTracker:
         small text over a moving view is often readable only after a second or two, and the line
         appeared when its box did."""
         for o in self._open:
-            if id(o) not in claimed and not o.track.reads and _iou(o.box, box) >= 0.5:
+            if id(o) not in claimed and _unusable(o.track) and _iou(o.box, box) >= 0.5:
                 return o
         # or one a few lines below at the same left edge, seen last time: a feed line that was
         # unreadable when it appeared and was read only after the feed scrolled up
         h = box[3] - box[1]
-        below = [o for o in self._open if id(o) not in claimed and not o.track.reads and o.last_seen < self._now
+        below = [o for o in self._open if id(o) not in claimed and _unusable(o.track) and o.last_seen < self._now
                  and abs(o.box[0] - box[0]) <= h and 0 < o.box[1] - box[1] <= 3 * h]
         return min(below, key=lambda o: o.box[1] - box[1], default=None)
 
