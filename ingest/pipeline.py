@@ -269,7 +269,8 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
     if pack.reads_screen_tracks:
         from ingest.screen_text import TextTracker
 
-        tracker = TextTracker(models.ocr, models.text_detector())
+        # a line missed on one sampled frame (a flash, a misdetection) still continues its track
+        tracker = TextTracker(models.ocr, models.text_detector(), max_gap_s=max(1.6, 1.6 / cfg.text_fps))
     # the pack's path reads the whole screen now and then; the generic path's tracks read all of it
     screen_every = max(1, round(cfg.fps * cfg.screen_every_s)) if cfg.screen_every_s > 0 and tracker is None else 0
     # first full-screen read 1.5 s in (past fade-ins), so short clips are read at least once
