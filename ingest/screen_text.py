@@ -150,7 +150,7 @@ class TextTracker:
     SAME_PLACE_SIM = 0.6  # text similarity that joins a read to the open track at the same place
     MOVED_SIM = 0.8  # ... to an open track elsewhere (moving text)
     SCROLL_CONTAINMENT = 0.75  # ... to an open track a few lines up or down at the same left or centre
-    MIN_BOX_H = 6  # px; smaller "lines" are specks
+    MIN_BOX_H = 9  # px with the detector's margin; glyphs about 5 px high, too small to read
     MIN_CONFIDENCE = 0.5  # recogniser confidence under which a read is a sprite or a texture
 
     def __init__(self, engine, detector=None, max_side: int = 640, max_gap_s: float = 1.6):
