@@ -90,3 +90,14 @@ def lite_models():
     from kb.config import IngestConfig
 
     return pipeline.Models.load(IngestConfig())
+
+
+def gk(home: Path, *args: str):
+    """`gamekb ARGS --home HOME` in this process (typer's CliRunner); a traceback fails the test."""
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    result = CliRunner().invoke(app, [*args, "--home", str(home)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result

@@ -19,17 +19,7 @@ from ingest.words import classify_text, readable, wordness
 from ingest.screen_text import TextTrack, TextTracker, merge_line_boxes
 from tests.clips import make_silent_video
 from tests.conftest import DATA
-from typer.testing import CliRunner
-
-from cli import app
-
-runner = CliRunner()
-
-
-def gamekb(home, *args):
-    result = runner.invoke(app, [*args, "--home", str(home)])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    return result
+from tests.kbcheck import gk as gamekb
 
 
 @pytest.fixture(scope="module")
