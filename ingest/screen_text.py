@@ -106,11 +106,17 @@ class TextTrack:
 
     @property
     def text(self) -> str:
-        """The most frequent read (ties: the most confident)."""
+        """The most frequent read (ties: the most confident); worked out again only when a read
+        was added (matching asks for it thousands of times per video)."""
         if not self.reads:
             return ""
+        cached = self.__dict__.get("_text")
+        if cached is not None and cached[0] == len(self.reads):
+            return cached[1]
         counts = Counter(text_key(t) for t, _ in self.reads)
-        return max(self.reads, key=lambda r: (counts[text_key(r[0])], r[1]))[0]
+        text = max(self.reads, key=lambda r: (counts[text_key(r[0])], r[1]))[0]
+        self.__dict__["_text"] = (len(self.reads), text)
+        return text
 
     @property
     def confidence(self) -> float:
