@@ -77,16 +77,19 @@ def mentions(text: str, names: Sequence[str]) -> list[str]:
     return found
 
 
+def despike(values: Sequence[float]) -> list[float]:
+    """Single misreads removed: each reading becomes the median of itself and its two neighbours
+    (the first and last stay), so a value unlike both neighbours ("9:51" read "9840") is dropped."""
+    values = list(values)
+    if len(values) < 3:
+        return values
+    return [values[0], *(sorted(values[i - 1:i + 2])[1] for i in range(1, len(values) - 1)), values[-1]]
+
+
 def _clean_series(states: Sequence[GameState], key: str) -> list[tuple[float, float]]:
-    """(t, value) for one HUD value with single-frame misreads removed (median of 3 neighbours)."""
+    """(t, value) for one HUD value with single-frame misreads removed (`despike`)."""
     pts = [(s.t, float(s.values[key])) for s in states if key in s.values]
-    if len(pts) < 3:
-        return pts
-    out = [pts[0]]
-    for (_, a), (t, b), (_, c) in zip(pts, pts[1:], pts[2:]):
-        out.append((t, sorted((a, b, c))[1]))
-    out.append(pts[-1])
-    return out
+    return list(zip([t for t, _ in pts], despike([v for _, v in pts])))
 
 
 def health_events(states: Sequence[GameState], thresholds: Thresholds = Thresholds(),

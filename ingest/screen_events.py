@@ -21,7 +21,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from ingest.screen_text import TextTrack, containment, similarity, text_key
+from ingest.events import despike
+from ingest.screen_text import TextTrack, containment, digits, similarity, text_key
 from ingest.types import EventRecord, GameState
 from ingest.words import classify_text, compound, readable, vocabulary
 
@@ -196,6 +197,18 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     series: dict[str, str] = {}
     in_series: set[int] = set()
     hud_events: list[EventRecord] = []
+
+    def record(name: str, meaning: str, readings: list[tuple[TextTrack, float]]) -> None:
+        """One HUD series: its state samples, at both ends of each track (the value held until
+        then: a drop is dated from its last sample), and its changes as events."""
+        while name in series:
+            name += "'"
+        series[name] = meaning
+        points = sorted({(t, float(v)) for tr, v in readings for t in (tr.t_start, tr.t_end)})
+        for t, v in points:
+            states[round(t, 3)][name] = v
+        hud_events.extend(_changes(name, points, duration_s))
+
     for slot in _slots(numeric):
         values = {parse_value(tr.text) for tr in slot.tracks}
         span = max(tr.t_end for tr in slot.tracks) - min(tr.t_start for tr in slot.tracks)
@@ -208,16 +221,9 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         if span < min(30.0, 0.3 * duration_s) or shown < 0.4 * span:
             continue
         label = _label_for(slot, words)
-        name = label or area_name(slot.box)
-        while name in series:
-            name += "'"
-        series[name] = label or ""
         ordered = sorted(slot.tracks, key=lambda tr: tr.t_start)
-        values = _despike([parse_value(tr.text) for tr in ordered])  # type: ignore[misc]
-        points = sorted({(t, v) for tr, v in zip(ordered, values) for t in (tr.t_start, tr.t_end)})
-        for t, v in points:
-            states[round(t, 3)][name] = float(v)  # type: ignore[arg-type]
-        hud_events += _changes(name, points, duration_s)
+        values = despike([parse_value(tr.text) for tr in ordered])  # type: ignore[misc]
+        record(label or area_name(slot.box), label or "", list(zip(ordered, values)))
 
     # 2b. "HEALTH 75", "LAP 2/3", "Score: 1200": a label and its number read as one line
     for label, group in _labelled_groups(tracks):
@@ -225,17 +231,9 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         span = max(tr.t_end for tr, _ in group) - min(tr.t_start for tr, _ in group)
         if len(values) < 2 and span < 0.2 * duration_s:
             continue
-        name = label
-        while name in series:
-            name += "'"
-        series[name] = next((w for w in _LABEL_WORDS if label == w or label.startswith(w)), label)
-        # at both ends of each track: the value held until then (a drop is dated from its last sample)
-        points = sorted({(t, v) for tr, v in group for t in (tr.t_start, tr.t_end)})
         for tr, _ in group:
             in_series.add(tr.id)
-        for t, v in points:
-            states[round(t, 3)][name] = v
-        hud_events += _changes(name, points, duration_s)
+        record(label, next((w for w in _LABEL_WORDS if label == w or label.startswith(w)), label), group)
 
     # 3. persistent text
     total: dict[str, float] = defaultdict(float)
@@ -257,30 +255,19 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         key = text_key(tr.text)
         if tr.id in in_series or key in persistent or _persistent_like(key, persistent):
             continue
-        if not _message_like(tr, tracks, places, classify):
+        typed = classify(tr.text) if classify is not None else None  # the pack's type of the line
+        if not _message_like(tr, tracks, places, typed):
             continue
         again = next((m for m in shown if tr.t_start - m[1] <= REPEAT_S and _same_message(tr.text, m[0])), None)
         if again is not None:
             again[1] = max(again[1], tr.t_end)  # the same line read again (or after it scrolled)
             continue
         shown.append([tr.text, tr.t_end])
-        events.append(_event(tr, classify))
+        events.append(_event(tr, typed))
     persistent_texts = sorted({tr.text for tr in tracks if text_key(tr.text) in persistent and readable(tr.text)})
     return ScreenReading(events=sorted(events + hud_events, key=lambda e: e.t_start),
                          states=[GameState(t=t, values=v) for t, v in sorted(states.items())],
                          series=series, persistent=persistent_texts)
-
-
-def _despike(values: list[float]) -> list[float]:
-    """A reading unlike both its neighbours is a misread (a clock's "9:51" read "9840"): the median
-    of each reading and its two neighbours, the way ingest.events cleans a pack's health series."""
-    if len(values) < 3:
-        return values
-    return [values[0], *(sorted(values[i - 1:i + 2])[1] for i in range(1, len(values) - 1)), values[-1]]
-
-
-def _digits(text: str) -> str:
-    return re.sub(r"\D", "", text)
 
 
 def _templated(tracks: Sequence[TextTrack]) -> set[int]:
@@ -289,7 +276,7 @@ def _templated(tracks: Sequence[TextTrack]) -> set[int]:
     few seconds it may be a run of messages, "3 remaining", "2 remaining": each one counts.)"""
     groups: list[list[TextTrack]] = []
     for tr in sorted(tracks, key=lambda tr: tr.t_start):
-        if not _digits(tr.text) or parse_value(tr.text) is not None:
+        if not digits(tr.text) or parse_value(tr.text) is not None:
             continue
         shape = re.sub(r"\d", "", text_key(tr.text))
         if len(shape) < 3:
@@ -320,7 +307,7 @@ def _same_message(a: str, b: str) -> bool:
     ka, kb = text_key(a), text_key(b)
     if ka == kb:
         return True
-    if _digits(a) != _digits(b) and min(len(ka), len(kb)) < 12:
+    if digits(a) != digits(b) and min(len(ka), len(kb)) < 12:
         return False  # "3 remaining" -> "2 remaining"
     if similarity(a, b) >= 0.8:
         return True
@@ -357,7 +344,8 @@ def _anchored(tr: TextTrack, tracks: Sequence[TextTrack]) -> int:
     return len(others)
 
 
-def _message_like(tr: TextTrack, tracks: Sequence[TextTrack], places: dict[str, int], classify) -> bool:
+def _message_like(tr: TextTrack, tracks: Sequence[TextTrack], places: dict[str, int],
+                  typed: tuple[str, str, dict] | None) -> bool:
     """Is this transient track a message (an event) rather than a label, a tag or a misread?"""
     text = tr.text
     if parse_value(text) is not None:
@@ -368,12 +356,12 @@ def _message_like(tr: TextTrack, tracks: Sequence[TextTrack], places: dict[str, 
         return (tr.duration <= MAX_POPUP_S and (tr.frames >= 2 or tr.confidence >= 0.9)
                 and places.get(text_key(text), 1) < 3)
     if not readable(text):
-        if classify is not None and classify(text) is not None:
+        if typed is not None:
             return True  # the pack knows this line
         # a noisy read (small text over a moving view) still counts when its words say what happened
-        typed = classify_text(text)
-        return typed is not None and typed[0] in ("kill", "death") and (tr.frames >= 2 or tr.confidence >= 0.8)
-    if (classify is not None and classify(text) is not None) or classify_text(text) is not None:
+        said = classify_text(text)
+        return said is not None and said[0] in ("kill", "death") and (tr.frames >= 2 or tr.confidence >= 0.8)
+    if typed is not None or classify_text(text) is not None:
         return True
     if tr.confidence < MIN_TEXT_CONFIDENCE:
         return False  # untyped and unsure: on the Red Eclipse clip such reads were misreads ("joan the qin")
@@ -401,10 +389,10 @@ def _persistent_like(key: str, persistent: set[str]) -> bool:
     return any(key in p or similarity(key, p) >= 0.8 for p in persistent)
 
 
-def _event(tr: TextTrack, classify) -> EventRecord:
+def _event(tr: TextTrack, typed: tuple[str, str, dict] | None) -> EventRecord:
+    """The event of a message track: the pack's type when it gave one, else the words' own."""
     text = tr.text
     payload = {"text": text, "box": [round(v, 3) for v in tr.box], "frames": tr.frames, "area": area_name(tr.box)}
-    typed = classify(text) if classify is not None else None
     if typed is not None:
         kind, label, extra = typed
         return EventRecord(tr.t_start, tr.t_end, kind, label, "ocr", round(tr.confidence, 4),

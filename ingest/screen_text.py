@@ -42,7 +42,8 @@ def similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, ka, kb, autojunk=False).ratio()
 
 
-def _digits(text: str) -> str:
+def digits(text: str) -> str:
+    """The digits of a text, in order ("3 remaining" -> "3")."""
     return re.sub(r"\D", "", text)
 
 
@@ -216,7 +217,6 @@ class TextTracker:
             if o is None:
                 x0, y0, x1, y1 = box
                 self.recognitions += 1
-                read_at = t
                 raw, conf = self.engine.read_line(image[y0:y1, x0:x1])
                 text = clean(raw)
                 if conf < self.MIN_CONFIDENCE or not re.search(r"[A-Za-z0-9]", text):
@@ -226,7 +226,7 @@ class TextTracker:
                 else:
                     o = self._match(box, text, claimed) or self._unread(box, claimed) or self._start(t, box, (w, h), sig)
                     o.track.reads.append((text, float(conf)))
-                o.last_read = read_at
+                o.last_read = t
             else:
                 self.reused += 1
             claimed.add(id(o))
@@ -273,7 +273,7 @@ class TextTracker:
         for o in self._open:
             if id(o) in claimed:
                 continue
-            if _digits(text) and _digits(o.track.text) and _digits(text) != _digits(o.track.text):
+            if digits(text) and digits(o.track.text) and digits(text) != digits(o.track.text):
                 continue  # "3 remaining" -> "2 remaining", "29" -> "28": a new value is a new text
             sim = similarity(text, o.track.text)
             same_place = _iou(o.box, box) >= 0.3
@@ -312,10 +312,8 @@ class TextTracker:
         return o
 
     def _close(self, t: float) -> None:
-        still = []
-        for o in self._open:
-            (still if t - o.last_seen <= self.max_gap_s else self._closed).append(o if t - o.last_seen <= self.max_gap_s else o.track)
-        self._open = still
+        self._closed += [o.track for o in self._open if t - o.last_seen > self.max_gap_s]
+        self._open = [o for o in self._open if t - o.last_seen <= self.max_gap_s]
 
     def finish(self) -> list[TextTrack]:
         tracks = self._closed + [o.track for o in self._open]
