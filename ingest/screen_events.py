@@ -174,7 +174,7 @@ class ScreenReading:
     events: list[EventRecord]
     states: list[GameState]
     series: dict[str, str]  # series name -> what it means ("health", "score", "" when unknown)
-    persistent: list[str]  # texts that stayed on screen (HUD words, names): context for search
+    persistent: list[str]  # texts that stayed on screen (HUD words, names): no events (not indexed yet)
 
 
 # a text on screen longer than this share of the video (all its tracks together) is persistent

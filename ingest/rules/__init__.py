@@ -104,7 +104,7 @@ class RulePack:
     # patterns try (e.g. a kill feed's "X was fragged by Y").
     screen_tracks: bool = False
     classify: Classifier | None = None
-    pack_version: str = "1"  # recorded on each video read with this pack
+    pack_version: str = "1"  # the pack's own version, shown by `gamekb games`
     # The game's own picture aspect when recordings commonly differ from it: Doom draws a 4:3
     # picture that a 16:9 recording pillarboxes or stretches, so its regions are fractions of the
     # 4:3 picture and its pixel font is unstretched before recognition. None: the frame is the picture.
