@@ -16,6 +16,9 @@ Also prints the ingest time as a multiple of real time (2 cores; say the load wh
 
 Example: python bench/onscreen_events.py ../shared/data/redeclipse_bath_tdm_bots.mp4 \
              ../shared/data/hedgewars_ai_match_nature.mp4 --game generic
+Before (a library ingested by an older commit, opened and migrated by this one):
+         git worktree add /tmp/old 14463ed && (cd /tmp/old && python -m cli ingest CLIPS --home /tmp/oldkb)
+         python bench/onscreen_events.py CLIPS --home /tmp/oldkb
 """
 
 from __future__ import annotations
@@ -110,12 +113,16 @@ def ingest_events(clip: Path, game: str, home: Path, config: Path | None = None)
     subprocess.run([sys.executable, "-m", "cli", "ingest", str(clip), "--game", game,
                     *(["--config", str(config)] if config else [])],
                    check=True, env=env, cwd=Path(__file__).resolve().parents[1], stdout=subprocess.DEVNULL)
-    seconds = time.perf_counter() - started
+    return screen_events(home, clip.stem), time.perf_counter() - started
+
+
+def screen_events(home: Path, video: str) -> list[tuple[float, str, str]]:
+    """(t, text as read, kind) of one video's screen events in a knowledge base."""
     from kb.store import KnowledgeBase
 
     kb = KnowledgeBase.open(home)
-    events = [(e.t_start, (e.payload or {}).get("text") or e.label, e.kind) for e, _ in kb.events() if e.source == "ocr"]
-    return events, seconds
+    return [(e.t_start, (e.payload or {}).get("text") or e.label, e.kind) for e, v in kb.events()
+            if e.source == "ocr" and v.name == video]
 
 
 def main() -> None:
@@ -124,21 +131,27 @@ def main() -> None:
     ap.add_argument("--game", default="generic", help="generic, auto or a pack name")
     ap.add_argument("--show", action="store_true", help="list missed lines and wrong events")
     ap.add_argument("--config", type=Path, help="a gamekb.toml for the ingest (e.g. [ingest] text_fps = 2)")
+    ap.add_argument("--home", type=Path, help="score the clips already ingested in this library instead of "
+                                              "ingesting them (e.g. by an older gamekb, to compare with before)")
     args = ap.parse_args()
     from ingest.probe import probe
 
     for clip in args.clips:
         logged = truth(clip.with_suffix(".events.txt"))
-        with tempfile.TemporaryDirectory(prefix="gamekb-bench-") as home:
-            events, seconds = ingest_events(clip, args.game, Path(home), args.config)
+        if args.home is not None:
+            events, seconds = screen_events(args.home, clip.stem), None
+        else:
+            with tempfile.TemporaryDirectory(prefix="gamekb-bench-") as home:
+                events, seconds = ingest_events(clip, args.game, Path(home), args.config)
         duration = probe(clip).duration_s
         s = score([(t, x) for t, x, _ in events], logged, ALSO_ON_SCREEN.get(clip.stem, []))
         kinds: dict[str, int] = {}
         for _, _, k in events:
             kinds[k] = kinds.get(k, 0) + 1
-        print(f"{clip.name} --game {args.game}: recall {s['found']}/{s['logged']} = {s['recall']:.2f}, "
-              f"precision {s['correct']}/{s['events']} = {s['precision']:.2f}; kinds {kinds}; "
-              f"ingest {seconds:.1f} s = {duration / seconds:.1f}x real time (with model load)")
+        how = f"--home {args.home}" if args.home is not None else f"--game {args.game}"
+        speed = "" if seconds is None else f"; ingest {seconds:.1f} s = {duration / seconds:.1f}x real time (with model load)"
+        print(f"{clip.name} {how}: recall {s['found']}/{s['logged']} = {s['recall']:.2f}, "
+              f"precision {s['correct']}/{s['events']} = {s['precision']:.2f}; kinds {kinds}{speed}")
         if args.show:
             print("  missed:", *s["missed"], sep="\n    ")
             print("  wrong:", *s["wrong"], sep="\n    ")
