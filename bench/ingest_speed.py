@@ -96,13 +96,14 @@ class Patched:
             setattr(obj, name, value)
 
     def __enter__(self):
-        from ingest import audio, decode, hud, ocr, stream
+        from ingest import audio, decode, hud, ocr, screen_text, stream
 
         t, m = self.t, self.models
         self._set(decode, "sample_frames", t.wrap_iter("decode", decode.sample_frames))
         self._set(ocr, "read_frame", t.wrap("ocr", ocr.read_frame))
+        self._set(screen_text.TextTracker, "observe", t.wrap("ocr", screen_text.TextTracker.observe))  # no pack
         self._set(hud, "read_state", t.wrap("hud", hud.read_state))
-        self._set(stream, "_thumbnail", t.wrap("thumbnail", stream._thumbnail))
+        self._set(stream, "thumbnail", t.wrap("thumbnail", stream.thumbnail))
         self._set(audio, "load_audio", t.wrap("audio", audio.load_audio))
         self._set(m.visual, "encode_images", t.wrap("visual", m.visual.encode_images))
         self._set(m.speech, "start", self.t.wrap_future("speech", m.speech.start))
@@ -191,7 +192,7 @@ def naive_run(video: Path, config) -> dict:
                 states.append(s)
             times.append(frame.t)
             descs.append(clock("visual", models.visual.encode_images, [frame.image])[0])
-            thumbs.append(clock("thumbnail", stream._thumbnail, frame))
+            thumbs.append(clock("thumbnail", stream.thumbnail, frame))
             motion.append((frame.t, stream._tiny(frame.image)))
             t = time.perf_counter()
     st["decode"] += time.perf_counter() - t
@@ -209,7 +210,7 @@ def naive_run(video: Path, config) -> dict:
     rows = naive_rows(spans, events, times, descs_arr, thumbs, motion, models)
     st["embed"] += time.perf_counter() - t  # row building is ~all text embedding
     analysis = pipeline.Analysis(spans=spans, events=events, states=states, rows=rows, game="doom")
-    clock("commit", kb.commit_video, video_row.id, pipeline._records(analysis, models), models.versions())
+    clock("commit", kb.commit_video, video_row.id, pipeline.records(analysis, models), models.versions())
     wall = time.perf_counter() - t0
     return {"wall_s": round(wall, 3), "stages_s": {k: round(v, 3) for k, v in st.items()}, "frames": len(times),
             "message": f"{len(spans)} segments, {sum(e.kind != 'scene' for e in events)} events"}

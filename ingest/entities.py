@@ -21,8 +21,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ingest.protocols import Detection, EntityDetector
-from ingest.types import EventRecord, Frame
+from ingest.protocols import Detection
+from ingest.types import EventRecord
 from kb.registry import register
 from kb.hf import FULL_INSTALL, load_pretrained, resolve_device, resolve_dtype, resolve_model, to_numpy
 
@@ -105,15 +105,6 @@ def events(tracks: Sequence[EntityTrack], end_t: float | None = None) -> list[Ev
             out.append(EventRecord(tr.last_seen, tr.last_seen, "disappear", tr.concept, "entity", tr.boxes[-1][2],
                                    payload={"track": tr.track_id, "box": list(tr.boxes[-1][1])}))
     return sorted(out, key=lambda e: (e.t_start, e.kind != "disappear"))
-
-
-def run(frames: Sequence[Frame], detector: EntityDetector, prompts: Sequence[str]) -> tuple[list[EntityTrack], list[EventRecord]]:
-    """The whole stage: detect on every sampled frame, track, derive events."""
-    if not frames or not prompts:
-        return [], []
-    dets = detector.detect([f.image for f in frames], prompts)
-    tracks = track(dets, [f.t for f in frames])
-    return tracks, events(tracks, end_t=frames[-1].t)
 
 
 # ---- SAM3 ------------------------------------------------------------------------------------

@@ -547,15 +547,3 @@ def _retriggers(run: _Run, ttl: float) -> list[TextObservation]:
     last = (max(a, b - ttl) + min(a + ttl, b)) / 2
     times = [a + (last - a) * (k + 1) / n for k in range(n)]
     return [_observation(run, t_start=round(t, 3), source="ocr+ttl", weight=0.5) for t in times if a < t <= b]
-
-
-def run(frames: Iterable[Frame], engine: OcrEngine, pack: RulePack, screen_every: int = 0) -> list[TextObservation]:
-    """The OCR stage: read every frame (a cache skips unchanged regions), then merge.
-
-    `screen_every`: also read general screen text on every n-th frame (0 = never; ~100 ms each).
-    """
-    cache = RegionCache()
-    reads: list[TextRead] = []
-    for i, frame in enumerate(frames):
-        reads += read_frame(frame, engine, pack, cache, screen=bool(screen_every) and i % screen_every == 0)
-    return merge(reads, pack)

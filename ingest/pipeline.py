@@ -8,10 +8,11 @@ Phases, per video:
  4. listen    - audio streamed in 120 s windows (10 s overlap) -> VAD-gated Whisper -> phrases
                 (in a worker process beside 5: ingest/listener.py)
  5. watch     - frames sampled at --fps, streamed. The first ones choose the game pack
-                (`--game auto`: ingest/game_choice.py), then per frame: the pack's message
+                (`--game auto`: ingest/game_choice.py), then one driver hands each frame to the
+                per-frame stages at their own rates (ingest/stages.py): the pack's message
                 regions (OCR + lexicon snapping) and HUD numbers, or, for a game without a pack,
-                text tracks over the whole screen (ingest/screen_text.py); a visual
-                descriptor; optional entity detection
+                text tracks over the whole screen (ingest/screen_text.py); blank screens;
+                optional entity detection; installed `gamekb.stages` plug-ins
  6. segment   - windows of at most segment_s snapped to scene cuts, closed while frames stream in,
                 each keeping one keyframe thumbnail; frames are dropped once their window closes
  7. index     - the timeline indexer turns text, speech, game state and cuts into typed events
@@ -36,7 +37,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 
@@ -212,7 +213,7 @@ def _ingest_path(kb: KnowledgeBase, path: Path, models: Models | ModelSource, fo
         try:
             analysis = analyse(path, info, models, progress)
             progress("commit", 0.97)
-            kb.commit_video(video.id, _records(analysis, models), models.versions())
+            kb.commit_video(video.id, records(analysis, models), models.versions())
         except Exception as exc:
             # Nothing of this video stays in either store: the next run redoes it from scratch.
             message = str(exc) if isinstance(exc, GamekbError) else f"unexpected error: {_oneline(exc)}"
@@ -246,7 +247,7 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
     (`stream.SegmentWindows`). What is
     kept for the whole video is small: times, OCR reads, HUD values and scene cuts.
     """
-    from ingest import decode, game_choice, hud, ocr
+    from ingest import decode, game_choice, stages
 
     cfg = models.config
     heard = models.speech.start(path) if info.has_audio else None  # beside the frame loop (ingest/listener.py)
@@ -260,92 +261,37 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
         choice = game_choice.named(cfg.game)
     pack = choice.pack
     log.info("%s: read as %s (score %s)", path.name, pack.name, choice.score)
-    reads, states = [], []
-    entity_hits: list[tuple[float, list]] = []
     duration = info.duration_s or 1.0
-    cache = ocr.RegionCache()  # a message line that did not change is not read again
-    hud_cache = hud.ValueCache()  # nor a HUD number
-    tracker = None
-    if pack.reads_screen_tracks:
-        from ingest.screen_text import TextTracker
-
-        # a line missed on one sampled frame (a flash, a misdetection) still continues its track
-        tracker = TextTracker(models.ocr, models.text_detector(), max_gap_s=max(1.6, 1.6 / cfg.text_fps))
-    # the pack's path reads the whole screen now and then; the generic path's tracks read all of it
-    screen_every = max(1, round(cfg.fps * cfg.screen_every_s)) if cfg.screen_every_s > 0 and tracker is None else 0
-    # first full-screen read 1.5 s in (past fade-ins), so short clips are read at least once
-    screen_offset = min(screen_every // 2, round(cfg.fps * 1.5))
     win = stream.SegmentWindows(models, info.duration_s, cfg)
-    next_hud_t = next_entity_t = next_text_t = 0.0
-    entity_frames: list[Frame] = []  # SAM3 runs on batches of frames (4 a call: 3.3x faster on an H100)
-    entity_batch = max(1, int(getattr(models.entities, "batch_size", 1)))
-    for i, frame in enumerate(frames):
+    watchers = [win, *stages.build(stages.Setup(models, pack, cfg, info.duration_s))]
+
+    def on_frame(i: int, frame: Frame) -> None:
         if i == 1:
             crash_point("watch")
-        if pack.message_regions or screen_every:
-            screen = bool(screen_every) and i % screen_every == screen_offset
-            reads.extend(ocr.read_frame(frame, models.ocr, pack, cache, screen=screen))
-        if tracker is not None and frame.t + 1e-6 >= next_text_t:
-            next_text_t = frame.t + 1.0 / cfg.text_fps - 0.5 / cfg.fps  # sampled times jitter by a frame
-            tracker.observe(frame)
-        if pack.hud_values and frame.t + 1e-6 >= next_hud_t:
-            next_hud_t = frame.t + 1.0 / cfg.hud_fps
-            state = hud.read_state(frame, pack, models.ocr, hud_cache)
-            if state is not None and state.values:
-                states.append(state)
-        win.add(frame)
-        if models.entities is not None and frame.t + 1e-6 >= next_entity_t:
-            next_entity_t = frame.t + 1.0 / cfg.entities_fps
-            entity_frames.append(frame)
-            if len(entity_frames) >= entity_batch:
-                entity_hits += _detect(models.entities, entity_frames, pack.entity_prompts)
-                entity_frames = []
         progress("watch", min(0.8, 0.8 * frame.t / duration))
-    if entity_frames:
-        entity_hits += _detect(models.entities, entity_frames, pack.entity_prompts)
+
+    found = stages.watch(frames, watchers, on_frame)
     if not win.seen:
         raise BadInput("no decodable frames")
     crash_point("segment")
-    spans, seg_rows = win.finish()
-    times = win.times
+    spans, seg_rows = win.spans, win.rows
 
     progress("listen", 0.82)
     phrases = heard.result() if heard is not None else []
 
     crash_point("index")
-    texts = ocr.merge(reads, pack)
-    extra: list[EventRecord] = []
-    entities: list[Entity] = []
-    health_keys = [name for name, v in pack.hud_values.items() if v.meaning == "health"]
-    if tracker is not None:
-        from ingest.screen_events import pack_classifier, read_tracks
-
-        reading = read_tracks(tracker.finish(), info.duration_s or (times[-1] if times else 0.0), pack_classifier(pack))
-        extra += reading.events
-        states = sorted([*states, *reading.states], key=lambda s: s.t)
-        health_keys += [name for name, meaning in reading.series.items() if meaning in ("health", "hp", "life")]
-    if entity_hits:
-        from ingest.entities import events as entity_events
-        from ingest.entities import track
-
-        tracks = track([h for _, h in entity_hits], [t for t, _ in entity_hits])
-        extra += entity_events(tracks, end_t=times[-1])
-        entities = [Entity(track=tr.track_id, concept=tr.concept, first_seen=tr.first_seen, last_seen=tr.last_seen,
-                           boxes=[[t, *map(float, box), float(score)] for t, box, score in tr.boxes]) for tr in tracks]
-    events = timeline.build(texts, phrases, states, win.cuts, extra, aliases_for=pack.aliases_for,
+    states = sorted(found.states, key=lambda s: s.t)
+    events = timeline.build(found.texts, phrases, states, win.cuts, found.events,
+                            aliases_for=pack.aliases_for,
                             names=sorted({e.label for e in pack.lexicon if e.kind not in ("secret", "locked")}),
                             thresholds=pack.thresholds, pickup_categories=pack.pickup_categories,
-                            health_keys=health_keys, classify=pack.classify)
+                            health_keys=found.health_keys, classify=pack.classify)
 
     progress("embed", 0.88)
     crash_point("embed")
     rows = _rows(spans, seg_rows, events, path if info.has_audio else None, models)
-    return Analysis(spans=spans, events=events, states=states, rows=rows, entities=entities, game=pack.name,
+    return Analysis(spans=spans, events=events, states=states, rows=rows, entities=found.entities, game=pack.name,
                     game_score=choice.score)
-
-
-def _detect(detector: Any, frames: list[Frame], prompts: Sequence[str]) -> list[tuple[float, list]]:
-    return list(zip([f.t for f in frames], detector.detect([f.image for f in frames], prompts)))
 
 
 def _rows(spans, seg_rows, events, audio_path: Path | None, models: Models) -> list[dict]:
@@ -394,7 +340,7 @@ def _segment_audio(path: Path | None, spans, sample_rate: int = 16000):
         yield buf[:max(0, hi - buf_start)].copy()
 
 
-def _records(analysis: Analysis, models: Models) -> VideoRecords:
+def records(analysis: Analysis, models: Models) -> VideoRecords:
     spans = analysis.spans
     segments = [Segment(idx=i, start_s=a, end_s=b, keyframe_s=analysis.rows[i]["keyframe_s"])
                 for i, (a, b) in enumerate(spans)]

@@ -99,6 +99,12 @@ class SegmentWindows:
         self.pending: list[Frame] = []
         self.seen = 0  # frames added, encoded or not
 
+    name = "segments"  # a per-frame stage (ingest.stages): sees every sampled frame
+    fps = None
+
+    def observe(self, frame: Frame) -> None:
+        self.add(frame)
+
     def add(self, frame: Frame) -> None:
         self.seen += 1
         self.pending.append(frame)
@@ -119,7 +125,7 @@ class SegmentWindows:
             prev = self.open[-1] if self.open else self.before
             self.cuts.extend(scene_cuts([prev.t, frame.t], np.stack([prev.desc, desc])))
         full_clip = self.models.temporal is not None and self.models.temporal.name != "motion"
-        self.open.append(_Open(frame.t, desc, _thumbnail(frame), _tiny(frame.image),
+        self.open.append(_Open(frame.t, desc, thumbnail(frame), _tiny(frame.image),
                                _square(frame.image, 224) if full_clip else None))
         self.times.append(frame.t)
         self._close_ready(frame.t)
@@ -128,11 +134,7 @@ class SegmentWindows:
         cfg = self.cfg
         known_s = max(self.declared_s, t + 1.0 / cfg.fps)  # the final duration is at least this
         while True:
-            end = self.start + cfg.segment_s
-            for c in self.cuts:
-                if self.start + cfg.min_segment_s <= c < end:
-                    end = c
-                    break
+            end = segmenting.next_end(self.start, self.cuts, cfg.segment_s, cfg.min_segment_s)
             if t < end or known_s - end < cfg.min_segment_s * 0.5:
                 return
             self._emit(self.start, end)
@@ -165,8 +167,11 @@ class SegmentWindows:
             self.before = done[-1]
         self.open = [f for f in self.open if f.t >= b]
 
-    def finish(self) -> tuple[list[tuple[float, float]], list[dict[str, Any]]]:
+    def finish(self, found: Any = None) -> tuple[list[tuple[float, float]], list[dict[str, Any]]]:
+        """Close the remaining windows; `spans` and `rows` then hold every segment of the video."""
         self._flush()
+        if not self.times:
+            return self.spans, self.rows
         cfg = self.cfg
         last = self.times[-1] + 1.0 / cfg.fps
         duration = max(self.declared_s, last) if self.declared_s else last
@@ -176,7 +181,7 @@ class SegmentWindows:
         return self.spans, self.rows
 
 
-def _thumbnail(frame: Frame) -> bytes:
+def thumbnail(frame: Frame) -> bytes:
     from ingest.visual import thumbnail_jpeg
 
     return thumbnail_jpeg(frame.image, THUMB_WIDTH)  # OpenCV: ~3x cheaper than PIL (docs/benchmarks.md)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ingest.entities import EntityTrack, events, iou, run, track
+from ingest.entities import EntityTrack, events, iou, track
+from ingest.stages import EntityStage, watch
 from ingest.protocols import Detection
 from ingest.types import Frame
 
@@ -100,7 +101,8 @@ def test_sam3_detects_in_batches_and_skips_near_identical_frames(tiny_sam3, monk
     # a real threshold keeps fewer, and the whole stage yields tracks and events
     det.threshold = float(np.median([d.score for d in out[0]]))
     frames = [Frame(t=2.0 * i, image=im) for i, im in enumerate([a, a_again, b, c])]
-    tracks, evs = run(frames, det, prompts)
+    found = watch(frames, [EntityStage(det, prompts, fps=0.5)])  # the stage as ingest drives it
+    tracks, evs = found.entities, found.events
     assert tracks and all(t.concept in prompts for t in tracks)
     assert {e.kind for e in evs} <= {"appear", "disappear"} and any(e.kind == "appear" for e in evs)
     assert det.detect([], prompts) == [] and det.detect([a], []) == [[]]

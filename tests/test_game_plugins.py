@@ -42,7 +42,8 @@ def make_pack():
 '''
 
 
-def _dist(root: Path, name: str, version: str, module: str, source: str, entries: dict[str, str]) -> Path:
+def _dist(root: Path, name: str, version: str, module: str, source: str, entries: dict[str, str],
+          group: str = "gamekb.games") -> Path:
     d = root / name
     d.mkdir()
     eps = "\n".join(f'"{k}" = "{v}"' for k, v in entries.items())
@@ -55,7 +56,7 @@ def _dist(root: Path, name: str, version: str, module: str, source: str, entries
         name = "{name}"
         version = "{version}"
 
-        [project.entry-points."gamekb.games"]
+        [project.entry-points."{group}"]
         ''') + eps + f'\n\n[tool.setuptools]\npy-modules = ["{module}"]\n')
     (d / f"{module}.py").write_text(source)
     return d
@@ -74,7 +75,11 @@ def site(tmp_path_factory) -> Path:
               'from ingest.rules import RulePack\nPACK = RulePack(name="doom", title="an impostor")\n',
               {"doom": "gamekb_fakedoom:PACK"}),
     ]
-    target = root / "site"
+    return pip_install(dists, root / "site")
+
+
+def pip_install(dists: list[Path], target: Path) -> Path:
+    """Build the distributions with setuptools and install them with pip into `target`."""
     r = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
                         "--no-index", "--target", str(target), *map(str, dists)],
                        capture_output=True, text=True, timeout=600)

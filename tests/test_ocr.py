@@ -7,6 +7,7 @@ import os
 import random
 import string
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -14,10 +15,11 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from ingest import ocr, ocr_engines  # noqa: E402
+from ingest import decode, ocr, ocr_engines, stages  # noqa: E402
 from ingest.rules import get_pack, packs  # noqa: E402
 from ingest.types import Frame, TextObservation  # noqa: E402
 from kb import registry  # noqa: E402
+from kb.config import IngestConfig  # noqa: E402
 from kb.errors import GamekbError  # noqa: E402
 
 CLIP = Path(__file__).parent / "data" / "freedoom_excerpt.mp4"
@@ -46,7 +48,11 @@ def doom():
 
 @pytest.fixture(scope="module")
 def excerpt_obs(engine, doom):
-    return ocr.run(sample(CLIP, 2.0), engine, doom)
+    """The message stage exactly as ingest builds and drives it (cadence, full-screen reads)."""
+    cfg = IngestConfig()
+    setup = stages.Setup(SimpleNamespace(ocr=engine, entities=None), doom, cfg, 0.0)
+    messages = [s for s in stages.build(setup) if s.name == "messages"]
+    return stages.watch(decode.sample_frames(CLIP, cfg.fps), messages).texts
 
 
 def test_excerpt_shows_angle_grinder_at_7_8s(excerpt_obs):
