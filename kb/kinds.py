@@ -11,14 +11,14 @@ index events, retrieval and reasoning to phrase answers and draw timelines.
 
 from __future__ import annotations
 
-import importlib
 import threading
 from dataclasses import dataclass
 
 OTHER_COLOUR = "#9e9e9e"
 # Packs register their kinds when they load. The faces that never touch ingest (ask, the web page,
-# the timeline) still need them, so the first read loads the packs, as kb.registry loads backends.
-PACKS_MODULE = "ingest.rules"
+# the timeline) still need them, so the first read loads the installed packs and stages (entry-point
+# groups, kb/plugins.py) and registers the kinds they declare, as kb.registry loads backends.
+PLUGIN_GROUPS = ("gamekb.games", "gamekb.stages")
 _packs_loaded = False
 _lock = threading.RLock()  # the web app's threads: the others wait until the packs are in
 
@@ -51,7 +51,18 @@ def _load_packs() -> None:
     with _lock:
         if not _packs_loaded:
             _packs_loaded = True  # set first: a pack that reads kinds while it loads must not recurse
-            importlib.import_module(PACKS_MODULE).packs()
+            from kb.plugins import entries
+
+            for group in PLUGIN_GROUPS:
+                for entry in entries(group):
+                    try:
+                        obj = entry.load()
+                        obj = obj() if callable(obj) and not hasattr(obj, "kinds") and group == "gamekb.games" else obj
+                    except Exception:  # a broken plug-in: the ingest side says so (ingest.rules)
+                        continue
+                    for kind in getattr(obj, "kinds", ()) or ():
+                        if isinstance(kind, EventKind):
+                            register_kind(kind)
 
 
 def get(name: str) -> EventKind:

@@ -1,8 +1,13 @@
 """Backends chosen by name.
 
-Each stage (ocr, speech, visual, temporal, audio, entities, reasoner, ...) has a registry. Built-in
-backends register exactly as a third-party one would, with the `register` decorator; modules that
-define backends must not import heavy packages (torch, transformers, onnxruntime) at module level.
+Each stage (ocr, speech, visual, temporal, audio, entities, reasoner, ...) has a registry. A module
+that defines backends registers them with the `register` decorator when it is imported, and is
+named in the entry-point group `gamekb.backends` (gamekb's own modules in its pyproject.toml, a
+third-party distribution's in its own) under a name that starts with the stages it holds
+("visual+temporal.mine" = "gamekb_mine.encoders"): a lookup of a stage imports the modules listed
+for it (a name without a known stage: every lookup), so storage names no module of ingest or
+reasoning and `gamekb search` imports no OCR or speech module. Such modules must not import heavy packages
+(torch, transformers, onnxruntime) at module level.
 """
 
 from __future__ import annotations
@@ -32,20 +37,8 @@ class Backend:
 
 _REGISTRY: dict[str, dict[str, Backend]] = {}
 
-# Modules holding the built-in backends; imported on first lookup (they import nothing heavy).
-BUILTIN_MODULES = [
-    "kb.embeddings",
-    "ingest.ocr_engines",
-    "ingest.paddle_ocr",
-    "ingest.speech",
-    "ingest.visual",
-    "ingest.full_encoders",
-    "ingest.entities",
-    "reasoning.extractive",
-    "reasoning.qwen3vl",
-    "reasoning.openai_api",
-]
-_loaded = False
+ENTRY_POINT_GROUP = "gamekb.backends"
+_loaded: set[str] = set()  # stages whose modules were imported ("*": all of them)
 
 
 def register(stage: str, name: str, *, profile: str = "lite", requires: tuple[str, ...] = (),
@@ -60,28 +53,41 @@ def register(stage: str, name: str, *, profile: str = "lite", requires: tuple[st
     return deco
 
 
-def _load_builtins() -> None:
-    global _loaded
-    if _loaded:
+def _stages_of(entry_name: str) -> set[str]:
+    return set(entry_name.split(".", 1)[0].split("+"))
+
+
+def _load_builtins(stage: str | None = None) -> None:
+    """Import the modules that register backends of `stage` (None: of every stage), once each."""
+    key = stage or "*"
+    if key in _loaded or "*" in _loaded:
         return
-    _loaded = True
-    for mod in BUILTIN_MODULES:
+    _loaded.add(key)
+    from kb.plugins import OWN_DISTRIBUTION, entries
+
+    for entry in entries(ENTRY_POINT_GROUP):
+        if stage is not None and stage not in _stages_of(entry.name) and entry.distribution.lower() == OWN_DISTRIBUTION:
+            continue
+        if entry.distribution.lower() == OWN_DISTRIBUTION:
+            importlib.import_module(entry.value)  # a broken built-in is a bug: let it raise
+            continue
         try:
-            importlib.import_module(mod)
-        except ModuleNotFoundError as exc:
-            # A built-in module that is not written yet, or an optional one; never fatal here.
-            if exc.name != mod:
-                raise
+            importlib.import_module(entry.value.split(":")[0])
+        except Exception as exc:  # a broken plug-in must not stop gamekb
+            import logging
+
+            logging.getLogger(__name__).warning("backends of %s (%s) skipped: they do not load: %s",
+                                                entry.distribution, entry.value, exc)
 
 
 def backends(stage: str | None = None) -> list[Backend]:
-    _load_builtins()
+    _load_builtins(stage)
     stages = [stage] if stage else sorted(_REGISTRY)
     return [b for s in stages for b in _REGISTRY.get(s, {}).values()]
 
 
 def get(stage: str, name: str) -> Backend:
-    _load_builtins()
+    _load_builtins(stage)
     options = _REGISTRY.get(stage, {})
     if name not in options:
         valid = ", ".join(sorted(options)) or "none registered"

@@ -160,3 +160,13 @@ def test_builtin_stages_are_factories_that_decline_what_they_cannot_do():
     generic = [s.name for s in stages.build(stages.Setup(models, get_pack("generic"), IngestConfig(), 10.0))]
     assert doom == ["messages", "hud", "blank"]  # no entity detector in the lite profile
     assert generic == ["screen_text", "blank"]  # no pack regions: the screen-text stage reads everything
+
+
+def test_builtin_stages_are_declared_as_entry_points_too():
+    import tomllib
+
+    from tests.kbcheck import ROOT
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = project["entry-points"]["gamekb.stages"]
+    assert declared == {name: f"ingest.stages:{f.__name__}" for name, f in stages.BUILTIN_STAGES.items()}

@@ -1,0 +1,63 @@
+"""Plug-ins found through Python entry points, read without importing any of them.
+
+gamekb's own backends, game packs and stages are declared in its `pyproject.toml` exactly as a
+third-party distribution declares its own (groups `gamekb.backends`, `gamekb.games`,
+`gamekb.stages`), so storage never names a module of ingest or reasoning: it loads what the
+installed metadata lists. A source checkout whose installed metadata predates a group (edited
+`pyproject.toml`, no `pip install -e .` since) still finds gamekb's own entries: they are read
+from the checkout's `pyproject.toml` when the installed metadata has none for the group.
+"""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+OWN_DISTRIBUTION = "gamekb"
+_PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    value: str  # "module" or "module:attribute"
+    distribution: str  # "gamekb" for gamekb's own
+    version: str | None = None
+
+    def load(self):
+        from importlib.metadata import EntryPoint
+
+        return EntryPoint(self.name, self.value, "").load()
+
+
+def entries(group: str) -> list[Entry]:
+    """Every entry of `group`: gamekb's own first, then the others by distribution and name."""
+    from importlib.metadata import entry_points
+
+    try:
+        eps = list(entry_points(group=group))
+    except Exception as exc:  # one unreadable installed distribution must not stop gamekb
+        log.warning("could not read the installed plug-ins (entry points %s): %s", group, exc)
+        eps = []
+    out = []
+    for ep in eps:
+        dist = getattr(ep, "dist", None)
+        name = (dist.metadata["Name"] if dist is not None else None) or "unknown distribution"
+        out.append(Entry(ep.name, ep.value, name, dist.version if dist is not None else None))
+    if not any(e.distribution.lower() == OWN_DISTRIBUTION for e in out):
+        out += [Entry(k, v, OWN_DISTRIBUTION) for k, v in _own(group).items()]
+    return sorted(out, key=lambda e: (e.distribution.lower() != OWN_DISTRIBUTION, e.distribution.lower(), e.name))
+
+
+def _own(group: str) -> dict[str, str]:
+    """gamekb's own entries of `group` from the source checkout's pyproject.toml (none when installed
+    from a wheel: then the installed metadata has them)."""
+    try:
+        project = tomllib.loads(_PYPROJECT.read_text(encoding="utf-8"))["project"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return {}
+    return dict(project.get("entry-points", {}).get(group, {}))

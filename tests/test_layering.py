@@ -1,0 +1,117 @@
+"""The dependency rules of DESIGN.md ("Data flows one way: cli -> ingest|retrieval|reasoning -> kb"),
+checked on the source (issue 15): every import of every library module, static or by a string
+naming a module (importlib.import_module("ingest.x"), a registry list), held against the
+direction; and what the quick commands load in a fresh process."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import subprocess
+import tempfile
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.kbcheck import ROOT
+
+PACKAGES = ("kb", "ingest", "retrieval", "reasoning", "cli")
+MODULE_STRING = re.compile(r"(kb|ingest|retrieval|reasoning)(\.[a-z_0-9]+)+(:[A-Za-z_][A-Za-z_0-9]*)?")
+
+
+def _module(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> list[tuple[str, int, str]]:
+    """(module imported, line, how) for every import in the file: static, relative, or a string."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    here = _module(path).split(".")
+    package = here if path.name == "__init__.py" else here[:-1]
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out += [(a.name, node.lineno, "import") for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package[:len(package) - node.level + 1] if node.level else []
+            out.append((".".join([*base, *([node.module] if node.module else [])]), node.lineno, "from"))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and MODULE_STRING.fullmatch(node.value):
+            out.append((node.value.split(":")[0], node.lineno, "string"))
+    return out
+
+
+def _allowed(src: str, dst: str) -> bool:
+    a, b = src.split(".")[0], dst.split(".")[0]
+    if b not in PACKAGES or a == b:
+        return True
+    if b == "cli" or a == "kb":
+        return False  # storage imports none of the others; no library module imports the CLI
+    if a == "retrieval":
+        return b == "kb"
+    if a == "reasoning":
+        return b in ("kb", "retrieval")
+    if a == "ingest":
+        return b == "kb" or dst.startswith("reasoning.projectors")  # the ProjectorBank only
+    return True  # cli: any
+
+
+def _library_files() -> list[Path]:
+    return sorted([*(p for pkg in PACKAGES[:-1] for p in (ROOT / pkg).rglob("*.py")), ROOT / "cli.py"])
+
+
+def test_the_import_checker_sees_static_relative_and_string_imports(tmp_path):
+    # the checker itself: a bad module of each sort is caught
+    fake = ROOT / "kb" / "_layering_probe.py"
+    fake.write_text('import ingest.ocr\nfrom reasoning import extractive\nMOD = "ingest.rules.doom:DOOM_PACK"\n')
+    try:
+        found = [(d, how) for d, _, how in _imports(fake) if not _allowed("kb._layering_probe", d)]
+    finally:
+        fake.unlink()
+    assert found == [("ingest.ocr", "import"), ("reasoning", "from"), ("ingest.rules.doom", "string")]
+    assert _allowed("ingest.pipeline", "reasoning.projectors") and not _allowed("ingest.pipeline", "reasoning.qwen3vl")
+    assert not _allowed("retrieval.search", "ingest.visual") and _allowed("reasoning.evidence", "retrieval.search")
+
+
+def test_every_import_follows_the_direction_of_the_design():
+    files = _library_files()
+    assert len(files) > 50
+    wrong = [f"{_module(p)}:{line} {how} {dst}" for p in files for dst, line, how in _imports(p)
+             if not _allowed(_module(p), dst)]
+    assert wrong == [], "\n".join(wrong)
+
+
+def _loaded(*args: str) -> set[str]:
+    code = ("import sys, json, atexit\n"
+            "atexit.register(lambda: print('LOADED=' + json.dumps(sorted(sys.modules)), file=sys.stderr))\n"
+            "sys.argv = ['gamekb', *sys.argv[1:]]\n"
+            "from cli import app\napp()\n")
+    r = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                       env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "HOME": tempfile.mkdtemp(prefix="gamekb-home-")})
+    line = next(x for x in r.stderr.splitlines() if x.startswith("LOADED="))
+    return set(json.loads(line[len("LOADED="):]))
+
+
+HEAVY = ("torch", "transformers", "sentence_transformers")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["search", "--help"], ["games", "--json"]])
+def test_quick_commands_load_no_model_library_and_no_ingest_stage(args):
+    mods = _loaded(*args)
+    assert not {m for m in mods if m.split(".")[0] in HEAVY}
+    assert not {m for m in mods if m.split(".")[0] == "ingest" and m not in ("ingest", "ingest.rules", "ingest.types",
+                                                                          "ingest.stages")
+                and not m.startswith("ingest.rules.")}, sorted(m for m in mods if m.startswith("ingest"))
+
+
+def test_search_loads_no_model_library_and_no_frame_reading_module(tmp_path):
+    from tests.kbcheck import gk
+
+    home = tmp_path / "kb"
+    gk(home, "videos")  # an empty library is enough: the query is embedded all the same
+    mods = _loaded("search", "shotgun", "--home", str(home))
+    assert not {m for m in mods if m.split(".")[0] in HEAVY}
+    assert not mods & {"ingest.ocr_engines", "ingest.speech", "ingest.screen_text", "ingest.pipeline", "ingest.visual",
+                       "onnxruntime", "faster_whisper", "cv2"}, sorted(m for m in mods if m.startswith("ingest"))
