@@ -249,27 +249,38 @@ def search(
     home: HomeOpt = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="How many moments to return.")] = 10,
     video: VideoOpt = None, kind: KindOpt = None, t_from: FromOpt = None, t_to: ToOpt = None, game: GameOpt = None,
+    closest: Annotated[bool, typer.Option("--closest", help="After the matches, list the closest moments that are not matches (up to --limit in all).")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Find the best moments across all videos.
+    """Find the moments that match, across all videos; the closest ones only with --closest or when nothing matched.
 
     Example: gamekb search "blue passcard" --limit 5
     """
     from retrieval.search import search as run_search
 
     kb = _open(home)
-    hits = run_search(kb, query, limit=limit, filters=_filters(video, kind, t_from, t_to, game))
+    hits = run_search(kb, query, limit=limit, filters=_filters(video, kind, t_from, t_to, game), closest=closest)
     if as_json:
         typer.echo(json.dumps([{"video": m.video, "video_path": m.video_path, "start_s": m.start_s, "end_s": m.end_s,
-                                "score": round(m.score, 5), "text": m.text} for m in hits], indent=2))
+                                "score": round(m.score, 5), "text": m.text, "match": not m.closest} for m in hits],
+                              indent=2))
         return
-    if not hits:
-        typer.echo("No matching moments." + ("" if kb.videos(status="ready") else " The library is empty: run gamekb ingest PATH"))
+    if not kb.videos(status="ready"):
+        typer.echo("No matching moments. The library is empty: run gamekb ingest PATH")
         return
     from reasoning.extractive import describe
 
     console = _console()
+    matches = [m for m in hits if not m.closest]
+    shown = " ".join(query.split())
+    if matches:
+        console.print(f"{len(matches)} match{'' if len(matches) == 1 else 'es'} for “{shown}”:", markup=False)
+    else:
+        console.print(f"No match for “{shown}”." + ("" if hits or closest else " gamekb search --closest lists the closest moments anyway."),
+                      markup=False)
     for i, m in enumerate(hits, 1):
+        if m.closest and (i == 1 or not hits[i - 2].closest):
+            console.print("Closest moments (not matches):", markup=False)
         console.print(f"{i:>2}. {m.citation}-{_ts(m.end_s)}  {describe(m)}", markup=False)
 
 

@@ -315,6 +315,11 @@ class KnowledgeBase:
         with self.session() as s:
             return sorted(set(s.exec(select(Event.kind).distinct())))
 
+    def state_names(self) -> list[str]:
+        """The HUD values the library holds samples of ("health", "armor", a generic game's "score" ...)."""
+        with self.session() as s:
+            return sorted(set(s.exec(select(StateSample.name).distinct())))
+
     def states(self, video_id: int) -> list[StateSample]:
         with self.session() as s:
             return list(s.exec(select(StateSample).where(StateSample.video_id == video_id).order_by(StateSample.t)))

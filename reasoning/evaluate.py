@@ -1,15 +1,24 @@
 """`gamekb eval`: score a library against a question file.
 
-One question per line: {"id": ..., "question": ..., "expect": [[video_stem, seconds], ...], "answer": optional}.
+One question per line: {"id": ..., "question": ..., "expect": [[video_stem, seconds], ...], "answer": optional,
+"first": optional}. `answer` is a string or a list of strings; `first: true` asks that the answer's
+first citation cover an expected moment ("where did I get the shotgun": the weapon, before the shells).
+An empty `expect` says the library holds no such moment ("did I find any secrets?").
 
 The rule, for every expected moment (video, t): a result *covers* it when the result is from that
 video, its window is at most 15 s long, and t lies inside the window widened by 2 s on each side.
  - recall@k of a question: the share of its expected moments covered by one of the top-k search
-   results; the overall `recall_at_k` is the mean over questions (each question weighs the same).
+   results, the matches first, then the closest moments (`gamekb search --closest`); the overall
+   `recall_at_k` is the mean over questions (each question weighs the same).
+ - match recall@k: the same, counting only the results that are matches (what `gamekb search` shows).
  - hit rate@k: the share of questions with at least one expected moment covered.
  - timestamp error: for each covered moment, the smallest |start_s - t| among the results covering it.
  - citation recall: the same rule applied to the citations of `ask`'s answer.
- - answer accuracy: where "answer" is given, whether the answer text contains it (case-insensitive).
+ - answer accuracy: where "answer" is given, whether the answer text contains it (each of them, when a
+   list; case-insensitive), and, with "first", whether the first citation covers an expected moment.
+ - no-match accuracy: of the questions with an empty `expect`, the share where search found no match
+   and the answer cites nothing or says "nothing matched" before its closest moments. These
+   questions are left out of the other metrics.
 """
 
 from __future__ import annotations
@@ -31,7 +40,8 @@ class Question:
     id: str
     question: str
     expect: list[tuple[str, float]]
-    answer: str | None = None
+    answer: str | list[str] | None = None
+    first: bool = False  # the answer's first citation must cover an expected moment
 
 
 @dataclass
@@ -45,6 +55,8 @@ class Scored:
     citation_recall: float
     answer_correct: bool | None
     top: list[dict[str, Any]] = field(default_factory=list)
+    match_recall: float = 0.0
+    no_match_correct: bool | None = None  # for a question whose expect is empty
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -59,7 +71,10 @@ def load_questions(path: Path) -> list[Question]:
         try:
             row = json.loads(line)
             expect = [(str(v), float(t)) for v, t in row["expect"]]
-            out.append(Question(str(row.get("id", n)), str(row["question"]), expect, row.get("answer")))
+            answer = row.get("answer")
+            if answer is not None and not isinstance(answer, str):
+                answer = [str(a) for a in answer]
+            out.append(Question(str(row.get("id", n)), str(row["question"]), expect, answer, bool(row.get("first"))))
         except (ValueError, KeyError, TypeError) as exc:
             raise GamekbError(f"{path}:{n}: not a question line ({exc}); expected "
                               '{"id": ..., "question": ..., "expect": [[video, seconds], ...]}') from None
@@ -73,10 +88,8 @@ def covers(video: str, start_s: float, end_s: float, expected: tuple[str, float]
     return video == v and end_s - start_s <= MAX_WINDOW_S + 1e-6 and start_s - WIDEN_S <= t <= end_s + WIDEN_S
 
 
-def score_question(q: Question, results: Sequence[Any], citations: Sequence[Any], answer_text: str) -> Scored:
-    """results/citations: anything with .video, .start_s, .end_s, in rank order."""
-    found, errors = 0, []
-    first_rank = None
+def _recall(q: Question, results: Sequence[Any]) -> tuple[int, list[float], int | None]:
+    found, errors, first_rank = 0, [], None
     for exp in q.expect:
         covering = [(i, r) for i, r in enumerate(results) if covers(r.video, r.start_s, r.end_s, exp)]
         if covering:
@@ -84,11 +97,29 @@ def score_question(q: Question, results: Sequence[Any], citations: Sequence[Any]
             errors.append(min(abs(r.start_s - exp[1]) for _, r in covering))
             rank = covering[0][0] + 1
             first_rank = rank if first_rank is None else min(first_rank, rank)
+    return found, errors, first_rank
+
+
+def score_question(q: Question, results: Sequence[Any], citations: Sequence[Any], answer_text: str) -> Scored:
+    """results/citations: anything with .video, .start_s, .end_s, in rank order; a result with
+    `.closest` true is not a match (it counts for recall, not for match recall)."""
+    top = [{"video": r.video, "start_s": r.start_s, "end_s": r.end_s} for r in results[:3]]
+    matches = [r for r in results if not getattr(r, "closest", False)]
+    if not q.expect:
+        return Scored(q.id, q.question, 0.0, False, None, None, 0.0, None, top, 0.0,
+                      no_match_correct=not matches and (not citations or "nothing matched" in answer_text.lower()))
+    found, errors, first_rank = _recall(q, results)
     cited = sum(any(covers(c.video, c.start_s, c.end_s, exp) for c in citations) for exp in q.expect)
-    correct = None if q.answer is None else q.answer.lower() in answer_text.lower()
+    correct = None
+    if q.answer is not None or q.first:
+        wanted = [q.answer] if isinstance(q.answer, str) else list(q.answer or [])
+        correct = all(a.lower() in answer_text.lower() for a in wanted)
+        if q.first:
+            correct = correct and bool(citations) and any(covers(citations[0].video, citations[0].start_s,
+                                                                 citations[0].end_s, exp) for exp in q.expect)
     return Scored(q.id, q.question, found / len(q.expect), found > 0, first_rank,
-                  statistics.mean(errors) if errors else None, cited / len(q.expect), correct,
-                  [{"video": r.video, "start_s": r.start_s, "end_s": r.end_s} for r in results[:3]])
+                  statistics.mean(errors) if errors else None, cited / len(q.expect), correct, top,
+                  _recall(q, matches)[0] / len(q.expect))
 
 
 def evaluate(kb, questions: Sequence[Question], k: int = 10, reasoner=None) -> dict[str, Any]:
@@ -99,19 +130,25 @@ def evaluate(kb, questions: Sequence[Question], k: int = 10, reasoner=None) -> d
     reasoner = reasoner or Extractive()
     scored = []
     for q in questions:
-        results = search(kb, q.question, limit=k)
+        results = search(kb, q.question, limit=k, closest=True)
         answer = reasoner.answer(q.question, gather(kb, q.question))
         scored.append(score_question(q, results, answer.citations, answer.text))
-    errors = [s.timestamp_error_s for s in scored if s.timestamp_error_s is not None]
-    graded = [s.answer_correct for s in scored if s.answer_correct is not None]
+    no_match = [s for s in scored if s.no_match_correct is not None]
+    scored_with = [s for s in scored if s.no_match_correct is None]
+    errors = [s.timestamp_error_s for s in scored_with if s.timestamp_error_s is not None]
+    graded = [s.answer_correct for s in scored_with if s.answer_correct is not None]
+    n = len(scored_with) or 1
     return {
         "k": k,
         "questions": len(scored),
-        "recall_at_k": round(statistics.mean(s.recall for s in scored), 4),
-        "hit_rate_at_k": round(sum(s.hit for s in scored) / len(scored), 4),
+        "recall_at_k": round(sum(s.recall for s in scored_with) / n, 4),
+        "match_recall_at_k": round(sum(s.match_recall for s in scored_with) / n, 4),
+        "hit_rate_at_k": round(sum(s.hit for s in scored_with) / n, 4),
         "mean_timestamp_error_s": round(statistics.mean(errors), 3) if errors else None,
-        "citation_recall": round(statistics.mean(s.citation_recall for s in scored), 4),
+        "citation_recall": round(sum(s.citation_recall for s in scored_with) / n, 4),
         "answer_accuracy": round(sum(graded) / len(graded), 4) if graded else None,
+        "no_match_questions": len(no_match),
+        "no_match_accuracy": round(sum(s.no_match_correct for s in no_match) / len(no_match), 4) if no_match else None,
         "per_question": [asdict(s) for s in scored],
     }
 
@@ -120,15 +157,22 @@ def markdown(report: dict[str, Any]) -> str:
     k = report["k"]
     lines = ["| metric | value |", "|---|---|",
              f"| questions | {report['questions']} |",
-             f"| recall@{k} | {report['recall_at_k']:.2f} |",
+             f"| recall@{k} (matches, then closest) | {report['recall_at_k']:.2f} |",
+             f"| match recall@{k} | {report.get('match_recall_at_k', 0.0):.2f} |",
              f"| hit rate@{k} | {report['hit_rate_at_k']:.2f} |",
              f"| mean timestamp error | {report['mean_timestamp_error_s']} s |",
              f"| citation recall (ask) | {report['citation_recall']:.2f} |",
-             f"| answer accuracy | {report['answer_accuracy']} |", "",
-             f"| id | question | recall@{k} | first rank | timestamp error (s) | cited | answer |", "|---|---|---|---|---|---|---|"]
+             f"| answer accuracy | {report['answer_accuracy']} |",
+             f"| no-match accuracy ({report.get('no_match_questions', 0)} questions) | {report.get('no_match_accuracy')} |", "",
+             f"| id | question | recall@{k} | match recall | first rank | timestamp error (s) | cited | answer |",
+             "|---|---|---|---|---|---|---|---|"]
     for s in report["per_question"]:
+        if s.get("no_match_correct") is not None:
+            lines.append(f"| {s['id']} | {s['question']} | (expects no match) | | | | | "
+                         f"{'yes' if s['no_match_correct'] else 'no'} |")
+            continue
         err = "" if s["timestamp_error_s"] is None else f"{s['timestamp_error_s']:.2f}"
         ans = "" if s["answer_correct"] is None else ("yes" if s["answer_correct"] else "no")
-        lines.append(f"| {s['id']} | {s['question']} | {s['recall']:.2f} | {s['rank'] or '-'} | {err} | "
-                     f"{s['citation_recall']:.2f} | {ans} |")
+        lines.append(f"| {s['id']} | {s['question']} | {s['recall']:.2f} | {s['match_recall']:.2f} | {s['rank'] or '-'} | "
+                     f"{err} | {s['citation_recall']:.2f} | {ans} |")
     return "\n".join(lines) + "\n"

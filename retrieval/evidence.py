@@ -1,6 +1,15 @@
-"""Evidence for ask/chat: the best moments for a question, from every matching video when the
-question is about the whole library, with keyframes and projected vectors attached for reasoners
-that use them."""
+"""Evidence for ask/chat: the moments that answer a question, read the way a player means it.
+
+- most questions: the best matching moments, from every matching video when the question is about
+  the whole library ("in each video");
+- a count or a list ("how many times did I die?", "which weapons did I find?"): every match;
+- a value ("how much health did I have when I got the minigun?"): the matching moment with the HUD
+  value stored for it (state samples), or the value's course over each video when no moment is named;
+- what was said at a moment ("what did I say when I got the minigun?"): the speech around it.
+
+When nothing matches, the few closest moments come back marked `closest` (retrieval.search).
+Keyframes and projected vectors are attached for reasoners that use them.
+"""
 
 from __future__ import annotations
 
@@ -9,32 +18,131 @@ from dataclasses import replace
 import numpy as np
 
 from kb.store import KnowledgeBase
-from retrieval.query import parse
-from retrieval.search import Filters, search
+from retrieval.query import LIGHT_WORDS, Query, parse
+from retrieval.search import Filters, named, search
 from retrieval.types import Moment
 
 PER_VIDEO = 2  # moments per video for a cross-video question
+MAX_LISTED = 50  # moments a count or a list question gathers
+STATE_NEAR_S = 5.0  # a HUD sample further than this from the moment says nothing about it
+SPEECH_BEFORE_S, SPEECH_AFTER_S = 3.0, 10.0  # "what did I say when ...": speech this close to the moment
 
 
 def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | None = None,
            with_media: bool = False) -> list[Moment]:
     q = parse(question)
     f = filters or Filters()
+    values = named(q.words, kb.state_names()) if q.asks_value else []
+    if values:
+        moments = _with_state(kb, q, f, values, limit)
+    else:
+        everything = q.count or q.listing or (q.speech and not q.words)  # "what did I say?": all of it
+        moments = _matching(kb, q, f, MAX_LISTED if everything else limit)
+        if q.speech and q.words and moments and not any(m.closest or m.extra["matched"][0]["source"] == "speech"
+                                                         for m in moments):
+            moments = _speech_around(kb, moments) + moments
+    if with_media:
+        attach_media(kb, moments)
+    return moments
+
+
+def _matching(kb: KnowledgeBase, q: Query, f: Filters, limit: int) -> list[Moment]:
     if q.cross_video and not (f.videos or q.video):
         moments = []
         of_games = set(kb.ready_ids(games=f.games)) if f.games else None
+        per_video = limit if q.count or q.listing else PER_VIDEO
         for video in kb.videos(status="ready"):
             if of_games is not None and video.id not in of_games:
                 continue
             per = replace(f, videos=[video.name])
-            found = [m for m in search(kb, q, limit=PER_VIDEO, filters=per) if m.extra.get("matched")]
-            moments.extend(found)
-        moments.sort(key=lambda m: (m.video, m.start_s))
-    else:
-        moments = search(kb, q, limit=limit, filters=f)
-    if with_media:
-        attach_media(kb, moments)
+            moments.extend(m for m in search(kb, q, limit=per_video, filters=per) if not m.closest)
+        if moments:
+            return sorted(moments, key=lambda m: (m.video, m.start_s))
+    moments = search(kb, q, limit=limit, filters=f, closest=True)
+    if any(not m.closest for m in moments):
+        return [m for m in moments if not m.closest]
+    # nothing matched: the closest moments that share a word with the question and are not
+    # something else ("missile" for "missile launcher"), handed on marked as such
+    return [m for m in moments if m.match > 0 and m.extra.get("same_thing")]
+
+
+def _samples(kb: KnowledgeBase, video_id: int, names: list[str], cache: dict) -> dict[str, list]:
+    if video_id not in cache:
+        by_name: dict[str, list] = {}
+        for s in kb.states(video_id):
+            if s.name in names:
+                by_name.setdefault(s.name, []).append(s)
+        cache[video_id] = by_name
+    return cache[video_id]
+
+
+def _value_at(samples: list, t: float):
+    """The sample nearest to t (the earlier one on a tie), or None when none is near."""
+    best = min(samples, key=lambda s: (abs(s.t - t), s.t), default=None)
+    return best if best is not None and abs(best.t - t) <= STATE_NEAR_S else None
+
+
+def _with_state(kb: KnowledgeBase, q: Query, f: Filters, values: list[str], limit: int) -> list[Moment]:
+    """The moments the question names, each with the HUD values stored for it; with no moment named
+    ("how much health did I have?"), the value at an anchor, or its course over each video."""
+    rest = [w for w in q.words if not named([w], values)]
+    cache: dict = {}
+    if [w for w in rest if w not in LIGHT_WORDS]:
+        located = replace(q, words=rest, pairs=[p for p in q.pairs if p[0] in rest and p[1] in rest],
+                          asks_value=False, count=False, listing=False)
+        moments = _matching(kb, located, f, limit)
+        for m in moments:
+            if m.closest:
+                continue
+            by_name = _samples(kb, m.video_id, values, cache)
+            found = [(name, _value_at(by_name.get(name, []), m.at_s)) for name in values]
+            m.extra["state"] = [{"name": n, "value": s.value, "t": s.t} for n, s in found if s is not None]
+        return moments
+    moments = []
+    names = list(f.videos or []) + ([q.video] if q.video else [])
+    ids = set(kb.ready_ids(names, f.games)) if names or f.games else None
+    for video in kb.videos(status="ready"):
+        if ids is not None and video.id not in ids:
+            continue
+        by_name = _samples(kb, video.id, values, cache)
+        for name in values:
+            series = by_name.get(name, [])
+            if not series:
+                continue
+            if q.at is not None:
+                picked = [("at", _value_at(series, q.at))]
+            else:
+                low = min(series, key=lambda s: (s.value, s.t))
+                high = max(series, key=lambda s: (s.value, -s.t))
+                picked = [("first", series[0]), ("lowest", low), ("highest", high), ("last", series[-1])]
+            seen = set()
+            for role, s in picked:
+                if s is None or s.t in seen:
+                    continue
+                seen.add(s.t)
+                moments.append(Moment(video=video.name, video_path=video.path, video_id=video.id, segment_id=-1,
+                                      start_s=round(s.t, 2), end_s=round(s.t + 1.0, 2), score=1.0,
+                                      text=f"{name} {s.value:g}", match=1.0,
+                                      extra={"matched": [], "state": [{"name": name, "value": s.value, "t": s.t,
+                                                                        "role": role}]}))
     return moments
+
+
+def _speech_around(kb: KnowledgeBase, moments: list[Moment]) -> list[Moment]:
+    """What was said around each matched moment, as moments of their own."""
+    out: list[Moment] = []
+    for m in moments[:3]:
+        for e, _v in kb.events([m.video_id], ["speech"], m.at_s - SPEECH_BEFORE_S, m.at_s + SPEECH_AFTER_S):
+            if any(o.video_id == m.video_id and o.extra["matched"][0]["t"] == e.t_start for o in out):
+                continue
+            start = max(e.t_start - 0.5, 0.0)
+            out.append(Moment(video=m.video, video_path=m.video_path, video_id=m.video_id,
+                              segment_id=e.segment_idx if e.segment_idx is not None else m.segment_id,
+                              start_s=round(start, 2), end_s=round(max(e.t_end, e.t_start) + 0.5, 2), score=m.score,
+                              text=e.label, match=1.0, extra={"matched": [{"t": e.t_start, "source": "speech",
+                                                                             "kind": "speech", "label": e.label}],
+                                                              "around": m.citation}))
+    return out
 
 
 def attach_media(kb: KnowledgeBase, moments: list[Moment]) -> None:
@@ -42,6 +150,8 @@ def attach_media(kb: KnowledgeBase, moments: list[Moment]) -> None:
     manifest = kb.segments.manifest() or {}
     proj_cols = [c for c in manifest if c.startswith("proj_")]
     for m in moments:
+        if m.segment_id < 0:  # a HUD value's moment: no segment of its own
+            continue
         rows = kb.segments.rows(f"video_id = {int(m.video_id)} AND idx = {int(m.segment_id)}",
                                 columns=["keyframe", *proj_cols], limit=1)
         if not rows:

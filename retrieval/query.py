@@ -16,15 +16,35 @@ SPOKEN_ANCHOR = re.compile(r"\b(?:at|around|near|about)\s+(?P<ts>\d{1,3}:\d{2}(?
 SPEECH_INTENT = re.compile(r"\b(did i|i)\s+(say|said|mention|mentioned|talk|talked|tell|told|call|called|shout|shouted)\b"
                            r"|\b(say|said|says|saying|mention(?:ed)?|talk(?:ed)? about|commentary|spoken|voice)\b", re.I)
 CROSS_VIDEO = re.compile(r"\b(each|every|all|which|any|across)\s+(of\s+the\s+)?(videos?|clips?|runs?|recordings?|games?)\b", re.I)
+THIS_VIDEO = re.compile(r"\b(?:in|of|from)\s+(?:this|that|the|my)\s+(?:videos?|clips?|runs?|recordings?)\b", re.I)
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # Words that carry no content in a question about a video ("when did I ... in each video?").
 QUESTION_WORDS = {
     "when", "where", "what", "which", "who", "how", "why", "did", "does", "do", "was", "were", "is", "are",
     "i", "me", "my", "we", "you", "the", "a", "an", "in", "on", "at", "of", "to", "for", "and", "or", "it",
-    "that", "this", "there", "each", "every", "all", "any", "video", "videos", "clip", "clips", "moment",
+    "that", "this", "there", "each", "every", "all", "any", "video", "videos", "moment",
     "time", "times", "happen", "happened", "happens", "show", "find", "first", "last", "just", "then",
     "say", "said", "mention", "mentioned", "talk", "talked", "about", "tell", "told", "be", "been", "have", "had",
+    "has", "much", "many", "often", "some", "any", "got", "them", "they", "he", "she", "his", "her", "its", "their",
+    "us", "our", "your", "him", "with", "from", "by", "as", "am", "can", "could", "would", "should", "will",
 }
+# Verbs that say how a player asks rather than what about ("when did I *get* the missile launcher?",
+# "when was the bat *used*?"): they still count when the evidence holds them, but for little, so a
+# moment is not judged by whether the screen happened to use the same verb (retrieval.search).
+LIGHT_WORDS = {
+    "get", "got", "gotten", "getting", "grab", "grabbed", "pick", "picked", "picking", "up", "use", "used", "using",
+    "drop", "dropped", "dropping", "collect", "collected", "receive", "received", "obtain", "obtained", "see",
+    "saw", "seen", "take", "took", "taken", "happen", "go", "went", "going", "come", "came", "make", "made",
+}
+# "how many times did I die", "how often did I die", "how many zombies did I kill", "how many deaths were there"
+COUNT_INTENT = re.compile(r"\bhow\s+(?:many\s+times|often)\b|\bnumber\s+of\s+times\b|\bcount\s+(?:the|my|all)\b"
+                          r"|\bhow\s+many\s+(?P<noun>[a-z0-9'-]+)(?:\s+[a-z0-9'-]+)?\s+(?:did|do|does|have|has|had|were\s+there"
+                          r"|was\s+there|are\s+there|is\s+there)\b", re.I)
+# "which weapons did I find", "what items did I pick up", "who drowned?", "list the kills"
+LIST_INTENT = re.compile(r"^\s*(?:(?:which|what)\s+(?P<noun>[a-z0-9'-]+)|who\b|list\b|name\s+(?:all|every|the)\b)", re.I)
+# the question asks for a value ("how much health ...", "what was my armor ...", "how many lives did I have")
+VALUE_INTENT = re.compile(r"\bhow\s+(?:much|many|high|low)\b|\bwhat\s+(?:was|is|were|'s)\s+(?:my|the|his|her|their)\b"
+                          r"|\bwhat's\s+(?:my|the)\b|\b(?:level|value|reading)\b", re.I)
 ANCHOR_BEFORE_S = 10.0  # "@01:23 what just happened?" looks mostly back in time
 ANCHOR_AFTER_S = 5.0
 
@@ -38,6 +58,11 @@ class Query:
     at: float | None = None  # from an anchor, seconds
     speech: bool = False  # asks what was said
     cross_video: bool = False  # asks across the library ("in each video")
+    count: bool = False  # the answer is a number ("how many times did I die?")
+    listing: bool = False  # the answer is a list ("which weapons did I find?", "who drowned?")
+    noun: str | None = None  # what is counted or listed, as the question says it ("weapons")
+    asks_value: bool = False  # asks for a value ("how much health ..."): answered from HUD state samples
+    pairs: list[tuple[str, str]] = field(default_factory=list)  # adjacent content words ("missile", "launcher")
 
     @property
     def window(self) -> tuple[float, float] | None:
@@ -72,6 +97,20 @@ def parse(raw: str) -> Query:
         at = parse_ts(m.group("ts"))
         video = m.groupdict().get("video") or None
         text = (raw[:m.start()] + " " + raw[m.end():]).strip()
-    content = [w for w in words(text) if w not in QUESTION_WORDS]
+    # "in each clip", "in this recording" say where to look, not what: an "ammo clip" keeps its word
+    tokens = words(THIS_VIDEO.sub(" ", CROSS_VIDEO.sub(" ", text)))
+    content = [w for w in tokens if w not in QUESTION_WORDS]
+    # two content words side by side name one thing ("missile launcher", "health pack"): a moment
+    # that holds the first but not the second is about something else (retrieval.search.judge)
+    pairs = [(a, b) for a, b in zip(tokens, tokens[1:])
+             if a not in QUESTION_WORDS and b not in QUESTION_WORDS and a not in LIGHT_WORDS and b not in LIGHT_WORDS]
+    count = COUNT_INTENT.search(text)
+    listing = None if count else LIST_INTENT.search(text)
+    noun = (count or listing).group("noun") if (count or listing) else None
+    if noun and (noun in QUESTION_WORDS or noun in LIGHT_WORDS):
+        noun = None
+        listing = listing if listing and listing.group(0).lower().startswith(("who", "list", "name")) else None
     return Query(raw=raw, text=" ".join(text.split()), words=content, video=video, at=at,
-                 speech=bool(SPEECH_INTENT.search(text)), cross_video=bool(CROSS_VIDEO.search(text)))
+                 speech=bool(SPEECH_INTENT.search(text)), cross_video=bool(CROSS_VIDEO.search(text)),
+                 count=bool(count), listing=bool(listing), noun=noun, asks_value=bool(VALUE_INTENT.search(text)),
+                 pairs=pairs)

@@ -11,17 +11,23 @@ from __future__ import annotations
 import functools
 import json
 import math
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from typing import Any, Sequence
 
 from kb.store import KnowledgeBase
-from retrieval.query import Query, parse, words
+from retrieval.query import LIGHT_WORDS, Query, parse, words
 from retrieval.types import Moment
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant (Cormack et al. 2009)
 MAX_WINDOW_S = 15.0  # a hit is a moment, not a minute
 MIN_RELATIVE_MATCH = 0.6  # a moment's match must reach this share of the best match in the results
+MATCH_FLOOR = 0.5  # ... and at least this share of the question's (weighted) words to count as a match
+LIGHT_WEIGHT = 0.25  # the weight of a verb that only says how the player asks (retrieval.query.LIGHT_WORDS)
+HEAD_MISSED = 0.8  # "shotgun" meets "shotgun shells": a match, ranked after the "pump-action shotgun"
+SPEECH_BOOST = 1.5  # a question about speech: speech that holds two thirds of its words is a match
+AUTO_CLOSEST = 3  # closest moments shown unasked when nothing matched (those sharing a word with the question)
 LEAD_S = 0.5  # a moment's window opens this much before its first sighting (2 fps sampling lag)
 
 
@@ -34,16 +40,23 @@ class Filters:
     games: Sequence[str] | None = None  # game packs the videos were read with ("doom", a plugin's ...)
 
 
+# irregular forms players write for what the screen says ("when did I get ..." / "You got ...")
+IRREGULAR = {"got": "get", "gotten": "get", "found": "find", "fell": "fall", "threw": "throw", "thrown": "throw",
+             "shot": "shoot", "ran": "run", "saw": "see", "took": "take", "lost": "lose", "won": "win"}
+
+
 def _stems(w: str) -> frozenset[str]:
     """The word and the stems it may have: "died" -> die/di, "dying" -> die, "weapons" -> weapon,
-    "picked" -> pick. A loose English stemmer (two words match when their sets meet), enough for
-    players' questions against event text."""
+    "picked" -> pick, "got" -> get. A loose English stemmer (two words match when their sets meet),
+    enough for players' questions against event text."""
     out = {w}
     for suffix, repl in (("ying", "ie"), ("ies", "y"), ("ied", "y"), ("ing", ""), ("ing", "e"), ("ed", ""),
                          ("ed", "e"), ("es", ""), ("s", "")):
         stem = w[: -len(suffix)] + repl
         if w.endswith(suffix) and len(stem) >= 3:
             out.add(stem)
+    if w in IRREGULAR:
+        out.add(IRREGULAR[w])
     return frozenset(out)
 
 
@@ -73,13 +86,63 @@ def match_score(query_words: Sequence[str], text: str, weights: Sequence[float] 
 
 def word_weights(query_words: Sequence[str], texts: Sequence[str]) -> list[float]:
     """Inverse document frequency of each query word over the candidate moments: in "picked up a
-    missile", "picked" and "up" are on every pickup and should count for less than "missile"."""
+    missile", "picked" and "up" are on every pickup and should count for less than "missile". A verb
+    that only says how the player asks ("get", "used") counts for a quarter (retrieval.query.LIGHT_WORDS)."""
     docs = [(set(ws), _all_stems(ws)) for ws in (words(t) for t in texts)]
     n = len(docs)
     out = []
     for q in query_words:
         df = sum(1 for tw, stems in docs if _word_match(q, tw, stems) > 0)
-        out.append(math.log(1.0 + (n + 1) / (df + 1)))
+        out.append(math.log(1.0 + (n + 1) / (df + 1)) * (LIGHT_WEIGHT if q in LIGHT_WORDS else 1.0))
+    return out
+
+
+def _label_words(label: str) -> list[str]:
+    """The words of an event label that name the thing, without numbers or a parenthesis
+    ("player died (health 0)" -> player, died)."""
+    return [w for w in words(re.sub(r"\([^)]*\)", " ", label)) if not w.isdigit()]
+
+
+def judge(q: Query, text: str, label: str = "", source: str = "", weights: Sequence[float] | None = None) -> tuple[float, bool]:
+    """How well one recorded moment matches the question: (score 0..1, whether it may count as a match).
+
+    The score is the weighted share of the question's words the moment holds, lowered by a fifth
+    when the moment's label is a compound whose head the question does not name: for "shotgun", a
+    "pump-action shotgun" is the thing itself and "shotgun shells" are something for it (the head of
+    an English noun compound is its last word). The moment cannot count as a match when the question
+    names a compound and the moment is the compound's first word alone (its label ends with it): a
+    "missile" is not a "missile launcher" (issue 13); "team namna" may still be a misread "team omega"."""
+    if not q.words:
+        return 0.0, False
+    tw = set(words(text))
+    stems = _all_stems(tw)
+    weights = list(weights or [LIGHT_WEIGHT if w in LIGHT_WORDS else 1.0 for w in q.words])
+    hits = {w: _word_match(w, tw, stems) for w in q.words}
+    if not any(hits[w] for w in q.words if w not in LIGHT_WORDS) and any(w not in LIGHT_WORDS for w in q.words):
+        return 0.0, True  # only "get" or "used" in common: nothing about the thing asked for
+    score = sum(wt * hits[w] for w, wt in zip(q.words, weights)) / (sum(weights) or 1.0)
+    all_lw = _label_words(label)
+    head = all_lw[-1] if all_lw else ""
+    ok = not any(hits.get(a, 0) > 0 and hits.get(b, 0) == 0 and _word_match(a, {head}, set(_stems(head))) == 1.0
+                 for a, b in q.pairs)
+    lw = all_lw if source != "speech" else []
+    if 2 <= len(lw) <= 5 and score > 0:
+        head = lw[-1]
+        named = [w for w in q.words if w not in LIGHT_WORDS]
+        if not any(_word_match(w, {head}, set(_stems(head))) for w in named) and \
+                any(_word_match(w, set(lw[:-1]), _all_stems(lw[:-1])) for w in named):
+            score *= HEAD_MISSED
+    return score, ok
+
+
+def named(query_words: Sequence[str], names: Sequence[str]) -> list[str]:
+    """The names (HUD values such as "health", "armor_pct") whose every word the query holds, exactly or
+    by stem: "how much health ..." names "health"."""
+    out = []
+    for name in names:
+        parts = words(name.replace("_", " "))
+        if parts and all(any(_word_match(w, {p}, set(_stems(p))) == 1.0 for w in query_words) for p in parts):
+            out.append(name)
     return out
 
 
@@ -166,8 +229,8 @@ def _visual_encoder(backend: str, model: str):
     return registry.create("visual", backend, model=model)
 
 
-def _candidates(moments: list[list], q: Query, f: Filters, weights: Sequence[float]) -> list[tuple[float, list]]:
-    """(match score, moment) for each moment recorded in a segment row."""
+def _candidates(moments: list[list], q: Query, f: Filters, weights: Sequence[float] | None) -> list[tuple[float, bool, list]]:
+    """(match score, may count as a match, moment) for each moment recorded in a segment row."""
     out = []
     for moment in moments:
         t0, t1, source, kind, label, text = moment
@@ -175,32 +238,53 @@ def _candidates(moments: list[list], q: Query, f: Filters, weights: Sequence[flo
             continue
         if q.at is not None and not q.words:  # "@01:23 what happened?": everything near that time
             lo, hi = q.window
-            s = 1.0 - min(abs(t0 - q.at), 20.0) / 40.0 if lo <= t0 <= hi and kind != "scene" else 0.0
+            s, ok = (1.0 - min(abs(t0 - q.at), 20.0) / 40.0 if lo <= t0 <= hi and kind != "scene" else 0.0), True
+        elif q.speech and not q.words:  # "what did I say?": everything said
+            s, ok = (1.0 if source == "speech" else 0.0), True
         else:
-            s = match_score(q.words, text, weights)
-        if q.speech:  # "when did I say ...": what was said outranks what was shown
-            s *= 1.5 if source == "speech" else 0.5
-        out.append((s, moment))
+            s, ok = judge(q, text, label, source, weights)
+            if q.speech and source == "speech":  # "when did I say ...": said in other words, or misheard
+                s = min(1.0, s * SPEECH_BOOST)
+        out.append((s, ok, moment))
     return out
 
 
-def _moments(row: dict[str, Any], seg_score: float, cands: list[tuple[float, list]], floor: float,
-             paths: dict[int, str]) -> list[Moment]:
-    """Narrow a segment to the moments in it that match the question well enough (a segment can
-    hold several); a segment with none stays one hit over its whole window, ranked lower."""
+def _moments(row: dict[str, Any], seg_score: float, cands: list[tuple[float, bool, list]], floor: float,
+             paths: dict[int, str], q: Query | None = None, recorded: Sequence[list] = (),
+             weights: Sequence[float] | None = None) -> list[Moment]:
+    """Narrow a segment to the moments in it that match the question (a segment can hold several).
+    A segment without one stays one moment over its whole window, marked `closest` (not a match),
+    described by what in it comes nearest to the question and what else happened there."""
     base = dict(video=row["video"], video_path=paths.get(row["video_id"], ""), video_id=row["video_id"],
                 segment_id=row["idx"], text=row["text"], keyframe_t=row["keyframe_s"])
-    good = sorted((c for c in cands if c[0] > 0 and c[0] >= floor), key=lambda c: (-c[0], c[1][0]))
+    good = sorted((c for c in cands if c[0] > 0 and c[1] and c[0] >= floor), key=lambda c: (-c[0], c[2][0]))
+    if not good and q is not None and q.words:
+        # text the segment holds outside its moments (screen text no event was made of, such as a
+        # score that stays on screen) can match too: then the whole window is the match
+        rest = row.get("text") or ""
+        for m in recorded:
+            rest = rest.replace(m[5], " ", 1)
+        s, ok = judge(q, rest, weights=weights)
+        if ok and s >= floor:
+            return [Moment(start_s=row["start_s"], end_s=min(row["end_s"], row["start_s"] + MAX_WINDOW_S),
+                           score=seg_score * (1.0 + s), match=round(s, 4), closest=False,
+                           extra={"matched": [], "nearby": [], "match": s, "same_thing": True}, **base)]
     if not good:
-        labels = [{"t": m[0], "source": m[2], "kind": m[3], "label": m[4]} for _, m in cands if m[3] != "scene"]
+        labels = [{"t": m[0], "source": m[2], "kind": m[3], "label": m[4]} for _, _, m in cands if m[3] != "scene"]
+        near = max((c for c in cands if c[0] > 0), key=lambda c: (c[1], c[0]), default=None)
+        s, ok = (near[0], near[1]) if near else (0.0, False)
+        matched = [{"t": near[2][0], "source": near[2][2], "kind": near[2][3], "label": near[2][4]}] if near else []
         return [Moment(start_s=row["start_s"], end_s=min(row["end_s"], row["start_s"] + MAX_WINDOW_S),
-                       score=seg_score * 0.5, extra={"matched": [], "nearby": labels, "match": 0.0}, **base)]
+                       score=seg_score * (0.5 + s), match=round(s, 4), closest=True,
+                       extra={"matched": matched, "nearby": labels, "match": s, "same_thing": ok}, **base)]
     out = []
-    for s, (t0, t1, source, kind, label, _text) in good:
+    for s, _ok, (t0, t1, source, kind, label, _text) in good:
         start = max(row["start_s"] - LEAD_S, t0 - LEAD_S, 0.0)
         end = min(start + MAX_WINDOW_S, max(t1, t0) + LEAD_S)
         out.append(Moment(start_s=round(start, 2), end_s=round(end, 2), score=seg_score * (1.0 + s),
-                          extra={"matched": [{"t": t0, "source": source, "kind": kind, "label": label}], "match": s},
+                          match=round(s, 4), closest=False,
+                          extra={"matched": [{"t": t0, "source": source, "kind": kind, "label": label}], "match": s,
+                                 "same_thing": True},
                           **base))
     return out
 
@@ -230,9 +314,27 @@ def _dedupe(moments: list[Moment]) -> list[Moment]:
     return out
 
 
-def search(kb: KnowledgeBase, query: str | Query, limit: int = 10, filters: Filters | None = None) -> list[Moment]:
+def _ranked(moments: list[Moment]) -> list[Moment]:
+    """Best match first (in tiers of 0.1, so "pump-action shotgun" comes before "shotgun shells" for
+    "shotgun"), and within a tier the fused search order, other videos getting a say."""
+    multi = len({m.video_id for m in moments}) > 1
+    ordered = _diversify(moments) if multi else sorted(moments, key=lambda m: -m.score)
+    return _dedupe(sorted(ordered, key=lambda m: -round(m.match, 1)))  # a stable sort keeps that order
+
+
+def search(kb: KnowledgeBase, query: str | Query, limit: int = 10, filters: Filters | None = None,
+           closest: bool = False) -> list[Moment]:
+    """The moments that match the query, best first (`Moment.closest` False). After them, marked
+    `closest`: with `closest`, the nearest moments that are not matches, up to `limit` in all;
+    without it, only when nothing matched, and only the few that share a word with the query and
+    are not something else ("missile" for "missile launcher"). A query without a word to match
+    ("(((", "~") gets nothing unless it asks for closest moments."""
     q = parse(query) if isinstance(query, str) else query
     f = filters or Filters()
+    if q.speech and not q.words and not f.kinds:  # "what did I say?": the speech, all of it
+        f = replace(f, kinds=["speech"])
+    if not q.words and q.at is None and not q.speech and not closest:
+        return []
     hits = segment_hits(kb, q, f, k=max(limit * 3, 30))
     # Only ready videos are visible: a video whose rows landed in LanceDB after the filter above was
     # built, but whose SQL status is not `ready` yet, is dropped here.
@@ -241,12 +343,21 @@ def search(kb: KnowledgeBase, query: str | Query, limit: int = 10, filters: Filt
     recorded = [json.loads(row["moments"] or "[]") for row, _ in hits]  # parsed once per hit
     weights = word_weights(q.words, [m[5] for ms in recorded for m in ms]) if len(q.words) > 1 else None
     cands = [(row, score, _candidates(ms, q, f, weights)) for (row, score), ms in zip(hits, recorded)]
-    # a moment must match at least half as well as the best one anywhere: "pick up health packs"
-    # should not list every ammo pickup just because it shares "picked up"
-    if q.speech and any(s > 0 and m[2] == "speech" for _, _, cs in cands for s, m in cs):
-        cands = [(row, score, [(s, m) for s, m in cs if m[2] == "speech"]) for row, score, cs in cands]
-    floor = MIN_RELATIVE_MATCH * max((s for _, _, cs in cands for s, _ in cs), default=0.0)
-    moments = [m for row, score, cs in cands for m in _moments(row, score, cs, floor, paths)]
-    multi = len({m.video_id for m in moments}) > 1
-    moments = _diversify(moments) if multi else sorted(moments, key=lambda m: -m.score)
-    return _dedupe(moments)[:limit]
+    # "when did I say ...": what was said, when anything said matches
+    if q.speech and any(s >= MATCH_FLOOR and ok and m[2] == "speech" for _, _, cs in cands for s, ok, m in cs):
+        cands = [(row, score, [c for c in cs if c[2][2] == "speech"]) for row, score, cs in cands]
+    # a match must hold half the question's words, and match at least 0.6 as well as the best one
+    # anywhere: "pick up health packs" should not list every ammo pickup for sharing "picked up"
+    best = max((s for _, _, cs in cands for s, ok, _ in cs if ok), default=0.0)
+    floor = max(MATCH_FLOOR, MIN_RELATIVE_MATCH * best)
+    moments = [m for (row, score, cs), ms in zip(cands, recorded) for m in _moments(row, score, cs, floor, paths, q, ms, weights)]
+    matches = _ranked([m for m in moments if not m.closest])[:limit]
+    # the closest moments in the fused search order (their few shared words say little about them)
+    rest = _dedupe(_diversify([m for m in moments if m.closest]))
+    if q.speech:  # a question about speech: what was said comes first among the closest too
+        rest.sort(key=lambda m: (m.extra.get("matched") or [{"source": ""}])[0]["source"] != "speech")
+    if closest:
+        return matches + rest[:limit - len(matches)]
+    if matches:
+        return matches
+    return [m for m in rest if m.match > 0 and m.extra.get("same_thing")][:min(AUTO_CLOSEST, limit)]

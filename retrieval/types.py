@@ -24,6 +24,14 @@ class Moment:
     keyframe_t: float | None = None
     projected: dict[str, np.ndarray] = field(default_factory=dict)  # modality -> (d_llm,) float16
     extra: dict[str, Any] = field(default_factory=dict)
+    match: float = 0.0  # share of the question's words this moment holds (retrieval.search.judge), 0..1
+    closest: bool = False  # not a match: one of the closest moments, shown on request or when nothing matched
+
+    @property
+    def at_s(self) -> float:
+        """When the matched thing was first seen or heard (the window opens a little before it)."""
+        matched = self.extra.get("matched") or []
+        return float(matched[0]["t"]) if matched else float(self.keyframe_t if self.keyframe_t is not None else self.start_s)
 
     @property
     def citation(self) -> str:

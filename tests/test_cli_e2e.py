@@ -49,7 +49,7 @@ def test_game_filter_on_search_events_and_ask(library):
 
 def test_search_finds_hud_message_at_its_time(library):
     hits = json.loads(gk(library, "search", "angle grinder", "--limit", "5", "--json").stdout)
-    assert hits and set(hits[0]) == {"video", "video_path", "start_s", "end_s", "score", "text"}
+    assert hits and set(hits[0]) == {"video", "video_path", "start_s", "end_s", "score", "text", "match"}
     top = hits[0]
     assert top["video"] == "freedoom_excerpt"
     assert top["start_s"] - 2 <= 7.77 <= top["end_s"] + 2 and abs(top["start_s"] - 7.77) <= 2
@@ -65,8 +65,13 @@ def test_search_by_doom_name_finds_freedoom_item(library):
 def test_search_finds_speech_and_screen_text_of_generated_clip(library):
     hits = json.loads(gk(library, "search", "when did I say the treasure was behind the gate", "--json").stdout)
     assert hits[0]["video"] == "arena run" and abs(hits[0]["start_s"] - 6.0) <= 2
-    hits = json.loads(gk(library, "search", "score 1200", "--json").stdout)
+    # the score stays on screen, so it is a HUD value (state samples), not a message: search lists it
+    # only among the closest moments, and ask reads the value
+    hits = json.loads(gk(library, "search", "score 1200", "--closest", "--json").stdout)
     assert hits[0]["video"] == "arena run" and hits[0]["start_s"] <= 8.0
+    out = json.loads(gk(library, "ask", "what was the score?", "--json").stdout)
+    assert "score 1200" in out["answer"] and out["citations"]
+    assert all(c["video"] == "arena run" and 1.0 - 2 <= c["start_s"] <= 8.0 for c in out["citations"])
 
 
 def test_events_filtered(library):
@@ -136,3 +141,54 @@ def test_chat_answers_anchored_questions_until_eof(library):
     assert r.exit_code == 0, r.output
     assert "angle grinder [freedoom_excerpt@00:07]" in r.stdout
     assert "[arena run@00:0" in r.stdout and "treasure" in r.stdout.lower()
+
+
+@pytest.mark.parametrize("query", ["secret", "blue passcard", "(((", "~"])
+def test_search_says_when_nothing_matches(library, query):
+    r = gk(library, "search", query)
+    assert r.exit_code == 0 and r.stdout.strip().splitlines() == [
+        f"No match for “{query}”. gamekb search --closest lists the closest moments anyway."]
+    assert json.loads(gk(library, "search", query, "--json").stdout) == []
+    lines = gk(library, "search", query, "--closest", "--limit", "3").stdout.strip().splitlines()
+    assert lines[:2] == [f"No match for “{query}”.", "Closest moments (not matches):"] and len(lines) == 5
+    assert not any(h["match"] for h in json.loads(gk(library, "search", query, "--closest", "--json").stdout))
+
+
+def test_search_counts_matches_and_keeps_the_closest_apart(library):
+    lines = gk(library, "search", "angle grinder", "--closest", "--limit", "6").stdout.strip().splitlines()
+    sep = lines.index("Closest moments (not matches):")
+    n = sep - 1
+    assert n >= 1 and lines[0] == f"{n} match{'' if n == 1 else 'es'} for “angle grinder”:"
+    assert all("angle grinder" in line.lower() for line in lines[1:sep]) and sep + 1 < len(lines) <= 8
+    flags = [h["match"] for h in json.loads(gk(library, "search", "angle grinder", "--closest", "--json").stdout)]
+    assert flags == sorted(flags, reverse=True) and flags.count(True) == n  # matches first
+    assert gk(library, "search", "angle grinder").stdout.count("\n") == n + 1  # unasked, no closest moments
+
+
+def ask_json(library, question):
+    return json.loads(gk(library, "ask", question, "--json").stdout)
+
+
+def test_ask_counts_lists_and_reads_the_hud(library):
+    # tests/data/README.md: shells at 0.80 and 6.00, the angle grinder at 7.77 with health 89%
+    out = ask_json(library, "how many times did I pick up shotgun shells?")
+    assert "2 times in freedoom_excerpt" in out["answer"]
+    assert sorted(round(c["start_s"]) for c in out["citations"]) in ([0, 5], [0, 6])
+    out = ask_json(library, "which weapons did I find?")
+    assert "1 weapon: angle grinder [freedoom_excerpt@00:07]" in out["answer"]
+    out = ask_json(library, "how much health did I have when I got the angle grinder?")
+    assert "health 89 (at 00:0" in out["answer"] and "angle grinder" in out["answer"]
+    assert out["citations"] and all(c["video"] == "freedoom_excerpt" and abs(c["start_s"] - 7.77) <= 2
+                                    for c in out["citations"])
+
+
+def test_ask_about_speech_answers_from_speech(library):
+    out = ask_json(library, "what did I say?")
+    assert "treasure" in out["answer"].lower() and "angle grinder" in out["answer"].lower()
+    assert "picked up" not in out["answer"]
+    assert {c["video"] for c in out["citations"]} == {"freedoom_excerpt", "arena run"}
+
+
+def test_ask_says_nothing_matched_and_cites_nothing(library):
+    out = ask_json(library, "did I find any secrets?")
+    assert out["citations"] == [] and out["answer"] == "Nothing in the library matches “did I find any secrets?”."

@@ -41,6 +41,10 @@ def test_eval_cli_on_a_real_library(library, tmp_path):
         {"id": "g", "question": "angle grinder", "expect": [["freedoom_excerpt", 7.77]], "answer": "angle grinder"},
         {"id": "s", "question": "when did I say the treasure was behind the gate", "expect": [["arena run", 6.0]]},
         {"id": "x", "question": "blue passcard", "expect": [["freedoom_excerpt", 3.0]]},
+        {"id": "n", "question": "did I find any secrets?", "expect": []},
+        {"id": "f", "question": "where did I get the angle grinder?", "expect": [["freedoom_excerpt", 7.77]],
+         "answer": ["angle grinder", "freedoom_excerpt@00:07"], "first": True},
+        {"id": "w", "question": "angle grinder", "expect": [["freedoom_excerpt", 7.77]], "answer": ["angle grinder", "minigun"]},
     ]))
     report = tmp_path / "report.md"
     r = CliRunner().invoke(app, ["eval", str(qa), "--json", "--k", "5", "--report", str(report), "--home", str(library)])
@@ -48,7 +52,11 @@ def test_eval_cli_on_a_real_library(library, tmp_path):
     out = json.loads(r.stdout)
     per = {p["id"]: p for p in out["per_question"]}
     assert per["g"]["recall"] == 1.0 and per["g"]["answer_correct"] and per["s"]["recall"] == 1.0
-    assert out["recall_at_k"] == round((1 + 1 + per["x"]["recall"]) / 3, 4)
+    assert out["recall_at_k"] == round((1 + 1 + per["x"]["recall"] + 1 + 1) / 5, 4)  # "n" expects no match
+    assert per["n"]["no_match_correct"] is True and out["no_match_questions"] == 1 and out["no_match_accuracy"] == 1.0
+    assert per["x"]["match_recall"] == 0.0 and per["g"]["match_recall"] == 1.0
+    assert per["f"]["answer_correct"] is True and per["w"]["answer_correct"] is False  # every string, or not
+    assert out["answer_accuracy"] == round(2 / 3, 4)
     assert "| recall@5 |" in report.read_text()
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"question": "no expect"}\n')

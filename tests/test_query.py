@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from kb.errors import GamekbError
 from retrieval.query import parse, parse_ts
-from retrieval.search import _where, match_score
+from retrieval.search import _where, judge, match_score
 
 
 def test_anchor_with_video():
@@ -36,6 +36,43 @@ def test_speech_and_cross_video_intent():
     assert q.words == ["was", "low", "health"] or "health" in q.words
     assert parse("when did I get the missile launcher in each video?").cross_video
     assert not parse("blue passcard").speech
+
+
+def test_count_list_and_value_intent():
+    q = parse("how many times did I die")
+    assert q.count and not q.listing and q.words == ["die"]
+    q = parse("which weapons did I find")
+    assert q.listing and q.noun == "weapons" and not q.count
+    assert parse("who drowned?").listing and not parse("what did I say?").listing
+    assert not parse("how many shots were remaining?").count  # a value on screen, not a tally
+    assert parse("how much health did I have when I got the minigun?").asks_value
+    assert not parse("when did I get the minigun?").asks_value
+    assert parse("ammo clip").words == ["ammo", "clip"] and parse("when did I die in each clip?").words == ["die"]
+
+
+MISSILE = "pickup missile Picked up a missile. rocket picked up got pickup ammo"
+SHELLS = "pickup shotgun shells Picked up some shotgun shells. shells picked up got pickup ammo"
+PUMP = "pickup pump-action shotgun You got the pump-action shotgun! shotgun picked up got pickup weapon"
+
+
+def test_a_compound_is_not_its_first_word():
+    # "missile launcher" must not match the missile ammo (issue 13)
+    assert judge(parse("when did I get the missile launcher?"), MISSILE, "missile")[1] is False
+    launcher = judge(parse("when did I get the missile launcher?"),
+                     "pickup missile launcher You got the missile launcher! picked up got pickup weapon", "missile launcher")
+    assert launcher == (1.0, True)
+    # a misread word beside a matched one may still be the thing ("namna" for "omega")
+    assert judge(parse("you are on team omega"), "text You are on team namna", "You are on team namna")[1]
+
+
+def test_the_thing_itself_beats_what_belongs_to_it():
+    q = parse("where did I get the shotgun")
+    gun, shells = judge(q, PUMP, "pump-action shotgun"), judge(q, SHELLS, "shotgun shells")
+    assert gun[1] and shells[1] and gun[0] > shells[0] >= 0.5
+    said = judge(q, "speech Finally, a shotgun.", "Finally, a shotgun.", "speech")  # a sentence has no head
+    assert said[1] and said[0] >= 0.5
+    # the verb a player asks with counts for little, and alone for nothing
+    assert judge(parse("when did I get the bazooka?"), PUMP, "pump-action shotgun")[0] == 0.0
 
 
 @pytest.mark.parametrize("bad", ["", "ab", "1:xx", "-5", "1:2:3:4", "nan"])

@@ -24,7 +24,7 @@ from cli import app as cli_app  # noqa: E402
 from tests.conftest import EXCERPT  # noqa: E402
 
 GRINDER_S = 7.77  # "You got the angle grinder!" / "Time for the angle grinder." (tests/data/README.md)
-CLI_SEARCH_KEYS = {"video", "video_path", "start_s", "end_s", "score", "text"}
+CLI_SEARCH_KEYS = {"video", "video_path", "start_s", "end_s", "score", "text", "match"}
 CLI_EVENT_KEYS = {"video", "t_start", "t_end", "kind", "label", "value", "source"}
 CLI_VIDEO_KEYS = {"id", "video", "video_path", "status", "duration_s", "segments", "game", "game_score"}
 TOKEN = "correct-horse-battery"
@@ -152,6 +152,30 @@ def test_keyframe_of_a_hit_is_a_jpeg(port):
     status, headers, body = request(port, hits[0]["keyframe_url"])
     assert status == 200 and headers["content-type"] == "image/jpeg"
     assert Image.open(io.BytesIO(body)).size[0] > 0
+
+
+def test_search_keeps_the_closest_apart(port):
+    assert get_json(port, "/api/search?q=secret")[2] == []  # nothing matched, nothing shares a word
+    _, _, hits = get_json(port, "/api/search?q=secret&closest=true&limit=3")
+    assert 1 <= len(hits) <= 3 and not any(h["match"] for h in hits)
+    _, _, hits = get_json(port, "/api/search?q=angle+grinder&closest=true&limit=8")
+    flags = [h["match"] for h in hits]
+    assert flags[0] and False in flags and flags == sorted(flags, reverse=True)
+
+
+def test_a_hit_shows_the_matched_moment(port):
+    from PIL import Image
+
+    _, _, hits = get_json(port, "/api/search?q=angle+grinder&limit=1")
+    hit = hits[0]
+    assert abs(hit["at_s"] - GRINDER_S) <= 1 and hit["thumbnail_url"].endswith(f"t={hit['at_s']:.2f}")
+    assert abs(hit["keyframe_t"] - hit["at_s"]) > 1  # the segment's keyframe is another moment
+    status, headers, body = request(port, hit["thumbnail_url"])
+    assert status == 200 and headers["content-type"] == "image/jpeg" and Image.open(io.BytesIO(body)).size[0] == 320
+    _, _, first = request(port, f"/api/frame/{hit['video_id']}?t=0")
+    assert first != body  # another time, another frame
+    assert request(port, f"/api/frame/{hit['video_id']}?t=9999")[0] == 404
+    assert request(port, f"/api/frame/{hit['video_id']}?t=-1")[0] == 422
 
 
 def test_events_match_the_cli_and_page(port):

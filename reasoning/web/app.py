@@ -134,8 +134,11 @@ class HitOut(BaseModel):
     description: str = Field(description="what matched, in words (the CLI's search line)")
     screen_text: list[str] = Field(description="HUD/screen messages read in this window")
     transcript: list[str] = Field(description="what was said in this window")
-    keyframe_url: str
+    keyframe_url: str = Field(description="the segment's keyframe")
     video_url: str
+    match: bool = Field(description="true for a match; false for one of the closest moments, which are not")
+    at_s: float = Field(description="when the matched thing was first seen or heard")
+    thumbnail_url: str = Field(description="the frame at at_s (the card's picture)")
 
 
 class AskIn(BaseModel):
@@ -184,7 +187,9 @@ def hit_row(kb: KnowledgeBase, m: Moment) -> dict[str, Any]:
             "score": round(m.score, 5), "text": m.text, "video_id": m.video_id, "segment_id": m.segment_id,
             "keyframe_t": m.keyframe_t, "citation": m.citation, "description": describe(m),
             "screen_text": screen, "transcript": said,
-            "keyframe_url": f"/api/keyframe/{m.video_id}/{m.segment_id}", "video_url": f"/api/video/{m.video_id}"}
+            "keyframe_url": f"/api/keyframe/{m.video_id}/{m.segment_id}", "video_url": f"/api/video/{m.video_id}",
+            "match": not m.closest, "at_s": round(m.at_s, 2),
+            "thumbnail_url": f"/api/frame/{m.video_id}?t={m.at_s:.2f}"}
 
 
 # -- the app ------------------------------------------------------------------------------------
@@ -277,13 +282,15 @@ def create_app(kb: KnowledgeBase, token: str | None = None, reasoner: str = "ext
     @app.get("/api/search", response_model=list[HitOut], summary="Find the best moments across all videos")
     def api_search(q: Annotated[str, Query(min_length=1, max_length=500, description="What to look for; @MM:SS anchors.")],
                    video: VideoList = None, kind: KindList = None, t_from: FromQ = None, to: ToQ = None,
-                   game: GameList = None, limit: Annotated[int, Query(ge=1, le=100)] = 10):
+                   game: GameList = None, limit: Annotated[int, Query(ge=1, le=100)] = 10,
+                   closest: Annotated[bool, Query(description="After the matches, the closest moments that are not "
+                                                              "matches (match: false), up to limit in all.")] = False):
         from retrieval.search import search
 
         f = Filters(videos=video or None, kinds=kind or None, t_from=_time(t_from, "from"), t_to=_time(to, "to"),
                     games=game or None)
         with work:
-            hits = search(kb, q, limit=limit, filters=f)
+            hits = search(kb, q, limit=limit, filters=f, closest=closest)
         return [hit_row(kb, m) for m in hits]
 
     @app.get("/api/events", response_model=list[EventOut], summary="The event table, filtered and paged",
@@ -354,6 +361,21 @@ def create_app(kb: KnowledgeBase, token: str | None = None, reasoner: str = "ext
             raise HTTPException(404, f"video {video_id} has no keyframe {idx}")
         return Response(rows[0]["keyframe"], media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
 
+    @app.get("/api/frame/{video_id}", summary="The video's frame at a time (JPEG, 320 px wide): a result's picture",
+             response_class=Response, responses={200: {"content": {"image/jpeg": {}}}})
+    def api_frame(video_id: VideoId, t: Annotated[float, Query(ge=0, le=10_000_000, description="seconds")]):
+        v = ready_video(video_id)
+        if t > v.duration_s + 1.0:
+            raise HTTPException(404, f"video {v.name} is {v.duration_s:.1f} s long; no frame at {t:g} s")
+        path = Path(v.path).expanduser()
+        if not path.is_file():
+            raise HTTPException(404, f"the file of video {v.name} is no longer at {v.path}")
+        with work:
+            jpeg = frame_jpeg(path, t)
+        if jpeg is None:
+            raise HTTPException(404, f"video {v.name} has no frame at {t:g} s")
+        return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
+
     @app.get("/api/video/{video_id}", summary="The video file, with HTTP range requests (206, Content-Range)",
              response_class=FileResponse, responses={200: {"content": {"video/mp4": {}}}, 206: {"description": "Partial Content"},
                                                      416: {"description": "Range Not Satisfiable"}})
@@ -379,6 +401,27 @@ def create_app(kb: KnowledgeBase, token: str | None = None, reasoner: str = "ext
         return FileResponse(STATIC / name, media_type=PAGE_FILES[name], headers=NO_STORE)
 
     return app
+
+
+def frame_jpeg(path: Path, t: float, width: int = 320) -> bytes | None:
+    """The first frame shown at or after t seconds, as a JPEG `width` pixels wide (PyAV); None past the end."""
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        container.seek(int(max(0.0, t) / stream.time_base), stream=stream, backward=True)
+        chosen = None
+        for frame in container.decode(stream):
+            chosen = frame
+            if frame.time is not None and frame.time + 1e-3 >= t:
+                break
+        if chosen is None:
+            return None
+        image = chosen.to_image()
+    image.thumbnail((width, width * 4))
+    buf = io.BytesIO()
+    image.convert("RGB").save(buf, "JPEG", quality=85)
+    return buf.getvalue()
 
 
 def serve(kb: KnowledgeBase, host: str = "127.0.0.1", port: int = 8765, token: str | None = None,

@@ -88,12 +88,14 @@ player.addEventListener("timeupdate", () => {
 
 function resultCard(hit, i) {
   const title = `${hit.video}@${ts(hit.start_s)}`;
-  const img = el("img", { src: hit.keyframe_url, alt: `keyframe of ${title}`, width: "320", height: "240",
+  // the picture is the matched moment's own frame; the segment's keyframe if that cannot be read
+  const img = el("img", { src: hit.thumbnail_url, alt: `frame of ${title}`, width: "320", height: "240",
                           decoding: "async" });
+  img.addEventListener("error", () => { if (img.src !== hit.keyframe_url) img.src = hit.keyframe_url; }, { once: true });
   const lines = [];
   if (hit.screen_text.length) lines.push(el("p", { class: "screen" }, el("b", {}, "screen "), hit.screen_text.join(" · ")));
   if (hit.transcript.length) lines.push(el("p", { class: "said" }, el("b", {}, "said "), hit.transcript.map((s) => `“${s}”`).join(" ")));
-  const card = el("a", { class: "hit", href: `#v=${hit.video_id}&t=${hit.start_s}`,
+  const card = el("a", { class: hit.match ? "hit" : "hit closest", href: `#v=${hit.video_id}&t=${hit.start_s}`,
                          dataset: { videoId: hit.video_id, start: hit.start_s, rank: i + 1 },
                          title: `play ${title}` },
     el("div", { class: "thumb" }, img, el("span", { class: "badge" }, ts(hit.start_s))),
@@ -111,7 +113,8 @@ function resultCard(hit, i) {
 }
 
 async function runSearch(q, video, kind) {
-  const params = new URLSearchParams({ q, limit: "24" });
+  // matches first; the closest moments (not matches) come along, folded away unless nothing matched
+  const params = new URLSearchParams({ q, limit: "24", closest: "true" });
   if (video) params.append("video", video);
   if (kind) params.append("kind", kind);
   const box = $("#results");
@@ -119,9 +122,18 @@ async function runSearch(q, video, kind) {
   setStatus(`Searching for “${q}” …`);
   try {
     const { body } = await api(`/api/search?${params}`);
-    box.replaceChildren(...body.map(resultCard));
-    setStatus(body.length ? `${body.length} moment${body.length === 1 ? "" : "s"} for “${q}”`
-                          : `No matching moments for “${q}”.`);
+    const matches = body.filter((h) => h.match), closest = body.filter((h) => !h.match);
+    const cards = matches.map(resultCard);
+    if (closest.length) {
+      const fold = el("details", { class: "closest" },
+        el("summary", {}, `${closest.length} closest moment${closest.length === 1 ? "" : "s"} (not matches)`),
+        ...closest.map((h, i) => resultCard(h, matches.length + i)));
+      fold.open = !matches.length;
+      cards.push(fold);
+    }
+    box.replaceChildren(...cards);
+    setStatus(matches.length ? `${matches.length} match${matches.length === 1 ? "" : "es"} for “${q}”`
+                             : `No match for “${q}”.` + (closest.length ? " The closest moments:" : ""));
   } catch (e) {
     setStatus(e.message, true);
   }
