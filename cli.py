@@ -106,8 +106,8 @@ def _time(value: Optional[str], what: str) -> Optional[float]:
 
     try:
         return parse_ts(value)
-    except GamekbError:
-        _fail(f"bad {what} time {value!r}; write seconds or MM:SS, e.g. --{what} 01:30")
+    except GamekbError as exc:
+        _fail(f"--{what}: {exc}; write seconds or MM:SS, e.g. --{what} 01:30")
 
 
 def _filters(video, kind, t_from, t_to, game=None):
