@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from kb.errors import GamekbError
+from kb.names import path_of, shown
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="gamekb: a searchable, askable knowledge base over a library of gameplay videos.")
@@ -76,10 +77,17 @@ def _reasoner_options(path: Optional[Path], model: Optional[str], adapter: Optio
 
 
 def _plain(*values) -> list:
-    """Table cells shown as written: a file named "run [abc].mp4" or "gamekb[full]" is not markup."""
+    """Table cells shown as written: a file named "run [abc].mp4" or "gamekb[full]" is not markup,
+    and control characters in a name are shown escaped."""
     from rich.text import Text
 
-    return [Text(str(v)) for v in values]
+    return [Text(shown(v)) for v in values]
+
+
+def _say(console, line: str) -> None:
+    """Print one line that holds file or video names: never markup, control characters escaped (a
+    file name may carry ANSI/OSC escapes or a newline; issue 14)."""
+    console.print(shown(line), markup=False)
 
 
 def _console():
@@ -89,7 +97,7 @@ def _console():
 
 
 def _fail(message: str, code: int = 2) -> None:
-    typer.echo(f"gamekb: {message}", err=True)
+    typer.echo(shown(f"gamekb: {message}"), err=True)
     raise typer.Exit(code)
 
 
@@ -181,18 +189,18 @@ def ingest(
     console = _console()
     outcomes = [pipeline.Outcome(src, "failed", why) for src, why in problems]
     if sources:
-        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+        with Progress(TextColumn("{task.description}", markup=False), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                       TimeElapsedColumn(), console=_console() if not as_json else None,
                       disable=as_json or not sys.stderr.isatty(), transient=False) as bar:
             def on_start(source):
-                task = bar.add_task(Path(source.label).name[:40], total=1.0)
-                return lambda phase, frac: bar.update(task, completed=frac, description=f"{Path(source.label).name[:32]} {phase}")
+                name = shown(Path(source.label).name)
+                task = bar.add_task(name[:40], total=1.0)
+                return lambda phase, frac: bar.update(task, completed=frac, description=f"{name[:32]} {phase}")
 
             def on_done(o):
                 if not as_json:
                     mark = {"ingested": "ok  ", "skipped": "skip", "failed": "FAIL"}[o.status]
-                    console.print(f"{mark} {o.source}: {o.message}" + (f" ({o.seconds:.1f} s)" if o.status == "ingested" else ""),
-                                  markup=False)
+                    _say(console, f"{mark} {o.source}: {o.message}" + (f" ({o.seconds:.1f} s)" if o.status == "ingested" else ""))
 
             if ray is not None:
                 from ingest import distributed
@@ -203,7 +211,7 @@ def ingest(
                 outcomes += pipeline.run(kb, sources, config, force=force, on_start=on_start, on_done=on_done)
     for o in outcomes[: len(problems)]:
         if not as_json:
-            console.print(f"FAIL {o.source}: {o.message}", markup=False)
+            _say(console, f"FAIL {o.source}: {o.message}")
     failed = [o for o in outcomes if o.status == "failed"]
     if as_json:
         typer.echo(json.dumps([{"source": o.source, "status": o.status, "message": o.message, "video": o.video,
@@ -239,7 +247,8 @@ def videos(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
         game = r["game"] or "-"
         if r["game_score"] is not None:
             game += f" ({r['game_score']:.2f})"
-        table.add_row(*_plain(r["id"], r["video"], r["status"], _ts(r["duration_s"]), r["segments"], game, r["video_path"]))
+        table.add_row(*_plain(r["id"], r["video"], r["status"], _ts(r["duration_s"]), r["segments"], game,
+                              path_of(r["video_path"])))
     _console().print(table)
 
 
@@ -270,7 +279,7 @@ def search(
 
     console = _console()
     for i, m in enumerate(hits, 1):
-        console.print(f"{i:>2}. {m.citation}-{_ts(m.end_s)}  {describe(m)}", markup=False)
+        _say(console, f"{i:>2}. {m.citation}-{_ts(m.end_s)}  {describe(m)}")
 
 
 @command()
@@ -303,7 +312,7 @@ def events(
         return
     console = _console()
     for r in out:
-        console.print(f"{r['video']}@{_ts(r['t_start'])}  {r['kind']:<10} {r['label']}", markup=False)
+        _say(console, f"{r['video']}@{_ts(r['t_start'])}  {r['kind']:<10} {r['label']}")
 
 
 def _print_kinds(in_library: list[str], as_json: bool) -> None:
@@ -357,7 +366,7 @@ def ask(
             {"video": c.video, "video_path": c.video_path, "start_s": c.start_s, "end_s": c.end_s} for c in answer.citations]},
             indent=2))
         return
-    typer.echo(answer.text)
+    typer.echo(shown(answer.text, keep_newlines=True))
 
 
 @command()
@@ -388,10 +397,10 @@ def chat(
         try:
             evidence = gather(kb, line, filters=filters, with_media=reasoner != "extractive")
             for chunk in engine.stream(line, evidence):
-                typer.echo(chunk, nl=False)
+                typer.echo(shown(chunk, keep_newlines=True), nl=False)
             typer.echo("")
         except GamekbError as exc:
-            typer.echo(f"gamekb: {exc}", err=True)
+            typer.echo(shown(f"gamekb: {exc}"), err=True)
 
 
 @command()
@@ -417,10 +426,10 @@ def doctor(
         console = _console()
         for f in found:
             mark = "fixed" if f.repaired else "found"
-            console.print(f"{mark} {f.check}: " + (f"{f.video}: " if f.video else "") + f.detail, markup=False)
+            _say(console, f"{mark} {f.check}: " + (f"{f.video}: " if f.video else "") + f.detail)
         if repair:
             redo = sorted({f.video for f in found if f.video and f.check not in ("lance-orphan",)})
-            typer.echo(f"{len(found)} problems repaired" + (f"; ingest these again to redo them: {', '.join(redo)}" if redo else ""))
+            typer.echo(shown(f"{len(found)} problems repaired" + (f"; ingest these again to redo them: {', '.join(redo)}" if redo else "")))
         else:
             typer.echo(f"{len(found)} problems; run gamekb doctor --repair to fix them")
     if found and not repair:
@@ -574,10 +583,10 @@ def timeline(
         typer.echo(f"wrote {png}")
     else:
         console = _console()
-        console.print(f"{data['video']}  ({_ts(data['duration_s'])})", markup=False)
+        _say(console, f"{data['video']}  ({_ts(data['duration_s'])})")
         for lane in data["lanes"]:
             marks = ", ".join(f"{_ts(e['t_start'])} {e['label']}" for e in lane["events"])
-            console.print(f"  {lane['kind']:<10} {marks}", markup=False)
+            _say(console, f"  {lane['kind']:<10} {marks}")
         for s in data["series"]:
             values = [p[1] for p in s["points"]]
             console.print(f"  {s['name']:<10} {min(values):g}..{max(values):g} over {len(values)} readings", markup=False)

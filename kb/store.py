@@ -22,6 +22,7 @@ from kb import sql
 from kb.config import Settings
 from kb.errors import GamekbError
 from kb.lance import SegmentTable
+from kb.names import name_of, path_of, stored_path
 from kb.schema import Entity, Event, IngestRun, Segment, StateSample, Video, utcnow
 
 
@@ -125,7 +126,7 @@ class KnowledgeBase:
         ready = self.videos(status="ready")
         out = []
         for name in names:
-            match = [v for v in ready if v.name == name or v.path == name or Path(v.path).name == name]
+            match = [v for v in ready if v.name == name or v.path == name or path_of(v.path).name == name]
             if not match:
                 lowered = [v for v in ready if v.name.lower() == name.lower()]
                 match = lowered
@@ -194,8 +195,8 @@ class KnowledgeBase:
         with self.session() as s:
             video = s.exec(select(Video).where(Video.sha256 == sha256)).first()
             if video is None:
-                video = Video(name=self._unique_name(s, path.stem, sha256), path=str(path), sha256=sha256)
-            video.path = str(path)
+                video = Video(name=self._unique_name(s, name_of(path), sha256), path=stored_path(path), sha256=sha256)
+            video.path = stored_path(path)
             for key, value in info.items():
                 setattr(video, key, value)
             video.status, video.error, video.profile, video.updated_at = "ingesting", None, profile, utcnow()
@@ -218,7 +219,7 @@ class KnowledgeBase:
     def update_path(self, video: Video, path: Path) -> None:
         with self.session() as s:
             v = s.get(Video, video.id)
-            v.path, v.updated_at = str(path), utcnow()
+            v.path, v.updated_at = stored_path(path), utcnow()
             s.add(v)
             s.commit()
 

@@ -34,3 +34,59 @@ def test_a_model_citing_an_impossible_time_is_not_an_error():
     from reasoning.prompting import parse_citations
 
     assert parse_citations("it happened at demo@00:75 and demo@99:99", []) == []
+
+
+# -- file names: not UTF-8, control characters ------------------------------------------------------
+
+EVIL = "evil\x1b]0;owned\x07\x1b[31mred\u202eline\nbreak"  # an OSC title, an ANSI colour, a bidi override, a newline
+
+
+@pytest.fixture(scope="module")
+def named(tmp_path_factory):
+    """One library holding a video whose file name is not UTF-8 and one whose name holds escapes."""
+    import os
+
+    from tests.clips import make_silent_video
+
+    d = tmp_path_factory.mktemp("names")
+    home = tmp_path_factory.mktemp("kb")
+    bad = os.fsdecode(bytes(d) + b"/bad\xffutf8.mp4")
+    os.rename(make_silent_video(d / "a.mp4", 2.0, texts=[(0.2, 1.8, "You got the shotgun!")]).path, bad)
+    evil = str(d / f"{EVIL}.mp4")
+    os.rename(make_silent_video(d / "b.mp4", 2.0, texts=[(0.2, 1.8, "Picked up a stimpack.")]).path, evil)
+    result = gk(home, "ingest", bad, evil)
+    return home, result, bad, evil
+
+
+def test_a_file_name_that_is_not_utf8_ingests_and_is_found(named):
+    from kb.names import path_of
+
+    home, result, bad, _ = named
+    assert result.exit_code == 0, result.output
+    assert "bad\\xffutf8.mp4: 1 segments" in result.output
+    rows = {r["video"]: r for r in json.loads(gk(home, "videos", "--json").output)}
+    assert rows["bad\\xffutf8"]["status"] == "ready"
+    assert str(path_of(rows["bad\\xffutf8"]["video_path"])) == bad  # the path leads back to the file
+    assert "bad\\xffutf8" in gk(home, "videos").output
+    hits = json.loads(gk(home, "search", "shotgun", "--video", "bad\\xffutf8", "--json").output)
+    assert hits and hits[0]["video"] == "bad\\xffutf8"
+    assert gk(home, "search", "shotgun").output.startswith(" 1. bad\\xffutf8@00:0")
+    again = gk(home, "ingest", bad)  # found again by its stored path: a skip, not a second copy
+    assert again.exit_code == 0 and "already ingested as bad\\xffutf8" in again.output
+
+
+def test_control_characters_in_names_are_printed_escaped(named, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "400")  # the videos table keeps each name on one line
+    home, result, _, _ = named
+    shown = "evil\\x1b]0;owned\\x07\\x1b[31mred\\u202eline\\nbreak"
+    outputs = {"ingest": result.output, "videos": gk(home, "videos").output,
+               "search": gk(home, "search", "stimpack").output,
+               "events": gk(home, "events", "--kind", "pickup").output,
+               "timeline": gk(home, "timeline", EVIL).output}
+    for command, out in outputs.items():
+        assert shown in out, (command, out)
+        assert not any(ch in out for ch in "\x1b\x07\u202e"), (command, out)
+        assert "line\nbreak" not in out, (command, out)
+    [line] = [ln for ln in result.output.splitlines() if "evil" in ln]
+    assert line.startswith("ok   ") and line.endswith("s)")
+    assert json.loads(gk(home, "videos", "--json").output)[1]["video"] == EVIL  # JSON keeps the name exact
