@@ -90,3 +90,73 @@ def test_control_characters_in_names_are_printed_escaped(named, monkeypatch):
     [line] = [ln for ln in result.output.splitlines() if "evil" in ln]
     assert line.startswith("ok   ") and line.endswith("s)")
     assert json.loads(gk(home, "videos", "--json").output)[1]["video"] == EVIL  # JSON keeps the name exact
+
+
+# -- what ingest is given: empty names, symbolic links, pictures -----------------------------------
+
+def test_an_empty_name_is_an_error_not_this_folder(tmp_path, monkeypatch):
+    from ingest.sources import expand
+    from kb.errors import BadInput
+
+    (tmp_path / "clips").mkdir()
+    (tmp_path / "clips" / "a.mp4").write_bytes(b"x")
+    monkeypatch.chdir(tmp_path)
+    for empty in ("", "  "):
+        with pytest.raises(BadInput, match="unset shell variable"):
+            expand([empty])
+    line = _one_line_error(gk(tmp_path / "kb", "ingest", ""), "empty name")
+    assert "for this folder write ." in line
+
+
+def test_symbolic_links_named_on_the_command_line(tmp_path):
+    (tmp_path / "a.mp4").symlink_to(tmp_path / "b.mp4")
+    (tmp_path / "b.mp4").symlink_to(tmp_path / "a.mp4")
+    (tmp_path / "gone.mp4").symlink_to(tmp_path / "nowhere.mp4")
+    result = gk(tmp_path / "kb", "ingest", str(tmp_path / "a.mp4"), str(tmp_path / "gone.mp4"))
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"FAIL {tmp_path}/a.mp4: symbolic link loop: it leads back to itself",
+        f"FAIL {tmp_path}/gone.mp4: broken symbolic link: its target {tmp_path}/nowhere.mp4 does not exist",
+        "0 ingested, 0 skipped, 2 failed"]
+
+
+def test_folders_follow_symlinked_folders_once_and_name_broken_links(tmp_path):
+    """A folder holding only a link to a folder of videos holds those videos; a link back up the
+    tree is walked once; a broken or looping link named like a video is one line each."""
+    from ingest.sources import expand
+
+    real = tmp_path / "real"
+    (real / "sub").mkdir(parents=True)
+    for name in ("one.mp4", "sub/two.mkv", "notes.txt"):
+        (real / name).write_bytes(b"x")
+    (real / "sub" / "up").symlink_to(real)  # a loop through folders
+    (real / "dead.mp4").symlink_to(tmp_path / "missing.mp4")
+    (real / "loop.mp4").symlink_to(real / "loop.mp4")
+    (real / "dead.txt").symlink_to(tmp_path / "missing.txt")  # not a video: not reported
+    only_link = tmp_path / "links"
+    only_link.mkdir()
+    (only_link / "videos").symlink_to(real)
+    sources, problems = expand([str(only_link)])
+    assert sorted(s.path.name for s in sources) == ["one.mp4", "two.mkv"]
+    assert sorted((p.rsplit("/", 1)[1], why.split(":")[0]) for p, why in problems) == [
+        ("dead.mp4", "broken symbolic link"), ("loop.mp4", "symbolic link loop")]
+    sources, problems = expand([str(real), str(only_link)])  # the same files by two routes: once
+    assert sorted(s.path.name for s in sources) == ["one.mp4", "two.mkv"]
+
+
+@pytest.mark.parametrize("picture", ["pic.jpg", "pic.png", "still.gif", "hedgewars_nature_3.88s.webp"])
+def test_a_still_image_is_not_a_video(tmp_path, picture):
+    from PIL import Image
+
+    from tests.kbcheck import ROOT
+
+    path = ROOT / "tests" / "data" / picture
+    if not path.exists():
+        path = tmp_path / picture
+        Image.new("RGB", (64, 48), "red").save(path)
+    result = gk(tmp_path / "kb", "ingest", str(path))
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == f"FAIL {path}: " + {
+        ".jpg": "a still image (mjpeg), not a video", ".png": "a still image (png), not a video",
+        ".gif": "a still image (gif), not a video", ".webp": "a still image (webp), not a video"}[path.suffix]
+    assert json.loads(gk(tmp_path / "kb", "videos", "--json").output) == []
