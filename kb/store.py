@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -55,11 +56,29 @@ class VideoRecords:
     game_score: float | None = None  # 0..1, how well that pack matched when chosen by --game auto; None when named
 
 
+def _prepare_home(home: Path) -> None:
+    """Create the knowledge base's folder; one clear GamekbError when it cannot hold one (a file
+    such as /etc/passwd, a folder such as /proc, a read-only place), never a FileExistsError."""
+    again = "; name a folder you can write to with --home or GAMEKB_HOME (it is created if missing)"
+    if home.exists() and not home.is_dir():
+        raise GamekbError(f"the knowledge base folder {home} is a file, not a folder{again}")
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        (home / "locks").mkdir(exist_ok=True)
+        with tempfile.TemporaryFile(dir=home):
+            pass
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        if exc.filename and Path(exc.filename) != home:
+            why += f": {exc.filename}"
+        raise GamekbError(f"cannot keep a knowledge base in {home} ({why}){again}") from exc
+
+
 class KnowledgeBase:
     def __init__(self, settings: Settings):
         self.settings = settings
         if settings.db_url is None or settings.lance_uri is None:
-            settings.home.mkdir(parents=True, exist_ok=True)
+            _prepare_home(settings.home)
         self.engine = sql.make_engine(settings.sql_url)
         with self.lock("schema"):
             sql.upgrade(self.engine)

@@ -160,3 +160,24 @@ def test_a_still_image_is_not_a_video(tmp_path, picture):
         ".jpg": "a still image (mjpeg), not a video", ".png": "a still image (png), not a video",
         ".gif": "a still image (gif), not a video", ".webp": "a still image (webp), not a video"}[path.suffix]
     assert json.loads(gk(tmp_path / "kb", "videos", "--json").output) == []
+
+
+# -- where things are written -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("home", ["/etc/passwd", "/proc", "/etc/passwd/kb", "FILE"])
+def test_a_home_that_cannot_hold_a_library_is_one_line(tmp_path, home):
+    if home == "FILE":
+        home = tmp_path / "notes.txt"
+        home.write_text("mine")
+    _one_line_error(gk(home, "videos"), "knowledge base", str(home), "--home")
+    if not str(home).startswith("/"):
+        assert home.read_text() == "mine"
+
+
+def test_timeline_png_into_a_missing_folder_is_refused(named, tmp_path):
+    home = named[0]
+    target = tmp_path / "no" / "such" / "t.png"
+    _one_line_error(gk(home, "timeline", "bad\\xffutf8", "--png", str(target)), "does not exist", str(target.parent))
+    assert not (tmp_path / "no").exists()
+    ok = gk(home, "timeline", "bad\\xffutf8", "--png", str(tmp_path / "t.png"))
+    assert ok.exit_code == 0 and (tmp_path / "t.png").read_bytes().startswith(b"\x89PNG")
