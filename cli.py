@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import logging
 import os
@@ -18,8 +19,22 @@ from kb.names import path_of, shown
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="gamekb: a searchable, askable knowledge base over a library of gameplay videos.")
 
-HomeOpt = Annotated[Optional[Path], typer.Option("--home", envvar="GAMEKB_HOME",
-                                                 help="Knowledge base folder (default: the user's data folder).")]
+# The global options: accepted before the command name (gamekb --home X ingest) and after it
+# (gamekb ingest --home X). The environment fills them before the command name only, so that a
+# value typed before the command name is not overridden by the environment after it.
+_HOME_HELP = "Knowledge base folder (default: GAMEKB_HOME, else the user's data folder)."
+_DB_HELP = ("SQL store: any SQLAlchemy URL, e.g. postgresql+psycopg://user:pw@host/gamekb "
+            "(default: GAMEKB_DB_URL, else SQLite in --home).")
+_VERBOSE_HELP = "Log what each stage does."
+GlobalHomeOpt = Annotated[Optional[Path], typer.Option("--home", envvar="GAMEKB_HOME", help=_HOME_HELP)]
+GlobalDbOpt = Annotated[Optional[str], typer.Option("--db", envvar=["GAMEKB_DB_URL", "GAMEKB_DB"], help=_DB_HELP)]
+GlobalVerboseOpt = Annotated[bool, typer.Option("--verbose", help=_VERBOSE_HELP)]
+HomeOpt = Annotated[Optional[Path], typer.Option("--home", help=_HOME_HELP)]
+GLOBAL_OPTIONS = {
+    "home": HomeOpt,
+    "db": Annotated[Optional[str], typer.Option("--db", help=_DB_HELP)],
+    "verbose": Annotated[Optional[bool], typer.Option("--verbose", help=_VERBOSE_HELP)],
+}
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of a table.")]
 VideoOpt = Annotated[Optional[list[str]], typer.Option("--video", "-v", help="Only this video (file stem); repeatable.")]
 # The kinds come from kb/kinds.py and the game packs; naming a few keeps --help from loading the packs.
@@ -35,19 +50,55 @@ SAMPLE_OTHER = SAMPLE.with_name("hedgewars_excerpt.mp4")  # a second game, read 
 
 def command(*args, group: typer.Typer | None = None, **kwargs):
     """app.command (or `group`.command), with every domain error turned into one clean line and
-    exit status 2."""
+    exit status 2, and the global options (GLOBAL_OPTIONS: --home, --db, --verbose) accepted after
+    the command name as well as before it."""
 
     def deco(fn):
         @functools.wraps(fn)
         def wrapper(*a, **kw):
+            ctx = kw.pop("global_ctx", None)
+            given = {name: kw.pop(f"global_{name}", None) for name in GLOBAL_OPTIONS}
             try:
+                if "home" in kw:
+                    kw["home"] = _globals(ctx, **{**given, "home": kw["home"]}).get("home")
+                else:
+                    _globals(ctx, **given)
                 return fn(*a, **kw)
             except GamekbError as exc:
                 _fail(str(exc))
 
+        signature = inspect.signature(fn, eval_str=True)
+        params = list(signature.parameters.values())
+        params += [inspect.Parameter(f"global_{name}", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=opt)
+                   for name, opt in GLOBAL_OPTIONS.items() if name not in signature.parameters]
+        params.append(inspect.Parameter("global_ctx", inspect.Parameter.KEYWORD_ONLY, default=None,
+                                        annotation=typer.Context))
+        wrapper.__signature__ = signature.replace(parameters=params)
+        wrapper.__annotations__ = {p.name: p.annotation for p in params}
         return (group or app).command(*args, **kwargs)(wrapper)
 
     return deco
+
+
+def _globals(ctx: Optional[typer.Context], home: Optional[Path] = None, db: Optional[str] = None,
+             verbose: Optional[bool] = None) -> dict:
+    """Apply the global options given at this level (before the command name, or after it) and
+    return them all: a value given after the command name wins over one given before it."""
+    if ctx is None:  # called as a function (gamekb demo calls ingest): nothing to apply
+        return {"home": home}
+    state = ctx.find_root().ensure_object(dict)
+    if home is not None:
+        state["home"] = home
+    if verbose:
+        logging.getLogger().setLevel(logging.INFO)
+    if db and state.get("db") != db:  # Settings.load reads GAMEKB_DB_URL; restored afterwards so an in-process caller is unaffected
+        if "db" not in state:
+            before = os.environ.get("GAMEKB_DB_URL")
+            ctx.find_root().call_on_close(lambda: os.environ.pop("GAMEKB_DB_URL", None) if before is None
+                                          else os.environ.update(GAMEKB_DB_URL=before))
+        state["db"] = db
+        os.environ["GAMEKB_DB_URL"] = db
+    return state
 
 
 def _ingest_config(path: Optional[Path], profile: Optional[str], device: Optional[str] = None, **flags):
@@ -131,18 +182,30 @@ def _ts(seconds: float) -> str:
     return format_ts(seconds)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"gamekb {version('gamekb')}")
+        except PackageNotFoundError:  # run from a checkout that pip never installed
+            typer.echo("gamekb (not installed: run pip install -e . for its version)")
+        raise typer.Exit()
+
+
 @app.callback()
 def main(ctx: typer.Context,
-         verbose: Annotated[bool, typer.Option("--verbose", help="Log what each stage does.")] = False,
-         db: Annotated[Optional[str], typer.Option("--db", envvar=["GAMEKB_DB_URL", "GAMEKB_DB"],
-                                                   help="SQL store: any SQLAlchemy URL, e.g. postgresql+psycopg://user:pw@host/gamekb (default: SQLite in --home).")] = None) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+         home: GlobalHomeOpt = None, db: GlobalDbOpt = None, verbose: GlobalVerboseOpt = False,
+         version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_version,
+                                               help="Print gamekb's version and exit.")] = False) -> None:
+    """gamekb: a searchable, askable knowledge base over a library of gameplay videos.
+
+    The global options (--home, --db, --verbose) go before or after the command name.
+    """
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # no stage downloads anything unless given a URL
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    if db:  # Settings.load reads GAMEKB_DB_URL; restored afterwards so an in-process caller is unaffected
-        before = os.environ.get("GAMEKB_DB_URL")
-        os.environ["GAMEKB_DB_URL"] = db
-        ctx.call_on_close(lambda: os.environ.pop("GAMEKB_DB_URL") if before is None else os.environ.update(GAMEKB_DB_URL=before))
+    _globals(ctx, home=home, db=db, verbose=verbose)
 
 
 @command()

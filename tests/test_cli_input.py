@@ -181,3 +181,48 @@ def test_timeline_png_into_a_missing_folder_is_refused(named, tmp_path):
     assert not (tmp_path / "no").exists()
     ok = gk(home, "timeline", "bad\\xffutf8", "--png", str(tmp_path / "t.png"))
     assert ok.exit_code == 0 and (tmp_path / "t.png").read_bytes().startswith(b"\x89PNG")
+
+
+# -- the global options, before or after the command name ---------------------------------------------
+
+def _cli(*args, env=None):
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    result = CliRunner().invoke(app, list(args), env=env)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result
+
+
+def test_home_and_verbose_go_before_or_after_the_command(named, tmp_path):
+    home, _, bad, _ = named
+    after = _cli("videos", "--json", "--home", str(home), "--verbose")
+    before = _cli("--home", str(home), "--verbose", "videos", "--json")
+    assert after.exit_code == before.exit_code == 0 and after.output == before.output
+    assert "bad\\xffutf8" in [r["video"] for r in json.loads(before.output)]
+    again = _cli("--home", str(home), "ingest", bad)
+    assert again.exit_code == 0 and "already ingested as bad\\xffutf8" in again.output
+    # a --home typed before the command wins over GAMEKB_HOME; one typed after it wins over both
+    assert "bad\\xffutf8" in _cli("--home", str(home), "videos", env={"GAMEKB_HOME": str(tmp_path / "x")}).output
+    assert "empty" in _cli("--home", str(home), "videos", "--home", str(tmp_path / "y")).output
+    assert _cli("--home", str(home), "models", "--home", str(home), "--json").exit_code == 0
+
+
+@pytest.mark.own_sql_store
+def test_db_goes_before_or_after_the_command(named, tmp_path):
+    import os
+
+    home = named[0]
+    url = f"sqlite:///{home}/gamekb.sqlite"
+    for args in (["--db", url, "videos", "--json"], ["videos", "--json", "--db", url]):
+        rows = json.loads(_cli(*args, "--home", str(tmp_path)).output)
+        assert [r["video"] for r in rows][:1] == ["bad\\xffutf8"], args
+        assert os.environ.get("GAMEKB_DB_URL") is None  # restored for the next in-process caller
+
+
+def test_version():
+    from importlib.metadata import version
+
+    result = _cli("--version")
+    assert result.exit_code == 0 and result.output == f"gamekb {version('gamekb')}\n"
