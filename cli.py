@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import logging
 import os
@@ -13,12 +14,27 @@ from typing import Annotated, Optional
 import typer
 
 from kb.errors import GamekbError
+from kb.names import path_of, shown
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="gamekb: a searchable, askable knowledge base over a library of gameplay videos.")
 
-HomeOpt = Annotated[Optional[Path], typer.Option("--home", envvar="GAMEKB_HOME",
-                                                 help="Knowledge base folder (default: the user's data folder).")]
+# The global options: accepted before the command name (gamekb --home X ingest) and after it
+# (gamekb ingest --home X). The environment fills them before the command name only, so that a
+# value typed before the command name is not overridden by the environment after it.
+_HOME_HELP = "Knowledge base folder (default: GAMEKB_HOME, else the user's data folder)."
+_DB_HELP = ("SQL store: any SQLAlchemy URL, e.g. postgresql+psycopg://user:pw@host/gamekb "
+            "(default: GAMEKB_DB_URL, else SQLite in --home).")
+_VERBOSE_HELP = "Log what each stage does."
+GlobalHomeOpt = Annotated[Optional[Path], typer.Option("--home", envvar="GAMEKB_HOME", help=_HOME_HELP)]
+GlobalDbOpt = Annotated[Optional[str], typer.Option("--db", envvar=["GAMEKB_DB_URL", "GAMEKB_DB"], help=_DB_HELP)]
+GlobalVerboseOpt = Annotated[bool, typer.Option("--verbose", help=_VERBOSE_HELP)]
+HomeOpt = Annotated[Optional[Path], typer.Option("--home", help=_HOME_HELP)]
+GLOBAL_OPTIONS = {
+    "home": HomeOpt,
+    "db": Annotated[Optional[str], typer.Option("--db", help=_DB_HELP)],
+    "verbose": Annotated[Optional[bool], typer.Option("--verbose", help=_VERBOSE_HELP)],
+}
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of a table.")]
 VideoOpt = Annotated[Optional[list[str]], typer.Option("--video", "-v", help="Only this video (file stem); repeatable.")]
 # The kinds come from kb/kinds.py and the game packs; naming a few keeps --help from loading the packs.
@@ -34,19 +50,55 @@ SAMPLE_OTHER = SAMPLE.with_name("hedgewars_excerpt.mp4")  # a second game, read 
 
 def command(*args, group: typer.Typer | None = None, **kwargs):
     """app.command (or `group`.command), with every domain error turned into one clean line and
-    exit status 2."""
+    exit status 2, and the global options (GLOBAL_OPTIONS: --home, --db, --verbose) accepted after
+    the command name as well as before it."""
 
     def deco(fn):
         @functools.wraps(fn)
         def wrapper(*a, **kw):
+            ctx = kw.pop("global_ctx", None)
+            given = {name: kw.pop(f"global_{name}", None) for name in GLOBAL_OPTIONS}
             try:
+                if "home" in kw:
+                    kw["home"] = _globals(ctx, **{**given, "home": kw["home"]}).get("home")
+                else:
+                    _globals(ctx, **given)
                 return fn(*a, **kw)
             except GamekbError as exc:
                 _fail(str(exc))
 
+        signature = inspect.signature(fn, eval_str=True)
+        params = list(signature.parameters.values())
+        params += [inspect.Parameter(f"global_{name}", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=opt)
+                   for name, opt in GLOBAL_OPTIONS.items() if name not in signature.parameters]
+        params.append(inspect.Parameter("global_ctx", inspect.Parameter.KEYWORD_ONLY, default=None,
+                                        annotation=typer.Context))
+        wrapper.__signature__ = signature.replace(parameters=params)
+        wrapper.__annotations__ = {p.name: p.annotation for p in params}
         return (group or app).command(*args, **kwargs)(wrapper)
 
     return deco
+
+
+def _globals(ctx: Optional[typer.Context], home: Optional[Path] = None, db: Optional[str] = None,
+             verbose: Optional[bool] = None) -> dict:
+    """Apply the global options given at this level (before the command name, or after it) and
+    return them all: a value given after the command name wins over one given before it."""
+    if ctx is None:  # called as a function (gamekb demo calls ingest): nothing to apply
+        return {"home": home}
+    state = ctx.find_root().ensure_object(dict)
+    if home is not None:
+        state["home"] = home
+    if verbose:
+        logging.getLogger().setLevel(logging.INFO)
+    if db and state.get("db") != db:  # Settings.load reads GAMEKB_DB_URL; restored afterwards so an in-process caller is unaffected
+        if "db" not in state:
+            before = os.environ.get("GAMEKB_DB_URL")
+            ctx.find_root().call_on_close(lambda: os.environ.pop("GAMEKB_DB_URL", None) if before is None
+                                          else os.environ.update(GAMEKB_DB_URL=before))
+        state["db"] = db
+        os.environ["GAMEKB_DB_URL"] = db
+    return state
 
 
 def _ingest_config(path: Optional[Path], profile: Optional[str], device: Optional[str] = None, **flags):
@@ -76,10 +128,17 @@ def _reasoner_options(path: Optional[Path], model: Optional[str], adapter: Optio
 
 
 def _plain(*values) -> list:
-    """Table cells shown as written: a file named "run [abc].mp4" or "gamekb[full]" is not markup."""
+    """Table cells shown as written: a file named "run [abc].mp4" or "gamekb[full]" is not markup,
+    and control characters in a name are shown escaped."""
     from rich.text import Text
 
-    return [Text(str(v)) for v in values]
+    return [Text(shown(v)) for v in values]
+
+
+def _say(console, line: str) -> None:
+    """Print one line that holds file or video names: never markup, control characters escaped (a
+    file name may carry ANSI/OSC escapes or a newline; issue 14)."""
+    console.print(shown(line), markup=False)
 
 
 def _console():
@@ -89,7 +148,7 @@ def _console():
 
 
 def _fail(message: str, code: int = 2) -> None:
-    typer.echo(f"gamekb: {message}", err=True)
+    typer.echo(shown(f"gamekb: {message}"), err=True)
     raise typer.Exit(code)
 
 
@@ -106,8 +165,8 @@ def _time(value: Optional[str], what: str) -> Optional[float]:
 
     try:
         return parse_ts(value)
-    except GamekbError:
-        _fail(f"bad {what} time {value!r}; write seconds or MM:SS, e.g. --{what} 01:30")
+    except GamekbError as exc:
+        _fail(f"--{what}: {exc}; write seconds or MM:SS, e.g. --{what} 01:30")
 
 
 def _filters(video, kind, t_from, t_to, game=None):
@@ -123,18 +182,30 @@ def _ts(seconds: float) -> str:
     return format_ts(seconds)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"gamekb {version('gamekb')}")
+        except PackageNotFoundError:  # run from a checkout that pip never installed
+            typer.echo("gamekb (not installed: run pip install -e . for its version)")
+        raise typer.Exit()
+
+
 @app.callback()
 def main(ctx: typer.Context,
-         verbose: Annotated[bool, typer.Option("--verbose", help="Log what each stage does.")] = False,
-         db: Annotated[Optional[str], typer.Option("--db", envvar=["GAMEKB_DB_URL", "GAMEKB_DB"],
-                                                   help="SQL store: any SQLAlchemy URL, e.g. postgresql+psycopg://user:pw@host/gamekb (default: SQLite in --home).")] = None) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+         home: GlobalHomeOpt = None, db: GlobalDbOpt = None, verbose: GlobalVerboseOpt = False,
+         version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_version,
+                                               help="Print gamekb's version and exit.")] = False) -> None:
+    """gamekb: a searchable, askable knowledge base over a library of gameplay videos.
+
+    The global options (--home, --db, --verbose) go before or after the command name.
+    """
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # no stage downloads anything unless given a URL
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    if db:  # Settings.load reads GAMEKB_DB_URL; restored afterwards so an in-process caller is unaffected
-        before = os.environ.get("GAMEKB_DB_URL")
-        os.environ["GAMEKB_DB_URL"] = db
-        ctx.call_on_close(lambda: os.environ.pop("GAMEKB_DB_URL") if before is None else os.environ.update(GAMEKB_DB_URL=before))
+    _globals(ctx, home=home, db=db, verbose=verbose)
 
 
 @command()
@@ -181,18 +252,18 @@ def ingest(
     console = _console()
     outcomes = [pipeline.Outcome(src, "failed", why) for src, why in problems]
     if sources:
-        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+        with Progress(TextColumn("{task.description}", markup=False), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                       TimeElapsedColumn(), console=_console() if not as_json else None,
                       disable=as_json or not sys.stderr.isatty(), transient=False) as bar:
             def on_start(source):
-                task = bar.add_task(Path(source.label).name[:40], total=1.0)
-                return lambda phase, frac: bar.update(task, completed=frac, description=f"{Path(source.label).name[:32]} {phase}")
+                name = shown(Path(source.label).name)
+                task = bar.add_task(name[:40], total=1.0)
+                return lambda phase, frac: bar.update(task, completed=frac, description=f"{name[:32]} {phase}")
 
             def on_done(o):
                 if not as_json:
                     mark = {"ingested": "ok  ", "skipped": "skip", "failed": "FAIL"}[o.status]
-                    console.print(f"{mark} {o.source}: {o.message}" + (f" ({o.seconds:.1f} s)" if o.status == "ingested" else ""),
-                                  markup=False)
+                    _say(console, f"{mark} {o.source}: {o.message}" + (f" ({o.seconds:.1f} s)" if o.status == "ingested" else ""))
 
             if ray is not None:
                 from ingest import distributed
@@ -203,7 +274,7 @@ def ingest(
                 outcomes += pipeline.run(kb, sources, config, force=force, on_start=on_start, on_done=on_done)
     for o in outcomes[: len(problems)]:
         if not as_json:
-            console.print(f"FAIL {o.source}: {o.message}", markup=False)
+            _say(console, f"FAIL {o.source}: {o.message}")
     failed = [o for o in outcomes if o.status == "failed"]
     if as_json:
         typer.echo(json.dumps([{"source": o.source, "status": o.status, "message": o.message, "video": o.video,
@@ -239,7 +310,8 @@ def videos(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
         game = r["game"] or "-"
         if r["game_score"] is not None:
             game += f" ({r['game_score']:.2f})"
-        table.add_row(*_plain(r["id"], r["video"], r["status"], _ts(r["duration_s"]), r["segments"], game, r["video_path"]))
+        table.add_row(*_plain(r["id"], r["video"], r["status"], _ts(r["duration_s"]), r["segments"], game,
+                              path_of(r["video_path"])))
     _console().print(table)
 
 
@@ -281,7 +353,7 @@ def search(
     for i, m in enumerate(hits, 1):
         if m.closest and (i == 1 or not hits[i - 2].closest):
             console.print("Closest moments (not matches):", markup=False)
-        console.print(f"{i:>2}. {m.citation}-{_ts(m.end_s)}  {describe(m)}", markup=False)
+        _say(console, f"{i:>2}. {m.citation}-{_ts(m.end_s)}  {describe(m)}")
 
 
 @command()
@@ -314,7 +386,7 @@ def events(
         return
     console = _console()
     for r in out:
-        console.print(f"{r['video']}@{_ts(r['t_start'])}  {r['kind']:<10} {r['label']}", markup=False)
+        _say(console, f"{r['video']}@{_ts(r['t_start'])}  {r['kind']:<10} {r['label']}")
 
 
 def _print_kinds(in_library: list[str], as_json: bool) -> None:
@@ -368,7 +440,7 @@ def ask(
             {"video": c.video, "video_path": c.video_path, "start_s": c.start_s, "end_s": c.end_s} for c in answer.citations]},
             indent=2))
         return
-    typer.echo(answer.text)
+    typer.echo(shown(answer.text, keep_newlines=True))
 
 
 @command()
@@ -399,10 +471,10 @@ def chat(
         try:
             evidence = gather(kb, line, filters=filters, with_media=reasoner != "extractive")
             for chunk in engine.stream(line, evidence):
-                typer.echo(chunk, nl=False)
+                typer.echo(shown(chunk, keep_newlines=True), nl=False)
             typer.echo("")
         except GamekbError as exc:
-            typer.echo(f"gamekb: {exc}", err=True)
+            typer.echo(shown(f"gamekb: {exc}"), err=True)
 
 
 @command()
@@ -428,10 +500,10 @@ def doctor(
         console = _console()
         for f in found:
             mark = "fixed" if f.repaired else "found"
-            console.print(f"{mark} {f.check}: " + (f"{f.video}: " if f.video else "") + f.detail, markup=False)
+            _say(console, f"{mark} {f.check}: " + (f"{f.video}: " if f.video else "") + f.detail)
         if repair:
             redo = sorted({f.video for f in found if f.video and f.check not in ("lance-orphan",)})
-            typer.echo(f"{len(found)} problems repaired" + (f"; ingest these again to redo them: {', '.join(redo)}" if redo else ""))
+            typer.echo(shown(f"{len(found)} problems repaired" + (f"; ingest these again to redo them: {', '.join(redo)}" if redo else "")))
         else:
             typer.echo(f"{len(found)} problems; run gamekb doctor --repair to fix them")
     if found and not repair:
@@ -585,10 +657,10 @@ def timeline(
         typer.echo(f"wrote {png}")
     else:
         console = _console()
-        console.print(f"{data['video']}  ({_ts(data['duration_s'])})", markup=False)
+        _say(console, f"{data['video']}  ({_ts(data['duration_s'])})")
         for lane in data["lanes"]:
             marks = ", ".join(f"{_ts(e['t_start'])} {e['label']}" for e in lane["events"])
-            console.print(f"  {lane['kind']:<10} {marks}", markup=False)
+            _say(console, f"  {lane['kind']:<10} {marks}")
         for s in data["series"]:
             values = [p[1] for p in s["points"]]
             console.print(f"  {s['name']:<10} {min(values):g}..{max(values):g} over {len(values)} readings", markup=False)

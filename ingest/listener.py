@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
+import weakref
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -83,14 +84,20 @@ class SpeechStage:
             from ingest.stream import listen
 
             model = self.model  # loaded here, so a missing model fails before the frame loop starts
-            return self._executor(ThreadPoolExecutor).submit(listen, path, model)
+            return self._track(self._executor(ThreadPoolExecutor).submit(listen, path, model))
         try:
-            return self._executor(ProcessPoolExecutor).submit(_transcribe_in_worker, str(path), self.name,
-                                                              self.worker_options)
+            future = self._executor(ProcessPoolExecutor).submit(_transcribe_in_worker, str(path), self.name,
+                                                                self.worker_options)
         except BrokenProcessPool:  # the worker died with an earlier video: start a new one
-            self._pool = None
-            return self._executor(ProcessPoolExecutor).submit(_transcribe_in_worker, str(path), self.name,
-                                                              self.worker_options)
+            self.close()
+            future = self._executor(ProcessPoolExecutor).submit(_transcribe_in_worker, str(path), self.name,
+                                                                self.worker_options)
+        return self._track(future)
+
+    def _track(self, future: Future) -> Future:
+        self._busy.add(future)
+        future.add_done_callback(self._busy.discard)
+        return future
 
     def _executor(self, kind):
         if self._pool is None:
@@ -100,9 +107,28 @@ class SpeechStage:
                                                  initializer=_watch_parent, initargs=(os.getpid(),))
             else:
                 self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gamekb-listen")
+            self._busy: set[Future] = set()
+            # a stage dropped without close() (a benchmark's second Models) still ends its worker, now
+            self._closer = weakref.finalize(self, _shut, self._pool, self._busy)
         return self._pool
 
     def close(self) -> None:
+        """End the worker (a process, or a thread) and wait until it is gone."""
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._closer()
             self._pool = None
+
+
+def _shut(pool: Any, busy: set[Future]) -> None:
+    """Shut a pool down and wait for it. Never `shutdown(wait=False)`: a process pool still shutting
+    down while Python exits races its wakeup pipe and prints `OSError: [Errno 9] Bad file
+    descriptor` (issue 14). A transcription still running (the run was interrupted) is not waited
+    for: its worker process is stopped, and a worker thread is left to end on its own."""
+    running = any(not f.done() for f in list(busy))
+    if isinstance(pool, ProcessPoolExecutor):
+        if running:
+            for worker in list((getattr(pool, "_processes", None) or {}).values()):
+                worker.terminate()  # _processes is private, and the only handle on the workers
+        pool.shutdown(wait=True, cancel_futures=True)
+    else:
+        pool.shutdown(wait=not running, cancel_futures=True)

@@ -47,7 +47,7 @@ from ingest import stream
 from ingest.probe import VideoInfo, probe, sha256_file
 from ingest.sources import Source, download
 from ingest.types import EventRecord, Frame, GameState
-from kb import registry
+from kb import names, registry
 from kb.config import IngestConfig
 from kb.errors import BadInput, GamekbError
 from kb.schema import Entity, Event, Segment, StateSample
@@ -175,13 +175,13 @@ def ingest_source(kb: KnowledgeBase, source: Source, models: Models | ModelSourc
 
 
 def _oneline(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text}"[:300] if text else type(exc).__name__
+    said = names.text(" ".join(str(exc).split()))  # storable: an exception may quote an undecodable file name
+    return f"{type(exc).__name__}: {said}"[:300] if said else type(exc).__name__
 
 
 def _ingest_path(kb: KnowledgeBase, path: Path, models: Models | ModelSource, force: bool,
                  progress: Progress) -> Outcome:
-    label = str(path)
+    label = names.text(str(path))
     try:
         sha = sha256_file(path)
     except FileNotFoundError as exc:
@@ -231,7 +231,7 @@ def _already(kb: KnowledgeBase, sha: str, path: Path, label: str, force: bool) -
     existing = kb.video_by_sha(sha)
     if existing is None or existing.status != "ready" or force:
         return None
-    if existing.path != str(path):
+    if existing.path != names.stored_path(path):
         kb.update_path(existing, path)
         return Outcome(label, "skipped", f"already ingested as {existing.name} (same content; path updated)",
                        existing.name)

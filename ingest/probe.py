@@ -31,6 +31,12 @@ def _looks_like_mp4(path: Path) -> bool:
     return head[4:8] == b"ftyp"
 
 
+def _still_image(demuxer: str, stream) -> bool:
+    """FFmpeg opens a picture as a one-frame video: its image demuxers are image2 and *_pipe
+    (jpeg_pipe, png_pipe, webp_pipe ...); a GIF is a still when it holds one frame."""
+    return demuxer == "image2" or demuxer.endswith("_pipe") or (demuxer == "gif" and stream.frames <= 1)
+
+
 def probe(path: Path) -> VideoInfo:
     """Raise BadInput, naming the cause, for anything that is not a decodable video."""
     import av
@@ -59,6 +65,8 @@ def probe(path: Path) -> VideoInfo:
         if not container.streams.video:
             raise BadInput("audio only: no video stream to index")
         stream = container.streams.video[0]
+        if _still_image(container.format.name, stream):
+            raise BadInput(f"a still image ({stream.codec_context.name}), not a video")
         if stream.codec_context.width == 0:
             raise BadInput("video stream has no picture size: file is damaged")
         duration = 0.0

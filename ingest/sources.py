@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import glob
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from kb.errors import BadInput, require_package
+from kb.names import text
 
 VIDEO_EXTS = {".mp4", ".mkv", ".webm", ".mov", ".avi", ".m4v", ".flv", ".ts", ".mpg", ".mpeg", ".wmv", ".3gp"}
 
@@ -23,8 +26,11 @@ def is_url(text: str) -> bool:
 
 
 def expand(items: list[str]) -> tuple[list[Source], list[tuple[str, str]]]:
-    """-> (sources, problems). Folders are walked recursively for video extensions; an explicitly named
-    file is taken whatever its extension (probe decides whether it is a video)."""
+    """-> (sources, problems). Folders are walked recursively for video extensions, following
+    symlinked folders (each real folder once, so a link back up the tree is harmless); a link to a
+    video that is broken or loops is a problem, one line each. An explicitly named file is taken
+    whatever its extension (probe decides whether it is a video). BadInput for an empty item: it is
+    an unset shell variable, never "this folder"."""
     sources: list[Source] = []
     problems: list[tuple[str, str]] = []
     seen: set[Path] = set()
@@ -33,31 +39,80 @@ def expand(items: list[str]) -> tuple[list[Source], list[tuple[str, str]]]:
         rp = p.resolve()
         if rp not in seen:
             seen.add(rp)
-            sources.append(Source(label=str(p), path=p.absolute()))  # stored paths must work from any folder
+            sources.append(Source(label=text(str(p)), path=p.absolute()))  # stored paths must work from any folder
+
+    def add_link(p: Path, label: str) -> None:
+        """A symbolic link: its target, or a problem when it has none."""
+        why = _broken_link(p)
+        if why:
+            problems.append((label, why))
+        else:
+            add(p)
 
     for item in items:
+        if not item.strip():
+            raise BadInput("an empty name was given to ingest (an unset shell variable?); name files, folders, "
+                           "globs or URLs; for this folder write .")
         if is_url(item):
             sources.append(Source(label=item, url=item))
             continue
         p = Path(item).expanduser()
         if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in VIDEO_EXTS)
-            if not found:
-                problems.append((item, "folder holds no video files (" + ", ".join(sorted(VIDEO_EXTS)[:5]) + ", ...)"))
+            found, broken = _walk(p)
+            problems += [(text(str(f)), why) for f, why in broken]
+            if not found and not broken:
+                problems.append((text(item), "folder holds no video files (" + ", ".join(sorted(VIDEO_EXTS)[:5]) + ", ...)"))
             for f in found:
                 add(f)
-        elif p.exists() or p.is_symlink():
+        elif p.is_symlink():
+            add_link(p, text(item))
+        elif p.exists():
             add(p)
         elif any(ch in item for ch in "*?["):
             matches = sorted(Path(m) for m in glob.glob(str(p), recursive=True))
             files = [m for m in matches if m.is_file()]
             if not files:
-                problems.append((item, "pattern matches no files"))
+                problems.append((text(item), "pattern matches no files"))
             for f in files:
                 add(f)
         else:
-            problems.append((item, "file not found"))
+            problems.append((text(item), "file not found"))
     return sources, problems
+
+
+def _broken_link(p: Path) -> str | None:
+    """Why the symbolic link p leads to no file, or None when it does."""
+    try:
+        p.resolve(strict=True)
+    except (RuntimeError, OSError) as exc:  # RuntimeError: Python < 3.13 reports a loop that way
+        if isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP:
+            return "symbolic link loop: it leads back to itself"
+        return f"broken symbolic link: its target {text(os.readlink(p))} does not exist"
+    return None
+
+
+def _walk(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Video files under folder, and (link, why) for each broken or looping link named like a video."""
+    found: list[Path] = []
+    broken: list[tuple[Path, str]] = []
+    walked: set[tuple[int, int]] = set()
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        st = os.stat(root)
+        if (st.st_dev, st.st_ino) in walked:  # reached again through a link: already walked
+            dirs[:] = []
+            continue
+        walked.add((st.st_dev, st.st_ino))
+        dirs.sort()
+        for name in sorted(files):
+            f = Path(root) / name
+            if f.suffix.lower() not in VIDEO_EXTS:
+                continue
+            why = _broken_link(f) if f.is_symlink() else None
+            if why:
+                broken.append((f, why))
+            elif f.is_file():
+                found.append(f)
+    return sorted(found), broken
 
 
 # What yt-dlp's errors say when there is no network (DNS fails first on an offline machine).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -22,6 +23,7 @@ from kb import sql
 from kb.config import Settings
 from kb.errors import GamekbError
 from kb.lance import SegmentTable
+from kb.names import name_of, path_of, stored_path
 from kb.schema import Entity, Event, IngestRun, Segment, StateSample, Video, utcnow
 
 
@@ -54,11 +56,29 @@ class VideoRecords:
     game_score: float | None = None  # 0..1, how well that pack matched when chosen by --game auto; None when named
 
 
+def _prepare_home(home: Path) -> None:
+    """Create the knowledge base's folder; one clear GamekbError when it cannot hold one (a file
+    such as /etc/passwd, a folder such as /proc, a read-only place), never a FileExistsError."""
+    again = "; name a folder you can write to with --home or GAMEKB_HOME (it is created if missing)"
+    if home.exists() and not home.is_dir():
+        raise GamekbError(f"the knowledge base folder {home} is a file, not a folder{again}")
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        (home / "locks").mkdir(exist_ok=True)
+        with tempfile.TemporaryFile(dir=home):
+            pass
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        if exc.filename and Path(exc.filename) != home:
+            why += f": {exc.filename}"
+        raise GamekbError(f"cannot keep a knowledge base in {home} ({why}){again}") from exc
+
+
 class KnowledgeBase:
     def __init__(self, settings: Settings):
         self.settings = settings
         if settings.db_url is None or settings.lance_uri is None:
-            settings.home.mkdir(parents=True, exist_ok=True)
+            _prepare_home(settings.home)
         self.engine = sql.make_engine(settings.sql_url)
         with self.lock("schema"):
             sql.upgrade(self.engine)
@@ -125,7 +145,7 @@ class KnowledgeBase:
         ready = self.videos(status="ready")
         out = []
         for name in names:
-            match = [v for v in ready if v.name == name or v.path == name or Path(v.path).name == name]
+            match = [v for v in ready if v.name == name or v.path == name or path_of(v.path).name == name]
             if not match:
                 lowered = [v for v in ready if v.name.lower() == name.lower()]
                 match = lowered
@@ -194,8 +214,8 @@ class KnowledgeBase:
         with self.session() as s:
             video = s.exec(select(Video).where(Video.sha256 == sha256)).first()
             if video is None:
-                video = Video(name=self._unique_name(s, path.stem, sha256), path=str(path), sha256=sha256)
-            video.path = str(path)
+                video = Video(name=self._unique_name(s, name_of(path), sha256), path=stored_path(path), sha256=sha256)
+            video.path = stored_path(path)
             for key, value in info.items():
                 setattr(video, key, value)
             video.status, video.error, video.profile, video.updated_at = "ingesting", None, profile, utcnow()
@@ -218,7 +238,7 @@ class KnowledgeBase:
     def update_path(self, video: Video, path: Path) -> None:
         with self.session() as s:
             v = s.get(Video, video.id)
-            v.path, v.updated_at = str(path), utcnow()
+            v.path, v.updated_at = stored_path(path), utcnow()
             s.add(v)
             s.commit()
 

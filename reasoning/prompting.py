@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from kb.errors import GamekbError
 from retrieval.query import parse_ts
 from retrieval.types import Answer, Citation, Moment, format_ts
 
@@ -58,7 +59,17 @@ def user_prompt(question: str, evidence: Sequence[Moment], with_images: Sequence
             "Answer using only these moments and cite each claim as video@MM:SS.")
 
 
-def _match(video: str, t: float, evidence: Sequence[Moment]) -> Moment | None:
+def _cited_time(ts: str) -> float | None:
+    """A cited time in seconds; None for one no clock shows (a model may write 00:75)."""
+    try:
+        return parse_ts(ts)
+    except GamekbError:
+        return None
+
+
+def _match(video: str, t: float | None, evidence: Sequence[Moment]) -> Moment | None:
+    if t is None:
+        return None
     same_video = [m for m in evidence if m.video == video]
     for m in same_video:  # the exact citation we printed
         if format_ts(m.start_s) == format_ts(t):
@@ -73,7 +84,7 @@ def parse_citations(text: str, evidence: Sequence[Moment]) -> list[Citation]:
     """Citations in `text`, in order of first appearance, mapped to evidence moments; others dropped."""
     seen, out = set(), []
     for match in CITATION_RE.finditer(text):
-        m = _match(match["video"], parse_ts(match["ts"]), evidence)
+        m = _match(match["video"], _cited_time(match["ts"]), evidence)
         if m is None or (m.video, m.start_s) in seen:
             continue
         seen.add((m.video, m.start_s))
@@ -84,7 +95,7 @@ def parse_citations(text: str, evidence: Sequence[Moment]) -> list[Citation]:
 def unknown_citations(text: str, evidence: Sequence[Moment]) -> list[str]:
     """Citations written in `text` that match no evidence moment (for logging and tests)."""
     return [match.group(0) for match in CITATION_RE.finditer(text)
-            if _match(match["video"], parse_ts(match["ts"]), evidence) is None]
+            if _match(match["video"], _cited_time(match["ts"]), evidence) is None]
 
 
 def make_answer(text: str, evidence: Sequence[Moment], backend: str) -> Answer:

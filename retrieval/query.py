@@ -80,6 +80,8 @@ def parse_ts(ts: str) -> float:
         raise GamekbError(f"bad time {ts!r}; write seconds or MM:SS (e.g. 01:23)") from None
     if not parts or len(parts) > 3 or any(p < 0 or p != p or p == float("inf") for p in parts):
         raise GamekbError(f"bad time {ts!r}; write seconds or MM:SS (e.g. 01:23)")
+    if any(p >= 60 for p in parts[1:]):  # 00:60 or 99:99 is a typo, not 01:00 or 100:39
+        raise GamekbError(f"bad time {ts!r}: minutes and seconds after a colon run from 00 to 59 (e.g. 01:23)")
     total = 0.0
     for p in parts:
         total = total * 60 + p

@@ -77,7 +77,28 @@ def fresh_database() -> Iterator[str]:
         yield _server().set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            drop_database(conn, name)
+
+
+def drop_database(conn, name: str, tries: int = 6) -> None:
+    """Drop a test database reliably. `DROP DATABASE ... WITH (FORCE)` fails as a whole when one of
+    the sessions on it is a backend the test role may not end, such as an autovacuum worker ("must be a
+    member of the role whose process is being terminated or member of pg_signal_backend"), and the
+    database leaked (issue 14). So: end this role's own sessions (idle pooled engines of this or
+    another test process), then a plain DROP, which makes autovacuum step aside (the server signals its
+    workers and waits up to 5 s for every other session to leave); what still holds on is retried."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    for attempt in range(tries):
+        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n "
+                          "AND usename = current_user AND pid <> pg_backend_pid()"), {"n": name})
+        try:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            return
+        except OperationalError as exc:  # 55006 object_in_use: "being accessed by other users"
+            if getattr(exc.orig, "sqlstate", None) != "55006" or attempt == tries - 1:
+                raise
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -125,8 +146,10 @@ def copy_home_database(src: Path, dst: Path) -> None:
     source, target = _home_db_name(src), _home_db_name(dst)
     with _admin().connect() as conn:
         # a template must have no other sessions: end those of this process's idle pooled engines
-        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": source})
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)'))
+        # (only this role's: an autovacuum worker may not be ended by it, and CREATE ... TEMPLATE waits for one)
+        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n "
+                          "AND usename = current_user AND pid <> pg_backend_pid()"), {"n": source})
+        drop_database(conn, target)
         conn.execute(text(f'CREATE DATABASE "{target}" TEMPLATE "{source}"'))
     _ready.add(target)
 
@@ -185,6 +208,6 @@ def finish(basetemp: Path) -> None:
         names = conn.execute(text("SELECT datname FROM pg_database WHERE starts_with(datname, :p)"),
                              {"p": os.environ[RUN_ENV] + "_"}).scalars().all()
         for name in names:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            drop_database(conn, name)
     leaked = sorted(str(p) for p in basetemp.rglob("*.sqlite"))
     assert not leaked, f"the PostgreSQL pass left SQLite stores behind: {leaked}"

@@ -111,7 +111,7 @@ def test_reingest_is_a_noop_and_bad_files_fail_cleanly(library, tmp_path):
     assert {v["video"] for v in json.loads(gk(library, "videos", "--json").stdout)} >= {"freedoom_excerpt"}
 
 
-@pytest.mark.parametrize("query", ["'; DROP TABLE video; --", "\" OR 1=1 --", "video_id = 1 OR true", "%_\\", "@99:99"])
+@pytest.mark.parametrize("query", ["'; DROP TABLE video; --", "\" OR 1=1 --", "video_id = 1 OR true", "%_\\", "@59:59"])
 def test_hostile_queries_return_nothing_harmful(library, query):
     r = gk(library, "search", query, "--json")
     assert r.exit_code == 0, r.output
@@ -126,6 +126,8 @@ def test_hostile_filters_are_clean_errors(library):
     assert r.exit_code == 0 and json.loads(r.stdout) == []
     r = gk(library, "search", "shells", "--from", "1; DROP")
     assert r.exit_code == 2 and "MM:SS" in r.output
+    r = gk(library, "search", "@99:99")  # no clock shows 99:99 (issue 14): a clean error, not "nothing there"
+    assert r.exit_code == 2 and "bad time '99:99'" in r.output and "Traceback" not in r.output
 
 
 def test_cross_video_ask_cites_each_video_that_matches(library):

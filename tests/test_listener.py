@@ -45,3 +45,42 @@ def test_worker_exits_when_its_parent_is_killed(tmp_path):
         time.sleep(0.2)
     os.kill(worker, signal.SIGKILL)
     raise AssertionError("the speech worker outlived its killed parent")
+
+
+def _worker(stage):
+    return next(iter(stage._pool._processes.values()))  # the pool's one worker process
+
+
+def test_close_waits_until_the_worker_is_gone(tmp_path):
+    """Issue 14: a pool left shutting down while Python exits raced its wakeup pipe and printed
+    `OSError: [Errno 9] Bad file descriptor`; close() now returns only once the worker has ended,
+    also when it is in the middle of a transcription (an interrupted run: it is stopped)."""
+    from ingest.listener import SpeechStage
+
+    idle = SpeechStage("whisper-tiny.en")
+    idle._pool.submit(os.getpid).result(timeout=120)
+    worker = _worker(idle)
+    idle.close()
+    assert worker.exitcode is not None
+    busy = SpeechStage("whisper-tiny.en")
+    clip = make_clip(tmp_path / "long.mp4", 60.0, size=(64, 36), fps=1)
+    job = busy.start(clip.path)
+    worker = _worker(busy)
+    t = time.perf_counter()
+    busy.close()
+    assert worker.exitcode is not None and time.perf_counter() - t < 10
+    assert job.done()
+
+
+def test_a_stage_dropped_without_close_ends_its_worker():
+    """A benchmark's second Models, or a test's, is dropped without close(): its worker ends then."""
+    import gc
+
+    from ingest.listener import SpeechStage
+
+    stage = SpeechStage("whisper-tiny.en")
+    stage._pool.submit(os.getpid).result(timeout=120)
+    worker = _worker(stage)
+    del stage
+    gc.collect()
+    assert worker.exitcode is not None

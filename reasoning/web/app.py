@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 from kb.errors import GamekbError, MissingDependency
+from kb.names import path_of
 
 try:
     from fastapi import FastAPI, HTTPException, Query, Request, Response
@@ -382,7 +383,7 @@ def create_app(kb: KnowledgeBase, token: str | None = None, reasoner: str = "ext
     @app.head("/api/video/{video_id}", include_in_schema=False)
     def api_video(video_id: VideoId):
         v = ready_video(video_id)
-        path = Path(v.path).expanduser()
+        path = path_of(v.path).expanduser()  # a path that is not UTF-8 is stored as a file:// URI
         if not path.is_file():
             raise HTTPException(404, f"the file of video {v.name} is no longer at {v.path}; ingest it again from "
                                      "where it is now")

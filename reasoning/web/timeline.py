@@ -137,7 +137,9 @@ def render_png(data: dict[str, Any], out: Path | BinaryIO, width_in: float = 12.
     fig.tight_layout()
     if isinstance(out, (str, Path)):
         out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
+        if not out.parent.is_dir():  # a typo in the folder is not a request to create it (issue 14)
+            raise GamekbError(f"cannot write {out}: the folder {out.parent} does not exist; create it first "
+                              "or write the picture elsewhere")
     try:
         fig.savefig(out, dpi=dpi, format="png")
     except OSError as exc:
