@@ -132,7 +132,7 @@ def test_video_without_audio_is_searchable_by_screen_text(batch):
     ev = json.loads(gk(home, "events", "--video", "mute", "--kind", "pickup", "--json").output)
     assert [e["label"] for e in ev] == ["shotgun"]
     name = "spiel ümlaut 日本 run"
-    hits = json.loads(gk(home, "search", "anything", "--video", name, "--json").output)
+    hits = json.loads(gk(home, "search", "anything", "--video", name, "--closest", "--json").output)
     assert hits and {h["video"] for h in hits} == {name} and hits[0]["video_path"].endswith(name + ".mp4")
 
 
