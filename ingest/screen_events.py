@@ -247,6 +247,8 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     persistent = {k for k, v in total.items() if v >= limit and (v >= 0.5 * duration_s or count[k] >= 3)}
     places = _places(tracks)
     in_series |= _templated(tracks)
+    # where the HUD lives: numbers that keep changing at one place, templated lines
+    hud_boxes = [tr.box for tr in tracks if tr.id in in_series]
 
     # 4. transient text -> events
     events: list[EventRecord] = []
@@ -255,6 +257,8 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         key = text_key(tr.text)
         if tr.id in in_series or key in persistent or _persistent_like(key, persistent):
             continue
+        if parse_value(tr.text) is not None and _on_hud(tr.box, hud_boxes):
+            continue  # a misread or a cut-off part of a HUD number ("33" of the clock "9:33")
         typed = classify(tr.text) if classify is not None else None  # the pack's type of the line
         if not _message_like(tr, tracks, places, typed):
             continue
@@ -268,6 +272,17 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     return ScreenReading(events=sorted(events + hud_events, key=lambda e: e.t_start),
                          states=[GameState(t=t, values=v) for t, v in sorted(states.items())],
                          series=series, persistent=persistent_texts)
+
+
+def _on_hud(box: tuple[float, float, float, float], hud_boxes: Sequence[tuple[float, float, float, float]]) -> bool:
+    """Does most of `box` lie on a box where HUD text shows?"""
+    x0, y0, x1, y1 = box
+    area = max(1e-9, (x1 - x0) * (y1 - y0))
+    for hx0, hy0, hx1, hy1 in hud_boxes:
+        inter = max(0.0, min(x1, hx1) - max(x0, hx0)) * max(0.0, min(y1, hy1) - max(y0, hy0))
+        if inter >= 0.5 * area:
+            return True
+    return False
 
 
 def _templated(tracks: Sequence[TextTrack]) -> set[int]:

@@ -97,6 +97,17 @@ def test_hud_numbers_become_a_named_series_and_labels_are_no_events():
     assert "HEALTH" in reading.persistent
 
 
+def test_a_cut_off_read_of_a_hud_number_is_no_damage_popup_but_a_popup_elsewhere_is():
+    # a clock at the top right ticks every second; once it is read only in part ("33" of "9:33")
+    clock_box = (0.93, 0.03, 0.99, 0.07)
+    clock = [_track(i + 1, i * 1.0, i * 1.0 + 0.5, f"9:{59 - i:02d}", clock_box) for i in range(60)]
+    # its box jittered between two reads, so it is no part of the clock's slot itself
+    cut_off = _track(100, 26.0, 26.5, "33", (0.935, 0.031, 0.99, 0.067), frames=2, moved=True)
+    popup = _track(101, 40.0, 41.0, "-25", (0.45, 0.40, 0.50, 0.44), frames=2)
+    events = read_tracks([*clock, cut_off, popup], 60).events
+    assert [(e.kind, e.label) for e in events if e.kind == "damage"] == [("damage", "-25")]
+
+
 def test_a_name_over_characters_is_no_event_but_a_repeated_caption_is():
     tracks = []
     for k in range(6):  # a name tag that shows up all over the screen as the camera moves
