@@ -48,14 +48,11 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
 
 def _matching(kb: KnowledgeBase, q: Query, f: Filters, limit: int) -> list[Moment]:
     if q.cross_video and not (f.videos or q.video):
-        moments = []
-        of_games = set(kb.ready_ids(games=f.games)) if f.games else None
+        # one search over the library, each video's matches judged and capped on their own
         per_video = limit if q.count or q.listing else PER_VIDEO
-        for video in kb.videos(status="ready"):
-            if of_games is not None and video.id not in of_games:
-                continue
-            per = replace(f, videos=[video.name])
-            moments.extend(m for m in search(kb, q, limit=per_video, filters=per) if not m.closest)
+        n_videos = len(kb.ready_ids(games=f.games))
+        moments = [m for m in search(kb, q, limit=per_video * max(1, n_videos), filters=f, per_video=per_video)
+                   if not m.closest]
         if moments:
             return sorted(moments, key=lambda m: (m.video, m.start_s))
     moments = search(kb, q, limit=limit, filters=f, closest=True)

@@ -12,6 +12,7 @@ import functools
 import json
 import math
 import re
+from collections import defaultdict
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from typing import Any, Sequence
@@ -45,6 +46,7 @@ IRREGULAR = {"got": "get", "gotten": "get", "found": "find", "fell": "fall", "th
              "shot": "shoot", "ran": "run", "saw": "see", "took": "take", "lost": "lose", "won": "win"}
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _stems(w: str) -> frozenset[str]:
     """The word and the stems it may have: "died" -> die/di, "dying" -> die, "weapons" -> weapon,
     "picked" -> pick, "got" -> get. A loose English stemmer (two words match when their sets meet),
@@ -64,9 +66,15 @@ def _word_match(q: str, tw: set[str], stems: set[str]) -> float:
     """1 for the word itself or a shared stem, 0.7 for a near spelling (OCR and ASR noise), else 0."""
     if q in tw or not stems.isdisjoint(_stems(q)):
         return 1.0
-    if len(q) >= 4 and any(len(t) >= 4 and SequenceMatcher(None, q, t).ratio() >= 0.8 for t in tw):
+    if len(q) >= 4 and any(len(t) >= 4 and _near(q, t) for t in tw):
         return 0.7
     return 0.0
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _near(a: str, b: str) -> bool:
+    """A near spelling: the same word misread or misheard (a library repeats its words: cached)."""
+    return SequenceMatcher(None, a, b).ratio() >= 0.8
 
 
 def _all_stems(ws) -> set[str]:
@@ -100,7 +108,7 @@ def word_weights(query_words: Sequence[str], texts: Sequence[str]) -> list[float
 def _label_words(label: str) -> list[str]:
     """The words of an event label that name the thing, without numbers or a parenthesis
     ("player died (health 0)" -> player, died)."""
-    return [w for w in words(re.sub(r"\([^)]*\)", " ", label)) if not w.isdigit()]
+    return [w for w in words(re.sub(r"\([^)]*\)", " ", label or "")) if not w.isdigit()]
 
 
 def judge(q: Query, text: str, label: str = "", source: str = "", weights: Sequence[float] | None = None) -> tuple[float, bool]:
@@ -229,9 +237,12 @@ def _visual_encoder(backend: str, model: str):
     return registry.create("visual", backend, model=model)
 
 
-def _candidates(moments: list[list], q: Query, f: Filters, weights: Sequence[float] | None) -> list[tuple[float, bool, list]]:
-    """(match score, may count as a match, moment) for each moment recorded in a segment row."""
+def _candidates(moments: list[list], q: Query, f: Filters, weights: Sequence[float] | None,
+                memo: dict | None = None) -> list[tuple[float, bool, list]]:
+    """(match score, may count as a match, moment) for each moment recorded in a segment row.
+    `memo`: judgements of one search by (text, label, source); a library repeats its messages."""
     out = []
+    memo = {} if memo is None else memo
     for moment in moments:
         t0, t1, source, kind, label, text = moment
         if f.kinds and kind not in f.kinds:
@@ -242,7 +253,10 @@ def _candidates(moments: list[list], q: Query, f: Filters, weights: Sequence[flo
         elif q.speech and not q.words:  # "what did I say?": everything said
             s, ok = (1.0 if source == "speech" else 0.0), True
         else:
-            s, ok = judge(q, text, label, source, weights)
+            key = (text, label, source)
+            if key not in memo:
+                memo[key] = judge(q, text, label, source, weights)
+            s, ok = memo[key]
             if q.speech and source == "speech":  # "when did I say ...": said in other words, or misheard
                 s = min(1.0, s * SPEECH_BOOST)
         out.append((s, ok, moment))
@@ -251,7 +265,7 @@ def _candidates(moments: list[list], q: Query, f: Filters, weights: Sequence[flo
 
 def _moments(row: dict[str, Any], seg_score: float, cands: list[tuple[float, bool, list]], floor: float,
              paths: dict[int, str], q: Query | None = None, recorded: Sequence[list] = (),
-             weights: Sequence[float] | None = None) -> list[Moment]:
+             weights: Sequence[float] | None = None, memo: dict | None = None) -> list[Moment]:
     """Narrow a segment to the moments in it that match the question (a segment can hold several).
     A segment without one stays one moment over its whole window, marked `closest` (not a match),
     described by what in it comes nearest to the question and what else happened there."""
@@ -264,7 +278,10 @@ def _moments(row: dict[str, Any], seg_score: float, cands: list[tuple[float, boo
         rest = row.get("text") or ""
         for m in recorded:
             rest = rest.replace(m[5], " ", 1)
-        s, ok = judge(q, rest, weights=weights)
+        memo = {} if memo is None else memo
+        if (rest, None, None) not in memo:
+            memo[(rest, None, None)] = judge(q, rest, weights=weights)
+        s, ok = memo[(rest, None, None)]
         if ok and s >= floor:
             return [Moment(start_s=row["start_s"], end_s=min(row["end_s"], row["start_s"] + MAX_WINDOW_S),
                            score=seg_score * (1.0 + s), match=round(s, 4), closest=False,
@@ -303,13 +320,13 @@ def _diversify(moments: list[Moment]) -> list[Moment]:
 def _dedupe(moments: list[Moment]) -> list[Moment]:
     """Drop repeats: the same thing in the same video starting within 2 s (overlapping segments)."""
     out: list[Moment] = []
-
-    def what(m: Moment) -> str:
-        return (m.extra.get("matched") or [{"label": ""}])[0]["label"]
+    starts: dict[tuple[int, str], list[float]] = defaultdict(list)  # (video, what) -> starts kept
 
     for m in moments:
-        if any(o.video_id == m.video_id and abs(o.start_s - m.start_s) < 2.0 and what(o) == what(m) for o in out):
+        key = (m.video_id, (m.extra.get("matched") or [{"label": ""}])[0]["label"])
+        if any(abs(t - m.start_s) < 2.0 for t in starts[key]):
             continue
+        starts[key].append(m.start_s)
         out.append(m)
     return out
 
@@ -323,12 +340,16 @@ def _ranked(moments: list[Moment]) -> list[Moment]:
 
 
 def search(kb: KnowledgeBase, query: str | Query, limit: int = 10, filters: Filters | None = None,
-           closest: bool = False) -> list[Moment]:
+           closest: bool = False, per_video: int | None = None) -> list[Moment]:
     """The moments that match the query, best first (`Moment.closest` False). After them, marked
     `closest`: with `closest`, the nearest moments that are not matches, up to `limit` in all;
     without it, only when nothing matched, and only the few that share a word with the query and
     are not something else ("missile" for "missile launcher"). A query without a word to match
-    ("(((", "~") gets nothing unless it asks for closest moments."""
+    ("(((", "~") gets nothing unless it asks for closest moments.
+
+    `per_video`: a question about each video of the library ("in each video"): at most this many
+    matches per video, each video's matches judged against its own best one (one search over the
+    library, not one per video)."""
     q = parse(query) if isinstance(query, str) else query
     f = filters or Filters()
     if q.speech and not q.words and not f.kinds:  # "what did I say?": the speech, all of it
@@ -342,16 +363,33 @@ def search(kb: KnowledgeBase, query: str | Query, limit: int = 10, filters: Filt
     hits = [(row, score) for row, score in hits if row["video_id"] in paths]
     recorded = [json.loads(row["moments"] or "[]") for row, _ in hits]  # parsed once per hit
     weights = word_weights(q.words, [m[5] for ms in recorded for m in ms]) if len(q.words) > 1 else None
-    cands = [(row, score, _candidates(ms, q, f, weights)) for (row, score), ms in zip(hits, recorded)]
+    memo: dict = {}
+    cands = [(row, score, _candidates(ms, q, f, weights, memo)) for (row, score), ms in zip(hits, recorded)]
     # "when did I say ...": what was said, when anything said matches
     if q.speech and any(s >= MATCH_FLOOR and ok and m[2] == "speech" for _, _, cs in cands for s, ok, m in cs):
         cands = [(row, score, [c for c in cs if c[2][2] == "speech"]) for row, score, cs in cands]
     # a match must hold half the question's words, and match at least 0.6 as well as the best one
     # anywhere: "pick up health packs" should not list every ammo pickup for sharing "picked up"
-    best = max((s for _, _, cs in cands for s, ok, _ in cs if ok), default=0.0)
-    floor = max(MATCH_FLOOR, MIN_RELATIVE_MATCH * best)
-    moments = [m for (row, score, cs), ms in zip(cands, recorded) for m in _moments(row, score, cs, floor, paths, q, ms, weights)]
-    matches = _ranked([m for m in moments if not m.closest])[:limit]
+    if per_video:
+        best_of: dict[int, float] = defaultdict(float)
+        for row, _, cs in cands:
+            best_of[row["video_id"]] = max([best_of[row["video_id"]], *(s for s, ok, _ in cs if ok)])
+        floors = {v: max(MATCH_FLOOR, MIN_RELATIVE_MATCH * b) for v, b in best_of.items()}
+    else:
+        best = max((s for _, _, cs in cands for s, ok, _ in cs if ok), default=0.0)
+        floors = defaultdict(lambda: max(MATCH_FLOOR, MIN_RELATIVE_MATCH * best))
+    moments = [m for (row, score, cs), ms in zip(cands, recorded)
+               for m in _moments(row, score, cs, floors[row["video_id"]], paths, q, ms, weights, memo)]
+    matches = _ranked([m for m in moments if not m.closest])
+    if per_video:
+        taken: dict[int, int] = defaultdict(int)
+        kept = []
+        for m in matches:
+            if taken[m.video_id] < per_video:
+                taken[m.video_id] += 1
+                kept.append(m)
+        matches = kept
+    matches = matches[:limit]
     # the closest moments in the fused search order (their few shared words say little about them)
     rest = _dedupe(_diversify([m for m in moments if m.closest]))
     if q.speech:  # a question about speech: what was said comes first among the closest too
