@@ -1,0 +1,72 @@
+"""Disk use that stays near the live data as a library grows (issue 14, part 1).
+
+Before: every commit's optimize() rewrote all rows into a new file and every old version was kept,
+so the table's folder grew with the square of the library (200 clips: 202 MB for 1.9 MB of rows).
+Now small fragments are merged in tiers and versions replaced more than a grace period ago are
+removed as part of every commit; a reader on a version just replaced still reads it.
+"""
+
+import os
+
+import lance
+import numpy as np
+import pytest
+
+from kb.config import Settings
+from kb.schema import Event, Segment
+from kb.store import KnowledgeBase, VideoRecords
+
+KEYFRAME = 20_000  # bytes of (incompressible) keyframe per row: the table's bulk, as real JPEGs are
+
+
+def _du(path) -> int:
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(path) for f in files)
+
+
+def _commit(kb: KnowledgeBase, i: int, rng, sha: str | None = None) -> int:
+    video = kb.claim(kb.settings.home / f"clip{i}.mp4", sha or f"{i:064x}", {"duration_s": 2.0}, "lite")
+    row = {"idx": 0, "start_s": 0.0, "end_s": 2.0, "keyframe_s": 1.0, "text": f"picked up the shotgun word{i}x",
+           "moments": "[]", "keyframe": rng.bytes(KEYFRAME), "text_vec": rng.random(4).astype("float32").tolist()}
+    kb.commit_video(video.id, VideoRecords(segments=[Segment(idx=0, start_s=0, end_s=2, keyframe_s=1)],
+                                           events=[Event(t_start=0, t_end=1, kind="pickup", label="shotgun", source="ocr")],
+                                           rows=[row], manifest={"text_vec": {"model": "m1", "dim": 4}}),
+                    {"profile": "lite"})
+    return video.id
+
+
+def _lance_dir(home) -> str:
+    return str(home / "lance" / "segments.lance")
+
+
+def test_disk_stays_within_twice_the_live_rows_and_versions_stay_bounded(tmp_path, monkeypatch):
+    monkeypatch.setenv("GAMEKB_LANCE_GRACE_S", "0")  # no reader here: every replaced version may go at once
+    kb = KnowledgeBase(Settings(home=tmp_path))
+    rng = np.random.default_rng(0)
+    n = 40
+    for i in range(n):
+        _commit(kb, i, rng)
+        table = kb.segments.table
+        live = table.stats()["total_bytes"]  # the rows' data files, as LanceDB counts them
+        assert _du(_lance_dir(tmp_path)) <= 2 * live, f"after {i + 1} videos: {_du(_lance_dir(tmp_path))} bytes on disk for {live} of rows"
+        assert len(table.list_versions()) <= 3, f"after {i + 1} videos: {len(table.list_versions())} versions kept"
+    assert table.count_rows() == n
+    assert len(table.to_lance().get_fragments()) <= 16  # merged in tiers, not one fragment per video
+    for i in (0, 17, n - 1):  # every row still found through the merged fragments and index deltas
+        assert [r["video_id"] for r in kb.segments.fts(f"word{i}x", None, 5)] == [i + 1]
+
+
+def test_a_query_running_on_a_replaced_version_still_reads_it(tmp_path):
+    """A reader that opened the latest version just before a writer replaced it (and merged the
+    fragments it reads) must still read all of it: the grace period keeps those files."""
+    kb = KnowledgeBase(Settings(home=tmp_path))
+    rng = np.random.default_rng(1)
+    for i in range(5):
+        _commit(kb, i, rng)
+    reader = lance.dataset(_lance_dir(tmp_path))  # a query in flight: it has read this manifest
+    before = reader.to_table(columns=["video_id", "keyframe"])
+    for i in range(5, 30):  # fragments merged (8 at a time), old versions cleaned after each commit
+        _commit(kb, i, rng)
+    latest = {f.fragment_id for f in kb.segments.table.to_lance().get_fragments()}
+    assert not latest & {f.fragment_id for f in reader.get_fragments()}  # the reader's fragments were merged away
+    assert reader.to_table(columns=["video_id", "keyframe"]).equals(before)
+
