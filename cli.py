@@ -397,20 +397,20 @@ def chat(
 @command()
 def doctor(
     home: HomeOpt = None,
-    repair: Annotated[bool, typer.Option("--repair", help="Fix what is found: delete orphan rows, reset inconsistent videos so the next ingest redoes them, rebuild the full-text index.")] = False,
+    repair: Annotated[bool, typer.Option("--repair", help="Fix what is found: reclaim dead space, delete orphan rows, reset inconsistent videos so the next ingest redoes them, rebuild the full-text index.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Check the SQL store and the LanceDB table against each other; exit 1 while problems remain.
+    """Check the SQL store and the LanceDB table against each other, and report dead space; exit 1 while problems remain.
 
     Example: gamekb doctor --repair
     """
-    from kb.doctor import check
+    from kb.doctor import check, space
 
     kb = _open(home)
     found = check(kb, repair=repair)
     if as_json:
-        typer.echo(json.dumps({"ok": not found, "repaired": repair,
-                               "problems": [f.as_dict() for f in found]}, indent=2))
+        typer.echo(json.dumps({"ok": not found, "repaired": repair, "problems": [f.as_dict() for f in found],
+                               "lance_space": space(kb).as_dict()}, indent=2))
     elif not found:
         typer.echo("ok: both stores agree")
     else:

@@ -3,7 +3,8 @@
 Before: every commit's optimize() rewrote all rows into a new file and every old version was kept,
 so the table's folder grew with the square of the library (200 clips: 202 MB for 1.9 MB of rows).
 Now small fragments are merged in tiers and versions replaced more than a grace period ago are
-removed as part of every commit; a reader on a version just replaced still reads it.
+removed as part of every commit; a reader on a version just replaced still reads it; `gamekb
+doctor` reports dead space and --repair reclaims it.
 """
 
 import os
@@ -15,6 +16,7 @@ import pytest
 from kb.config import Settings
 from kb.schema import Event, Segment
 from kb.store import KnowledgeBase, VideoRecords
+from tests.kbcheck import gk, snapshot
 
 KEYFRAME = 20_000  # bytes of (incompressible) keyframe per row: the table's bulk, as real JPEGs are
 
@@ -70,3 +72,24 @@ def test_a_query_running_on_a_replaced_version_still_reads_it(tmp_path):
     assert not latest & {f.fragment_id for f in reader.get_fragments()}  # the reader's fragments were merged away
     assert reader.to_table(columns=["video_id", "keyframe"]).equals(before)
 
+
+def test_doctor_reports_dead_space_and_repair_reclaims_it(tmp_path, monkeypatch):
+    home = tmp_path / "kb"
+    monkeypatch.setenv("GAMEKB_LANCE_GRACE_S", "3600")  # versions kept, as the old code kept them
+    kb = KnowledgeBase(Settings(home=home))
+    rng = np.random.default_rng(2)
+    for round_ in range(6):  # the same 10 videos committed again and again (ingest --force)
+        for i in range(10):
+            _commit(kb, i, rng)
+    assert gk(home, "doctor").exit_code == 0  # what readers may still use is not dead space
+    monkeypatch.setenv("GAMEKB_LANCE_GRACE_S", "0")
+    rows_before = snapshot(home)
+    r = gk(home, "doctor")
+    assert r.exit_code == 1 and "dead-space" in r.output and "MB of old versions" in r.output, r.output
+    live = kb.segments.table.stats()["total_bytes"]
+    assert _du(_lance_dir(home)) > 3 * live
+    r = gk(home, "doctor", "--repair")
+    assert r.exit_code == 0 and "fixed dead-space" in r.output and "freed" in r.output, r.output
+    assert _du(_lance_dir(home)) <= 2 * live
+    assert snapshot(home) == rows_before  # nothing live was touched
+    assert gk(home, "doctor").output.strip() == "ok: both stores agree"
