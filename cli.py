@@ -39,10 +39,20 @@ def command(*args, group: typer.Typer | None = None, **kwargs):
     def deco(fn):
         @functools.wraps(fn)
         def wrapper(*a, **kw):
+            from kb.errors import is_disk_full
+
             try:
                 return fn(*a, **kw)
             except GamekbError as exc:
                 _fail(str(exc))
+            except Exception as exc:
+                # any command on a full disk (issue 14): one line, never a traceback
+                from kb.config import default_home
+
+                home = kw.get("home") or default_home()
+                if not is_disk_full(exc, home):
+                    raise
+                _fail(f"disk full at {home}: free space and rerun")
 
         return (group or app).command(*args, **kwargs)(wrapper)
 
@@ -166,9 +176,10 @@ def ingest(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ingest import pipeline
-    from ingest.sources import expand
-
     from ingest.rules import check_game
+    from ingest.sources import expand
+    from kb.config import default_home
+    from kb.errors import DiskFull, is_disk_full
 
     if fps is not None and not (0.05 <= fps <= 30):
         _fail(f"--fps {fps} is out of range; use a value between 0.05 and 30")
@@ -177,10 +188,18 @@ def ingest(
                             projector=str(projector) if projector else None)
     check_game(config.game)  # a misspelt --game (or [ingest] game) fails now, before any model loads
     sources, problems = expand(inputs)
-    kb = _open(home)
     console = _console()
     outcomes = [pipeline.Outcome(src, "failed", why) for src, why in problems]
-    if sources:
+    full: DiskFull | None = None
+    try:
+        kb = _open(home)
+    except Exception as exc:  # on a full disk SQLite cannot even open the library
+        where = home or default_home()
+        if not is_disk_full(exc, where):
+            raise
+        full = DiskFull(f"disk full at {where}: 0 videos done, {len(sources)} left; free space and rerun",
+                        where=str(where), left=len(sources))
+    if sources and full is None:
         with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                       TimeElapsedColumn(), console=_console() if not as_json else None,
                       disable=as_json or not sys.stderr.isatty(), transient=False) as bar:
@@ -194,13 +213,19 @@ def ingest(
                     console.print(f"{mark} {o.source}: {o.message}" + (f" ({o.seconds:.1f} s)" if o.status == "ingested" else ""),
                                   markup=False)
 
-            if ray is not None:
-                from ingest import distributed
+            try:
+                if ray is not None:
+                    from ingest import distributed
 
-                outcomes += distributed.run(kb, sources, config, address=None if ray == "local" else ray, force=force,
-                                            on_start=on_start, on_done=on_done)
-            else:
-                outcomes += pipeline.run(kb, sources, config, force=force, on_start=on_start, on_done=on_done)
+                    outcomes += distributed.run(kb, sources, config, address=None if ray == "local" else ray,
+                                                force=force, on_start=on_start, on_done=on_done)
+                else:
+                    outcomes += pipeline.run(kb, sources, config, force=force, on_start=on_start, on_done=on_done)
+            except DiskFull as exc:  # the run stopped at the first write that found no space
+                full = exc
+                outcomes += exc.outcomes
+    if full is not None:
+        typer.echo(f"gamekb: {full}", err=True)
     for o in outcomes[: len(problems)]:
         if not as_json:
             console.print(f"FAIL {o.source}: {o.message}", markup=False)
@@ -210,8 +235,9 @@ def ingest(
                                 "seconds": round(o.seconds, 2)} for o in outcomes], indent=2))
     else:
         n = {s: sum(o.status == s for o in outcomes) for s in ("ingested", "skipped", "failed")}
-        console.print(f"{n['ingested']} ingested, {n['skipped']} skipped, {n['failed']} failed", markup=False)
-    if failed or not outcomes:
+        console.print(f"{n['ingested']} ingested, {n['skipped']} skipped, {n['failed']} failed"
+                      + (f", {full.left} left (disk full)" if full is not None else ""), markup=False)
+    if failed or not outcomes or full is not None:
         raise typer.Exit(1)
 
 
@@ -404,9 +430,19 @@ def doctor(
 
     Example: gamekb doctor --repair
     """
-    from kb.doctor import check, space
+    from kb.doctor import check, reclaim_without_sql, space
+    from kb.config import Settings
+    from kb.errors import is_disk_full
 
-    kb = _open(home)
+    try:
+        kb = _open(home)
+    except Exception as exc:
+        settings = Settings.load(home)
+        if not (repair and settings.db_url is None and is_disk_full(exc, settings.home)):
+            raise
+        freed = reclaim_without_sql(settings)  # old versions may be what filled the disk
+        typer.echo(f"reclaimed {freed / 1e6:.1f} MB of LanceDB dead space on the full disk", err=True)
+        kb = _open(home)
     found = check(kb, repair=repair)
     if as_json:
         typer.echo(json.dumps({"ok": not found, "repaired": repair, "problems": [f.as_dict() for f in found],

@@ -11,7 +11,10 @@ A video whose lock is held by a running ingest is left alone.
 
 Dead space (issue 14): LanceDB files no version in use needs (versions replaced before the
 grace period, what failed writes left) are reported once they are at least a tenth of the live
-data and 1 MiB, and --repair removes them first of all, so that the other repairs find room.
+data and 1 MiB, and --repair removes them first of all, so that a repair on a full disk has room.
+On a full disk SQLite (in WAL mode) cannot open the library at all; --repair then first reclaims
+the dead space without it (`reclaim_without_sql`), which may be what filled the disk, and tries
+again. A repair that finds no space stops with DiskFull, saying how far it got.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import func
 from sqlmodel import select
 
+from kb.errors import DiskFull
 from kb.lance import Space
 from kb.schema import Event, Segment, Video
 from kb.store import KnowledgeBase
@@ -48,6 +52,24 @@ def mb(n: int) -> str:
 def space(kb: KnowledgeBase) -> Space:
     """How much of the LanceDB folder is live data, held for running readers, and dead."""
     return kb.segments.space()
+
+
+def reclaim_without_sql(settings) -> int:
+    """Remove the LanceDB table's dead space with only the Lance writer lock (a file lock in the
+    home: the SQL store is SQLite when a full home disk keeps it from opening). Bytes freed."""
+    import fcntl
+
+    from kb.lance import SegmentTable
+
+    lock = settings.home / "locks" / "lance.lock"
+    if not lock.exists():
+        return 0
+    with open(lock, "r") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            return SegmentTable(settings.lance_path).cleanup(delete_unverified=True)
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def check(kb: KnowledgeBase, repair: bool = False) -> list[Finding]:
@@ -93,8 +115,15 @@ def check(kb: KnowledgeBase, repair: bool = False) -> list[Finding]:
         if repair:
             # dead space first: it only deletes files, so it works on a full disk and makes room
             freed = kb.segments.cleanup(delete_unverified=True)
-            for f in found:
-                _repair(kb, f, videos, freed)
+            for i, f in enumerate(found):
+                try:
+                    _repair(kb, f, videos, freed)
+                except Exception as exc:
+                    if not kb.disk_full(exc):
+                        raise
+                    where = kb.full_at(exc)
+                    raise DiskFull(f"disk full at {where}: {i} of {len(found)} problems repaired; free space and "
+                                   "run gamekb doctor --repair again", where=where) from None
     return found
 
 

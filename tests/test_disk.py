@@ -25,10 +25,10 @@ def _du(path) -> int:
     return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(path) for f in files)
 
 
-def _commit(kb: KnowledgeBase, i: int, rng, sha: str | None = None) -> int:
+def _commit(kb: KnowledgeBase, i: int, rng, sha: str | None = None, keyframe: int = KEYFRAME) -> int:
     video = kb.claim(kb.settings.home / f"clip{i}.mp4", sha or f"{i:064x}", {"duration_s": 2.0}, "lite")
     row = {"idx": 0, "start_s": 0.0, "end_s": 2.0, "keyframe_s": 1.0, "text": f"picked up the shotgun word{i}x",
-           "moments": "[]", "keyframe": rng.bytes(KEYFRAME), "text_vec": rng.random(4).astype("float32").tolist()}
+           "moments": "[]", "keyframe": rng.bytes(keyframe), "text_vec": rng.random(4).astype("float32").tolist()}
     kb.commit_video(video.id, VideoRecords(segments=[Segment(idx=0, start_s=0, end_s=2, keyframe_s=1)],
                                            events=[Event(t_start=0, t_end=1, kind="pickup", label="shotgun", source="ocr")],
                                            rows=[row], manifest={"text_vec": {"model": "m1", "dim": 4}}),
