@@ -67,7 +67,8 @@ def reclaim_without_sql(settings) -> int:
     with open(lock, "r") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
-            return SegmentTable(settings.lance_path).cleanup(delete_unverified=True)
+            table = SegmentTable(settings.lance_path, readers_lock=settings.home / "locks" / "lance-readers.lock")
+            return table.cleanup(delete_unverified=True)
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
 

@@ -11,15 +11,21 @@ for 1.9 MB of rows, in 1,196 versions). After each commit, `maintain`:
    not once per ingest, and a table holds at most ~F fragments per power of F rows;
  - adds new rows to the indexes as a delta, and merges the deltas of the fragments it merges
    (folding new rows in at every commit rewrote the whole full-text index each time);
- - removes versions that a newer one replaced more than `grace_s` ago. Readers re-read the
-   latest version before every query (read_consistency_interval=0), so an old version is needed
-   only by a query that was already running when it was replaced: a search takes milliseconds,
-   a full scan a few seconds. The grace is counted from when a version was replaced, not from when
-   it was written: the version a reader just opened may be hours old.
+ - removes the versions a newer one has replaced. Readers re-read the latest version before every
+   query (read_consistency_interval=0), so an old version is needed only by a query that was
+   already running when it was replaced. Every query holds a shared lock on a file in the home
+   (`reading`) while it runs; when the writer can take that lock exclusively no query is running
+   and every replaced version goes at once (the writer holds it for the few milliseconds of the
+   cleanup, so no query starts on a version being removed). When a query is running, or the table
+   is not in a local folder (readers on other machines hold no lock here), only versions replaced
+   more than `grace_s` ago go: a search takes milliseconds, a full scan a few seconds. The grace
+   counts from when a version was replaced, not from when it was written: the version a query
+   just opened may be hours old.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -27,7 +33,8 @@ import os
 import time
 import warnings
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable
+from pathlib import Path
+from typing import Any, Iterable, Iterator
 
 from kb.errors import ModelMismatch
 
@@ -50,8 +57,10 @@ RETRAIN_GROWTH = 4.0
 # at most ~20 fragments, each row rewritten ~3 times (bench/disk_growth.py, docs/benchmarks.md).
 MERGE_FANOUT = 8
 # Seconds an old version is kept after a newer one replaced it, for queries already running on it
-# (see the module docstring); GAMEKB_LANCE_GRACE_S overrides it.
-GRACE_S = 60.0
+# (see the module docstring): hundreds of times the slowest search (p95 40 ms at 1M segments,
+# docs/benchmarks.md). The disk it costs is what a burst of commits rewrites in that time
+# (bench/disk_growth.py: "Disk as the library grows"). GAMEKB_LANCE_GRACE_S overrides it.
+GRACE_S = 30.0
 
 
 @dataclass
@@ -114,13 +123,14 @@ def _schema(manifest: dict[str, dict[str, Any]]):
 
 
 class SegmentTable:
-    def __init__(self, uri: str, grace: float | None = None):
+    def __init__(self, uri: str, grace: float | None = None, readers_lock: Path | None = None):
         import lancedb
 
         from datetime import timedelta
 
         self.uri = uri
         self.grace_s = grace_s() if grace is None else grace
+        self.readers_lock = readers_lock  # held shared by every query (`reading`); None: no such lock
         # interval 0: every read sees the latest version, including another process's writes (issue 4)
         self.db = lancedb.connect(uri, read_consistency_interval=timedelta(0))
         self._table = None
@@ -208,6 +218,47 @@ class SegmentTable:
                 ds.optimize.compact_files(excluded_fragment_ids=keep, materialize_deletions_threshold=0.5)
         self.cleanup()
 
+    # -- who is reading ------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """Hold the readers' lock shared while one query runs, so that the writer keeps the version
+        it reads. A lock file that cannot be opened (a read-only home) means no writer either."""
+        fh = self._open_readers_lock()
+        if fh is None:
+            yield
+            return
+        import fcntl
+
+        with fh:
+            fcntl.flock(fh, fcntl.LOCK_SH)  # waits only while a cleanup runs (milliseconds)
+            yield
+
+    @contextlib.contextmanager
+    def _alone(self) -> Iterator[bool]:
+        """True, holding the readers' lock exclusively, when no query is running now."""
+        fh = self._open_readers_lock()
+        if fh is None:
+            yield False
+            return
+        import fcntl
+
+        with fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            yield True
+
+    def _open_readers_lock(self):
+        if self.readers_lock is None:
+            return None
+        try:
+            self.readers_lock.parent.mkdir(parents=True, exist_ok=True)
+            return open(self.readers_lock, "a")  # a new open file per query: flock is per open file
+        except OSError:
+            return None
+
     def _replaced(self, before: float) -> tuple[list[int], int]:
         """(versions replaced by a newer one before `before` (epoch seconds), number of versions)."""
         versions = sorted(self.table.to_lance().versions(), key=lambda v: v["version"])
@@ -215,20 +266,22 @@ class SegmentTable:
         return old, len(versions)
 
     def cleanup(self, delete_unverified: bool = False) -> int:
-        """Remove the versions replaced more than grace_s ago and the files only they use; returns
+        """Remove the replaced versions no running query can be reading (all of them when none is
+        running, else those replaced more than grace_s ago) and the files only they use; returns
         the bytes freed. delete_unverified also removes what failed writes left (a full disk, a
         crash) before Lance's own 7 days: only while no other process writes (the Lance lock)."""
         if self.table is None:
             return 0
-        old, n_versions = self._replaced(time.time() - self.grace_s)
-        if not old and not delete_unverified:
-            return 0
-        # `versions` names exactly the replaced ones; with none, every version is retained (Lance's
-        # older_than would count from when a version was written, not from when it was replaced)
-        which = {"versions": old} if old else {"retain_versions": n_versions}
-        stats = self.table.to_lance().cleanup_old_versions(**which, delete_unverified=delete_unverified,
-                                                           error_if_tagged_old_versions=False)
-        return int(getattr(stats, "bytes_removed", 0) or 0)
+        with self._alone() as alone:
+            old, n_versions = self._replaced(time.time() - (0 if alone else self.grace_s))
+            if not old and not delete_unverified:
+                return 0
+            # `versions` names exactly the replaced ones; with none, every version is retained (Lance's
+            # older_than would count from when a version was written, not from when it was replaced)
+            which = {"versions": old} if old else {"retain_versions": n_versions}
+            stats = self.table.to_lance().cleanup_old_versions(**which, delete_unverified=delete_unverified,
+                                                               error_if_tagged_old_versions=False)
+            return int(getattr(stats, "bytes_removed", 0) or 0)
 
     def space(self) -> Space:
         """Live, held and dead bytes of the table's folder (reads only; works on a full disk)."""
@@ -288,19 +341,22 @@ class SegmentTable:
     def count(self, video_id: int | None = None) -> int:
         if self.table is None:
             return 0
-        return self.table.count_rows(None if video_id is None else f"video_id = {int(video_id)}")
+        with self.reading():
+            return self.table.count_rows(None if video_id is None else f"video_id = {int(video_id)}")
 
     def video_ids(self) -> set[int]:
         if self.table is None:
             return set()
-        return set(self.table.search().select(["video_id"]).limit(None).to_arrow()["video_id"].to_pylist())
+        with self.reading():
+            return set(self.table.search().select(["video_id"]).limit(None).to_arrow()["video_id"].to_pylist())
 
     # -- consistency (gamekb doctor) ------------------------------------------------------------
     def video_counts(self) -> dict[int, tuple[int, int]]:
         """video_id -> (rows, distinct idx): rows > distinct means duplicated segments."""
         if self.table is None:
             return {}
-        t = self.table.search().select(["video_id", "idx"]).limit(None).to_arrow()
+        with self.reading():
+            t = self.table.search().select(["video_id", "idx"]).limit(None).to_arrow()
         out: dict[int, set[int]] = {}
         counts: dict[int, int] = {}
         for vid, idx in zip(t["video_id"].to_pylist(), t["idx"].to_pylist()):
@@ -320,7 +376,8 @@ class SegmentTable:
         if where:
             q = q.where(where, prefilter=True)
         try:
-            return q.limit(limit).to_list()
+            with self.reading():
+                return q.limit(limit).to_list()
         except ValueError as exc:  # a query that tokenises to nothing searchable
             log.debug("fts query %r gave %s", query, exc)
             return []
@@ -331,7 +388,8 @@ class SegmentTable:
         q = self.table.search(vector, vector_column_name=column, query_type="vector").select([*TEXT_COLUMNS, "_distance"])
         if where:
             q = q.where(where, prefilter=True)
-        return q.metric("cosine").limit(limit).to_list()
+        with self.reading():
+            return q.metric("cosine").limit(limit).to_list()
 
     def rows(self, where: str | None, columns: Iterable[str] | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         if self.table is None:
@@ -341,7 +399,8 @@ class SegmentTable:
             q = q.where(where)
         if columns is not None:
             q = q.select(list(columns))
-        return q.limit(limit).to_list()
+        with self.reading():
+            return q.limit(limit).to_list()
 
 
 def _files(ds, sizes: dict[str, int]) -> set[str]:

@@ -64,7 +64,12 @@ class KnowledgeBase:
         self.engine = sql.make_engine(settings.sql_url)
         with self.lock("schema"):
             sql.upgrade(self.engine)
-        self.segments = SegmentTable(settings.lance_path)
+        # queries hold this file lock shared while they run, so that ingest can remove replaced
+        # table versions at once when none is running (kb.lance); readers of a table that is not in a
+        # local folder may be on other machines, where no file lock reaches: the grace period alone
+        local = settings.lance_uri is None or "://" not in settings.lance_uri
+        self.segments = SegmentTable(settings.lance_path,
+                                     readers_lock=settings.home / "locks" / "lance-readers.lock" if local else None)
 
     @classmethod
     def open(cls, home: str | Path | None = None) -> "KnowledgeBase":

@@ -2,9 +2,9 @@
 
 Before: every commit's optimize() rewrote all rows into a new file and every old version was kept,
 so the table's folder grew with the square of the library (200 clips: 202 MB for 1.9 MB of rows).
-Now small fragments are merged in tiers and versions replaced more than a grace period ago are
-removed as part of every commit; a reader on a version just replaced still reads it; `gamekb
-doctor` reports dead space and --repair reclaims it.
+Now small fragments are merged in tiers and replaced versions are removed as part of every commit:
+at once when no query is running, else once replaced more than a grace period ago, so a query on
+a version just replaced still reads it; `gamekb doctor` reports dead space and --repair reclaims it.
 """
 
 import os
@@ -40,9 +40,8 @@ def _lance_dir(home) -> str:
     return str(home / "lance" / "segments.lance")
 
 
-def test_disk_stays_within_twice_the_live_rows_and_versions_stay_bounded(tmp_path, monkeypatch):
-    monkeypatch.setenv("GAMEKB_LANCE_GRACE_S", "0")  # no reader here: every replaced version may go at once
-    kb = KnowledgeBase(Settings(home=tmp_path))
+def test_disk_stays_within_twice_the_live_rows_and_versions_stay_bounded(tmp_path):
+    kb = KnowledgeBase(Settings(home=tmp_path))  # no query runs meanwhile: replaced versions go at once
     rng = np.random.default_rng(0)
     n = 40
     for i in range(n):
@@ -58,19 +57,23 @@ def test_disk_stays_within_twice_the_live_rows_and_versions_stay_bounded(tmp_pat
 
 
 def test_a_query_running_on_a_replaced_version_still_reads_it(tmp_path):
-    """A reader that opened the latest version just before a writer replaced it (and merged the
-    fragments it reads) must still read all of it: the grace period keeps those files."""
+    """A query (in another process; here another KnowledgeBase) that opened the latest version just
+    before a writer replaced it, and merged the fragments it reads, must still read all of it."""
     kb = KnowledgeBase(Settings(home=tmp_path))
     rng = np.random.default_rng(1)
     for i in range(5):
         _commit(kb, i, rng)
-    reader = lance.dataset(_lance_dir(tmp_path))  # a query in flight: it has read this manifest
-    before = reader.to_table(columns=["video_id", "keyframe"])
-    for i in range(5, 30):  # fragments merged (8 at a time), old versions cleaned after each commit
-        _commit(kb, i, rng)
-    latest = {f.fragment_id for f in kb.segments.table.to_lance().get_fragments()}
-    assert not latest & {f.fragment_id for f in reader.get_fragments()}  # the reader's fragments were merged away
-    assert reader.to_table(columns=["video_id", "keyframe"]).equals(before)
+    other = KnowledgeBase(Settings(home=tmp_path))
+    with other.segments.reading():  # a query in flight: it has read this manifest
+        reader = lance.dataset(_lance_dir(tmp_path))
+        before = reader.to_table(columns=["video_id", "keyframe"])
+        for i in range(5, 30):  # fragments merged (8 at a time), replaced versions cleaned after each commit
+            _commit(kb, i, rng)
+        latest = {f.fragment_id for f in kb.segments.table.to_lance().get_fragments()}
+        assert not latest & {f.fragment_id for f in reader.get_fragments()}  # the reader's fragments were merged away
+        assert reader.to_table(columns=["video_id", "keyframe"]).equals(before)
+    _commit(kb, 30, rng)  # the query has ended: the next commit removes every replaced version
+    assert len(kb.segments.table.list_versions()) <= 2
 
 
 def test_doctor_reports_dead_space_and_repair_reclaims_it(tmp_path, monkeypatch):
@@ -78,9 +81,10 @@ def test_doctor_reports_dead_space_and_repair_reclaims_it(tmp_path, monkeypatch)
     monkeypatch.setenv("GAMEKB_LANCE_GRACE_S", "3600")  # versions kept, as the old code kept them
     kb = KnowledgeBase(Settings(home=home))
     rng = np.random.default_rng(2)
-    for round_ in range(6):  # the same 10 videos committed again and again (ingest --force)
-        for i in range(10):
-            _commit(kb, i, rng)
+    with KnowledgeBase(Settings(home=home)).segments.reading():  # a query running all along
+        for round_ in range(6):  # the same 10 videos committed again and again (ingest --force)
+            for i in range(10):
+                _commit(kb, i, rng)
     assert gk(home, "doctor").exit_code == 0  # what readers may still use is not dead space
     monkeypatch.setenv("GAMEKB_LANCE_GRACE_S", "0")
     rows_before = snapshot(home)
@@ -93,3 +97,4 @@ def test_doctor_reports_dead_space_and_repair_reclaims_it(tmp_path, monkeypatch)
     assert _du(_lance_dir(home)) <= 2 * live
     assert snapshot(home) == rows_before  # nothing live was touched
     assert gk(home, "doctor").output.strip() == "ok: both stores agree"
+

@@ -108,8 +108,8 @@ def test_doctor_repair_on_a_disk_filled_by_old_versions_reclaims_them(small_disk
     monkeypatch.setenv("GAMEKB_LANCE_GRACE_S", "3600")
     kb = KnowledgeBase(Settings(home=home))
     rng = np.random.default_rng(3)
-    with pytest.raises(Exception) as full:  # the same 4 videos committed again and again (ingest --force)
-        for n in range(10_000):
+    with pytest.raises(Exception) as full, KnowledgeBase(Settings(home=home)).segments.reading():
+        for n in range(10_000):  # the same 4 videos committed again and again (ingest --force)
             _commit(kb, n % 4, rng, keyframe=100_000)
     assert is_disk_full(full.value, home), full.value
     kb.engine.dispose()  # the last connection closes: SQLite must open the database afresh
