@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from kb.errors import GamekbError
+from kb.errors import GamekbError, is_disk_full
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="gamekb: a searchable, askable knowledge base over a library of gameplay videos.")
@@ -33,18 +33,18 @@ SAMPLE_OTHER = SAMPLE.with_name("hedgewars_excerpt.mp4")  # a second game, read 
 
 
 def command(*args, group: typer.Typer | None = None, **kwargs):
-    """app.command (or `group`.command), with every domain error turned into one clean line and
-    exit status 2."""
+    """app.command (or `group`.command), with every domain error, and any error that means a full
+    disk, turned into one clean line and exit status 2."""
 
     def deco(fn):
         @functools.wraps(fn)
         def wrapper(*a, **kw):
-            from kb.errors import is_disk_full
-
             try:
                 return fn(*a, **kw)
             except GamekbError as exc:
                 _fail(str(exc))
+            except typer.Exit:
+                raise
             except Exception as exc:
                 # any command on a full disk (issue 14): one line, never a traceback
                 from kb.config import default_home
@@ -179,7 +179,7 @@ def ingest(
     from ingest.rules import check_game
     from ingest.sources import expand
     from kb.config import default_home
-    from kb.errors import DiskFull, is_disk_full
+    from kb.errors import DiskFull
 
     if fps is not None and not (0.05 <= fps <= 30):
         _fail(f"--fps {fps} is out of range; use a value between 0.05 and 30")
@@ -432,7 +432,6 @@ def doctor(
     """
     from kb.doctor import check, reclaim_without_sql, space
     from kb.config import Settings
-    from kb.errors import is_disk_full
 
     try:
         kb = _open(home)
