@@ -13,7 +13,6 @@ import lance
 import numpy as np
 import pytest
 
-from kb.config import Settings
 from kb.schema import Event, Segment
 from kb.store import KnowledgeBase, VideoRecords
 from tests.kbcheck import gk, snapshot
@@ -41,7 +40,7 @@ def _lance_dir(home) -> str:
 
 
 def test_disk_stays_within_twice_the_live_rows_and_versions_stay_bounded(tmp_path):
-    kb = KnowledgeBase(Settings(home=tmp_path))  # no query runs meanwhile: replaced versions go at once
+    kb = KnowledgeBase.open(tmp_path)  # no query runs meanwhile: replaced versions go at once
     rng = np.random.default_rng(0)
     n = 40
     for i in range(n):
@@ -59,11 +58,11 @@ def test_disk_stays_within_twice_the_live_rows_and_versions_stay_bounded(tmp_pat
 def test_a_query_running_on_a_replaced_version_still_reads_it(tmp_path):
     """A query (in another process; here another KnowledgeBase) that opened the latest version just
     before a writer replaced it, and merged the fragments it reads, must still read all of it."""
-    kb = KnowledgeBase(Settings(home=tmp_path))
+    kb = KnowledgeBase.open(tmp_path)
     rng = np.random.default_rng(1)
     for i in range(5):
         _commit(kb, i, rng)
-    other = KnowledgeBase(Settings(home=tmp_path))
+    other = KnowledgeBase.open(tmp_path)
     with other.segments.reading():  # a query in flight: it has read this manifest
         reader = lance.dataset(_lance_dir(tmp_path))
         before = reader.to_table(columns=["video_id", "keyframe"])
@@ -79,9 +78,9 @@ def test_a_query_running_on_a_replaced_version_still_reads_it(tmp_path):
 def test_doctor_reports_dead_space_and_repair_reclaims_it(tmp_path, monkeypatch):
     home = tmp_path / "kb"
     monkeypatch.setenv("GAMEKB_LANCE_GRACE_S", "3600")  # versions kept, as the old code kept them
-    kb = KnowledgeBase(Settings(home=home))
+    kb = KnowledgeBase.open(home)
     rng = np.random.default_rng(2)
-    with KnowledgeBase(Settings(home=home)).segments.reading():  # a query running all along
+    with KnowledgeBase.open(home).segments.reading():  # a query running all along
         for round_ in range(6):  # the same 10 videos committed again and again (ingest --force)
             for i in range(10):
                 _commit(kb, i, rng)

@@ -16,7 +16,6 @@ import subprocess
 import numpy as np
 import pytest
 
-from kb.config import Settings
 from kb.errors import free_bytes, is_disk_full
 from kb.store import KnowledgeBase
 from tests.clips import make_silent_video
@@ -106,9 +105,9 @@ def test_doctor_repair_on_a_disk_filled_by_old_versions_reclaims_them(small_disk
     one). SQLite cannot even open on the full disk; --repair reclaims them first, then repairs."""
     home = small_disk / "kb"
     monkeypatch.setenv("GAMEKB_LANCE_GRACE_S", "3600")
-    kb = KnowledgeBase(Settings(home=home))
+    kb = KnowledgeBase.open(home)
     rng = np.random.default_rng(3)
-    with pytest.raises(Exception) as full, KnowledgeBase(Settings(home=home)).segments.reading():
+    with pytest.raises(Exception) as full, KnowledgeBase.open(home).segments.reading():
         for n in range(10_000):  # the same 4 videos committed again and again (ingest --force)
             _commit(kb, n % 4, rng, keyframe=100_000)
     assert is_disk_full(full.value, home), full.value
@@ -124,4 +123,4 @@ def test_doctor_repair_on_a_disk_filled_by_old_versions_reclaims_them(small_disk
             or re.search(r"reclaimed [1-9][0-9.]* MB of LanceDB dead space on the full disk", r.stderr)), r.stdout + r.stderr
     assert free_bytes(home) > (2 << 20)
     assert gamekb("doctor", "--home", str(home)).stdout.strip() == "ok: both stores agree"
-    _commit(KnowledgeBase(Settings(home=home)), 9, rng, keyframe=100_000)  # room again for new videos
+    _commit(KnowledgeBase.open(home), 9, rng, keyframe=100_000)  # room again for new videos
