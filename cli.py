@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from kb.errors import GamekbError
+from kb.errors import GamekbError, is_disk_full
 from kb.names import path_of, shown
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
@@ -49,9 +49,9 @@ SAMPLE_OTHER = SAMPLE.with_name("hedgewars_excerpt.mp4")  # a second game, read 
 
 
 def command(*args, group: typer.Typer | None = None, **kwargs):
-    """app.command (or `group`.command), with every domain error turned into one clean line and
-    exit status 2, and the global options (GLOBAL_OPTIONS: --home, --db, --verbose) accepted after
-    the command name as well as before it."""
+    """app.command (or `group`.command), with every domain error, and any error that means a full
+    disk, turned into one clean line and exit status 2, and the global options (GLOBAL_OPTIONS:
+    --home, --db, --verbose) accepted after the command name as well as before it."""
 
     def deco(fn):
         @functools.wraps(fn)
@@ -66,6 +66,16 @@ def command(*args, group: typer.Typer | None = None, **kwargs):
                 return fn(*a, **kw)
             except GamekbError as exc:
                 _fail(str(exc))
+            except typer.Exit:
+                raise
+            except Exception as exc:
+                # any command on a full disk (issue 14): one line, never a traceback
+                from kb.config import default_home
+
+                home = kw.get("home") or default_home()
+                if not is_disk_full(exc, home):
+                    raise
+                _fail(f"disk full at {home}: free space and rerun")
 
         signature = inspect.signature(fn, eval_str=True)
         params = list(signature.parameters.values())
@@ -237,9 +247,10 @@ def ingest(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ingest import pipeline
-    from ingest.sources import expand
-
     from ingest.rules import check_game
+    from ingest.sources import expand
+    from kb.config import default_home
+    from kb.errors import DiskFull
 
     if fps is not None and not (0.05 <= fps <= 30):
         _fail(f"--fps {fps} is out of range; use a value between 0.05 and 30")
@@ -248,10 +259,18 @@ def ingest(
                             projector=str(projector) if projector else None)
     check_game(config.game)  # a misspelt --game (or [ingest] game) fails now, before any model loads
     sources, problems = expand(inputs)
-    kb = _open(home)
     console = _console()
     outcomes = [pipeline.Outcome(src, "failed", why) for src, why in problems]
-    if sources:
+    full: DiskFull | None = None
+    try:
+        kb = _open(home)
+    except Exception as exc:  # on a full disk SQLite cannot even open the library
+        where = home or default_home()
+        if not is_disk_full(exc, where):
+            raise
+        full = DiskFull(f"disk full at {where}: 0 videos done, {len(sources)} left; free space and rerun",
+                        where=str(where), left=len(sources))
+    if sources and full is None:
         with Progress(TextColumn("{task.description}", markup=False), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                       TimeElapsedColumn(), console=_console() if not as_json else None,
                       disable=as_json or not sys.stderr.isatty(), transient=False) as bar:
@@ -265,13 +284,19 @@ def ingest(
                     mark = {"ingested": "ok  ", "skipped": "skip", "failed": "FAIL"}[o.status]
                     _say(console, f"{mark} {o.source}: {o.message}" + (f" ({o.seconds:.1f} s)" if o.status == "ingested" else ""))
 
-            if ray is not None:
-                from ingest import distributed
+            try:
+                if ray is not None:
+                    from ingest import distributed
 
-                outcomes += distributed.run(kb, sources, config, address=None if ray == "local" else ray, force=force,
-                                            on_start=on_start, on_done=on_done)
-            else:
-                outcomes += pipeline.run(kb, sources, config, force=force, on_start=on_start, on_done=on_done)
+                    outcomes += distributed.run(kb, sources, config, address=None if ray == "local" else ray,
+                                                force=force, on_start=on_start, on_done=on_done)
+                else:
+                    outcomes += pipeline.run(kb, sources, config, force=force, on_start=on_start, on_done=on_done)
+            except DiskFull as exc:  # the run stopped at the first write that found no space
+                full = exc
+                outcomes += exc.outcomes
+    if full is not None:
+        typer.echo(f"gamekb: {full}", err=True)
     for o in outcomes[: len(problems)]:
         if not as_json:
             _say(console, f"FAIL {o.source}: {o.message}")
@@ -281,8 +306,9 @@ def ingest(
                                 "seconds": round(o.seconds, 2)} for o in outcomes], indent=2))
     else:
         n = {s: sum(o.status == s for o in outcomes) for s in ("ingested", "skipped", "failed")}
-        console.print(f"{n['ingested']} ingested, {n['skipped']} skipped, {n['failed']} failed", markup=False)
-    if failed or not outcomes:
+        console.print(f"{n['ingested']} ingested, {n['skipped']} skipped, {n['failed']} failed"
+                      + (f", {full.left} left (disk full)" if full is not None else ""), markup=False)
+    if failed or not outcomes or full is not None:
         raise typer.Exit(1)
 
 
@@ -480,20 +506,29 @@ def chat(
 @command()
 def doctor(
     home: HomeOpt = None,
-    repair: Annotated[bool, typer.Option("--repair", help="Fix what is found: delete orphan rows, reset inconsistent videos so the next ingest redoes them, rebuild the full-text index.")] = False,
+    repair: Annotated[bool, typer.Option("--repair", help="Fix what is found: reclaim dead space, delete orphan rows, reset inconsistent videos so the next ingest redoes them, rebuild the full-text index.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Check the SQL store and the LanceDB table against each other; exit 1 while problems remain.
+    """Check the SQL store and the LanceDB table against each other, and report dead space; exit 1 while problems remain.
 
     Example: gamekb doctor --repair
     """
-    from kb.doctor import check
+    from kb.doctor import check, reclaim_without_sql, space
+    from kb.config import Settings
 
-    kb = _open(home)
+    try:
+        kb = _open(home)
+    except Exception as exc:
+        settings = Settings.load(home)
+        if not (repair and settings.db_url is None and is_disk_full(exc, settings.home)):
+            raise
+        freed = reclaim_without_sql(settings)  # old versions may be what filled the disk
+        typer.echo(f"reclaimed {freed / 1e6:.1f} MB of LanceDB dead space on the full disk", err=True)
+        kb = _open(home)
     found = check(kb, repair=repair)
     if as_json:
-        typer.echo(json.dumps({"ok": not found, "repaired": repair,
-                               "problems": [f.as_dict() for f in found]}, indent=2))
+        typer.echo(json.dumps({"ok": not found, "repaired": repair, "problems": [f.as_dict() for f in found],
+                               "lance_space": space(kb).as_dict()}, indent=2))
     elif not found:
         typer.echo("ok: both stores agree")
     else:

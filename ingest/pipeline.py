@@ -49,7 +49,7 @@ from ingest.sources import Source, download
 from ingest.types import EventRecord, Frame, GameState
 from kb import names, registry
 from kb.config import IngestConfig
-from kb.errors import BadInput, GamekbError
+from kb.errors import BadInput, DiskFull, GamekbError
 from kb.schema import Entity, Event, Segment, StateSample
 from kb.store import KnowledgeBase, VideoRecords, crash_point
 
@@ -158,18 +158,26 @@ ModelSource = Callable[[], "Models"]  # built on first use: a batch of skipped v
 def ingest_source(kb: KnowledgeBase, source: Source, models: Models | ModelSource, force: bool = False,
                   progress: Progress | None = None, download_dir: Path | None = None) -> Outcome:
     """Ingest one input; never raises for a problem with this input, returns a failed Outcome naming
-    the cause. A bug in a stage fails this video (traceback logged at debug level), not the batch."""
+    the cause. A bug in a stage fails this video (traceback logged at debug level), not the batch.
+    A full disk raises DiskFull: the video is set back to `pending`, and the run must stop."""
     started = time.perf_counter()
     try:
         path = source.path
         if source.url:
             path = download(source.url, download_dir or Path(tempfile.mkdtemp(prefix="gamekb-dl-")))
         out = _ingest_path(kb, path, models, force, progress or (lambda *_: None))
-    except GamekbError as exc:  # BadInput, a missing optional package, models that do not match the KB
-        out = Outcome(source.label, "failed", str(exc))
+    except DiskFull:
+        raise
     except Exception as exc:
-        log.debug("ingest of %s failed", source.label, exc_info=True)
-        out = Outcome(source.label, "failed", f"unexpected error: {_oneline(exc)}")
+        if kb.disk_full(exc):  # not this input's fault, and every later one would fail the same way
+            log.debug("ingest of %s found the disk full", source.label, exc_info=True)
+            where = kb.full_at(exc)
+            raise DiskFull(f"disk full at {where}", where=where) from None
+        if isinstance(exc, GamekbError):  # BadInput, a missing optional package, models that do not match the KB
+            out = Outcome(source.label, "failed", str(exc))
+        else:
+            log.debug("ingest of %s failed", source.label, exc_info=True)
+            out = Outcome(source.label, "failed", f"unexpected error: {_oneline(exc)}")
     out.seconds = time.perf_counter() - started
     return out
 
@@ -216,6 +224,9 @@ def _ingest_path(kb: KnowledgeBase, path: Path, models: Models | ModelSource, fo
             kb.commit_video(video.id, records(analysis, models), models.versions())
         except Exception as exc:
             # Nothing of this video stays in either store: the next run redoes it from scratch.
+            if kb.disk_full(exc):
+                kb.set_aside(video.id, "disk full; ingest it again once there is space")
+                raise
             message = str(exc) if isinstance(exc, GamekbError) else f"unexpected error: {_oneline(exc)}"
             kb.fail_video(video.id, message)
             raise
@@ -365,7 +376,8 @@ def run(kb: KnowledgeBase, sources: list[Source], config: IngestConfig, force: b
         on_start: Callable[[Source], Progress] | None = None,
         on_done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
     """Ingest every source; models load once, when the first video needs them. Returns one Outcome
-    per source, in order. One input's failure never stops the batch."""
+    per source, in order. One input's failure never stops the batch; a full disk does: DiskFull,
+    carrying the outcomes so far and how many inputs are left (issue 14)."""
     loaded: list[Models] = []
 
     def models() -> Models:
@@ -373,12 +385,23 @@ def run(kb: KnowledgeBase, sources: list[Source], config: IngestConfig, force: b
             loaded.append(Models.load(config))
         return loaded[0]
 
-    run_id = kb.start_run(config.profile, len(sources))
-    outcomes = []
+    outcomes: list[Outcome] = []
+    full: DiskFull | None = None
+    run_id = None
     try:
-        for source in sources:
+        run_id = kb.start_run(config.profile, len(sources))
+    except Exception as exc:
+        if not kb.disk_full(exc):
+            raise
+        full = DiskFull("", where=kb.full_at(exc))  # no room even to record the run: nothing starts
+    try:
+        for source in sources if full is None else ():
             progress = on_start(source) if on_start else None
-            outcome = ingest_source(kb, source, models, force=force, progress=progress)
+            try:
+                outcome = ingest_source(kb, source, models, force=force, progress=progress)
+            except DiskFull as exc:
+                full = exc
+                break
             outcomes.append(outcome)
             if on_done:
                 on_done(outcome)
@@ -386,8 +409,14 @@ def run(kb: KnowledgeBase, sources: list[Source], config: IngestConfig, force: b
         for m in loaded:
             m.speech.close()  # the speech worker process ends with the run
         counts = {s: sum(o.status == s for o in outcomes) for s in ("ingested", "skipped", "failed")}
-        kb.finish_run(run_id, counts["ingested"], counts["skipped"], counts["failed"],
-                      {"failed": {o.source: o.message for o in outcomes if o.status == "failed"}})
+        if run_id is not None:
+            kb.finish_run(run_id, counts["ingested"], counts["skipped"], counts["failed"],
+                          {"failed": {o.source: o.message for o in outcomes if o.status == "failed"},
+                           **({"stopped": f"disk full at {full.where}"} if full else {})})
+    if full is not None:
+        left = len(sources) - len(outcomes)
+        raise DiskFull(f"disk full at {full.where}: {len(outcomes)} videos done, {left} left; free space and rerun",
+                       where=full.where, outcomes=outcomes, left=left)
     return outcomes
 
 

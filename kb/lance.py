@@ -2,14 +2,39 @@
 
 The table's schema metadata records every model that produced a column (id, dimension, projector
 checkpoint); opening it with other models is a ModelMismatch, never silently mixed vectors.
+
+Every write is a new Lance version. The table stays about the size of its live rows (issue 14:
+before, every ingest rewrote all rows and kept every old version: 200 two-second clips left 202 MB
+for 1.9 MB of rows, in 1,196 versions). After each commit, `maintain`:
+ - merges small fragments in tiers: MERGE_FANOUT fragments of about the same size (the same power
+   of MERGE_FANOUT rows) become one, so a row is rewritten about log_F(rows) times in its life,
+   not once per ingest, and a table holds at most ~F fragments per power of F rows;
+ - adds new rows to the indexes as a delta, and merges the deltas of the fragments it merges
+   (folding new rows in at every commit rewrote the whole full-text index each time);
+ - removes the versions a newer one has replaced. Readers re-read the latest version before every
+   query (read_consistency_interval=0), so an old version is needed only by a query that was
+   already running when it was replaced. Every query holds a shared lock on a file in the home
+   (`reading`) while it runs; when the writer can take that lock exclusively no query is running
+   and every replaced version goes at once (the writer holds it for the few milliseconds of the
+   cleanup, so no query starts on a version being removed). When a query is running, or the table
+   is not in a local folder (readers on other machines hold no lock here), only versions replaced
+   more than `grace_s` ago go: a search takes milliseconds, a full scan a few seconds. The grace
+   counts from when a version was replaced, not from when it was written: the version a query
+   just opened may be hours old.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import math
+import os
+import time
 import warnings
-from typing import Any, Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator
 
 from kb.errors import ModelMismatch
 
@@ -28,6 +53,53 @@ VECTOR_COLUMN = "text_vec"
 VECTOR_INDEX_TYPE = "IVF_FLAT"
 VECTOR_INDEX_MIN_ROWS = 50_000
 RETRAIN_GROWTH = 4.0
+# Fragments merged at once, and the size ratio between tiers: with 8, 1,000 one-row appends left
+# at most ~20 fragments, each row rewritten ~3 times (bench/disk_growth.py, docs/benchmarks.md).
+MERGE_FANOUT = 8
+# Seconds an old version is kept after a newer one replaced it, for queries already running on it
+# (see the module docstring): hundreds of times the slowest search (p95 40 ms at 1M segments,
+# docs/benchmarks.md). The disk it costs is what a burst of commits rewrites in that time
+# (bench/disk_growth.py: "Disk as the library grows"). GAMEKB_LANCE_GRACE_S overrides it.
+GRACE_S = 30.0
+
+
+@dataclass
+class Space:
+    """What the table's folder holds, in bytes (gamekb doctor)."""
+
+    live_bytes: int  # data, deletion and index files of the latest version
+    held_bytes: int  # files only versions replaced less than grace_s ago use: freed by the next cleanup
+    dead_bytes: int  # everything else: old versions and leftovers of failed writes, reclaimable now
+    versions: int
+    fragments: int
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def grace_s() -> float:
+    """GAMEKB_LANCE_GRACE_S, else GRACE_S."""
+    value = os.environ.get("GAMEKB_LANCE_GRACE_S")
+    return float(value) if value not in (None, "") else GRACE_S
+
+
+def merge_run(sizes: list[int], fanout: int = MERGE_FANOUT) -> int:
+    """How many fragments at the end of the table to merge into one (0: none), given each
+    fragment's live rows, oldest first. A fragment's tier is floor(log_fanout(rows)). For the
+    lowest tier t that has `fanout` fragments in the run at the end of the table that holds no
+    fragment above tier t, that run is merged (smaller fragments in it ride along). Appends of
+    equal size thus count in base `fanout`: 8 one-row fragments become one of 8 rows, 8 of those
+    one of 64."""
+    tiers = [int(math.log(max(n, 1), fanout)) for n in sizes]
+    for t in sorted(set(tiers)):
+        run, same = 0, 0
+        for tier in reversed(tiers):
+            if tier > t:
+                break
+            run, same = run + 1, same + (tier == t)
+        if same >= fanout:
+            return run
+    return 0
 
 
 def _schema(manifest: dict[str, dict[str, Any]]):
@@ -51,12 +123,14 @@ def _schema(manifest: dict[str, dict[str, Any]]):
 
 
 class SegmentTable:
-    def __init__(self, uri: str):
+    def __init__(self, uri: str, grace: float | None = None, readers_lock: Path | None = None):
         import lancedb
 
         from datetime import timedelta
 
         self.uri = uri
+        self.grace_s = grace_s() if grace is None else grace
+        self.readers_lock = readers_lock  # held shared by every query (`reading`); None: no such lock
         # interval 0: every read sees the latest version, including another process's writes (issue 4)
         self.db = lancedb.connect(uri, read_consistency_interval=timedelta(0))
         self._table = None
@@ -93,7 +167,8 @@ class SegmentTable:
 
     # -- writing ---------------------------------------------------------------------------
     def delete_video(self, video_id: int) -> None:
-        if self.table is not None:
+        # a delete that matches nothing still writes a version; most ingests are of new videos
+        if self.table is not None and self.count(video_id):
             self.table.delete(f"video_id = {int(video_id)}")
 
     def add(self, rows: list[dict[str, Any]], after_add=None) -> None:
@@ -104,23 +179,138 @@ class SegmentTable:
             self.refresh_index()
 
     def refresh_index(self) -> None:
-        """Build the full-text index once, then fold new rows into it."""
+        """Build the full-text index once; then merge small fragments, add new rows to the indexes
+        and remove replaced versions (`maintain`)."""
         t = self.table
         has_fts = any("text" in (getattr(i, "columns", None) or []) for i in t.list_indices())
+        if not has_fts:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                t.create_fts_index("text", replace=True, with_position=False)
+        self.maintain()
+        self.ensure_vector_index()
+
+    def maintain(self) -> None:
+        """Merge the small fragments at the end of the table when MERGE_FANOUT of a tier have
+        gathered, add new rows to the indexes, and remove versions replaced more than grace_s ago.
+        The caller holds the Lance writer lock (kb.store)."""
+        ds = self.table.to_lance()
+        fragments = ds.get_fragments()
+        run = merge_run([f.count_rows() for f in fragments])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            if not has_fts:
-                t.create_fts_index("text", replace=True, with_position=False)
+            if not run:  # the new rows join each index as a delta of their own
+                ds.optimize.optimize_indices(num_indices_to_merge=0)
             else:
-                t.optimize()
-        self.ensure_vector_index()
+                # First the index deltas of the run's fragments become one (Lance merges only
+                # fragments that one index delta covers), then the fragments. Index deltas thus
+                # follow the fragments' tiers, and the whole index is never rewritten at once.
+                ids = {f.fragment_id for f in fragments[len(fragments) - run:]}
+                deltas: dict[str, int] = {}
+                for index in ds.list_indices():
+                    covered = set(index.get("fragment_ids") or ())
+                    deltas.setdefault(index["name"], 0)
+                    deltas[index["name"]] += bool(covered) and covered <= ids
+                for name, n in deltas.items():  # the newest n deltas, and the rows no index holds yet
+                    ds.optimize.optimize_indices(index_names=[name], num_indices_to_merge=n)
+                    ds = self.table.to_lance()
+                keep = [f.fragment_id for f in fragments[: len(fragments) - run]]
+                ds.optimize.compact_files(excluded_fragment_ids=keep, materialize_deletions_threshold=0.5)
+        self.cleanup()
+
+    # -- who is reading ------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """Hold the readers' lock shared while one query runs, so that the writer keeps the version
+        it reads. A lock file that cannot be opened (a read-only home) means no writer either."""
+        fh = self._open_readers_lock()
+        if fh is None:
+            yield
+            return
+        import fcntl
+
+        with fh:
+            fcntl.flock(fh, fcntl.LOCK_SH)  # waits only while a cleanup runs (milliseconds)
+            yield
+
+    @contextlib.contextmanager
+    def _alone(self) -> Iterator[bool]:
+        """True, holding the readers' lock exclusively, when no query is running now."""
+        fh = self._open_readers_lock()
+        if fh is None:
+            yield False
+            return
+        import fcntl
+
+        with fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            yield True
+
+    def _open_readers_lock(self):
+        if self.readers_lock is None:
+            return None
+        try:
+            self.readers_lock.parent.mkdir(parents=True, exist_ok=True)
+            return open(self.readers_lock, "a")  # a new open file per query: flock is per open file
+        except OSError:
+            return None
+
+    def _replaced(self, before: float) -> tuple[list[int], int]:
+        """(versions replaced by a newer one before `before` (epoch seconds), number of versions)."""
+        versions = sorted(self.table.to_lance().versions(), key=lambda v: v["version"])
+        old = [a["version"] for a, b in zip(versions, versions[1:]) if b["timestamp"].timestamp() < before]
+        return old, len(versions)
+
+    def cleanup(self, delete_unverified: bool = False) -> int:
+        """Remove the replaced versions no running query can be reading (all of them when none is
+        running, else those replaced more than grace_s ago) and the files only they use; returns
+        the bytes freed. delete_unverified also removes what failed writes left (a full disk, a
+        crash) before Lance's own 7 days: only while no other process writes (the Lance lock)."""
+        if self.table is None:
+            return 0
+        with self._alone() as alone:
+            old, n_versions = self._replaced(time.time() - (0 if alone else self.grace_s))
+            if not old and not delete_unverified:
+                return 0
+            # `versions` names exactly the replaced ones; with none, every version is retained (Lance's
+            # older_than would count from when a version was written, not from when it was replaced)
+            which = {"versions": old} if old else {"retain_versions": n_versions}
+            stats = self.table.to_lance().cleanup_old_versions(**which, delete_unverified=delete_unverified,
+                                                               error_if_tagged_old_versions=False)
+            return int(getattr(stats, "bytes_removed", 0) or 0)
+
+    def space(self) -> Space:
+        """Live, held and dead bytes of the table's folder (reads only; works on a full disk)."""
+        root = os.path.join(self.uri, f"{TABLE}.lance")
+        if self.table is None or not os.path.isdir(root):
+            return Space(0, 0, 0, 0, 0)
+        import lance
+
+        sizes = {os.path.relpath(os.path.join(d, f), root): os.path.getsize(os.path.join(d, f))
+                 for d, _, files in os.walk(root) for f in files}
+        latest = self.table.to_lance()
+        old, n_versions = self._replaced(time.time() - self.grace_s)
+        held_versions = [v["version"] for v in latest.versions() if v["version"] not in old and v["version"] != latest.version]
+        live = _files(latest, sizes) | _version_files(latest.version, sizes)
+        held: set[str] = set()
+        for v in held_versions:
+            held |= _files(lance.dataset(root, version=v), sizes) | _version_files(v, sizes)
+        held -= live
+        total = sum(sizes.values())
+        live_b = sum(sizes[f] for f in live)
+        held_b = sum(sizes[f] for f in held)
+        return Space(live_b, held_b, total - live_b - held_b, n_versions, len(latest.get_fragments()))
 
     def ensure_vector_index(self, column: str = VECTOR_COLUMN, force: bool = False) -> str | None:
         """Build the ANN index on `column` once the table is big enough, and re-train it as it grows.
 
         Below VECTOR_INDEX_MIN_ROWS a flat scan is fast enough and no index is kept. Past it an
         IVF index with ~sqrt(rows) partitions is trained; rows added later are folded in by
-        `optimize()` (and searched flat until then, so results stay complete), and once the table
+        `maintain` (and searched flat until then, so results stay complete), and once the table
         has grown RETRAIN_GROWTH-fold since training the partitions are re-trained. The partition
         count is part of the index name, so no other bookkeeping is needed. Returns the index name.
         """
@@ -151,19 +341,22 @@ class SegmentTable:
     def count(self, video_id: int | None = None) -> int:
         if self.table is None:
             return 0
-        return self.table.count_rows(None if video_id is None else f"video_id = {int(video_id)}")
+        with self.reading():
+            return self.table.count_rows(None if video_id is None else f"video_id = {int(video_id)}")
 
     def video_ids(self) -> set[int]:
         if self.table is None:
             return set()
-        return set(self.table.search().select(["video_id"]).limit(None).to_arrow()["video_id"].to_pylist())
+        with self.reading():
+            return set(self.table.search().select(["video_id"]).limit(None).to_arrow()["video_id"].to_pylist())
 
     # -- consistency (gamekb doctor) ------------------------------------------------------------
     def video_counts(self) -> dict[int, tuple[int, int]]:
         """video_id -> (rows, distinct idx): rows > distinct means duplicated segments."""
         if self.table is None:
             return {}
-        t = self.table.search().select(["video_id", "idx"]).limit(None).to_arrow()
+        with self.reading():
+            t = self.table.search().select(["video_id", "idx"]).limit(None).to_arrow()
         out: dict[int, set[int]] = {}
         counts: dict[int, int] = {}
         for vid, idx in zip(t["video_id"].to_pylist(), t["idx"].to_pylist()):
@@ -183,7 +376,8 @@ class SegmentTable:
         if where:
             q = q.where(where, prefilter=True)
         try:
-            return q.limit(limit).to_list()
+            with self.reading():
+                return q.limit(limit).to_list()
         except ValueError as exc:  # a query that tokenises to nothing searchable
             log.debug("fts query %r gave %s", query, exc)
             return []
@@ -194,7 +388,8 @@ class SegmentTable:
         q = self.table.search(vector, vector_column_name=column, query_type="vector").select([*TEXT_COLUMNS, "_distance"])
         if where:
             q = q.where(where, prefilter=True)
-        return q.metric("cosine").limit(limit).to_list()
+        with self.reading():
+            return q.metric("cosine").limit(limit).to_list()
 
     def rows(self, where: str | None, columns: Iterable[str] | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         if self.table is None:
@@ -204,4 +399,26 @@ class SegmentTable:
             q = q.where(where)
         if columns is not None:
             q = q.select(list(columns))
-        return q.limit(limit).to_list()
+        with self.reading():
+            return q.limit(limit).to_list()
+
+
+def _files(ds, sizes: dict[str, int]) -> set[str]:
+    """The files (relative to the table folder) that one version's rows and indexes use."""
+    out: set[str] = set()
+    for frag in ds.get_fragments():
+        meta = frag.metadata
+        out |= {f"data/{f.path}" for f in meta.files}
+        if meta.deletion_file is not None:
+            out.add(meta.deletion_file.path(meta.id))
+    uuids = {str(i["uuid"]) for i in ds.list_indices()}
+    out |= {f for f in sizes if f.startswith("_indices/") and f.split("/")[1] in uuids}
+    return {f for f in out if f in sizes}
+
+
+def _version_files(version: int, sizes: dict[str, int]) -> set[str]:
+    """The manifest of one version (either naming scheme: v, or u64::MAX - v) and its transaction
+    file (named after the version it was read at, v - 1)."""
+    names = {f"_versions/{version}.manifest", f"_versions/{2 ** 64 - 1 - version}.manifest"}
+    txn = {f for f in sizes if f.startswith(f"_transactions/{version - 1}-")}
+    return (names & sizes.keys()) | txn

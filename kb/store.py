@@ -9,6 +9,7 @@ leftover LanceDB rows deleted first) by the next run.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -21,11 +22,12 @@ from sqlmodel import col, select
 
 from kb import sql
 from kb.config import Settings
-from kb.errors import GamekbError
+from kb.errors import GamekbError, full_path, is_disk_full
 from kb.lance import SegmentTable
 from kb.names import name_of, path_of, stored_path
 from kb.schema import Entity, Event, IngestRun, Segment, StateSample, Video, utcnow
 
+log = logging.getLogger(__name__)
 
 # Crash points (issue 4): places where a process can die mid-ingest. With GAMEKB_FAULT=<name> the
 # process exits at once (os._exit: no cleanup, no finally blocks, like kill -9), so tests can
@@ -82,7 +84,12 @@ class KnowledgeBase:
         self.engine = sql.make_engine(settings.sql_url)
         with self.lock("schema"):
             sql.upgrade(self.engine)
-        self.segments = SegmentTable(settings.lance_path)
+        # queries hold this file lock shared while they run, so that ingest can remove replaced
+        # table versions at once when none is running (kb.lance); readers of a table that is not in a
+        # local folder may be on other machines, where no file lock reaches: the grace period alone
+        local = settings.lance_uri is None or "://" not in settings.lance_uri
+        self.segments = SegmentTable(settings.lance_path,
+                                     readers_lock=settings.home / "locks" / "lance-readers.lock" if local else None)
 
     @classmethod
     def open(cls, home: str | Path | None = None) -> "KnowledgeBase":
@@ -293,6 +300,38 @@ class KnowledgeBase:
             self._delete_rows(s, video_id)
             s.commit()
 
+    def set_aside(self, video_id: int, reason: str) -> None:
+        """After a full disk: reset the video to `pending` as far as the disk allows. Whatever cannot
+        be written now is harmless: the video is not `ready`, so nothing of it is visible, and the
+        next ingest (or gamekb doctor --repair) removes what is left of it."""
+        try:
+            self.reset_video(video_id, reason)
+        except Exception as exc:
+            if not self.disk_full(exc):
+                raise
+            log.debug("could not reset video %s on a full disk", video_id, exc_info=True)
+
+    def disk_full(self, exc: BaseException) -> bool:
+        """Whether `exc` means that the disk (of the home, or the database server's) is full."""
+        return is_disk_full(exc, self.settings.home)
+
+    def full_at(self, exc: BaseException) -> str:
+        """Where the disk that `exc` found full is: the KB home, unless the error names a file
+        elsewhere (a temporary folder) or came from a PostgreSQL server."""
+        from sqlalchemy.exc import DBAPIError
+
+        name = full_path(exc)
+        home = self.settings.home.resolve()
+        if name and not Path(name).resolve().is_relative_to(home):
+            return str(Path(name).parent)
+        chain, seen = exc, set()
+        while chain is not None and id(chain) not in seen:
+            seen.add(id(chain))
+            if isinstance(chain, DBAPIError) and sql.is_postgres(self.engine):
+                return f"the database server ({self.engine.url.render_as_string(hide_password=True)})"
+            chain = chain.__cause__ or chain.__context__
+        return str(self.settings.home)
+
     def fail_video(self, video_id: int, error: str) -> None:
         """Mark a video `failed` with its cause, keeping none of its rows in either store."""
         self.discard_partial(video_id)
@@ -354,6 +393,15 @@ class KnowledgeBase:
             return run.id
 
     def finish_run(self, run_id: int, ingested: int, skipped: int, failed: int, summary: dict[str, Any]) -> None:
+        """Record how a run ended; on a full disk the record is left unfinished (it is only a log)."""
+        try:
+            self._finish_run(run_id, ingested, skipped, failed, summary)
+        except Exception as exc:
+            if not self.disk_full(exc):
+                raise
+            log.debug("could not record the end of run %s on a full disk", run_id, exc_info=True)
+
+    def _finish_run(self, run_id: int, ingested: int, skipped: int, failed: int, summary: dict[str, Any]) -> None:
         with self.session() as s:
             run = s.get(IngestRun, run_id)
             run.finished_at, run.ingested, run.skipped, run.failed, run.summary = utcnow(), ingested, skipped, failed, summary
