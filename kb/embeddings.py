@@ -6,6 +6,7 @@ It lives in kb/ because both sides must use the very same model: the LanceDB met
 from __future__ import annotations
 
 import functools
+import threading
 from pathlib import Path
 from typing import Sequence
 
@@ -104,9 +105,17 @@ class MiniLM:
         return vecs.astype(np.float32)
 
 
-@functools.lru_cache(maxsize=4)
+_loading = threading.Lock()  # the web app's search threads: the first burst loads the model once
+
+
 def text_embedder(name: str = "minilm", threads: int = 1):
     """One embedder per process: models load once per run, not once per video or query."""
+    with _loading:
+        return _text_embedder(name, threads)
+
+
+@functools.lru_cache(maxsize=4)
+def _text_embedder(name: str, threads: int):
     from kb import registry
 
     return registry.create("text", name, threads=threads)

@@ -42,18 +42,20 @@ class NumpyMiniLM:
         # linear weights stored transposed once, (in, out) and contiguous, for x @ W
         self.wt = {k[: -len(".weight")]: np.ascontiguousarray(v.T) for k, v in self.w.items()
                    if k.startswith("encoder.") and k.endswith(".weight") and v.ndim == 2}
+        # two tokenizers, never reconfigured after this: one embedder is shared by the web app's
+        # search threads, and switching padding off and on in token_ids unpadded batches that
+        # another thread was tokenising for encode (issue 14 part 4)
         self.tok = Tokenizer.from_file(str(path / "tokenizer.json"))
         self.tok.enable_truncation(MAX_TOKENS)
         self.pad_id = cfg.get("pad_token_id", 0)
         self.tok.enable_padding(pad_id=self.pad_id)
+        self.unpadded = Tokenizer.from_file(str(path / "tokenizer.json"))
+        self.unpadded.enable_truncation(MAX_TOKENS)
+        self.unpadded.no_padding()
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         """Token ids of each text, truncated, unpadded (to group texts of similar length)."""
-        self.tok.no_padding()
-        try:
-            return [e.ids for e in self.tok.encode_batch(list(texts))]
-        finally:
-            self.tok.enable_padding(pad_id=self.pad_id)
+        return [e.ids for e in self.unpadded.encode_batch(list(texts))]
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         enc = self.tok.encode_batch(list(texts))

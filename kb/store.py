@@ -344,8 +344,10 @@ class KnowledgeBase:
     # -- events ----------------------------------------------------------------------------
     def events(self, video_ids: Sequence[int] | None = None, kinds: Sequence[str] | None = None,
                t_from: float | None = None, t_to: float | None = None, text: str | None = None,
-               limit: int | None = None) -> list[tuple[Event, Video]]:
-        """Events of ready videos, filtered; every user value travels as a bound parameter."""
+               limit: int | None = None, offset: int = 0) -> list[tuple[Event, Video]]:
+        """Events of ready videos, filtered, `limit` of them after skipping `offset` (the database
+        pages: the web API's deep pages read one page, not all before it); every user value travels
+        as a bound parameter."""
         # No label or kind holds a NUL; SQLite's LIKE would stop reading the pattern at one (so it
         # would match everything) and PostgreSQL refuses the parameter outright.
         if (text and "\x00" in text) or (kinds and all("\x00" in k for k in kinds)):
@@ -368,6 +370,8 @@ class KnowledgeBase:
             q = q.order_by(Video.name, Event.t_start, Event.id)
             if limit:
                 q = q.limit(limit)
+            if offset:
+                q = q.offset(offset)
             return list(s.exec(q))
 
     def event_kinds(self) -> list[str]:

@@ -12,6 +12,7 @@ import functools
 import json
 import math
 import re
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
@@ -227,7 +228,12 @@ def _visual_text_vector(kb: KnowledgeBase, text: str):
     spec = (kb.segments.manifest() or {}).get("visual_vec", {})
     if not spec.get("text_search"):
         return None
-    return _visual_encoder(spec["backend"], spec["model"]).encode_texts([text])[0]
+    with _loading:  # the web app's search threads: a cold burst loads the model once, not once per thread
+        encoder = _visual_encoder(spec["backend"], spec["model"])
+    return encoder.encode_texts([text])[0]
+
+
+_loading = threading.Lock()
 
 
 @functools.lru_cache(maxsize=2)

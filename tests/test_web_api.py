@@ -373,3 +373,157 @@ def test_cli_timeline_png(tmp_path_factory, tmp_path):
     assert data["video"] == "freedoom_excerpt" and {s["name"] for s in data["series"]} >= {"health", "ammo"}
     result = runner.invoke(cli_app, ["timeline", "nope", "--home", home])
     assert result.exit_code == 2 and "freedoom_excerpt" in result.output
+
+
+# -- under a burst, and hostile bodies (issue 14 part 4) --------------------------------------------------
+
+SECURITY_HEADERS = {"x-content-type-options": "nosniff", "referrer-policy": "no-referrer"}
+
+
+def test_searches_run_side_by_side_and_the_page_stays_fast(port, kb, monkeypatch):
+    """80 searches at once: they overlap inside LanceDB (one lock used to queue them), all answer,
+    and the page and its script answer in well under the seconds the queue takes."""
+    inside, most, guard = [0], [0], threading.Lock()
+    real_fts = kb.segments.fts
+
+    def counted_fts(*args, **kw):  # the real full-text search, counting how many run at once
+        with guard:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        try:
+            return real_fts(*args, **kw)
+        finally:
+            with guard:
+                inside[0] -= 1
+
+    monkeypatch.setattr(kb.segments, "fts", counted_fts)
+    statuses: list[int] = []
+    page_s: list[float] = []
+
+    def search(i: int) -> None:
+        statuses.append(request(port, f"/api/search?q={['shotgun', 'angle%20grinder', 'health'][i % 3]}")[0])
+
+    threads = [threading.Thread(target=search, args=(i,)) for i in range(80)]
+    for t in threads:
+        t.start()
+    time.sleep(0.3)  # the burst is in flight
+    for path in ("/", "/static/app.js", "/", "/static/style.css"):
+        t0 = time.perf_counter()
+        assert request(port, path)[0] == 200
+        page_s.append(time.perf_counter() - t0)
+    for t in threads:
+        t.join()
+    assert statuses == [200] * 80
+    assert most[0] >= 2, "searches ran one at a time"
+    assert max(page_s) < 1.5, page_s
+
+
+def _post_ask(port: int, body: bytes, chunked: bool = False, announce: int | None = None):
+    """(status, body) of POST /api/ask; `announce` sends only the headers, claiming that length."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        if announce is not None:
+            conn.putrequest("POST", "/api/ask")
+            conn.putheader("Content-Type", "application/json")
+            conn.putheader("Content-Length", str(announce))
+            conn.endheaders()
+        elif chunked:  # written in one go, so the server's early answer cannot cut the upload short
+            conn.connect()
+            chunks = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 8192]), body[i:i + 8192])
+                              for i in range(0, len(body), 8192))
+            conn.sock.sendall(b"POST /api/ask HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                              b"Transfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n")
+            res = http.client.HTTPResponse(conn.sock, method="POST")
+            res.begin()
+            return res.status, res.headers.get("content-type"), res.read()
+        else:
+            conn.request("POST", "/api/ask", body=body, headers={"Content-Type": "application/json"})
+        res = conn.getresponse()
+        return res.status, res.headers.get("content-type"), res.read()
+    finally:
+        conn.close()
+
+
+def test_ask_body_is_capped_and_never_echoed(port):
+    # 10 MB announced: refused from the headers alone, before a byte of it is read
+    status, kind, body = _post_ask(port, b"", announce=10_000_000)
+    assert status == 413 and kind == "application/json" and len(body) < 500 and json.loads(body)["error"]
+    # chunked, no length up front: refused once the body passes the cap
+    over = json.dumps({"question": "x", "video": ["a" * 100_000]}).encode()
+    status, kind, body = _post_ask(port, over, chunked=True)
+    assert status == 413 and kind == "application/json" and len(body) < 500 and json.loads(body)["error"]
+    # under the cap, with a long name: the name is bounded, and the error does not echo it
+    status, kind, body = _post_ask(port, json.dumps({"question": "x", "video": ["b" * 20_000]}).encode())
+    assert status == 422 and len(body) < 3000 and json.loads(body)["error"]
+
+
+def test_error_messages_are_clipped(port):
+    status, _, body = request(port, "/api/search?q=x&video=" + "v" * 12_000)
+    assert status == 400 and len(body) < 2000 and json.loads(body)["error"].startswith("no ready video")
+
+
+def test_a_deep_events_page_reads_one_page_from_the_database(port, kb):
+    from sqlalchemy import event
+
+    _, _, everything = get_json(port, "/api/events?limit=1000")
+    assert len(everything) > 6
+    paged, offset = [], 0
+    while True:
+        _, headers, rows = get_json(port, f"/api/events?limit=4&offset={offset}")
+        paged += rows
+        if "x-next-offset" not in headers:
+            break
+        offset = int(headers["x-next-offset"])
+    assert paged == everything
+
+    numbers: list[int] = []
+
+    def seen(_conn, _cursor, _statement, parameters, _context, _many):
+        values = parameters.values() if isinstance(parameters, dict) else parameters or ()
+        numbers.extend(v for v in values if isinstance(v, int))
+
+    event.listen(kb.engine, "before_cursor_execute", seen)
+    try:
+        status, headers, rows = get_json(port, "/api/events?offset=10000000&limit=5")
+    finally:
+        event.remove(kb.engine, "before_cursor_execute", seen)
+    assert status == 200 and rows == [] and "x-next-offset" not in headers
+    # the database is asked for one page (and one row to know if more follow), from the offset on
+    assert numbers and all(n <= 6 or n == 10_000_000 for n in numbers), numbers
+
+
+def test_every_response_carries_the_security_headers(port, excerpt_id):
+    for path, headers in [("/", {}), ("/static/app.js", {}), ("/api/videos", {}), ("/api/nothing-here", {}),
+                          (f"/api/video/{excerpt_id}", {"Range": "bytes=0-9"}), ("/api/videos", {"Host": "evil.example"})]:
+        status, got, _ = request(port, path, headers=headers)
+        for name, value in SECURITY_HEADERS.items():
+            assert got.get(name) == value, (path, status, name)
+        csp = got["content-security-policy"]
+        assert "frame-ancestors 'none'" in csp and "default-src 'none'" in csp and "unsafe-inline" not in csp
+
+
+def test_range_errors_are_json_and_unknown_units_are_ignored(port, excerpt_id):
+    data = EXCERPT.read_bytes()
+    status, headers, body = request(port, f"/api/video/{excerpt_id}", headers={"Range": "items=0-5"})
+    assert status == 200 and body == data  # RFC 9110 14.2: an unknown range unit is ignored
+    for value, want in [("bytes=9-3", 400), ("bytes=abc", 400), (f"bytes={len(data) + 5}-", 416)]:
+        status, headers, body = request(port, f"/api/video/{excerpt_id}", headers={"Range": value})
+        assert status == want and headers["content-type"] == "application/json", (value, status, body)
+        assert json.loads(body)["error"]
+    assert headers["content-range"] == f"bytes */{len(data)}"
+
+
+def test_a_server_others_can_reach_shows_no_server_paths(kb):
+    from reasoning.web.app import create_app
+
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    folder = str(EXCERPT.resolve().parent)
+    with running(create_app(kb, token=TOKEN)) as p:
+        bodies = [request(p, path, headers=auth)[2] for path in ("/api/videos", "/api/search?q=angle%20grinder")]
+        bodies.append(request(p, "/api/ask", method="POST", headers={**auth, "Content-Type": "application/json"},
+                              body=b'{"question": "when did I get the angle grinder?"}')[2])
+    videos, hits, answer = (json.loads(b) for b in bodies)
+    assert {v["video_path"] for v in videos if v["video"] == "freedoom_excerpt"} == {"freedoom_excerpt.mp4"}
+    assert hits and all(not h["video_path"].startswith("/") for h in hits)
+    assert answer["citations"] and all(not c["video_path"].startswith("/") for c in answer["citations"])
+    assert not any(folder.encode() in b for b in bodies)

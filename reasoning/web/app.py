@@ -6,6 +6,12 @@ without one, requests must name a loopback Host, so a web page on another site c
 by pointing a DNS name at 127.0.0.1 (DNS rebinding). Files are served by integer id only: a video's
 path comes from the SQL row of a ready video, never from the request, and the page's own files from
 a fixed list of names. Every error is JSON `{"error": message}` with a 4xx status, never a traceback.
+
+Under load (issue 14 part 4): searches run on threads of their own, in parallel, so a burst of them
+neither queues behind one lock nor takes the worker threads that the other routes use; the page and
+its files are served from memory without a thread. Request bodies are capped, error messages are
+clipped, every response carries the security headers (reasoning/web/guard.py), and a server that
+others can reach (a token, or a non-loopback bind) shows file names where it would show paths.
 """
 
 from __future__ import annotations
@@ -15,9 +21,11 @@ import io
 import ipaddress
 import logging
 import mimetypes
-import threading
+import os
 from pathlib import Path
 from typing import Annotated, Any, Optional
+
+import anyio
 
 from kb.errors import GamekbError, MissingDependency
 from kb.names import path_of
@@ -26,7 +34,7 @@ try:
     from fastapi import FastAPI, HTTPException, Query, Request, Response
     from fastapi import Path as PathParam
     from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import FileResponse, JSONResponse
+    from fastapi.responses import JSONResponse
     from pydantic import BaseModel, Field
     from starlette.exceptions import HTTPException as StarletteHTTPException
 except ImportError as exc:  # pragma: no cover - depends on the environment
@@ -36,6 +44,8 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from kb.store import KnowledgeBase
 from reasoning.extractive import describe
 from reasoning.web import timeline
+from reasoning.web.guard import BodyLimit, SecurityHeaders
+from reasoning.web.ranges import file_response
 from retrieval.search import Filters
 from retrieval.types import Moment
 
@@ -48,6 +58,11 @@ TOKEN_HEADER = "x-gamekb-token"
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
 MAX_ID = 2**62  # ids go into LanceDB filters as int64; larger numbers are simply unknown
 NO_STORE = {"Cache-Control": "no-store"}
+MAX_BODY = 64 * 1024  # bytes; the largest valid ask body (a 2000-character question, filters) is a few KiB
+MAX_ERROR = 1000  # characters of an error message: a message may quote what the request named
+# Searches at once. The embedder's matmuls and LanceDB's scans release the GIL, so a few threads
+# per core keep the cores busy while others wait on I/O or Python (bench/web_burst.py).
+SEARCH_THREADS = 2 * (os.cpu_count() or 1)
 
 
 # -- binding and auth -------------------------------------------------------------------------
@@ -142,11 +157,14 @@ class HitOut(BaseModel):
     thumbnail_url: str = Field(description="the frame at at_s (the card's picture)")
 
 
+Name = Annotated[str, Field(max_length=500)]  # a video, kind or game name in a request body
+
+
 class AskIn(BaseModel):
     question: str = Field(min_length=1, max_length=2000)
-    video: Optional[list[str]] = None
-    kind: Optional[list[str]] = None
-    game: Optional[list[str]] = None
+    video: Optional[list[Name]] = Field(None, max_length=100)
+    kind: Optional[list[Name]] = Field(None, max_length=100)
+    game: Optional[list[Name]] = Field(None, max_length=100)
     limit: int = Field(6, ge=1, le=50)
 
 
@@ -164,8 +182,13 @@ class AskOut(BaseModel):
     citations: list[CitationOut]
 
 
-def video_row(v, counts: dict[int, int]) -> dict[str, Any]:
-    return {"id": v.id, "video": v.name, "video_path": v.path, "status": v.status,
+def shown_path(path: str, show: bool) -> str:
+    """The stored path, or only the file name on a server that others can reach."""
+    return path if show else path_of(path).name
+
+
+def video_row(v, counts: dict[int, int], show_paths: bool = True) -> dict[str, Any]:
+    return {"id": v.id, "video": v.name, "video_path": shown_path(v.path, show_paths), "status": v.status,
             "duration_s": round(v.duration_s, 2), "segments": counts.get(v.id, 0), "game": v.game,
             "game_score": None if v.game_score is None else round(v.game_score, 3)}
 
@@ -175,7 +198,7 @@ def event_row(e, v) -> dict[str, Any]:
             "value": e.value, "source": e.source, "video_id": v.id}
 
 
-def hit_row(kb: KnowledgeBase, m: Moment) -> dict[str, Any]:
+def hit_row(kb: KnowledgeBase, m: Moment, show_paths: bool = True) -> dict[str, Any]:
     screen, said = [], []
     for e, _v in kb.events([m.video_id], t_from=m.start_s, t_to=m.end_s):
         if e.source == "ocr":
@@ -184,7 +207,7 @@ def hit_row(kb: KnowledgeBase, m: Moment) -> dict[str, Any]:
                 screen.append(line)
         elif e.source == "speech" and e.label not in said:
             said.append(e.label)
-    return {"video": m.video, "video_path": m.video_path, "start_s": m.start_s, "end_s": m.end_s,
+    return {"video": m.video, "video_path": shown_path(m.video_path, show_paths), "start_s": m.start_s, "end_s": m.end_s,
             "score": round(m.score, 5), "text": m.text, "video_id": m.video_id, "segment_id": m.segment_id,
             "keyframe_t": m.keyframe_t, "citation": m.citation, "description": describe(m),
             "screen_text": screen, "transcript": said,
@@ -221,16 +244,33 @@ ToQ = Annotated[Optional[str], Query(description="Up to this time (seconds or MM
 VideoId = Annotated[int, PathParam(ge=0, le=MAX_ID)]
 
 
+def _clip(message: str) -> str:
+    return message if len(message) <= MAX_ERROR else message[:MAX_ERROR] + f"... ({len(message)} characters)"
+
+
 def create_app(kb: KnowledgeBase, token: str | None = None, reasoner: str = "extractive",
-               reasoner_options: dict[str, Any] | None = None) -> FastAPI:
-    """The app over one knowledge base. With a token every request must carry it (see module doc)."""
+               reasoner_options: dict[str, Any] | None = None, host: str = "127.0.0.1") -> FastAPI:
+    """The app over one knowledge base. With a token every request must carry it (see module doc).
+
+    `host` is the interface it is served on: with a token or off loopback other machines may read
+    the answers, so they carry file names instead of this machine's paths."""
     # /docs and /redoc would load Swagger UI from a CDN; the schema itself is served at /openapi.json
     app = FastAPI(title="gamekb", version="1", docs_url=None, redoc_url=None,
                   description="Search, events, ask and media of a gamekb library; the same fields as the CLI's --json.")
-    # one query at a time: the text embedder and the reasoner are shared, and on a small machine
-    # parallel torch calls only slow each other down (DESIGN.md, threads)
-    work = threading.Lock()
+    show_paths = token is None and is_loopback(host)
+    # Worker threads by kind of work. Searches share the text embedder (stateless per call), the
+    # LanceDB table handle and the SQL engine, all safe to use from several threads, so they run in
+    # parallel (one lock serialised them: a 200-search burst took 9-11 s each and starved every
+    # other route of threads). The reasoner and matplotlib's pyplot keep global state: one at a time.
+    limiters: dict[str, anyio.CapacityLimiter] = {}
+
+    def limiter(name: str) -> anyio.CapacityLimiter:
+        if name not in limiters:  # made on first use, inside the server's event loop
+            limiters[name] = anyio.CapacityLimiter(SEARCH_THREADS if name == "search" else 1)
+        return limiters[name]
+
     engines: dict[str, Any] = {}
+    page_files = {name: (STATIC / name).read_bytes() for name in ("index.html", *PAGE_FILES)}
 
     def engine():
         if "r" not in engines:
@@ -263,16 +303,16 @@ def create_app(kb: KnowledgeBase, token: str | None = None, reasoner: str = "ext
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request, exc: StarletteHTTPException):
-        return JSONResponse({"error": str(exc.detail)}, exc.status_code, headers=getattr(exc, "headers", None))
+        return JSONResponse({"error": _clip(str(exc.detail))}, exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(_request, exc: RequestValidationError):
         message, errors = _validation_message(exc)
-        return JSONResponse({"error": message, "detail": errors}, 422)
+        return JSONResponse({"error": _clip(message), "detail": errors[:20]}, 422)
 
     @app.exception_handler(GamekbError)
     async def domain_error(_request, exc: GamekbError):
-        return JSONResponse({"error": str(exc)}, 400)
+        return JSONResponse({"error": _clip(str(exc))}, 400)
 
     @app.exception_handler(Exception)
     async def crash(_request, exc: Exception):
@@ -281,7 +321,7 @@ def create_app(kb: KnowledgeBase, token: str | None = None, reasoner: str = "ext
 
     # -- API -------------------------------------------------------------------------------
     @app.get("/api/search", response_model=list[HitOut], summary="Find the best moments across all videos")
-    def api_search(q: Annotated[str, Query(min_length=1, max_length=500, description="What to look for; @MM:SS anchors.")],
+    async def api_search(q: Annotated[str, Query(min_length=1, max_length=500, description="What to look for; @MM:SS anchors.")],
                    video: VideoList = None, kind: KindList = None, t_from: FromQ = None, to: ToQ = None,
                    game: GameList = None, limit: Annotated[int, Query(ge=1, le=100)] = 10,
                    closest: Annotated[bool, Query(description="After the matches, the closest moments that are not "
@@ -290,9 +330,11 @@ def create_app(kb: KnowledgeBase, token: str | None = None, reasoner: str = "ext
 
         f = Filters(videos=video or None, kinds=kind or None, t_from=_time(t_from, "from"), t_to=_time(to, "to"),
                     games=game or None)
-        with work:
-            hits = search(kb, q, limit=limit, filters=f, closest=closest)
-        return [hit_row(kb, m) for m in hits]
+
+        def run() -> list[dict[str, Any]]:
+            return [hit_row(kb, m, show_paths) for m in search(kb, q, limit=limit, filters=f, closest=closest)]
+
+        return await anyio.to_thread.run_sync(run, limiter=limiter("search"))
 
     @app.get("/api/events", response_model=list[EventOut], summary="The event table, filtered and paged",
              description="The X-Next-Offset header is set when there are more rows after this page.")
@@ -301,10 +343,11 @@ def create_app(kb: KnowledgeBase, token: str | None = None, reasoner: str = "ext
                    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0):
         ids = kb.ready_ids(video, game) if video or game else None
-        rows = kb.events(ids, kind or None, _time(t_from, "from"), _time(to, "to"), text, offset + limit + 1)
-        if len(rows) > offset + limit:
+        # one row past the page says whether another page follows; the database skips `offset`
+        rows = kb.events(ids, kind or None, _time(t_from, "from"), _time(to, "to"), text, limit + 1, offset=offset)
+        if len(rows) > limit:
             response.headers["X-Next-Offset"] = str(offset + limit)
-        return [event_row(e, v) for e, v in rows[offset:offset + limit]]
+        return [event_row(e, v) for e, v in rows[:limit]]
 
     @app.get("/api/videos", response_model=list[VideoOut], summary="The library, paged",
              description="X-Total-Count holds the number of videos; X-Next-Offset is set when more follow.")
@@ -316,7 +359,7 @@ def create_app(kb: KnowledgeBase, token: str | None = None, reasoner: str = "ext
         response.headers["X-Total-Count"] = str(len(videos))
         if len(videos) > offset + limit:
             response.headers["X-Next-Offset"] = str(offset + limit)
-        return [video_row(v, counts) for v in videos[offset:offset + limit]]
+        return [video_row(v, counts, show_paths) for v in videos[offset:offset + limit]]
 
     @app.get("/api/kinds", response_model=list[str], summary="Event kinds present in the library")
     def api_kinds():
@@ -327,19 +370,20 @@ def create_app(kb: KnowledgeBase, token: str | None = None, reasoner: str = "ext
         return kb.games()
 
     @app.post("/api/ask", response_model=AskOut, summary="Answer a question, citing video@MM:SS")
-    def api_ask(body: AskIn):
+    async def api_ask(body: AskIn):
         from retrieval.evidence import gather
 
-        with work:
-            r = engine()
+        def run():
             evidence = gather(kb, body.question, limit=body.limit,
                               filters=Filters(videos=body.video or None, kinds=body.kind or None, games=body.game or None),
                               with_media=reasoner != "extractive")
-            answer = r.answer(body.question, evidence)
+            return engine().answer(body.question, evidence)
+
+        answer = await anyio.to_thread.run_sync(run, limiter=limiter("reasoner"))
         ids = {v.name: v.id for v in kb.videos(status="ready")}
         return {"answer": answer.text, "citations": [
-            {"video": c.video, "video_path": c.video_path, "start_s": c.start_s, "end_s": c.end_s,
-             "video_id": ids.get(c.video), "citation": str(c)} for c in answer.citations]}
+            {"video": c.video, "video_path": shown_path(c.video_path, show_paths), "start_s": c.start_s,
+             "end_s": c.end_s, "video_id": ids.get(c.video), "citation": str(c)} for c in answer.citations]}
 
     @app.get("/api/timeline/{video_id}", summary="One video's events in lanes by kind, and its HUD curves")
     def api_timeline(video_id: VideoId) -> dict[str, Any]:
@@ -347,11 +391,14 @@ def create_app(kb: KnowledgeBase, token: str | None = None, reasoner: str = "ext
 
     @app.get("/api/timeline/{video_id}/png", summary="The timeline as a PNG (the same as gamekb timeline --png)",
              response_class=Response, responses={200: {"content": {"image/png": {}}}})
-    def api_timeline_png(video_id: VideoId):
-        buf = io.BytesIO()
-        with work:
+    async def api_timeline_png(video_id: VideoId):
+        def run() -> bytes:
+            buf = io.BytesIO()
             timeline.render_png(timeline.for_video(kb, ready_video(video_id)), buf)
-        return Response(buf.getvalue(), media_type="image/png", headers=NO_STORE)
+            return buf.getvalue()
+
+        return Response(await anyio.to_thread.run_sync(run, limiter=limiter("pyplot")), media_type="image/png",
+                        headers=NO_STORE)
 
     @app.get("/api/keyframe/{video_id}/{idx}", summary="A segment's keyframe (JPEG)",
              response_class=Response, responses={200: {"content": {"image/jpeg": {}}}})
@@ -370,37 +417,40 @@ def create_app(kb: KnowledgeBase, token: str | None = None, reasoner: str = "ext
             raise HTTPException(404, f"video {v.name} is {v.duration_s:.1f} s long; no frame at {t:g} s")
         path = Path(v.path).expanduser()
         if not path.is_file():
-            raise HTTPException(404, f"the file of video {v.name} is no longer at {v.path}")
-        with work:
-            jpeg = frame_jpeg(path, t)
+            raise HTTPException(404, f"the file of video {v.name} is no longer at {shown_path(v.path, show_paths)}")
+        jpeg = frame_jpeg(path, t)  # PyAV: a container of its own per call, nothing shared
         if jpeg is None:
             raise HTTPException(404, f"video {v.name} has no frame at {t:g} s")
         return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
 
     @app.get("/api/video/{video_id}", summary="The video file, with HTTP range requests (206, Content-Range)",
-             response_class=FileResponse, responses={200: {"content": {"video/mp4": {}}}, 206: {"description": "Partial Content"},
+             response_class=Response, responses={200: {"content": {"video/mp4": {}}}, 206: {"description": "Partial Content"},
                                                      416: {"description": "Range Not Satisfiable"}})
     @app.head("/api/video/{video_id}", include_in_schema=False)
-    def api_video(video_id: VideoId):
+    def api_video(video_id: VideoId, request: Request):
         v = ready_video(video_id)
         path = path_of(v.path).expanduser()  # a path that is not UTF-8 is stored as a file:// URI
         if not path.is_file():
-            raise HTTPException(404, f"the file of video {v.name} is no longer at {v.path}; ingest it again from "
-                                     "where it is now")
+            raise HTTPException(404, f"the file of video {v.name} is no longer at {shown_path(v.path, show_paths)}; "
+                                     "ingest it again from where it is now")
         media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return FileResponse(path, media_type=media, headers={"Cache-Control": "private, max-age=60"})
+        return file_response(path, media, request.headers.get("range"), request.headers.get("if-range"),
+                             head=request.method == "HEAD", headers={"Cache-Control": "private, max-age=60"})
 
-    # -- the page ------------------------------------------------------------------------------
+    # -- the page: from memory, on the event loop, so a burst of searches cannot hold it up ------
     @app.get("/", include_in_schema=False)
-    def page():
-        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8", headers=NO_STORE)
+    async def page():
+        return Response(page_files["index.html"], media_type="text/html; charset=utf-8", headers=NO_STORE)
 
     @app.get("/static/{name}", include_in_schema=False)
-    def static(name: str):
+    async def static(name: str):
         if name not in PAGE_FILES:  # a fixed list: nothing from the request is joined to a path
-            raise HTTPException(404, f"no static file {name!r}")
-        return FileResponse(STATIC / name, media_type=PAGE_FILES[name], headers=NO_STORE)
+            raise HTTPException(404, f"no static file {name[:100]!r}")
+        return Response(page_files[name], media_type=PAGE_FILES[name], headers=NO_STORE)
 
+    # outermost last: the headers go on everything, the guard's 401/403 and the 413 included
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY)
+    app.add_middleware(SecurityHeaders)
     return app
 
 
@@ -431,7 +481,7 @@ def serve(kb: KnowledgeBase, host: str = "127.0.0.1", port: int = 8765, token: s
     check_bind(host, token)
     import uvicorn
 
-    uvicorn.run(create_app(kb, token=token, reasoner=reasoner, reasoner_options=reasoner_options),
+    uvicorn.run(create_app(kb, token=token, reasoner=reasoner, reasoner_options=reasoner_options, host=host),
                 host=host, port=port, log_level="info", access_log=False, server_header=False)
 
 

@@ -11,6 +11,7 @@ function el(tag, attrs = {}, ...children) {
   for (const [k, v] of Object.entries(attrs)) {
     if (k === "class") node.className = v;
     else if (k === "dataset") Object.assign(node.dataset, v);
+    else if (k === "style") Object.assign(node.style, v);  // CSSOM: the CSP refuses style="" attributes
     else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
     else node.setAttribute(k, v);
   }
@@ -216,7 +217,7 @@ function drawTimeline(box, data) {
   strip.addEventListener("click", seekFrom(strip));
 
   const legend = el("div", { class: "legend" },
-    ...data.lanes.map((l) => el("span", {}, el("i", { style: `background:${l.colour}` }), `${l.kind} (${l.events.length})`)));
+    ...data.lanes.map((l) => el("span", {}, el("i", { style: { background: l.colour } }), `${l.kind} (${l.events.length})`)));
   box.append(el("h3", {}, "Events"), legend, strip);
 
   // HUD curves, one per value read (health, armor, ammo, a score...). Small values share a 0..100
@@ -251,7 +252,7 @@ function drawTimeline(box, data) {
     curve.addEventListener("click", seekFrom(curve));
     const lastOf = (s) => s.points.length ? s.points[s.points.length - 1][1] : "";
     box.append(el("h3", {}, "HUD"),
-      el("div", { class: "legend" }, ...data.series.map((s) => el("span", {}, el("i", { style: `background:${s.colour}` }),
+      el("div", { class: "legend" }, ...data.series.map((s) => el("span", {}, el("i", { style: { background: s.colour } }),
         `${s.name} (last ${lastOf(s)}${s.shared === false ? `, own scale to ${maxOf(s)}` : ""})`))), curve);
   }
   timelineState = { videoId: String(data.video_id), duration, playheads, width: W };
