@@ -10,6 +10,8 @@ Usage (from the repository root):
 
     OMP_NUM_THREADS=1 HF_HUB_OFFLINE=1 python -m bench.speech_accuracy            # the sweep
     python -m bench.speech_accuracy --models whisper-tiny.en --configs default --per-line
+    # both commentary clips, with and without the game's vocabulary as Whisper hotwords:
+    python -m bench.speech_accuracy --clip all --models whisper-base --configs default,vocabulary --repeat 1
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from kb import registry
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"  # ../shared/data beside the repository
 CLIP = DATA / "freedoom1_e2m3_demo2.mp4"
+CLIPS = {"freedoom1_e2m3_demo2.mp4": "doom", "hedgewars_ai_match_nature.mp4": "hedgewars"}  # clip -> its pack
 
 # Named option sets swept by default. "fw-defaults" is faster-whisper's own VAD defaults.
 CONFIGS: dict[str, dict] = {
@@ -45,6 +48,8 @@ CONFIGS: dict[str, dict] = {
     "vad-0.35-silence-250-no-fallback": dict(vad_threshold=0.35, vad_min_silence_ms=250, vad_speech_pad_ms=200,
                                              temperature=(0.0,)),
     "no-vad": dict(vad_threshold=-1.0),  # special-cased below: Whisper alone on the whole track
+    "vocabulary": {},  # special-cased below: the clip's pack vocabulary passed as hotwords
+    "vocabulary-40": dict(max_vocabulary_tokens=40),  # the same, cut to 40 tokens
 }
 
 _ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen " \
@@ -111,7 +116,7 @@ def score(truth: list[tuple[float, float, str]], found: list[SpeechObservation],
     return lines, false_alarms
 
 
-def run_config(transcriber, audio, config: dict):
+def run_config(transcriber, audio, config: dict, vocabulary=()):
     base = transcriber.options
     transcriber.options = replace(base, **config)
     try:
@@ -121,6 +126,8 @@ def run_config(transcriber, audio, config: dict):
                                                        temperature=list(base.temperature),
                                                        word_timestamps=True, condition_on_previous_text=False)
             found = phrases_from_segments(segments, transcriber.options, duration_s=audio.size / 16000)
+        elif vocabulary:
+            found = transcriber.transcribe(audio, vocabulary=vocabulary)
         else:
             found = transcriber.transcribe(audio)
         return found, time.perf_counter() - t0
@@ -130,7 +137,7 @@ def run_config(transcriber, audio, config: dict):
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--clip", type=Path, default=CLIP)
+    ap.add_argument("--clip", default=str(CLIP), help='a clip with a .speech.txt beside it, or "all" (the commentary clips)')
     ap.add_argument("--models", default="whisper-tiny.en,whisper-base")
     ap.add_argument("--configs", default=",".join(CONFIGS))
     ap.add_argument("--threads", type=int, default=1)
@@ -141,10 +148,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write all results here")
     args = ap.parse_args(argv)
 
-    truth = read_truth(args.clip.with_suffix(".speech.txt"))
-    audio = load_audio(args.clip)
+    clips = [DATA / name for name in CLIPS] if args.clip == "all" else [Path(args.clip)]
+    results = []
+    for clip in clips:
+        results += run_clip(clip, args)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1, default=str))
+    return 0
+
+
+def run_clip(clip: Path, args) -> list[dict]:
+    from ingest.rules import get_pack
+
+    truth = read_truth(clip.with_suffix(".speech.txt"))
+    audio = load_audio(clip)
     duration = audio.size / 16000
-    print(f"clip {args.clip.name}: {duration:.1f} s, {len(truth)} spoken lines, cpu_threads={args.threads}\n")
+    pack = CLIPS.get(clip.name, "generic")
+    print(f"clip {clip.name}: {duration:.1f} s, {len(truth)} spoken lines, pack {pack}, cpu_threads={args.threads}\n")
     print("| model | config | mean abs onset err (s) | max abs onset err (s) | mean WER (min-max over repeats) | distinct outputs | lines found | false alarms "
           "| load (s) | transcribe (s) | RTF |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -156,14 +176,15 @@ def main(argv: list[str] | None = None) -> int:
         for name in args.configs.split(","):
             times, wers, texts = [], [], set()
             for _ in range(args.repeat):
-                found, secs = run_config(transcriber, audio, CONFIGS[name])
+                vocabulary = get_pack(pack).vocabulary() if name.startswith("vocabulary") else ()
+                found, secs = run_config(transcriber, audio, CONFIGS[name], vocabulary)
                 times.append(secs)
                 lines, false_alarms = score(truth, found)
                 wers.append(statistics.mean(r.wer for r in lines))
                 texts.add(tuple((o.t_start, o.text) for o in found))
             secs = statistics.median(times)
             errs = [abs(r.onset_error_s) for r in lines if r.onset_error_s is not None]
-            row = dict(model=model, config=name, options=CONFIGS[name],
+            row = dict(clip=clip.name, model=model, config=name, options=CONFIGS[name],
                        mean_abs_onset_s=round(statistics.mean(errs), 2) if errs else None,
                        max_abs_onset_s=round(max(errs), 2) if errs else None,
                        mean_wer=round(statistics.mean(wers), 3), wer_range=(round(min(wers), 3), round(max(wers), 3)),
@@ -180,9 +201,8 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"    {r.t_true:6.2f} {r.onset_error_s!s:>6} wer={r.wer:.2f}  {r.text_true!r} -> {r.text_found!r}")
                 for o in false_alarms:
                     print(f"    extra {o.t_start:.2f}-{o.t_end:.2f} {o.text!r} p={o.confidence}")
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=1, default=str))
-    return 0
+    print()
+    return results
 
 
 if __name__ == "__main__":

@@ -49,14 +49,24 @@ def text_events(observations: Sequence[TextObservation],
 def speech_events(phrases: Sequence[SpeechObservation], names: Sequence[str] = (),
                   aliases_for: Callable[[str], tuple[str, ...]] = lambda _label: ()) -> list[EventRecord]:
     """One event per phrase; game item names Whisper misheard ("Angel Rider" for angle grinder)
-    are added as aliases so that searching the item finds the commentary too."""
+    are added as aliases so that searching the item finds the commentary too. A phrase heard with
+    low word probabilities stays searchable by its words, and its label carries the `UNCERTAIN`
+    mark, so every listing (search, ask, events, the web page) shows it as a guess."""
     out = []
     for p in phrases:
         heard = mentions(p.text, names)
         aliases = tuple(dict.fromkeys(a for n in heard for a in (n, *aliases_for(n))))
-        out.append(EventRecord(p.t_start, p.t_end, "speech", p.text, "speech", p.confidence, aliases=aliases,
-                               payload={"mentions": heard} if heard else {}))
+        payload: dict = {"mentions": heard} if heard else {}
+        label = p.text
+        if getattr(p, "uncertain", False):
+            label = f"{UNCERTAIN} {p.text}"
+            payload.update(uncertain=True, text=p.text, unsure_words=list(p.unsure_words))
+        out.append(EventRecord(p.t_start, p.t_end, "speech", label, "speech", p.confidence, aliases=aliases,
+                               payload=payload))
     return out
+
+
+UNCERTAIN = "(?)"  # prefix of a speech label whose words were not clearly heard
 
 
 MENTION_SIMILARITY = 0.8  # character similarity of a spoken n-gram to a game name; 0.75 let "the gun" match "shotgun"

@@ -16,7 +16,7 @@ import weakref
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from kb import registry
 
@@ -46,14 +46,15 @@ def _worker_model(name: str, options: dict[str, Any]) -> Any:
     return _WORKER[key]
 
 
-def _transcribe_in_worker(path: str, name: str, options: dict[str, Any]) -> list:
+def _transcribe_in_worker(path: str, name: str, options: dict[str, Any], vocabulary: tuple[str, ...] = ()) -> list:
     from ingest.stream import listen
 
-    return listen(Path(path), _worker_model(name, options))
+    return listen(Path(path), _worker_model(name, options), vocabulary=vocabulary)
 
 
 class SpeechStage:
-    """Speech for a run: `start(path)` returns a Future of the video's phrases."""
+    """Speech for a run: `start(path, vocabulary)` returns a Future of the video's phrases;
+    `vocabulary` (the chosen game pack's words) biases the decoder (ingest/speech.py)."""
 
     def __init__(self, name: str, options: dict[str, Any] | None = None, process: bool = True):
         self.name, self.options, self.process = name, dict(options or {}), process
@@ -79,19 +80,20 @@ class SpeechStage:
     def transcribe(self, audio, sample_rate: int = 16000, offset_s: float = 0.0) -> list:
         return self.model.transcribe(audio, sample_rate=sample_rate, offset_s=offset_s)
 
-    def start(self, path: Path) -> Future:
+    def start(self, path: Path, vocabulary: Sequence[str] = ()) -> Future:
+        vocabulary = tuple(vocabulary)
         if not self.process:
             from ingest.stream import listen
 
             model = self.model  # loaded here, so a missing model fails before the frame loop starts
-            return self._track(self._executor(ThreadPoolExecutor).submit(listen, path, model))
+            return self._track(self._executor(ThreadPoolExecutor).submit(listen, path, model, vocabulary=vocabulary))
         try:
             future = self._executor(ProcessPoolExecutor).submit(_transcribe_in_worker, str(path), self.name,
-                                                                self.worker_options)
+                                                                self.worker_options, vocabulary)
         except BrokenProcessPool:  # the worker died with an earlier video: start a new one
             self.close()
             future = self._executor(ProcessPoolExecutor).submit(_transcribe_in_worker, str(path), self.name,
-                                                                self.worker_options)
+                                                                self.worker_options, vocabulary)
         return self._track(future)
 
     def _track(self, future: Future) -> Future:

@@ -261,7 +261,9 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
     from ingest import decode, game_choice, stages
 
     cfg = models.config
-    heard = models.speech.start(path) if info.has_audio else None  # beside the frame loop (ingest/listener.py)
+    # beside the frame loop (ingest/listener.py); with the game's vocabulary it must wait for the game choice
+    early = info.has_audio and not cfg.speech_vocabulary
+    heard = models.speech.start(path) if early else None
 
     frames = decode.prefetch(decode.sample_frames(path, cfg.fps, rotation=info.rotation))
     if cfg.game == "auto":
@@ -272,6 +274,8 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
         choice = game_choice.named(cfg.game)
     pack = choice.pack
     log.info("%s: read as %s (score %s)", path.name, pack.name, choice.score)
+    if info.has_audio and not early:
+        heard = models.speech.start(path, vocabulary=pack.vocabulary())
     duration = info.duration_s or 1.0
     win = stream.SegmentWindows(models, info.duration_s, cfg)
     watchers = [win, *stages.build(stages.Setup(models, pack, cfg, info.duration_s))]

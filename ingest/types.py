@@ -44,6 +44,8 @@ class SpeechObservation:
     text: str
     confidence: float  # 0..1, mean word probability
     source: str = "speech"
+    uncertain: bool = False  # heard with low word probabilities: kept, shown with a "(?)" mark
+    unsure_words: tuple[str, ...] = ()  # the words of an uncertain phrase heard least clearly
 
 
 @dataclass(frozen=True)

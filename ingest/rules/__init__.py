@@ -129,6 +129,14 @@ class RulePack:
     def reads_screen_tracks(self) -> bool:
         return self.screen_tracks or not self.message_regions
 
+    def vocabulary(self) -> tuple[str, ...]:
+        """Words a player says about this game, most useful first, to bias speech recognition:
+        the item labels, then the entity prompts, then the other names (aliases)."""
+        words = [e.label for e in self.lexicon if e.kind not in ("secret", "locked")]
+        words += list(self.entity_prompts)
+        words += [a for e in self.lexicon for a in e.aliases]
+        return tuple(dict.fromkeys(w for w in words if w))
+
     def aliases_for(self, label: str) -> tuple[str, ...]:
         for e in self.lexicon:
             if e.label == label:
