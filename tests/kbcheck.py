@@ -65,7 +65,8 @@ def visible(home: Path) -> dict:
 
     kb = KnowledgeBase.open(home)
     ready = {v.name for v in kb.videos(status="ready")}
-    hits = {m.video for q in ("score", "shotgun", "nothing on screen") for m in search(kb, q, limit=50)}
+    # closest moments too: what matters is which videos search can reach at all, not whether they match
+    hits = {m.video for q in ("score", "shotgun", "nothing on screen") for m in search(kb, q, limit=50, closest=True)}
     events = {v.name for _, v in kb.events()}
     return {"ready": ready, "search": hits, "events": events}
 

@@ -108,7 +108,7 @@ def test_no_caption_no_read(engine, pack):
     ("Grenade, 3 sec", "weapon", "grenade", {"fuse_s": 3}),
     ("Watermelon Bomb,3 sec", "weapon", "watermelon bomb", {"fuse_s": 3}),
     ("Cluster Bomb, 5 sec, Normal Bounce", "weapon", "cluster bomb", {"fuse_s": 5, "bounce": "normal"}),
-    ("No weapon selected", "weapon", "no weapon", {}),
+    ("No weapon selected", "round", "turn start, no weapon selected", {}),  # no weapon in "which weapons"
     ("Help for sick hedgehogs", "crate", "health crate", {}),
     ("Need. More Health", "crate", "health crate", {"text": "Need. More. Health."}),
     ("Live a ittle longer", "crate", "health crate", {}),

@@ -80,8 +80,8 @@ _NUMBER_KEYS = {"01:07", "01:13"}
 def _lexicon() -> tuple[LexiconEntry, ...]:
     loc = locale()
     out: dict[str, LexiconEntry] = {}
-    for text in loc["00:52"]:  # "No weapon selected": the caption of a turn started unarmed
-        out[text] = LexiconEntry(text, "weapon", "no weapon", ("unarmed",), "hedgewars")
+    for text in loc["00:52"]:  # "No weapon selected": the caption of a turn started unarmed (no weapon of a list)
+        out[text] = LexiconEntry(text, "round", "turn start, no weapon selected", ("unarmed", "no weapon"), "hedgewars")
     for key in sorted(k for k in loc if k.startswith("00:") and k not in ("00:13", "00:52")):  # 00:13 is "sec"
         for text in loc[key]:
             label = text.lower()
