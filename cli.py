@@ -38,10 +38,13 @@ GLOBAL_OPTIONS = {
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of a table.")]
 VideoOpt = Annotated[Optional[list[str]], typer.Option("--video", "-v", help="Only this video (file stem); repeatable.")]
 # The kinds come from kb/kinds.py and the game packs; naming a few keeps --help from loading the packs.
-KindOpt = Annotated[Optional[list[str]], typer.Option("--kind", "-k", help="Only events of this kind (pickup, kill, death, damage, objective, speech, text ...; gamekb events --kinds lists them all); repeatable.")]
+KindOpt = Annotated[Optional[list[str]], typer.Option(
+    "--kind", "-k", help="Only events of this kind (pickup, kill, death, damage, objective, speech, text ...; "
+                         "gamekb events --kinds lists them all); repeatable.")]
 FromOpt = Annotated[Optional[str], typer.Option("--from", help="Only from this time on (seconds or MM:SS).")]
 ToOpt = Annotated[Optional[str], typer.Option("--to", help="Only up to this time (seconds or MM:SS).")]
-GameOpt = Annotated[Optional[list[str]], typer.Option("--game", metavar="NAME", help="Only videos read with this game pack (the game column of gamekb videos); repeatable.")]
+GameOpt = Annotated[Optional[list[str]], typer.Option("--game", metavar="NAME", help="Only videos read with this game pack (the game column "
+                                                                                     "of gamekb videos); repeatable.")]
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", envvar="GAMEKB_CONFIG",
                                                    help="TOML file: [ingest] settings and [models.STAGE] model options.")]
 SAMPLE = Path(__file__).resolve().parent / "tests" / "data" / "freedoom_excerpt.mp4"
@@ -231,13 +234,15 @@ def ingest(
     audio: Annotated[Optional[str], typer.Option(help="Audio encoder backend (wav2vec2).")] = None,
     entities: Annotated[Optional[str], typer.Option(help="Entity detector backend (sam3).")] = None,
     game: Annotated[Optional[str], typer.Option("--game", metavar="NAME|auto",
-                                                help="The game pack to read the videos with: auto (the default: chosen by what the screen shows) or a name from gamekb games.")] = None,
+                                                help="The game pack to read the videos with: auto (the default: chosen by what the screen "
+                                                     "shows) or a name from gamekb games.")] = None,
     device: Annotated[Optional[str], typer.Option(help="Device for the full profile's models: auto, cpu, cuda.")] = None,
     config: ConfigOpt = None,
     projector: Annotated[Optional[Path], typer.Option(help="ProjectorBank checkpoint: store projected vectors.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Re-ingest videos that are already in the library.")] = False,
     ray: Annotated[Optional[str], typer.Option("--ray", metavar="ADDRESS",
-                                               help="Fan videos out on a Ray cluster: local (join the cluster running here, or start one), auto, or ray://host:10001. Needs gamekb[ray].")] = None,
+                                               help="Fan videos out on a Ray cluster: local (join the cluster running here, or start one), "
+                                                    "auto, or ray://host:10001. Needs gamekb[ray].")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Add videos to the knowledge base.
@@ -347,7 +352,8 @@ def search(
     home: HomeOpt = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="How many moments to return.")] = 10,
     video: VideoOpt = None, kind: KindOpt = None, t_from: FromOpt = None, t_to: ToOpt = None, game: GameOpt = None,
-    closest: Annotated[bool, typer.Option("--closest", help="After the matches, list the closest moments that are not matches (up to --limit in all).")] = False,
+    closest: Annotated[bool, typer.Option("--closest", help="After the matches, list the closest moments that are not matches (up to --limit "
+                                                            "in all).")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Find the moments that match, across all videos; the closest ones only with --closest or when nothing matched.
@@ -388,7 +394,8 @@ def events(
     game: GameOpt = None,
     text: Annotated[Optional[str], typer.Option("--text", help="Only events whose label contains this.")] = None,
     limit: Annotated[Optional[int], typer.Option("--limit", "-n", min=1, help="At most this many events.")] = None,
-    list_kinds: Annotated[bool, typer.Option("--kinds", help="List the event kinds instead: the generic ones, the game packs' and those in the library.")] = False,
+    list_kinds: Annotated[bool, typer.Option("--kinds", help="List the event kinds instead: the generic ones, the game packs' and those in "
+                                                             "the library.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """List what happened when: the event table, filtered.
@@ -506,15 +513,16 @@ def chat(
 @command()
 def doctor(
     home: HomeOpt = None,
-    repair: Annotated[bool, typer.Option("--repair", help="Fix what is found: reclaim dead space, delete orphan rows, reset inconsistent videos so the next ingest redoes them, rebuild the full-text index.")] = False,
+    repair: Annotated[bool, typer.Option("--repair", help="Fix what is found: reclaim dead space, delete orphan rows, reset inconsistent "
+                                                          "videos so the next ingest redoes them, rebuild the full-text index.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Check the SQL store and the LanceDB table against each other, and report dead space; exit 1 while problems remain.
 
     Example: gamekb doctor --repair
     """
-    from kb.doctor import check, reclaim_without_sql, space
     from kb.config import Settings
+    from kb.doctor import check, reclaim_without_sql, space
 
     try:
         kb = _open(home)
@@ -627,7 +635,8 @@ def demo(home: HomeOpt = None) -> None:
         home = default_home() / "demo"
     clips = [SAMPLE, *([SAMPLE_OTHER] if SAMPLE_OTHER.exists() else [])]
     typer.echo(f"Knowledge base: {home}\nIngesting the sample clips: {SAMPLE.name} (Freedoom, BSD licence)"
-               + (f", {SAMPLE_OTHER.name} (Hedgewars, GPL-2)" if len(clips) > 1 else "") + "; each is read with its game's pack, chosen automatically ...")
+               + (f", {SAMPLE_OTHER.name} (Hedgewars, GPL-2)" if len(clips) > 1 else "") + "; each is read with its game's pack, chosen "
+                                                                                           "automatically ...")
     try:
         ingest([str(c) for c in clips], home=home)
     except typer.Exit as exc:
@@ -652,7 +661,8 @@ def serve(
     home: HomeOpt = None,
     host: Annotated[str, typer.Option(help="Interface to bind; anything but loopback needs --token.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8765,
-    token: Annotated[Optional[str], typer.Option(envvar="GAMEKB_TOKEN", help="Secret every request must carry (Authorization: Bearer, or /?token= once); required off loopback.")] = None,
+    token: Annotated[Optional[str], typer.Option(envvar="GAMEKB_TOKEN", help="Secret every request must carry (Authorization: Bearer, or "
+                                                                             "/?token= once); required off loopback.")] = None,
     reasoner: Annotated[str, typer.Option(help="Reasoner for the ask box: extractive (no model), qwen3-vl or openai.")] = "extractive",
     model: ModelOpt = None, adapter: AdapterOpt = None, config: ConfigOpt = None,
 ) -> None:
@@ -660,7 +670,8 @@ def serve(
 
     Example: gamekb serve --port 8765
     """
-    from reasoning.web.app import check_bind, serve as run_server, url
+    from reasoning.web.app import check_bind, url
+    from reasoning.web.app import serve as run_server
 
     check_bind(host, token)
     kb = _open(home)
@@ -744,8 +755,10 @@ SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for the split, the sh
 def train_data(
     out: Annotated[Path, typer.Argument(help="The JSONL file to write, one Q&A pair a line.")],
     home: HomeOpt = None, video: VideoOpt = None,
-    inputs: Annotated[Optional[list[Path]], typer.Option("--input", "-i", help="Convert this file too: {\"question\",\"answer\"} lists or JSONL, or chat \"messages\" records; repeatable.")] = None,
-    from_kb: Annotated[Optional[bool], typer.Option("--kb/--no-kb", help="Include pairs built from the library (default: yes, unless --input is given).")] = None,
+    inputs: Annotated[Optional[list[Path]], typer.Option("--input", "-i", help="Convert this file too: {\"question\",\"answer\"} lists or "
+                                                                               "JSONL, or chat \"messages\" records; repeatable.")] = None,
+    from_kb: Annotated[Optional[bool], typer.Option("--kb/--no-kb", help="Include pairs built from the library (default: yes, unless --input "
+                                                                         "is given).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Write grounded Q&A pairs (what was picked up when, what the HUD showed, what was said, damage and deaths).
@@ -813,13 +826,15 @@ def train_lora_cmd(
 @train_command("projectors")
 def train_projectors_cmd(
     data: Annotated[Path, typer.Argument(help="Pairs from gamekb train data (those tied to a video segment are used).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="The projector checkpoint to write (.safetensors, or .pt); a .train.json report goes beside it.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The projector checkpoint to write (.safetensors, or .pt); a .train.json report "
+                                                          "goes beside it.")],
     home: HomeOpt = None, model: ModelOpt = None, adapter: AdapterOpt = None, config: ConfigOpt = None,
     device: DeviceOpt = None,
     lr: Annotated[float, typer.Option("--lr", min=0.0, help="AdamW learning rate.")] = 1e-3,
     epochs: EpochsOpt = 5, batch_size: BatchOpt = 4, eval_split: EvalSplitOpt = 0.1, max_steps: MaxStepsOpt = None,
     seed: SeedOpt = 0,
-    modality: Annotated[Optional[list[str]], typer.Option("--modality", help="Train only this modality (visual, temporal, audio); repeatable.")] = None,
+    modality: Annotated[Optional[list[str]], typer.Option("--modality", help="Train only this modality (visual, temporal, audio); "
+                                                                             "repeatable.")] = None,
     init: Annotated[Optional[Path], typer.Option("--init", help="Start from this projector checkpoint (ours or the original project's).")] = None,
     as_json: JsonOpt = False,
 ) -> None:

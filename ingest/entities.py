@@ -23,8 +23,8 @@ import numpy as np
 
 from ingest.protocols import Detection
 from ingest.types import EventRecord
-from kb.registry import register
 from kb.hf import FULL_INSTALL, load_pretrained, resolve_device, resolve_dtype, resolve_model, to_numpy
+from kb.registry import register
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from kb.hf import FULL_INSTALL, attn_implementation, load_pretrained, resolve_device, resolve_dtype, resolve_model, to_numpy
 from kb.registry import register
-from kb.hf import (FULL_INSTALL, attn_implementation, load_pretrained, resolve_device, resolve_dtype,
-                          resolve_model, to_numpy)
 
 log = logging.getLogger(__name__)
 

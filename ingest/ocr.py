@@ -28,9 +28,9 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from ingest.ocr_engines import OcrEngine, create_engine  # noqa: F401  (re-exported: ocr.create_engine)
 from ingest.rules import LexiconEntry, Region, RulePack
 from ingest.types import Frame, TextObservation
-from ingest.ocr_engines import OcrEngine, create_engine  # noqa: F401  (re-exported: ocr.create_engine)
 
 log = logging.getLogger(__name__)
 

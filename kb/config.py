@@ -20,7 +20,8 @@ def default_home() -> Path:
 @dataclass(frozen=True)
 class IngestConfig:
     profile: str = "lite"  # "lite" (CPU, packaged models) or "full" (GPU, the original model stack)
-    fps: float = 2.0  # frames sampled per second; HUD messages can be replaced after 0.5 s: 2 fps found 27/27 on the sample, 1 fps 24/27 (docs/ocr.md)
+    # frames sampled per second; HUD messages can be replaced after 0.5 s: 2 fps found 27/27 on the sample, 1 fps 24/27 (docs/ocr.md)
+    fps: float = 2.0
     screen_every_s: float = 10.0  # read all screen text (not just the HUD line) this often; ~80 ms a read
     hud_fps: float = 1.0  # HUD numbers read per second; health moves slower than messages, each read ~6 ms
     # frames per second the generic path's text tracks see (games without a pack): a message shown

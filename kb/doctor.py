@@ -35,7 +35,8 @@ DEAD_MIN_SHARE = 0.1  # nor below this share of the live data: normal ingest kee
 
 @dataclass
 class Finding:
-    check: str  # lance-orphan | lance-duplicates | missing-lance-rows | row-count-mismatch | stale-ingesting | sql-leftovers | missing-fts | dead-space
+    # lance-orphan | lance-duplicates | missing-lance-rows | row-count-mismatch | stale-ingesting | sql-leftovers | missing-fts | dead-space
+    check: str
     detail: str
     video: str | None = None
     video_id: int | None = None

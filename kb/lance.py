@@ -124,9 +124,9 @@ def _schema(manifest: dict[str, dict[str, Any]]):
 
 class SegmentTable:
     def __init__(self, uri: str, grace: float | None = None, readers_lock: Path | None = None):
-        import lancedb
-
         from datetime import timedelta
+
+        import lancedb
 
         self.uri = uri
         self.grace_s = grace_s() if grace is None else grace

@@ -72,7 +72,7 @@ class NumpyMiniLM:
         for i in range(self.layers):
             p = f"encoder.layer.{i}."
 
-            def lin(h, name):
+            def lin(h, name, p=p):
                 # 2-D matmul against a contiguous (in, out) copy: 3-D @ transposed view ran ~5x slower
                 # for a one-query batch (bench/search_latency.py, docs/benchmarks.md)
                 out = h.reshape(-1, h.shape[-1]) @ self.wt[p + name] + w[p + name + ".bias"]

@@ -25,7 +25,7 @@ QUESTION_WORDS = {
     "that", "this", "there", "each", "every", "all", "any", "video", "videos", "moment",
     "time", "times", "happen", "happened", "happens", "show", "find", "first", "last", "just", "then",
     "say", "said", "mention", "mentioned", "talk", "talked", "about", "tell", "told", "be", "been", "have", "had",
-    "has", "much", "many", "often", "some", "any", "got", "them", "they", "he", "she", "his", "her", "its", "their",
+    "has", "much", "many", "often", "some", "got", "them", "they", "he", "she", "his", "her", "its", "their",
     "us", "our", "your", "him", "with", "from", "by", "as", "am", "can", "could", "would", "should", "will",
 }
 # Verbs that say how a player asks rather than what about ("when did I *get* the missile launcher?",

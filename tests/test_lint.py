@@ -1,0 +1,19 @@
+"""The linter's rules hold over the library packages and the CLI (issue 15): ruff, configured in
+pyproject.toml ([tool.ruff]: pyflakes, pycodestyle, bugbear, import order)."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+
+import pytest
+
+from tests.kbcheck import ROOT
+
+
+@pytest.mark.skipif(importlib.util.find_spec("ruff") is None, reason="needs ruff (pip install -e '.[test]')")
+def test_ruff_finds_nothing():
+    r = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "kb", "ingest", "retrieval", "reasoning",
+                        "cli.py", "migrations"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
