@@ -221,20 +221,21 @@ def naive_rows(spans, events, times, descs, thumbs, motion, models) -> list[dict
     import numpy as np
 
     from ingest import events as timeline
+    from kb.lance import RecordedMoment, moments_json
 
     times = np.asarray(times)
     rows = []
     for idx, (a, b) in enumerate(spans):
         mine = [e for e in events if a <= e.t_start < b and e.kind != "scene"]
-        moments = [[round(e.t_start, 2), round(e.t_end, 2), e.source, e.kind, e.label, timeline.searchable(e)]
+        moments = [RecordedMoment(round(e.t_start, 2), round(e.t_end, 2), e.source, e.kind, e.label, timeline.searchable(e))
                    for e in mine]
-        text = " . ".join(m[5] for m in moments)
+        text = " . ".join(m.text for m in moments)
         sel = np.nonzero((times >= a) & (times < b))[0]
         sel = sel if sel.size else np.array([int(np.argmin(np.abs(times - a)))])
         key = int(sel[len(sel) // 2])
         visual = descs[sel].mean(axis=0)
         rows.append({"idx": idx, "start_s": a, "end_s": b, "keyframe_s": float(times[key]), "text": text,
-                     "moments": json.dumps(moments), "keyframe": thumbs[key],
+                     "moments": moments_json(moments), "keyframe": thumbs[key],
                      "visual_vec": (visual / (np.linalg.norm(visual) or 1.0)).astype(np.float32),
                      "temporal_vec": models.temporal.encode_clip([motion[i][1] for i in sel]),
                      "text_vec": models.text.encode([text or "nothing on screen or said"])[0]})

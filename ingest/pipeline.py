@@ -50,6 +50,7 @@ from ingest.types import EventRecord, Frame, GameState
 from kb import names, registry
 from kb.config import IngestConfig
 from kb.errors import BadInput, DiskFull, GamekbError
+from kb.lance import RecordedMoment, moments_json
 from kb.schema import Entity, Event, Segment, StateSample
 from kb.store import KnowledgeBase, VideoRecords, crash_point
 
@@ -315,17 +316,17 @@ def _rows(spans, seg_rows, events, audio_path: Path | None, models: Models) -> l
     audio_pieces = _segment_audio(audio_path, spans) if models.audio is not None else None
     for (a, b), row in zip(spans, seg_rows):
         mine = [e for e in events if a <= e.t_start < b and e.kind != "scene"]
-        moments = [[round(e.t_start, 2), round(e.t_end, 2), e.source, e.kind, e.label, timeline.searchable(e)]
+        moments = [RecordedMoment(round(e.t_start, 2), round(e.t_end, 2), e.source, e.kind, e.label, timeline.searchable(e))
                    for e in mine]
-        text = " . ".join(m[5] for m in moments)
-        row = {**row, "text": text, "moments": _json(moments)}
+        text = " . ".join(m.text for m in moments)
+        row = {**row, "text": text, "moments": moments_json(moments)}
         if audio_pieces is not None:
             piece = next(audio_pieces)
             row["audio_vec"] = models.audio.encode_audio(piece if piece.size else np.zeros(16000, np.float32), 16000)
         rows.append(row)
         # the vector's text names each distinct moment once (a run of ammo pickups is one idea, and
         # MiniLM's cost grows with tokens); the full-text index keeps every repeat
-        texts.append(" . ".join(dict.fromkeys(m[5] for m in moments)) or "nothing on screen or said")
+        texts.append(" . ".join(dict.fromkeys(m.text for m in moments)) or "nothing on screen or said")
     vecs = models.text.encode(texts)
     for row, vec in zip(rows, vecs):
         row["text_vec"] = vec
@@ -368,12 +369,6 @@ def records(analysis: Analysis, models: Models) -> VideoRecords:
     return VideoRecords(segments=segments, events=events, entities=analysis.entities, states=states,
                         rows=analysis.rows, manifest=models.manifest(), game=analysis.game,
                         game_score=analysis.game_score)
-
-
-def _json(value: Any) -> str:
-    import json
-
-    return json.dumps(value, ensure_ascii=False)
 
 
 def run(kb: KnowledgeBase, sources: list[Source], config: IngestConfig, force: bool = False,

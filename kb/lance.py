@@ -34,7 +34,7 @@ import time
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, NamedTuple
 
 from kb.errors import ModelMismatch
 
@@ -102,6 +102,26 @@ def merge_run(sizes: list[int], fanout: int = MERGE_FANOUT) -> int:
     return 0
 
 
+class RecordedMoment(NamedTuple):
+    """One event as a segment row records it (the `moments` column), for search to narrow a
+    segment to what in it matches. Stored as a JSON list in this field order."""
+
+    t_start: float
+    t_end: float
+    source: str  # ocr, speech, hud, frames, entity ...
+    kind: str  # an event kind (kb.kinds)
+    label: str | None
+    text: str  # the searchable text the event adds to the segment
+
+
+def moments_json(moments: Iterable[RecordedMoment]) -> str:
+    return json.dumps([list(m) for m in moments], ensure_ascii=False)
+
+
+def parse_moments(value: str | None) -> list[RecordedMoment]:
+    return [RecordedMoment(*m) for m in json.loads(value or "[]")]
+
+
 def _schema(manifest: dict[str, dict[str, Any]]):
     import pyarrow as pa
 
@@ -113,7 +133,7 @@ def _schema(manifest: dict[str, dict[str, Any]]):
         pa.field("end_s", pa.float64()),
         pa.field("keyframe_s", pa.float64()),
         pa.field("text", pa.string()),
-        pa.field("moments", pa.string()),  # JSON [[t_start, t_end, source, kind, label, searchable text], ...]
+        pa.field("moments", pa.string()),  # JSON of RecordedMoment lists: [[t_start, t_end, source, kind, label, text], ...]
         pa.field("keyframe", pa.binary()),  # JPEG
     ]
     for column, spec in sorted(manifest.items()):

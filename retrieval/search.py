@@ -9,7 +9,6 @@ parameters, times are floats we format ourselves, and the full-text query is red
 from __future__ import annotations
 
 import functools
-import json
 import math
 import re
 import threading
@@ -18,6 +17,7 @@ from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from typing import Any, Sequence
 
+from kb.lance import RecordedMoment, parse_moments
 from kb.store import KnowledgeBase
 from retrieval.query import LIGHT_WORDS, Query, parse, words
 from retrieval.types import Moment
@@ -243,8 +243,8 @@ def _visual_encoder(backend: str, model: str):
     return registry.create("visual", backend, model=model)
 
 
-def _candidates(moments: list[list], q: Query, f: Filters, weights: Sequence[float] | None,
-                memo: dict | None = None) -> list[tuple[float, bool, list]]:
+def _candidates(moments: list[RecordedMoment], q: Query, f: Filters, weights: Sequence[float] | None,
+                memo: dict | None = None) -> list[tuple[float, bool, RecordedMoment]]:
     """(match score, may count as a match, moment) for each moment recorded in a segment row.
     `memo`: judgements of one search by (text, label, source); a library repeats its messages."""
     out = []
@@ -269,21 +269,21 @@ def _candidates(moments: list[list], q: Query, f: Filters, weights: Sequence[flo
     return out
 
 
-def _moments(row: dict[str, Any], seg_score: float, cands: list[tuple[float, bool, list]], floor: float,
-             paths: dict[int, str], q: Query | None = None, recorded: Sequence[list] = (),
+def _moments(row: dict[str, Any], seg_score: float, cands: list[tuple[float, bool, RecordedMoment]], floor: float,
+             paths: dict[int, str], q: Query | None = None, recorded: Sequence[RecordedMoment] = (),
              weights: Sequence[float] | None = None, memo: dict | None = None) -> list[Moment]:
     """Narrow a segment to the moments in it that match the question (a segment can hold several).
     A segment without one stays one moment over its whole window, marked `closest` (not a match),
     described by what in it comes nearest to the question and what else happened there."""
     base = dict(video=row["video"], video_path=paths.get(row["video_id"], ""), video_id=row["video_id"],
                 segment_id=row["idx"], text=row["text"], keyframe_t=row["keyframe_s"])
-    good = sorted((c for c in cands if c[0] > 0 and c[1] and c[0] >= floor), key=lambda c: (-c[0], c[2][0]))
+    good = sorted((c for c in cands if c[0] > 0 and c[1] and c[0] >= floor), key=lambda c: (-c[0], c[2].t_start))
     if not good and q is not None and q.words:
         # text the segment holds outside its moments (screen text no event was made of, such as a
         # score that stays on screen) can match too: then the whole window is the match
         rest = row.get("text") or ""
         for m in recorded:
-            rest = rest.replace(m[5], " ", 1)
+            rest = rest.replace(m.text, " ", 1)
         memo = {} if memo is None else memo
         if (rest, None, None) not in memo:
             memo[(rest, None, None)] = judge(q, rest, weights=weights)
@@ -293,10 +293,10 @@ def _moments(row: dict[str, Any], seg_score: float, cands: list[tuple[float, boo
                            score=seg_score * (1.0 + s), match=round(s, 4), closest=False,
                            extra={"matched": [], "nearby": [], "match": s, "same_thing": True}, **base)]
     if not good:
-        labels = [{"t": m[0], "source": m[2], "kind": m[3], "label": m[4]} for _, _, m in cands if m[3] != "scene"]
+        labels = [{"t": m.t_start, "source": m.source, "kind": m.kind, "label": m.label} for _, _, m in cands if m.kind != "scene"]
         near = max((c for c in cands if c[0] > 0), key=lambda c: (c[1], c[0]), default=None)
         s, ok = (near[0], near[1]) if near else (0.0, False)
-        matched = [{"t": near[2][0], "source": near[2][2], "kind": near[2][3], "label": near[2][4]}] if near else []
+        matched = [{"t": near[2].t_start, "source": near[2].source, "kind": near[2].kind, "label": near[2].label}] if near else []
         return [Moment(start_s=row["start_s"], end_s=min(row["end_s"], row["start_s"] + MAX_WINDOW_S),
                        score=seg_score * (0.5 + s), match=round(s, 4), closest=True,
                        extra={"matched": matched, "nearby": labels, "match": s, "same_thing": ok}, **base)]
@@ -367,13 +367,13 @@ def search(kb: KnowledgeBase, query: str | Query, limit: int = 10, filters: Filt
     # built, but whose SQL status is not `ready` yet, is dropped here.
     paths = kb.ready_paths(sorted({row["video_id"] for row, _ in hits}))
     hits = [(row, score) for row, score in hits if row["video_id"] in paths]
-    recorded = [json.loads(row["moments"] or "[]") for row, _ in hits]  # parsed once per hit
-    weights = word_weights(q.words, [m[5] for ms in recorded for m in ms]) if len(q.words) > 1 else None
+    recorded = [parse_moments(row["moments"]) for row, _ in hits]  # parsed once per hit
+    weights = word_weights(q.words, [m.text for ms in recorded for m in ms]) if len(q.words) > 1 else None
     memo: dict = {}
     cands = [(row, score, _candidates(ms, q, f, weights, memo)) for (row, score), ms in zip(hits, recorded)]
     # "when did I say ...": what was said, when anything said matches
-    if q.speech and any(s >= MATCH_FLOOR and ok and m[2] == "speech" for _, _, cs in cands for s, ok, m in cs):
-        cands = [(row, score, [c for c in cs if c[2][2] == "speech"]) for row, score, cs in cands]
+    if q.speech and any(s >= MATCH_FLOOR and ok and m.source == "speech" for _, _, cs in cands for s, ok, m in cs):
+        cands = [(row, score, [c for c in cs if c[2].source == "speech"]) for row, score, cs in cands]
     # a match must hold half the question's words, and match at least 0.6 as well as the best one
     # anywhere: "pick up health packs" should not list every ammo pickup for sharing "picked up"
     if per_video:
