@@ -512,23 +512,27 @@ def doctor(
 
 @command()
 def models(as_json: JsonOpt = False) -> None:
-    """List every backend, its profile, and whether it can run on this machine.
+    """List every backend, its profile, and whether it can run on this machine now: its packages and
+    weights are here (and a GPU, where it needs one), else why not and what to do.
 
     Example: gamekb models
     """
     from kb import registry
 
-    rows = [{"stage": b.stage, "name": b.name, "profile": b.profile, "available": b.available(),
-             "install": "" if b.available() else b.install, "description": b.description} for b in registry.backends()]
+    rows = []
+    for b in registry.backends():
+        why = b.why_not()
+        rows.append({"stage": b.stage, "name": b.name, "profile": b.profile, "available": why is None,
+                     "why_not": why or "", "install": b.install if why else "", "description": b.description})
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
     from rich.table import Table
 
-    table = Table("stage", "name", "profile", "available", "to install / about")
+    table = Table("stage", "name", "profile", "available", "about / why not here")
     for r in rows:
         table.add_row(*_plain(r["stage"], r["name"], r["profile"], "yes" if r["available"] else "no",
-                              r["install"] or r["description"]))
+                              r["why_not"] or r["description"]))
     _console().print(table)
 
 

@@ -35,7 +35,22 @@ class ServerUnreachable(GamekbError):
     """The server did not answer (refused, timed out, DNS) after all retries."""
 
 
-@register("reasoner", "openai", profile="full", requires=(), install="",
+def _server_answers(options: dict[str, Any]) -> str | None:
+    """Registry check: something listens at the server's address (a TCP connect, 0.5 s at most)."""
+    import socket
+    from urllib.parse import urlparse
+
+    base = (options.get("base_url") or os.environ.get("GAMEKB_OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+    url = urlparse(base)
+    try:
+        with socket.create_connection((url.hostname or "127.0.0.1", url.port or (443 if url.scheme == "https" else 80)),
+                                      timeout=0.5):
+            return None
+    except OSError:
+        return f"no server answers at {base}; start one (vLLM, Ollama, python -m llama_cpp.server) or set GAMEKB_OPENAI_BASE_URL"
+
+
+@register("reasoner", "openai", profile="full", requires=(), install="", check=_server_answers, check_on_create=False,
           description="any OpenAI-compatible server (vLLM, Ollama, llama.cpp): evidence text + keyframes")
 class OpenAIReasoner:
     """Chat completions against an OpenAI-compatible server."""
