@@ -405,9 +405,18 @@ def _print_kinds(in_library: list[str], as_json: bool) -> None:
 
 
 def _reasoner(name: str, options: dict):
+    """The reasoner, loaded: a model that takes a while to read says so on stderr meanwhile."""
     from kb import registry
 
-    return registry.create("reasoner", name, **options)
+    def progress(message: str) -> None:
+        typer.echo(shown(message) + " ...", err=True)
+
+    if name == "local":
+        options = {"progress": progress, **options}
+    engine = registry.create("reasoner", name, **options)
+    if hasattr(engine, "load"):
+        engine.load()
+    return engine
 
 
 ModelOpt = Annotated[Optional[str], typer.Option("--model", help="The reasoner's model: hub id, local path or server model name.")]
@@ -418,7 +427,7 @@ AdapterOpt = Annotated[Optional[str], typer.Option("--adapter", help="A LoRA ada
 def ask(
     question: Annotated[str, typer.Argument(help="A question about your videos; @MM:SS or video@MM:SS anchors it.")],
     home: HomeOpt = None,
-    reasoner: Annotated[str, typer.Option(help="extractive (no model), qwen3-vl or openai.")] = "extractive",
+    reasoner: Annotated[str, typer.Option(help="extractive (no model), local (a GGUF model on the CPU), qwen3-vl or openai.")] = "extractive",
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=50, help="Moments handed to the reasoner.")] = 6,
     video: VideoOpt = None, kind: KindOpt = None, t_from: FromOpt = None, t_to: ToOpt = None, game: GameOpt = None,
     model: ModelOpt = None, adapter: AdapterOpt = None, config: ConfigOpt = None,
@@ -433,20 +442,32 @@ def ask(
     kb = _open(home)
     engine = _reasoner(reasoner, _reasoner_options(config, model, adapter))
     evidence = gather(kb, question, limit=limit, filters=_filters(video, kind, t_from, t_to, game),
-                      with_media=reasoner != "extractive")
-    answer = engine.answer(question, evidence)
-    if as_json:
-        typer.echo(json.dumps({"answer": answer.text, "citations": [
-            {"video": c.video, "video_path": c.video_path, "start_s": c.start_s, "end_s": c.end_s} for c in answer.citations]},
-            indent=2))
+                      with_media=reasoner not in ("extractive", "local"))
+    if not as_json:
+        _stream(engine, question, evidence)
         return
-    typer.echo(shown(answer.text, keep_newlines=True))
+    answer = engine.answer(question, evidence)
+    typer.echo(json.dumps({"answer": answer.text, "citations": [
+        {"video": c.video, "video_path": c.video_path, "start_s": c.start_s, "end_s": c.end_s} for c in answer.citations],
+        "dropped_citations": answer.dropped}, indent=2))
+
+
+def _stream(engine, question: str, evidence) -> None:
+    """The answer as the reasoner writes it, then how many citations of no evidence were taken out."""
+    text = ""
+    for chunk in engine.stream(question, evidence):
+        text += chunk
+        typer.echo(shown(chunk, keep_newlines=True), nl=False)
+    typer.echo("")
+    dropped = getattr(engine, "last_dropped", None)
+    if dropped:
+        typer.echo(shown(f"({len(dropped)} citations of no evidence moment were left out: {', '.join(dropped)})"), err=True)
 
 
 @command()
 def chat(
     home: HomeOpt = None,
-    reasoner: Annotated[str, typer.Option(help="extractive (no model), qwen3-vl or openai.")] = "extractive",
+    reasoner: Annotated[str, typer.Option(help="extractive (no model), local (a GGUF model on the CPU), qwen3-vl or openai.")] = "extractive",
     video: VideoOpt = None,
     model: ModelOpt = None, adapter: AdapterOpt = None, config: ConfigOpt = None,
 ) -> None:
@@ -469,10 +490,8 @@ def chat(
         if not line or line in {"quit", "exit", ":q"}:
             break
         try:
-            evidence = gather(kb, line, filters=filters, with_media=reasoner != "extractive")
-            for chunk in engine.stream(line, evidence):
-                typer.echo(shown(chunk, keep_newlines=True), nl=False)
-            typer.echo("")
+            evidence = gather(kb, line, filters=filters, with_media=reasoner not in ("extractive", "local"))
+            _stream(engine, line, evidence)
         except GamekbError as exc:
             typer.echo(shown(f"gamekb: {exc}"), err=True)
 
@@ -622,7 +641,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to bind; anything but loopback needs --token.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8765,
     token: Annotated[Optional[str], typer.Option(envvar="GAMEKB_TOKEN", help="Secret every request must carry (Authorization: Bearer, or /?token= once); required off loopback.")] = None,
-    reasoner: Annotated[str, typer.Option(help="Reasoner for the ask box: extractive (no model), qwen3-vl or openai.")] = "extractive",
+    reasoner: Annotated[str, typer.Option(help="Reasoner for the ask box: extractive (no model), local, qwen3-vl or openai.")] = "extractive",
     model: ModelOpt = None, adapter: AdapterOpt = None, config: ConfigOpt = None,
 ) -> None:
     """Serve the library: a page to search, watch the moment and ask, and its JSON API (/openapi.json).

@@ -129,30 +129,84 @@ def drop_unknown_citations(text: str, evidence: Sequence[Moment]) -> tuple[str, 
     return out, dropped
 
 
+_TIME_RE = re.compile(r"(?<![\d:@])(\d{1,2}:\d{2})(?![\d:])")
+_BOUNDARY_RE = re.compile(r"[.!?](?=\s|$)|\n")
+
+
+def supporting(sentence: str, evidence: Sequence[Moment], most: int = 3) -> list[Moment]:
+    """The evidence moments a sentence states, by what matched there (the label: "minigun",
+    "pump-action shotgun", a spoken line), by a HUD value with its name ("health ... 58"), or by
+    the second of one of them written out ("at 00:53"); at most `most`, in evidence order."""
+    low = " ".join(sentence.lower().split())
+    times = set(_TIME_RE.findall(low))
+    out = []
+    for m in evidence:
+        hits = m.extra.get("matched") or []
+        said = any(h.get("label") and h["label"].lower() in low for h in hits)
+        for state in m.extra.get("state") or []:
+            value = re.escape(f"{state['value']:g}")
+            said = said or (state["name"].lower() in low and re.search(rf"(?<![\d.]){value}(?!\d)", low) is not None)
+        when = {format_ts(h["t"]) for h in hits} | {format_ts(s["t"]) for s in m.extra.get("state") or []}
+        if said or times & when:
+            out.append(m)
+    return out[:most]
+
+
 class CitationGuard:
-    """Drops unknown citations from a stream of text pieces as they pass.
+    """Drops unknown citations from a stream of text pieces as they pass, and with `attach`, ends a
+    sentence that cites nothing with the citations of the evidence moments it states (`supporting`).
 
     A citation holds no whitespace (but for the spaces of an evidence video's name), so text is let
     through up to its last whitespace and the rest (the space, a comma before it, and a word that may
-    still grow into a citation) waits for the next piece; `dropped` lists what was taken out. The
-    user sees the answer word by word, never a citation that is then withdrawn.
+    still grow into a citation) waits for the next piece; `dropped` lists what was taken out and
+    `attached` what was added. The user sees the answer word by word, never a citation that is then
+    withdrawn. Small models often state the right facts and cite nothing (issue 13): `attach` gives
+    those claims the citations of the moments they come from, and only those.
     """
 
-    def __init__(self, evidence: Sequence[Moment]) -> None:
+    def __init__(self, evidence: Sequence[Moment], attach: bool = False) -> None:
         self.evidence = evidence
+        self.attach = attach
         self.dropped: list[str] = []
+        self.attached: list[str] = []
         self.text = ""  # everything let through
         self._held = ""
+        self._sentence = ""  # let through since the last sentence ended
+        self._cites = _citations_re(evidence)
         # the first words of each evidence video name that holds spaces ("arena" of "arena run"):
         # text ending in one of them is held back, as the rest of a citation may follow
         self._starts = sorted({" ".join(m.video.split(" ")[:k]) for m in evidence if " " in m.video
                                for k in range(1, len(m.video.split(" ")))}, key=len, reverse=True)
 
-    def _let(self, text: str) -> str:
+    def _let(self, text: str, final: bool = False) -> str:
         clean, dropped = drop_unknown_citations(text, self.evidence)
         self.dropped += dropped
+        if self.attach:
+            clean = self._ground(clean, final)
         self.text += clean
         return clean
+
+    def _cite(self, sentence: str) -> str:
+        if not sentence.strip() or any(_match(c["video"], _cited_time(c["ts"]), self.evidence)
+                                       for c in self._cites.finditer(sentence)):
+            return ""
+        cites = [m.citation for m in supporting(sentence, self.evidence)]
+        self.attached += cites
+        return "".join(f" [{c}]" for c in cites)
+
+    def _ground(self, text: str, final: bool) -> str:
+        """`text` with citations put before the end of each sentence that has none."""
+        out, pos = [], 0
+        for end in _BOUNDARY_RE.finditer(text):
+            self._sentence += text[pos:end.start()]
+            out.append(text[pos:end.start()] + self._cite(self._sentence) + end.group(0))
+            self._sentence, pos = "", end.end()
+        self._sentence += text[pos:]
+        out.append(text[pos:])
+        if final:
+            out.append(self._cite(self._sentence))
+            self._sentence = ""
+        return "".join(out)
 
     def feed(self, piece: str) -> str:
         self._held += piece
@@ -174,7 +228,7 @@ class CitationGuard:
 
     def close(self) -> str:
         rest, self._held = self._held, ""
-        return self._let(rest)
+        return self._let(rest, final=True)
 
     def filter(self, pieces: Iterable[str]) -> Iterator[str]:
         for piece in pieces:

