@@ -583,16 +583,23 @@ def evaluate(
     home: HomeOpt = None,
     k: Annotated[int, typer.Option("--k", min=1, max=100, help="Score the top k search results.")] = 10,
     report: Annotated[Optional[Path], typer.Option("--report", help="Also write a markdown report here.")] = None,
+    reasoner: Annotated[Optional[list[str]], typer.Option(
+        "--reasoner", help="A reasoner to answer with; repeat it to compare them side by side (default: extractive).")] = None,
+    model: ModelOpt = None, config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Score the library against a question file: recall@k, timestamp error, citation recall, answers.
+    """Score the library against a question file: recall@k, timestamp error, and for each reasoner
+    answer accuracy, citation recall and precision, and the time per answer.
 
-    Example: gamekb eval eval/dev.jsonl --k 10 --report eval-report.md
+    Example: gamekb eval eval/dev.jsonl --reasoner extractive --reasoner local --report eval-report.md
     """
     from reasoning.evaluate import evaluate as run_eval
     from reasoning.evaluate import load_questions, markdown
 
-    result = run_eval(_open(home), load_questions(questions), k=k)
+    kb, asked = _open(home), load_questions(questions)
+    names = list(dict.fromkeys(reasoner or ["extractive"]))
+    engines = [_reasoner(name, _reasoner_options(config, model, None) if name != "extractive" else {}) for name in names]
+    result = run_eval(kb, asked, k=k, reasoners=engines)
     if report:
         report.write_text(markdown(result))
     if as_json:
