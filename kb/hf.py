@@ -106,13 +106,16 @@ def _gpu_visible() -> bool:
 def runs_here(default_model: str, *, needs_gpu: bool = False):
     """A registry `check` for a Hugging Face backend: its model (options["model"], else `default_model`)
     is on this machine, and with `needs_gpu`, a CUDA GPU is visible unless device="cpu" was asked for.
-    "Available" in `gamekb models` means it can run here now, not merely that torch is installed."""
+    "Available" in `gamekb models` means it can run here now, not merely that torch is installed; when
+    the backend is created with the hub allowed, weights not yet here are left to resolve_model."""
 
-    def check(options: dict[str, Any]) -> str | None:
+    def check(options: dict[str, Any], creating: bool = False) -> str | None:
         model = str(options.get("model") or default_model)
         if not weights_here(model):
             if _looks_like_path(model) or Path(model).expanduser().exists():
                 return f"model path {model} does not exist; pass an existing directory or a Hugging Face id"
+            if creating and not hf_offline():
+                return None  # resolve_model downloads it when the hub answers, or says why it cannot
             offline = " and HF_HUB_OFFLINE is set" if hf_offline() else ""
             return (f"{model} is not in the local Hugging Face cache{offline}; download it with "
                     f"`hf download {model}`, or pass a local directory ([models.<stage>] model)")

@@ -29,21 +29,18 @@ class Backend:
     requires: tuple[str, ...]  # importable modules it needs
     install: str  # what to run when they are missing
     description: str
-    # why it cannot run here with these options beyond missing packages (weights not on this machine,
-    # no GPU), or None; called only when the packages are there. Must be cheap and load nothing.
-    check: Callable[[dict[str, Any]], str | None] | None = None
-    # False for a fact that may change before use (a server not started yet): `gamekb models` reports
-    # it, `create` does not refuse on it
-    check_on_create: bool = True
+    # check(options, creating): why it cannot run here with these options beyond missing packages
+    # (weights not on this machine, no GPU), or None; called only when the packages are there. Must be
+    # cheap and load nothing. `creating` is true when create() asks: a fact that may change before use
+    # (a server not started yet, weights the hub can still send) is reported by `gamekb models` only.
+    check: Callable[[dict[str, Any], bool], str | None] | None = None
 
     def why_not(self, options: dict[str, Any] | None = None, *, creating: bool = False) -> str | None:
         """Why this backend cannot run on this machine with `options`, with the remedy; None when it can."""
         missing = [m for m in self.requires if importlib.util.find_spec(m) is None]
         if missing:
             return f"needs {', '.join(missing)}; install it with: {self.install}"
-        if self.check is None or (creating and not self.check_on_create):
-            return None
-        return self.check(dict(options or {}))
+        return self.check(dict(options or {}), creating) if self.check else None
 
     def available(self, options: dict[str, Any] | None = None) -> bool:
         return self.why_not(options) is None
@@ -57,15 +54,15 @@ _loaded: set[str] = set()  # stages whose modules were imported ("*": all of the
 
 def register(stage: str, name: str, *, profile: str = "lite", requires: tuple[str, ...] = (),
              install: str = "", description: str = "",
-             check: Callable[[dict[str, Any]], str | None] | None = None, check_on_create: bool = True):
+             check: Callable[[dict[str, Any], bool], str | None] | None = None):
     """Class or function decorator: make `factory(**options)` the backend `name` of `stage`.
 
-    `check(options)` says why it cannot run here beyond missing packages (weights absent, no GPU)."""
+    `check(options, creating)` says why it cannot run here beyond missing packages (weights absent, no GPU)."""
 
     def deco(factory):
         _REGISTRY.setdefault(stage, {})[name] = Backend(stage, name, factory, profile, tuple(requires),
                                                         install, description or (factory.__doc__ or "").strip().split("\n")[0],
-                                                        check, check_on_create)
+                                                        check)
         return factory
 
     return deco

@@ -35,8 +35,11 @@ class ServerUnreachable(GamekbError):
     """The server did not answer (refused, timed out, DNS) after all retries."""
 
 
-def _server_answers(options: dict[str, Any]) -> str | None:
-    """Registry check: something listens at the server's address (a TCP connect, 0.5 s at most)."""
+def _server_answers(options: dict[str, Any], creating: bool = False) -> str | None:
+    """Registry check: something listens at the server's address (a TCP connect, 0.5 s at most).
+    Not when the reasoner is created: the server may start later, and the request says when it is down."""
+    if creating:
+        return None
     import socket
     from urllib.parse import urlparse
 
@@ -50,7 +53,7 @@ def _server_answers(options: dict[str, Any]) -> str | None:
         return f"no server answers at {base}; start one (vLLM, Ollama, python -m llama_cpp.server) or set GAMEKB_OPENAI_BASE_URL"
 
 
-@register("reasoner", "openai", profile="full", requires=(), install="", check=_server_answers, check_on_create=False,
+@register("reasoner", "openai", profile="full", requires=(), install="", check=_server_answers,
           description="any OpenAI-compatible server (vLLM, Ollama, llama.cpp): evidence text + keyframes")
 class OpenAIReasoner:
     """Chat completions against an OpenAI-compatible server."""
