@@ -438,9 +438,18 @@ def _print_kinds(in_library: list[str], as_json: bool) -> None:
 
 
 def _reasoner(name: str, options: dict):
+    """The reasoner, loaded: a model that takes a while to read says so on stderr meanwhile."""
     from kb import registry
 
-    return registry.create("reasoner", name, **options)
+    def progress(message: str) -> None:
+        typer.echo(shown(message) + " ...", err=True)
+
+    if name == "local":
+        options = {"progress": progress, **options}
+    engine = registry.create("reasoner", name, **options)
+    if hasattr(engine, "load"):
+        engine.load()
+    return engine
 
 
 ModelOpt = Annotated[Optional[str], typer.Option("--model", help="The reasoner's model: hub id, local path or server model name.")]
@@ -451,7 +460,7 @@ AdapterOpt = Annotated[Optional[str], typer.Option("--adapter", help="A LoRA ada
 def ask(
     question: Annotated[str, typer.Argument(help="A question about your videos; @MM:SS or video@MM:SS anchors it.")],
     home: HomeOpt = None,
-    reasoner: Annotated[str, typer.Option(help="extractive (no model), qwen3-vl or openai.")] = "extractive",
+    reasoner: Annotated[str, typer.Option(help="extractive (no model), local (a GGUF model on the CPU), qwen3-vl or openai.")] = "extractive",
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=50, help="Moments handed to the reasoner.")] = 6,
     video: VideoOpt = None, kind: KindOpt = None, t_from: FromOpt = None, t_to: ToOpt = None, game: GameOpt = None,
     model: ModelOpt = None, adapter: AdapterOpt = None, config: ConfigOpt = None,
@@ -466,20 +475,32 @@ def ask(
     kb = _open(home)
     engine = _reasoner(reasoner, _reasoner_options(config, model, adapter))
     evidence = gather(kb, question, limit=limit, filters=_filters(video, kind, t_from, t_to, game),
-                      with_media=reasoner != "extractive")
-    answer = engine.answer(question, evidence)
-    if as_json:
-        typer.echo(json.dumps({"answer": answer.text, "citations": [
-            {"video": c.video, "video_path": c.video_path, "start_s": c.start_s, "end_s": c.end_s} for c in answer.citations]},
-            indent=2))
+                      with_media=reasoner not in ("extractive", "local"))
+    if not as_json:
+        _stream(engine, question, evidence)
         return
-    typer.echo(shown(answer.text, keep_newlines=True))
+    answer = engine.answer(question, evidence)
+    typer.echo(json.dumps({"answer": answer.text, "citations": [
+        {"video": c.video, "video_path": c.video_path, "start_s": c.start_s, "end_s": c.end_s} for c in answer.citations],
+        "dropped_citations": answer.dropped}, indent=2))
+
+
+def _stream(engine, question: str, evidence) -> None:
+    """The answer as the reasoner writes it, then how many citations of no evidence were taken out."""
+    text = ""
+    for chunk in engine.stream(question, evidence):
+        text += chunk
+        typer.echo(shown(chunk, keep_newlines=True), nl=False)
+    typer.echo("")
+    dropped = getattr(engine, "last_dropped", None)
+    if dropped:
+        typer.echo(shown(f"({len(dropped)} citations of no evidence moment were left out: {', '.join(dropped)})"), err=True)
 
 
 @command()
 def chat(
     home: HomeOpt = None,
-    reasoner: Annotated[str, typer.Option(help="extractive (no model), qwen3-vl or openai.")] = "extractive",
+    reasoner: Annotated[str, typer.Option(help="extractive (no model), local (a GGUF model on the CPU), qwen3-vl or openai.")] = "extractive",
     video: VideoOpt = None,
     model: ModelOpt = None, adapter: AdapterOpt = None, config: ConfigOpt = None,
 ) -> None:
@@ -502,10 +523,8 @@ def chat(
         if not line or line in {"quit", "exit", ":q"}:
             break
         try:
-            evidence = gather(kb, line, filters=filters, with_media=reasoner != "extractive")
-            for chunk in engine.stream(line, evidence):
-                typer.echo(shown(chunk, keep_newlines=True), nl=False)
-            typer.echo("")
+            evidence = gather(kb, line, filters=filters, with_media=reasoner not in ("extractive", "local"))
+            _stream(engine, line, evidence)
         except GamekbError as exc:
             typer.echo(shown(f"gamekb: {exc}"), err=True)
 
@@ -555,23 +574,27 @@ def doctor(
 
 @command()
 def models(as_json: JsonOpt = False) -> None:
-    """List every backend, its profile, and whether it can run on this machine.
+    """List every backend, its profile, and whether it can run on this machine now: its packages and
+    weights are here (and a GPU, where it needs one), else why not and what to do.
 
     Example: gamekb models
     """
     from kb import registry
 
-    rows = [{"stage": b.stage, "name": b.name, "profile": b.profile, "available": b.available(),
-             "install": "" if b.available() else b.install, "description": b.description} for b in registry.backends()]
+    rows = []
+    for b in registry.backends():
+        why = b.why_not()
+        rows.append({"stage": b.stage, "name": b.name, "profile": b.profile, "available": why is None,
+                     "why_not": why or "", "install": b.install if why else "", "description": b.description})
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
     from rich.table import Table
 
-    table = Table("stage", "name", "profile", "available", "to install / about")
+    table = Table("stage", "name", "profile", "available", "about / why not here")
     for r in rows:
         table.add_row(*_plain(r["stage"], r["name"], r["profile"], "yes" if r["available"] else "no",
-                              r["install"] or r["description"]))
+                              r["why_not"] or r["description"]))
     _console().print(table)
 
 
@@ -603,16 +626,23 @@ def evaluate(
     home: HomeOpt = None,
     k: Annotated[int, typer.Option("--k", min=1, max=100, help="Score the top k search results.")] = 10,
     report: Annotated[Optional[Path], typer.Option("--report", help="Also write a markdown report here.")] = None,
+    reasoner: Annotated[Optional[list[str]], typer.Option(
+        "--reasoner", help="A reasoner to answer with; repeat it to compare them side by side (default: extractive).")] = None,
+    model: ModelOpt = None, config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Score the library against a question file: recall@k, timestamp error, citation recall, answers.
+    """Score the library against a question file: recall@k, timestamp error, and for each reasoner
+    answer accuracy, citation recall and precision, and the time per answer.
 
-    Example: gamekb eval eval/dev.jsonl --k 10 --report eval-report.md
+    Example: gamekb eval eval/dev.jsonl --reasoner extractive --reasoner local --report eval-report.md
     """
     from reasoning.evaluate import evaluate as run_eval
     from reasoning.evaluate import load_questions, markdown
 
-    result = run_eval(_open(home), load_questions(questions), k=k)
+    kb, asked = _open(home), load_questions(questions)
+    names = list(dict.fromkeys(reasoner or ["extractive"]))
+    engines = [_reasoner(name, _reasoner_options(config, model, None) if name != "extractive" else {}) for name in names]
+    result = run_eval(kb, asked, k=k, reasoners=engines)
     if report:
         report.write_text(markdown(result))
     if as_json:
@@ -663,7 +693,7 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8765,
     token: Annotated[Optional[str], typer.Option(envvar="GAMEKB_TOKEN", help="Secret every request must carry (Authorization: Bearer, or "
                                                                              "/?token= once); required off loopback.")] = None,
-    reasoner: Annotated[str, typer.Option(help="Reasoner for the ask box: extractive (no model), qwen3-vl or openai.")] = "extractive",
+    reasoner: Annotated[str, typer.Option(help="Reasoner for the ask box: extractive (no model), local, qwen3-vl or openai.")] = "extractive",
     model: ModelOpt = None, adapter: AdapterOpt = None, config: ConfigOpt = None,
 ) -> None:
     """Serve the library: a page to search, watch the moment and ask, and its JSON API (/openapi.json).

@@ -23,7 +23,7 @@ import numpy as np
 
 from ingest.protocols import Detection
 from ingest.types import EventRecord
-from kb.hf import FULL_INSTALL, load_pretrained, resolve_device, resolve_dtype, resolve_model, to_numpy
+from kb.hf import FULL_INSTALL, load_pretrained, resolve_device, resolve_dtype, resolve_model, runs_here, to_numpy
 from kb.registry import register
 
 log = logging.getLogger(__name__)
@@ -132,6 +132,7 @@ def _repeat_each(output: Any, times: int) -> Any:
 
 
 @register("entities", "sam3", profile="full", requires=("torch", "transformers", "PIL"), install=FULL_INSTALL,
+          check=runs_here("facebook/sam3"),
           description="SAM3 concept segmentation with text prompts from the game's rule pack")
 class Sam3Detector:
     """Boxes of text-prompted concepts with transformers' Sam3Model.

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from kb.hf import FULL_INSTALL, attn_implementation, load_pretrained, resolve_device, resolve_dtype, resolve_model, to_numpy
+from kb.hf import FULL_INSTALL, attn_implementation, load_pretrained, resolve_device, resolve_dtype, resolve_model, runs_here, to_numpy
 from kb.registry import register
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ class _HFBackend:
 
 
 @register("visual", "siglip2", profile="full", requires=HF_REQUIRES, install=FULL_INSTALL,
+          check=runs_here("google/siglip2-so400m-patch14-384"),
           description="SigLIP2 image + text towers (1152-d for so400m), text-to-picture search")
 class SigLIP2Encoder(_HFBackend):
     """SigLIP2 image embeddings per keyframe and text embeddings in the same space, L2-normalised.
@@ -126,6 +127,7 @@ def sample_indices(n: int, k: int) -> np.ndarray:
 
 
 @register("temporal", "videomae", profile="full", requires=HF_REQUIRES, install=FULL_INSTALL,
+          check=runs_here("MCG-NJU/videomae-base"),
           description="VideoMAE clip embeddings (768-d for base), mean of the last hidden state")
 class VideoMAEEncoder(_HFBackend):
     """One embedding per segment: frames sampled (or repeated) to the model's num_frames, then the
@@ -172,6 +174,7 @@ def resample_linear(audio: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
 
 
 @register("audio", "wav2vec2", profile="full", requires=HF_REQUIRES, install=FULL_INSTALL,
+          check=runs_here("facebook/wav2vec2-large"),
           description="Wav2Vec2 audio embeddings (1024-d for large), mean over time")
 class Wav2Vec2Encoder(_HFBackend):
     """Mean-pooled last hidden state of Wav2Vec2 over a segment's 16 kHz mono audio. Not normalised."""

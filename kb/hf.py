@@ -82,6 +82,50 @@ def resolve_model(model: str, *, kind: str = "model", revision: str | None = Non
     return model
 
 
+def weights_here(model: str) -> bool:
+    """True when `model` (a local path or a hub id) can be loaded without downloading anything."""
+    path = Path(model).expanduser()
+    if path.exists():
+        return True
+    if _looks_like_path(model) or importlib.util.find_spec("huggingface_hub") is None:
+        return False
+    from huggingface_hub import try_to_load_from_cache
+
+    try:
+        return isinstance(try_to_load_from_cache(model, "config.json"), str)
+    except Exception:  # a malformed id is simply not here
+        return False
+
+
+def _gpu_visible() -> bool:
+    import torch  # only asked once the weights are here: importing torch costs a second or more
+
+    return bool(torch.cuda.is_available())
+
+
+def runs_here(default_model: str, *, needs_gpu: bool = False):
+    """A registry `check` for a Hugging Face backend: its model (options["model"], else `default_model`)
+    is on this machine, and with `needs_gpu`, a CUDA GPU is visible unless device="cpu" was asked for.
+    "Available" in `gamekb models` means it can run here now, not merely that torch is installed; when
+    the backend is created with the hub allowed, weights not yet here are left to resolve_model."""
+
+    def check(options: dict[str, Any], creating: bool = False) -> str | None:
+        model = str(options.get("model") or default_model)
+        if not weights_here(model):
+            if _looks_like_path(model) or Path(model).expanduser().exists():
+                return f"model path {model} does not exist; pass an existing directory or a Hugging Face id"
+            if creating and not hf_offline():
+                return None  # resolve_model downloads it when the hub answers, or says why it cannot
+            offline = " and HF_HUB_OFFLINE is set" if hf_offline() else ""
+            return (f"{model} is not in the local Hugging Face cache{offline}; download it with "
+                    f"`hf download {model}`, or pass a local directory ([models.<stage>] model)")
+        if needs_gpu and str(options.get("device") or "auto") in ("auto", "cuda") and not _gpu_visible():
+            return f"{model} needs a CUDA GPU and none is visible (device=cpu forces the CPU, very slowly)"
+        return None
+
+    return check
+
+
 def resolve_device(device: str = "auto") -> str:
     """'auto' -> 'cuda' when a GPU is visible, else 'cpu'; anything else is passed through (checked)."""
     torch = require_package("torch", extra="full")

@@ -3,9 +3,9 @@
 gamekb's own backends, game packs and stages are declared in its `pyproject.toml` exactly as a
 third-party distribution declares its own (groups `gamekb.backends`, `gamekb.games`,
 `gamekb.stages`), so storage never names a module of ingest or reasoning: it loads what the
-installed metadata lists. A source checkout whose installed metadata predates a group (edited
-`pyproject.toml`, no `pip install -e .` since) still finds gamekb's own entries: they are read
-from the checkout's `pyproject.toml` when the installed metadata has none for the group.
+installed metadata lists. In a source checkout gamekb's own entries are read from the checkout's
+`pyproject.toml` instead, so an edited one (no `pip install -e .` since) or a second worktree run
+with PYTHONPATH finds the backends its code declares.
 """
 
 from __future__ import annotations
@@ -48,8 +48,12 @@ def entries(group: str) -> list[Entry]:
         dist = getattr(ep, "dist", None)
         name = (dist.metadata["Name"] if dist is not None else None) or "unknown distribution"
         out.append(Entry(ep.name, ep.value, name, dist.version if dist is not None else None))
-    if not any(e.distribution.lower() == OWN_DISTRIBUTION for e in out):
-        out += [Entry(k, v, OWN_DISTRIBUTION) for k, v in _own(group).items()]
+    # A source checkout's pyproject.toml describes the code that is running; the installed metadata
+    # may be another checkout's (a git worktree run with PYTHONPATH) or stale, so it wins when present.
+    own = _own(group)
+    if own or not any(e.distribution.lower() == OWN_DISTRIBUTION for e in out):
+        out = [e for e in out if e.distribution.lower() != OWN_DISTRIBUTION]
+        out += [Entry(k, v, OWN_DISTRIBUTION) for k, v in own.items()]
     return sorted(out, key=lambda e: (e.distribution.lower() != OWN_DISTRIBUTION, e.distribution.lower(), e.name))
 
 

@@ -13,6 +13,7 @@ reasoning and `gamekb search` imports no OCR or speech module. Such modules must
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -28,11 +29,21 @@ class Backend:
     requires: tuple[str, ...]  # importable modules it needs
     install: str  # what to run when they are missing
     description: str
+    # check(options, creating): why it cannot run here with these options beyond missing packages
+    # (weights not on this machine, no GPU), or None; called only when the packages are there. Must be
+    # cheap and load nothing. `creating` is true when create() asks: a fact that may change before use
+    # (a server not started yet, weights the hub can still send) is reported by `gamekb models` only.
+    check: Callable[[dict[str, Any], bool], str | None] | None = None
 
-    def available(self) -> bool:
-        import importlib.util
+    def why_not(self, options: dict[str, Any] | None = None, *, creating: bool = False) -> str | None:
+        """Why this backend cannot run on this machine with `options`, with the remedy; None when it can."""
+        missing = [m for m in self.requires if importlib.util.find_spec(m) is None]
+        if missing:
+            return f"needs {', '.join(missing)}; install it with: {self.install}"
+        return self.check(dict(options or {}), creating) if self.check else None
 
-        return all(importlib.util.find_spec(m) is not None for m in self.requires)
+    def available(self, options: dict[str, Any] | None = None) -> bool:
+        return self.why_not(options) is None
 
 
 _REGISTRY: dict[str, dict[str, Backend]] = {}
@@ -42,12 +53,16 @@ _loaded: set[str] = set()  # stages whose modules were imported ("*": all of the
 
 
 def register(stage: str, name: str, *, profile: str = "lite", requires: tuple[str, ...] = (),
-             install: str = "", description: str = ""):
-    """Class or function decorator: make `factory(**options)` the backend `name` of `stage`."""
+             install: str = "", description: str = "",
+             check: Callable[[dict[str, Any], bool], str | None] | None = None):
+    """Class or function decorator: make `factory(**options)` the backend `name` of `stage`.
+
+    `check(options, creating)` says why it cannot run here beyond missing packages (weights absent, no GPU)."""
 
     def deco(factory):
         _REGISTRY.setdefault(stage, {})[name] = Backend(stage, name, factory, profile, tuple(requires),
-                                                        install, description or (factory.__doc__ or "").strip().split("\n")[0])
+                                                        install, description or (factory.__doc__ or "").strip().split("\n")[0],
+                                                        check)
         return factory
 
     return deco
@@ -100,10 +115,6 @@ def create(stage: str, name: str, **options: Any) -> Any:
     from kb.errors import MissingDependency
 
     backend = get(stage, name)
-    if not backend.available():
-        missing = [m for m in backend.requires if importlib.util.find_spec(m) is None]
-        raise MissingDependency(f"{stage} backend {name!r} needs {', '.join(missing)}; install it with: {backend.install}")
+    if (why := backend.why_not(options, creating=True)) is not None:
+        raise MissingDependency(f"{stage} backend {name!r} cannot run here: {why}")
     return backend.factory(**options)
-
-
-import importlib.util  # noqa: E402  (used by create)

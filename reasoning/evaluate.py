@@ -19,12 +19,20 @@ video, its window is at most 15 s long, and t lies inside the window widened by 
  - no-match accuracy: of the questions with an empty `expect`, the share where search found no match
    and the answer cites nothing or says "nothing matched" before its closest moments. These
    questions are left out of the other metrics.
+ - citation precision: of the citations an answer keeps, the share that cover an expected moment
+   (mean over the questions whose answer cites something); dropped citations: those the reasoner
+   wrote that cite no evidence moment at all (taken out of the answer, counted here).
+ - seconds per answer: wall time of the reasoner's answer alone (search and evidence excluded).
+
+With several reasoners (`gamekb eval --reasoner extractive --reasoner local`), each answers the same
+evidence; the answer metrics are reported for each side by side, the first one's also at the top.
 """
 
 from __future__ import annotations
 
 import json
 import statistics
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -57,6 +65,8 @@ class Scored:
     top: list[dict[str, Any]] = field(default_factory=list)
     match_recall: float = 0.0
     no_match_correct: bool | None = None  # for a question whose expect is empty
+    citation_precision: float | None = None  # share of the answer's citations covering an expected moment
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)  # reasoner -> its answer, scored
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -117,27 +127,68 @@ def score_question(q: Question, results: Sequence[Any], citations: Sequence[Any]
         if q.first:
             correct = correct and bool(citations) and any(covers(citations[0].video, citations[0].start_s,
                                                                  citations[0].end_s, exp) for exp in q.expect)
+    precise = sum(any(covers(c.video, c.start_s, c.end_s, exp) for exp in q.expect) for c in citations)
     return Scored(q.id, q.question, found / len(q.expect), found > 0, first_rank,
                   statistics.mean(errors) if errors else None, cited / len(q.expect), correct, top,
-                  _recall(q, matches)[0] / len(q.expect))
+                  _recall(q, matches)[0] / len(q.expect),
+                  citation_precision=precise / len(citations) if citations else None)
 
 
-def evaluate(kb, questions: Sequence[Question], k: int = 10, reasoner=None) -> dict[str, Any]:
+def _mean(values: Sequence[float]) -> float | None:
+    return round(sum(values) / len(values), 4) if values else None
+
+
+def answer_metrics(scored: Sequence[Scored]) -> dict[str, Any]:
+    """The metrics of one reasoner's answers over the scored questions."""
+    no_match = [s for s in scored if s.no_match_correct is not None]
+    scored_with = [s for s in scored if s.no_match_correct is None]
+    n = len(scored_with) or 1
+    graded = [s.answer_correct for s in scored_with if s.answer_correct is not None]
+    return {
+        "citation_recall": round(sum(s.citation_recall for s in scored_with) / n, 4),
+        "citation_precision": _mean([s.citation_precision for s in scored_with if s.citation_precision is not None]),
+        "answer_accuracy": _mean(graded),
+        "no_match_accuracy": _mean([s.no_match_correct for s in no_match]),
+    }
+
+
+def evaluate(kb, questions: Sequence[Question], k: int = 10, reasoner=None, reasoners: Sequence[Any] = ()) -> dict[str, Any]:
     from reasoning.extractive import Extractive
     from retrieval.evidence import gather
     from retrieval.search import search
 
-    reasoner = reasoner or Extractive()
+    engines = list(reasoners) or [reasoner or Extractive()]
+    per_engine: dict[str, list[Scored]] = {e.name: [] for e in engines}
+    seconds: dict[str, list[float]] = {e.name: [] for e in engines}
+    dropped: dict[str, int] = {e.name: 0 for e in engines}
     scored = []
     for q in questions:
         results = search(kb, q.question, limit=k, closest=True)
-        answer = reasoner.answer(q.question, gather(kb, q.question))
-        scored.append(score_question(q, results, answer.citations, answer.text))
+        evidence = gather(kb, q.question)
+        first = None
+        for engine in engines:
+            t0 = time.perf_counter()
+            answer = engine.answer(q.question, evidence)
+            took = time.perf_counter() - t0
+            s = score_question(q, results, answer.citations, answer.text)
+            per_engine[engine.name].append(s)
+            seconds[engine.name].append(took)
+            dropped[engine.name] += len(answer.dropped)
+            first = first or s
+            first.answers[engine.name] = {"text": answer.text, "correct": s.answer_correct,
+                                          "no_match_correct": s.no_match_correct,
+                                          "citation_recall": s.citation_recall,
+                                          "citation_precision": s.citation_precision,
+                                          "dropped": answer.dropped, "seconds": round(took, 3)}
+        scored.append(first)
     no_match = [s for s in scored if s.no_match_correct is not None]
     scored_with = [s for s in scored if s.no_match_correct is None]
     errors = [s.timestamp_error_s for s in scored_with if s.timestamp_error_s is not None]
-    graded = [s.answer_correct for s in scored_with if s.answer_correct is not None]
     n = len(scored_with) or 1
+    side_by_side = [{"reasoner": e.name, "model": getattr(e, "model_id", None), **answer_metrics(per_engine[e.name]),
+                     "dropped_citations": dropped[e.name],
+                     "seconds_per_answer": round(statistics.mean(seconds[e.name]), 3)} for e in engines]
+    top = side_by_side[0]
     return {
         "k": k,
         "questions": len(scored),
@@ -145,16 +196,19 @@ def evaluate(kb, questions: Sequence[Question], k: int = 10, reasoner=None) -> d
         "match_recall_at_k": round(sum(s.match_recall for s in scored_with) / n, 4),
         "hit_rate_at_k": round(sum(s.hit for s in scored_with) / n, 4),
         "mean_timestamp_error_s": round(statistics.mean(errors), 3) if errors else None,
-        "citation_recall": round(sum(s.citation_recall for s in scored_with) / n, 4),
-        "answer_accuracy": round(sum(graded) / len(graded), 4) if graded else None,
+        "citation_recall": top["citation_recall"],
+        "citation_precision": top["citation_precision"],
+        "answer_accuracy": top["answer_accuracy"],
         "no_match_questions": len(no_match),
-        "no_match_accuracy": round(sum(s.no_match_correct for s in no_match) / len(no_match), 4) if no_match else None,
+        "no_match_accuracy": top["no_match_accuracy"],
+        "reasoners": side_by_side,
         "per_question": [asdict(s) for s in scored],
     }
 
 
 def markdown(report: dict[str, Any]) -> str:
     k = report["k"]
+    names = [e["reasoner"] for e in report.get("reasoners") or []] or ["extractive"]
     lines = ["| metric | value |", "|---|---|",
              f"| questions | {report['questions']} |",
              f"| recall@{k} (matches, then closest) | {report['recall_at_k']:.2f} |",
@@ -163,16 +217,37 @@ def markdown(report: dict[str, Any]) -> str:
              f"| mean timestamp error | {report['mean_timestamp_error_s']} s |",
              f"| citation recall (ask) | {report['citation_recall']:.2f} |",
              f"| answer accuracy | {report['answer_accuracy']} |",
-             f"| no-match accuracy ({report.get('no_match_questions', 0)} questions) | {report.get('no_match_accuracy')} |", "",
-             f"| id | question | recall@{k} | match recall | first rank | timestamp error (s) | cited | answer |",
-             "|---|---|---|---|---|---|---|---|"]
+             f"| no-match accuracy ({report.get('no_match_questions', 0)} questions) | {report.get('no_match_accuracy')} |", ""]
+    engines = report.get("reasoners") or []
+    if engines:
+        lines += ["| reasoner | model | answer accuracy | citation precision | citation recall | no-match accuracy | "
+                  "dropped citations | s per answer |", "|---|---|---|---|---|---|---|---|"]
+        lines += [f"| {e['reasoner']} | {e['model'] or '-'} | {_cell(e['answer_accuracy'])} | {_cell(e['citation_precision'])} | "
+                  f"{_cell(e['citation_recall'])} | {_cell(e['no_match_accuracy'])} | {e['dropped_citations']} | "
+                  f"{e['seconds_per_answer']:.2f} |" for e in engines]
+        lines.append("")
+    lines += [
+             f"| id | question | recall@{k} | match recall | first rank | timestamp error (s) | "
+             + " | ".join(f"cited, answer ({name})" for name in names) + " |",
+             "|---|---|---|---|---|---|" + "---|" * len(names)]
     for s in report["per_question"]:
+        answers = s.get("answers") or {names[0]: {"correct": s["answer_correct"], "no_match_correct": s.get("no_match_correct"),
+                                                  "citation_recall": s["citation_recall"]}}
         if s.get("no_match_correct") is not None:
-            lines.append(f"| {s['id']} | {s['question']} | (expects no match) | | | | | "
-                         f"{'yes' if s['no_match_correct'] else 'no'} |")
+            cells = " | ".join(_yes(answers.get(n, {}).get("no_match_correct")) for n in names)
+            lines.append(f"| {s['id']} | {s['question']} | (expects no match) | | | | {cells} |")
             continue
         err = "" if s["timestamp_error_s"] is None else f"{s['timestamp_error_s']:.2f}"
-        ans = "" if s["answer_correct"] is None else ("yes" if s["answer_correct"] else "no")
+        cells = " | ".join(f"{answers[n]['citation_recall']:.2f}, {_yes(answers[n]['correct'])}" if n in answers else ""
+                           for n in names)
         lines.append(f"| {s['id']} | {s['question']} | {s['recall']:.2f} | {s['match_recall']:.2f} | {s['rank'] or '-'} | "
-                     f"{err} | {s['citation_recall']:.2f} | {ans} |")
+                     f"{err} | {cells} |")
     return "\n".join(lines) + "\n"
+
+
+def _cell(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _yes(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")

@@ -2,8 +2,9 @@
 llama.cpp's server, ...), over plain HTTP with the standard library; the `openai` package is not needed.
 
 Settings come from the constructor, else the environment: GAMEKB_OPENAI_BASE_URL (default vLLM's
-http://127.0.0.1:8000/v1), GAMEKB_OPENAI_MODEL, GAMEKB_OPENAI_API_KEY or OPENAI_API_KEY. Keyframes go
-as base64 data URLs; the prompt and the citation parsing are shared with qwen3-vl
+http://127.0.0.1:8000/v1), GAMEKB_OPENAI_MODEL, GAMEKB_OPENAI_API_KEY or OPENAI_API_KEY, and
+GAMEKB_OPENAI_MAX_IMAGES (4; 0 for a text-only model). Keyframes go as base64 data URLs; a message
+without one is plain text. The prompt and the citation parsing are shared with qwen3-vl
 (reasoning.prompting). Projected embeddings cannot cross this API; the server sees images and text.
 """
 
@@ -20,7 +21,7 @@ from typing import Any, Iterator, Sequence
 
 from kb.errors import GamekbError
 from kb.registry import register
-from reasoning.prompting import SYSTEM_PROMPT, image_moments, make_answer, user_prompt
+from reasoning.prompting import SYSTEM_PROMPT, CitationGuard, image_moments, make_answer, user_prompt
 from retrieval.types import Answer, Moment
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,25 @@ class ServerUnreachable(GamekbError):
     """The server did not answer (refused, timed out, DNS) after all retries."""
 
 
-@register("reasoner", "openai", profile="full", requires=(), install="",
+def _server_answers(options: dict[str, Any], creating: bool = False) -> str | None:
+    """Registry check: something listens at the server's address (a TCP connect, 0.5 s at most).
+    Not when the reasoner is created: the server may start later, and the request says when it is down."""
+    if creating:
+        return None
+    import socket
+    from urllib.parse import urlparse
+
+    base = (options.get("base_url") or os.environ.get("GAMEKB_OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+    url = urlparse(base)
+    try:
+        with socket.create_connection((url.hostname or "127.0.0.1", url.port or (443 if url.scheme == "https" else 80)),
+                                      timeout=0.5):
+            return None
+    except OSError:
+        return f"no server answers at {base}; start one (vLLM, Ollama, python -m llama_cpp.server) or set GAMEKB_OPENAI_BASE_URL"
+
+
+@register("reasoner", "openai", profile="full", requires=(), install="", check=_server_answers,
           description="any OpenAI-compatible server (vLLM, Ollama, llama.cpp): evidence text + keyframes")
 class OpenAIReasoner:
     """Chat completions against an OpenAI-compatible server."""
@@ -42,7 +61,7 @@ class OpenAIReasoner:
     name = "openai"
 
     def __init__(self, base_url: str | None = None, model: str | None = None, api_key: str | None = None,
-                 timeout_s: float = 120.0, retries: int = 2, backoff_s: float = 1.0, max_images: int = 4,
+                 timeout_s: float = 120.0, retries: int = 2, backoff_s: float = 1.0, max_images: int | None = None,
                  max_tokens: int = 512, temperature: float = 0.0) -> None:
         self.base_url = (base_url or os.environ.get("GAMEKB_OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
         self.model = model or os.environ.get("GAMEKB_OPENAI_MODEL") or DEFAULT_MODEL
@@ -50,7 +69,8 @@ class OpenAIReasoner:
         self.timeout_s = timeout_s  # per request; generation of 512 tokens by an 8B model fits easily
         self.retries = retries  # extra attempts after the first, for refused connections, 429 and 5xx
         self.backoff_s = backoff_s  # first wait; doubles each retry
-        self.max_images = max_images
+        # keyframes sent a question; 0 for a server whose model reads no images (a text-only GGUF)
+        self.max_images = int(os.environ.get("GAMEKB_OPENAI_MAX_IMAGES", 4)) if max_images is None else max_images
         self.max_tokens = max_tokens
         self.temperature = temperature
         self.model_id = self.model
@@ -63,7 +83,12 @@ class OpenAIReasoner:
         for i in with_images:
             url = "data:image/jpeg;base64," + base64.b64encode(evidence[i].keyframe).decode("ascii")
             content.append({"type": "image_url", "image_url": {"url": url}})
-        content.append({"type": "text", "text": user_prompt(question, evidence, with_images)})
+        text = user_prompt(question, evidence, with_images)
+        if not content:
+            # Plain text when there is no image: servers of text-only models (llama.cpp's among them)
+            # fail with HTTP 500 "can only concatenate str (not "list") to str" on a list of parts.
+            return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": text}]
+        content.append({"type": "text", "text": text})
         return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": content}]
 
     def _payload(self, question: str, evidence: Sequence[Moment], stream: bool) -> dict[str, Any]:
@@ -110,6 +135,10 @@ class OpenAIReasoner:
         return make_answer(text, evidence, self.name)
 
     def stream(self, question: str, evidence: Sequence[Moment]) -> Iterator[str]:
+        """The answer as it arrives, less the citations of no evidence moment (CitationGuard)."""
+        return CitationGuard(evidence).filter(self._pieces(question, evidence))
+
+    def _pieces(self, question: str, evidence: Sequence[Moment]) -> Iterator[str]:
         """Server-sent events: `data: {chunk}` lines until `data: [DONE]`."""
         with self._open(self._payload(question, evidence, stream=True)) as response:
             for raw in response:

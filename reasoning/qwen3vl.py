@@ -25,7 +25,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from kb.errors import GamekbError, ModelMismatch, require_package
-from kb.hf import FULL_INSTALL, attn_implementation, load_pretrained, resolve_device, resolve_dtype, resolve_model
+from kb.hf import FULL_INSTALL, attn_implementation, load_pretrained, resolve_device, resolve_dtype, resolve_model, runs_here
 from kb.registry import register
 from reasoning.prompting import SYSTEM_PROMPT, image_moments, make_answer, user_prompt
 from retrieval.types import Answer, Moment
@@ -76,6 +76,7 @@ def decode_jpeg(data: bytes) -> Any:
 
 
 @register("reasoner", "qwen3-vl", profile="full", requires=("torch", "transformers", "PIL"), install=FULL_INSTALL,
+          check=runs_here(DEFAULT_MODEL, needs_gpu=True),
           description="Qwen3-VL (+LoRA): keyframes as images, projected embeddings as soft prefix tokens")
 class Qwen3VLReasoner:
     """Answers from keyframes, evidence text and projected embeddings with Qwen3-VL."""

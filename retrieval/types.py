@@ -54,6 +54,7 @@ class Answer:
     text: str  # every claim ends with its citation, written video@MM:SS
     citations: list[Citation]
     backend: str = "extractive"
+    dropped: list[str] = field(default_factory=list)  # citations the model wrote that cite no evidence moment
 
 
 def format_ts(seconds: float) -> str:

@@ -33,6 +33,10 @@ def test_scores_agree_with_independent_implementation():
     assert s.recall == independent_recall(q.expect, results) == 2 / 3
     assert s.rank == 1 and s.citation_recall == 1 / 3 and s.answer_correct is True
     assert abs(s.timestamp_error_s - (5.5 + 1.0) / 2) < 1e-9
+    # precision: of the 3 citations, those covering an expected moment ((a, 5-9) covers 10.5, (b, 30-33) 29.0)
+    s = score_question(q, results, citations=results, answer_text="")
+    assert s.citation_precision == 2 / 3
+    assert score_question(q, results, citations=[], answer_text="").citation_precision is None
 
 
 def test_eval_cli_on_a_real_library(library, tmp_path):
@@ -62,3 +66,36 @@ def test_eval_cli_on_a_real_library(library, tmp_path):
     bad.write_text('{"question": "no expect"}\n')
     r = CliRunner().invoke(app, ["eval", str(bad), "--home", str(library)])
     assert r.exit_code == 2 and "bad.jsonl:1: not a question line" in r.output
+
+
+def test_eval_compares_reasoners_side_by_side(library, tmp_path):
+    """Each reasoner answers the same evidence; the table shows each one's accuracy, citation
+    precision and time per answer. The second reasoner is the local model, when it can run here."""
+    import pytest
+
+    from kb import registry
+
+    local = registry.get("reasoner", "local")
+    if not local.available({"model": "smollm2-135m"}):
+        pytest.skip(f"the local reasoner cannot run here: {local.why_not({'model': 'smollm2-135m'})}")
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text("\n".join(json.dumps(x) for x in [
+        {"id": "g", "question": "when did I get the angle grinder?", "expect": [["freedoom_excerpt", 7.77]],
+         "answer": "angle grinder"},
+        {"id": "n", "question": "did I find any secrets?", "expect": []},
+    ]))
+    report = tmp_path / "report.md"
+    r = CliRunner().invoke(app, ["eval", str(qa), "--json", "--reasoner", "extractive", "--reasoner", "local",
+                                 "--model", "smollm2-135m", "--report", str(report), "--home", str(library)])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    extractive, model = out["reasoners"]
+    assert (extractive["reasoner"], model["reasoner"], model["model"]) == ("extractive", "local", "smollm2-135m")
+    assert extractive["answer_accuracy"] == 1.0 and extractive["citation_precision"] == 1.0
+    assert out["answer_accuracy"] == extractive["answer_accuracy"]  # the first reasoner's, as before
+    assert model["no_match_accuracy"] == 1.0 and model["seconds_per_answer"] > 0
+    assert model["citation_precision"] is None or 0 <= model["citation_precision"] <= 1
+    answers = out["per_question"][0]["answers"]
+    assert set(answers) == {"extractive", "local"} and answers["local"]["seconds"] > 0
+    table = report.read_text()
+    assert "| reasoner | model | answer accuracy | citation precision |" in table and "| local | smollm2-135m |" in table
