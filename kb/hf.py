@@ -105,7 +105,8 @@ def _gpu_visible() -> bool:
 
 def runs_here(default_model: str, *, needs_gpu: bool = False):
     """A registry `check` for a Hugging Face backend: its model (options["model"], else `default_model`)
-    is on this machine, and with `needs_gpu`, a CUDA GPU is visible unless device="cpu" was asked for.
+    is on this machine, and with `needs_gpu`, a CUDA GPU is visible for the default model unless
+    device="cpu" was asked for.
     "Available" in `gamekb models` means it can run here now, not merely that torch is installed; when
     the backend is created with the hub allowed, weights not yet here are left to resolve_model."""
 
@@ -119,7 +120,9 @@ def runs_here(default_model: str, *, needs_gpu: bool = False):
             offline = " and HF_HUB_OFFLINE is set" if hf_offline() else ""
             return (f"{model} is not in the local Hugging Face cache{offline}; download it with "
                     f"`hf download {model}`, or pass a local directory ([models.<stage>] model)")
-        if needs_gpu and str(options.get("device") or "auto") in ("auto", "cuda") and not _gpu_visible():
+        # the default model is too big for a CPU; a model the user named (a small one, a test's) may try
+        if needs_gpu and model == default_model and str(options.get("device") or "auto") in ("auto", "cuda") \
+                and not _gpu_visible():
             return f"{model} needs a CUDA GPU and none is visible (device=cpu forces the CPU, very slowly)"
         return None
 
