@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import subprocess
 import tempfile
@@ -87,9 +88,11 @@ def _loaded(*args: str) -> set[str]:
     code = ("import sys, json, atexit\n"
             "atexit.register(lambda: print('LOADED=' + json.dumps(sorted(sys.modules)), file=sys.stderr))\n"
             "sys.argv = ['gamekb', *sys.argv[1:]]\n"
+            "import tests.pg; tests.pg.install_per_home()\n"  # the PostgreSQL pass: this home's own database
             "from cli import app\napp()\n")
     r = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                       env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "HOME": tempfile.mkdtemp(prefix="gamekb-home-")})
+                       env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "HOME": tempfile.mkdtemp(prefix="gamekb-home-"),
+                            **{k: v for k, v in os.environ.items() if k.startswith("GAMEKB_TEST_")}})
     line = next(x for x in r.stderr.splitlines() if x.startswith("LOADED="))
     return set(json.loads(line[len("LOADED="):]))
 
