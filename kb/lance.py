@@ -364,12 +364,6 @@ class SegmentTable:
         with self.reading():
             return self.table.count_rows(None if video_id is None else f"video_id = {int(video_id)}")
 
-    def video_ids(self) -> set[int]:
-        if self.table is None:
-            return set()
-        with self.reading():
-            return set(self.table.search().select(["video_id"]).limit(None).to_arrow()["video_id"].to_pylist())
-
     # -- consistency (gamekb doctor) ------------------------------------------------------------
     def video_counts(self) -> dict[int, tuple[int, int]]:
         """video_id -> (rows, distinct idx): rows > distinct means duplicated segments."""
