@@ -311,11 +311,11 @@ BUILTIN_STAGES: dict[str, Factory] = {
 
 
 def _plugin_factories() -> list[tuple[str, Factory]]:
-    from kb.plugins import OWN_DISTRIBUTION, entries
+    from kb.plugins import entries
 
     out = []
     for entry in entries(ENTRY_POINT_GROUP):
-        if entry.distribution.lower() == OWN_DISTRIBUTION or entry.name in BUILTIN_STAGES:
+        if entry.own or entry.name in BUILTIN_STAGES:
             continue  # gamekb's own are BUILTIN_STAGES (declared in its pyproject.toml as well)
         try:
             out.append((entry.name, entry.load()))

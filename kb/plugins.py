@@ -28,6 +28,11 @@ class Entry:
     distribution: str  # "gamekb" for gamekb's own
     version: str | None = None
 
+    @property
+    def own(self) -> bool:
+        """Declared by gamekb itself (its built-ins), not by a plug-in's distribution."""
+        return self.distribution.lower().replace("_", "-") == OWN_DISTRIBUTION
+
     def load(self):
         from importlib.metadata import EntryPoint
 
@@ -51,10 +56,10 @@ def entries(group: str) -> list[Entry]:
     # A source checkout's pyproject.toml describes the code that is running; the installed metadata
     # may be another checkout's (a git worktree run with PYTHONPATH) or stale, so it wins when present.
     own = _own(group)
-    if own or not any(e.distribution.lower() == OWN_DISTRIBUTION for e in out):
-        out = [e for e in out if e.distribution.lower() != OWN_DISTRIBUTION]
+    if own or not any(e.own for e in out):
+        out = [e for e in out if not e.own]
         out += [Entry(k, v, OWN_DISTRIBUTION) for k, v in own.items()]
-    return sorted(out, key=lambda e: (e.distribution.lower() != OWN_DISTRIBUTION, e.distribution.lower(), e.name))
+    return sorted(out, key=lambda e: (not e.own, e.distribution.lower(), e.name))
 
 
 def _own(group: str) -> dict[str, str]:

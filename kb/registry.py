@@ -78,12 +78,12 @@ def _load_builtins(stage: str | None = None) -> None:
     if key in _loaded or "*" in _loaded:
         return
     _loaded.add(key)
-    from kb.plugins import OWN_DISTRIBUTION, entries
+    from kb.plugins import entries
 
     for entry in entries(ENTRY_POINT_GROUP):
-        if stage is not None and stage not in _stages_of(entry.name) and entry.distribution.lower() == OWN_DISTRIBUTION:
+        if stage is not None and stage not in _stages_of(entry.name) and entry.own:
             continue
-        if entry.distribution.lower() == OWN_DISTRIBUTION:
+        if entry.own:
             importlib.import_module(entry.value)  # a broken built-in is a bug: let it raise
             continue
         try:
