@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from ingest.events import despike
+from ingest.events import UNCERTAIN, despike
 from ingest.screen_text import TextTrack, containment, digits, similarity, text_key
 from ingest.types import EventRecord, GameState
 from ingest.words import classify_text, compound, readable, vocabulary
@@ -164,6 +164,11 @@ def _label_for(slot: Slot, words: Sequence[TextTrack]) -> str | None:
     return best
 
 
+def _clock(slot: Slot) -> str | None:
+    """"clock" for a place whose numbers are mostly minutes:seconds ("9:51"), else None."""
+    return "clock" if sum(bool(_CLOCK.match(tr.text.strip())) for tr in slot.tracks) > 0.5 * len(slot.tracks) else None
+
+
 # ---------------------------------------------------------------------------------------------
 # The whole video
 # ---------------------------------------------------------------------------------------------
@@ -181,6 +186,7 @@ class ScreenReading:
 PERSISTENT_SHARE = 0.15
 PERSISTENT_MIN_S = 20.0
 SLOT_MIN_VALUES = 3  # a place showing at least this many different numbers is a HUD series
+SLOT_MANY_VALUES = 6  # ... and one showing this many is one even when read in few frames
 REPEAT_S = 4.0  # the same text again within this many seconds is the same event
 MIN_TEXT_CONFIDENCE = 0.8  # an untyped line below this recogniser confidence is no event (typed ones: any)
 MAX_POPUP_S = 3.0  # a number on screen longer than this (not at a HUD place) is a label, not a popup
@@ -217,10 +223,12 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
             continue
         for tr in slot.tracks:
             in_series.add(tr.id)  # numbers that keep changing at one place are no popups either way
-        # a HUD number shows for most of a long stretch; a tag that stood still a while does not
-        if span < min(30.0, 0.3 * duration_s) or shown < 0.4 * span:
+        # a HUD number shows for most of a long stretch; a tag that stood still a while does not.
+        # Small digits over a moving view are read in only some frames (Red Eclipse's health and
+        # ammo: a third of them): a place that showed many different numbers needs less.
+        if span < min(30.0, 0.3 * duration_s) or shown < (0.4 if len(values) < SLOT_MANY_VALUES else 0.15) * span:
             continue
-        label = _label_for(slot, words)
+        label = _label_for(slot, words) or _clock(slot)
         ordered = sorted(slot.tracks, key=lambda tr: tr.t_start)
         values = despike([parse_value(tr.text) for tr in ordered])  # type: ignore[misc]
         record(label or area_name(slot.box), label or "", list(zip(ordered, values)))
@@ -341,10 +349,11 @@ def _places(tracks: Sequence[TextTrack]) -> dict[str, int]:
     return {k: len(v) for k, v in seen.items()}
 
 
-def _anchored(tr: TextTrack, tracks: Sequence[TextTrack]) -> int:
-    """Other texts that appeared where this one did (same line, same left edge or centre): a
-    message line, a caption box, a kill feed shows text after text at one anchor."""
-    x0, y0, x1, y1 = tr.first_box
+def _anchored(tr: TextTrack, tracks: Sequence[TextTrack], box: tuple[float, float, float, float] | None = None) -> int:
+    """Other texts that appeared where this one did (same line, same left edge or centre: `box`,
+    by default where it appeared): a message line, a caption box, a kill feed shows text after
+    text at one anchor."""
+    x0, y0, x1, y1 = box or tr.first_box
     h = y1 - y0
     key = text_key(tr.text)
     others = set()
@@ -386,7 +395,9 @@ def _message_like(tr: TextTrack, tracks: Sequence[TextTrack], places: dict[str, 
     if len(words) >= 3:
         return True  # a sentence
     if tr.moved:
-        return False
+        # a name tag following its character; but a caption that slid up when the one above it
+        # went ("Grenade, 3 sec" under "Let's go!") ends where captions keep appearing
+        return _anchored(tr, tracks, tr.box) >= 3
     vocab = vocabulary()
     if not all(w.lower() in vocab or compound(w.lower(), vocab) for w in words):
         # a word no dictionary knows ("Bazooka", or a name: "Marlin") is a message only where
@@ -417,7 +428,13 @@ def _event(tr: TextTrack, typed: tuple[str, str, dict] | None) -> EventRecord:
         return EventRecord(tr.t_start, tr.t_end, "text", text, "ocr", round(tr.confidence * 0.8, 4), payload=payload)
     kind, conf = found
     value = parse_value(text) if kind == "damage" else None
-    return EventRecord(tr.t_start, tr.t_end, kind, text, "ocr", round(tr.confidence * conf, 4), value=value,
+    label = text
+    if parse_value(text) is None and not readable(text):
+        # a kill line read in fragments ("was alr toudittoned by"): its words say a kill, its
+        # letters are half guesses; every listing shows it as such, like unclear speech
+        label = f"{UNCERTAIN} {text}"
+        payload["uncertain"] = True
+    return EventRecord(tr.t_start, tr.t_end, kind, label, "ocr", round(tr.confidence * conf, 4), value=value,
                        payload={**payload, "typed_by": "pattern"})
 
 

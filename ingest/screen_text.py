@@ -67,6 +67,18 @@ def _same_geometry(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -
     return _iou(a, b) >= 0.85 and abs(wa - wb) <= 0.03 * wa
 
 
+def _moved(first: tuple[float, float, float, float], box: tuple[int, int, int, int], size: tuple[int, int]) -> bool:
+    """Has the text moved by more than half its height since it appeared? A line read in two
+    pieces and then whole ("Grenade," then "Grenade, 3 sec") keeps its left edge, its right edge
+    or its centre where it was: that line stood still."""
+    w, h = size
+    tol = 0.5 * (box[3] - box[1])
+    fx0, fy0, fx1, fy1 = first[0] * w, first[1] * h, first[2] * w, first[3] * h
+    if abs((box[1] + box[3]) / 2 - (fy0 + fy1) / 2) > tol:
+        return True
+    return min(abs(box[0] - fx0), abs(box[2] - fx1), abs((box[0] + box[2]) / 2 - (fx0 + fx1) / 2)) > tol
+
+
 def _iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
     ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
     iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
@@ -232,10 +244,8 @@ class TextTracker:
             claimed.add(id(o))
             if o.last_seen != t or o.track.frames == 0:
                 o.track.frames += 1
-            fx0, fy0, fx1, fy1 = o.track.first_box
-            if abs((box[0] + box[2]) / 2 / w - (fx0 + fx1) / 2) * w > 0.5 * (box[3] - box[1]) or \
-                    abs((box[1] + box[3]) / 2 / h - (fy0 + fy1) / 2) * h > 0.5 * (box[3] - box[1]):
-                o.track.moved = True  # it moved by more than half its height since it appeared
+            if _moved(o.track.first_box, box, (w, h)):
+                o.track.moved = True
             o.steady = o.steady + 1 if o.last_seen != t and _same_geometry(o.box, box) else 0
             o.box, o.sig, o.last_seen = box, sig, t
             o.track.t_end = t

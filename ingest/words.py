@@ -86,8 +86,7 @@ def readable(text: str, min_wordness: float = 0.6) -> bool:
 # (kind, pattern over the lower-cased text, confidence). First match wins, so the specific come first.
 PATTERNS: list[tuple[str, re.Pattern, float]] = [(k, re.compile(p), c) for k, p, c in (
     ("death", r"\b(you (died|are dead|were killed|have been killed)|wasted|game over|you lose|respawn(ing)? in|"
-              r"fragged:|down for|killed himself|killed herself|suicide|fell victim|own crossfire|"
-              r"drowned|is short of a raft|didn'?t enlist|swimming upside down)", 0.8),
+              r"fragged:|killed himself|killed herself|suicide|fell victim|own crossfire|drowned)", 0.8),
     ("kill", r"\b(killed|fragged|slain|eliminated|headshot|destroyed|defeated|wa[s5]\b.{3,60}\b[bdh][yv]\b|"
              r"double[- ]kill|triple[- ]kill|multi[- ]kill|killing spree|first blood|assisted by|\bkills?\b)", 0.75),
     ("achievement", r"\b(achievement|unlocked|trophy|new (high )?(score|record)|high score|personal best|"
@@ -95,7 +94,7 @@ PATTERNS: list[tuple[str, re.Pattern, float]] = [(k, re.compile(p), c) for k, p,
     ("objective", r"\b(objective|mission|checkpoint|captured|capture|flag|secured|completed?|"
                   r"accomplished|quest|goal|target (destroyed|reached))", 0.7),
     ("round", r"\b(round|lap|wave|stage|level|chapter|turn|sudden death|match (start|end|over)|fight!?$|"
-              r"victory|defeat|you win|wins!?$|winner|draw|overtime|final|go!?$|let'?s go|ready|start)", 0.65),
+              r"victory|defeat|you win|wins!?$|winner|draw|overtime|final|go!?$|let'?s go|ready|start|loading)", 0.65),
     ("pickup", r"\b(picked up|you got|got (a|an|the)|found|collected|acquired|received|obtained|pick ?up|"
                r"\+\d+ (ammo|health|armou?r|hp|coins?|gold)|ammo|health pack|medkit|armou?r)", 0.7),
     ("locked", r"\b(locked|need(s)? (a|the)? ?key|requires? (a|the)? ?key)", 0.75),

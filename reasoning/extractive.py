@@ -9,7 +9,7 @@ from typing import Iterator, Sequence
 
 from kb import kinds
 from kb.registry import register
-from retrieval.query import parse
+from retrieval.query import HUD_PLACE, HUD_WORDS, Query, parse
 from retrieval.types import Answer, Citation, Moment, format_ts
 
 
@@ -20,12 +20,20 @@ def describe(moment: Moment) -> str:
         return "; ".join(parts)
     state = moment.extra.get("state") or []
     if state:
-        return "; ".join(f"{s['name']} {s['value']:g}" for s in state)
+        return "; ".join(_shown_state(s["name"], s["value"]) for s in state)
     nearby = moment.extra.get("nearby") or []
     if nearby:
         shown = "; ".join(kinds.phrase(m["kind"], m["label"]) for m in nearby[:4])
         return f"nearby: {shown}"
     return "nothing was read or heard there"
+
+
+def _shown_state(name: str, value: float) -> str:
+    """"health 58", "clock 9:51" (stored as seconds), "the number at bottom-left 82" (a HUD number
+    the generic path found with no label beside it, named by where it is)."""
+    if name.startswith("clock") and value >= 0:
+        return f"{name} {int(value) // 60}:{int(value) % 60:02d}"
+    return f"the number at {name} {value:g}" if HUD_PLACE.fullmatch(name) else f"{name} {value:g}"
 
 
 def _label(moment: Moment) -> str:
@@ -60,7 +68,7 @@ class Extractive:
             text, cites = self._claims(near, lambda ms: [(describe(m), [m]) for m in sorted(ms, key=lambda m: m.start_s)])
             return Answer(f"Nothing matched “{asked}” exactly; the closest moments:\n{text}", cites, self.name)
         if any(m.extra.get("state") for m in matches):
-            return self._state(matches)
+            return self._state(matches, q)
         if q.count:
             return self._count(matches, q.noun)
         if q.listing:
@@ -108,7 +116,7 @@ class Extractive:
         text, cites = self._claims(sorted(matches, key=lambda m: (m.video, m.start_s)), items, head)
         return Answer(text, cites, self.name)
 
-    def _state(self, matches: Sequence[Moment]) -> Answer:
+    def _state(self, matches: Sequence[Moment], q: Query) -> Answer:
         """A HUD value: what it read at each matching moment, or its course over a video."""
         def items(ms):
             out = []
@@ -117,12 +125,16 @@ class Extractive:
                     role = s.get("role")
                     where = f"at {format_ts(s['t'])}" if role in (None, "at") else f"{role}, at {format_ts(s['t'])}"
                     what = f", when {describe(m)}" if m.extra.get("matched") else ""
-                    out.append((f"{s['name']} {s['value']:g} ({where}{what})", [m]))
+                    out.append((f"{_shown_state(s['name'], s['value'])} ({where}{what})", [m]))
                 if not m.extra.get("state"):
                     out.append((f"{describe(m)}: no HUD value was read then", [m]))
             return out
 
         text, cites = self._claims(matches, items)
+        names = {s["name"] for m in matches for s in m.extra.get("state") or []}
+        if names and all(HUD_PLACE.fullmatch(n) for n in names):
+            asked = next((w for w in q.words if w in HUD_WORDS), "so")
+            text = f"No number on screen is labelled {asked}; the numbers that stayed at one place read:\n" + text
         return Answer(text, cites, self.name)
 
     def stream(self, question: str, evidence: Sequence[Moment]) -> Iterator[str]:

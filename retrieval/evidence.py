@@ -17,8 +17,9 @@ from dataclasses import replace
 
 import numpy as np
 
+from kb import kinds
 from kb.store import KnowledgeBase
-from retrieval.query import LIGHT_WORDS, Query, parse
+from retrieval.query import HUD_PLACE, HUD_WORDS, LIGHT_WORDS, Query, parse
 from retrieval.search import Filters, named, search
 from retrieval.types import Moment
 
@@ -32,12 +33,15 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
            with_media: bool = False) -> list[Moment]:
     q = parse(question)
     f = filters or Filters()
-    values = named(q.words, kb.state_names()) if q.asks_value else []
+    names = kb.state_names() if q.asks_value else []
+    values = named(q.words, names) or _unlabelled(q, names)
     if values:
         moments = _with_state(kb, q, f, values, limit)
     else:
         everything = q.count or q.listing or (q.speech and not q.words)  # "what did I say?": all of it
         moments = _matching(kb, q, f, MAX_LISTED if everything else limit)
+        if q.count or q.listing:
+            moments = _of_kind(moments, q.noun)
         if q.speech and q.words and moments and not any(m.closest or m.extra["matched"][0]["source"] == "speech"
                                                          for m in moments):
             moments = _speech_around(kb, moments) + moments
@@ -63,6 +67,28 @@ def _matching(kb: KnowledgeBase, q: Query, f: Filters, limit: int) -> list[Momen
     return [m for m in moments if m.match > 0 and m.extra.get("same_thing")]
 
 
+def _of_kind(moments: list[Moment], noun: str | None) -> list[Moment]:
+    """"how many kills": when the noun names an event kind and some matches are of it, only those
+    count (a death line "Fragged: Down for 5" shares a word with kills, and is no kill)."""
+    if not noun:
+        return moments
+    low = noun.lower()
+    kind = next((k for k in (low, low.removesuffix("s"), low.removesuffix("es")) if k in kinds.names()), None)
+    if kind is None:
+        return moments
+    kept = [m for m in moments if any(x.get("kind") == kind for x in m.extra.get("matched") or [])]
+    return kept or moments
+
+
+def _unlabelled(q: Query, names: list[str]) -> list[str]:
+    """"what was my health?" in a game whose HUD labels nothing: no number is named health, so the
+    numbers the generic path found at fixed places (named by where they are, "bottom-left") are
+    what there is to show."""
+    if not any(w in HUD_WORDS for w in q.words):
+        return []
+    return [n for n in names if HUD_PLACE.fullmatch(n)]
+
+
 def _samples(kb: KnowledgeBase, video_id: int, names: list[str], cache: dict) -> dict[str, list]:
     if video_id not in cache:
         by_name: dict[str, list] = {}
@@ -82,7 +108,9 @@ def _value_at(samples: list, t: float):
 def _with_state(kb: KnowledgeBase, q: Query, f: Filters, values: list[str], limit: int) -> list[Moment]:
     """The moments the question names, each with the HUD values stored for it; with no moment named
     ("how much health did I have?"), the value at an anchor, or its course over each video."""
-    rest = [w for w in q.words if not named([w], values)]
+    # the value's own word ("health") says what to read, not when: a game whose HUD labels
+    # nothing has no series named so, and "health" would find a damage event instead
+    rest = [w for w in q.words if not named([w], values) and w not in HUD_WORDS]
     cache: dict = {}
     if [w for w in rest if w not in LIGHT_WORDS]:
         located = replace(q, words=rest, pairs=[p for p in q.pairs if p[0] in rest and p[1] in rest],

@@ -40,11 +40,18 @@ LIGHT_WORDS = {
 COUNT_INTENT = re.compile(r"\bhow\s+(?:many\s+times|often)\b|\bnumber\s+of\s+times\b|\bcount\s+(?:the|my|all)\b"
                           r"|\bhow\s+many\s+(?P<noun>[a-z0-9'-]+)(?:\s+[a-z0-9'-]+)?\s+(?:did|do|does|have|has|had|were\s+there"
                           r"|was\s+there|are\s+there|is\s+there)\b", re.I)
+# "how many deaths?", "how many kills in total"
+BARE_COUNT = re.compile(r"^\s*how\s+many\s+(?P<noun>[a-z0-9'-]+)(?:\s+(?:in\s+total|in\s+all|overall|altogether))?\s*\??\s*$", re.I)
 # "which weapons did I find", "what items did I pick up", "who drowned?", "list the kills"
 LIST_INTENT = re.compile(r"^\s*(?:(?:which|what)\s+(?P<noun>[a-z0-9'-]+)|who\b|list\b|name\s+(?:all|every|the)\b)", re.I)
 # the question asks for a value ("how much health ...", "what was my armor ...", "how many lives did I have")
 VALUE_INTENT = re.compile(r"\bhow\s+(?:much|many|high|low)\b|\bwhat\s+(?:was|is|were|'s)\s+(?:my|the|his|her|their)\b"
                           r"|\bwhat's\s+(?:my|the)\b|\b(?:level|value|reading)\b", re.I)
+# what a HUD number is called in a question; and the names of the numbers the generic path found
+# at fixed places with no label beside them (ingest/screen_events.py names them by screen area)
+HUD_WORDS = {"health", "hp", "life", "lives", "armor", "armour", "shield", "ammo", "ammunition", "score", "points",
+             "money", "gold", "coins", "fuel", "speed", "energy", "mana", "stamina", "bullets", "shells"}
+HUD_PLACE = re.compile(r"(?:top-left|top|top-right|left|centre|right|bottom-left|bottom|bottom-right)'*")
 ANCHOR_BEFORE_S = 10.0  # "@01:23 what just happened?" looks mostly back in time
 ANCHOR_AFTER_S = 5.0
 
@@ -106,7 +113,7 @@ def parse(raw: str) -> Query:
     # that holds the first but not the second is about something else (retrieval.search.judge)
     pairs = [(a, b) for a, b in zip(tokens, tokens[1:])
              if a not in QUESTION_WORDS and b not in QUESTION_WORDS and a not in LIGHT_WORDS and b not in LIGHT_WORDS]
-    count = COUNT_INTENT.search(text)
+    count = COUNT_INTENT.search(text) or BARE_COUNT.search(text)
     listing = None if count else LIST_INTENT.search(text)
     noun = (count or listing).group("noun") if (count or listing) else None
     if noun and (noun in QUESTION_WORDS or noun in LIGHT_WORDS):

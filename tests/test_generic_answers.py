@@ -1,0 +1,60 @@
+"""Answers about a game gamekb has no pack for (issue 12): the numbers the generic path found on the
+HUD with no label beside them, a clock, and counts of one kind of event."""
+
+from __future__ import annotations
+
+from kb.schema import Segment, StateSample
+from kb.store import KnowledgeBase, VideoRecords
+from reasoning.extractive import Extractive
+from retrieval.evidence import _of_kind, gather
+from retrieval.query import parse
+from retrieval.types import Moment
+
+
+def _fps_kb(tmp_path):
+    """A shooter's HUD as the generic path reads it: the health number bottom left and the ammo
+    bottom right, both unlabelled (icons, not words), and the match clock top right."""
+    kb = KnowledgeBase.open(tmp_path)
+    video = kb.claim(tmp_path / "shooter.mp4", "ab" * 32, {"duration_s": 120.0}, "lite")
+    states = [StateSample(t=t, name="bottom-left", value=v) for t, v in ((14.0, 90.0), (28.0, 12.0), (87.0, 100.0))]
+    states += [StateSample(t=t, name="bottom-right", value=v) for t, v in ((4.0, 40.0), (77.0, 10.0))]
+    states += [StateSample(t=t, name="clock", value=v) for t, v in ((4.0, 597.0), (105.0, 494.0))]
+    row = {"idx": 0, "start_s": 0.0, "end_s": 120.0, "keyframe_s": 5.0, "text": "", "moments": "[]", "keyframe": b"",
+           "text_vec": [1.0] + [0.0] * 383}
+    kb.commit_video(video.id, VideoRecords(segments=[Segment(idx=0, start_s=0, end_s=120, keyframe_s=5)], states=states,
+                                           rows=[row], manifest={"text_vec": {"model": "m", "dim": 384}}),
+                    {"profile": "lite"})
+    return kb
+
+
+def test_health_in_a_game_whose_hud_labels_nothing(tmp_path):
+    kb = _fps_kb(tmp_path)
+    moments = gather(kb, "what was my health?")
+    assert {s["name"] for m in moments for s in m.extra["state"]} == {"bottom-left", "bottom-right"}
+    text = Extractive().answer("what was my health?", moments).text
+    assert text.startswith("No number on screen is labelled health; the numbers that stayed at one place read:")
+    assert "the number at bottom-left 12 (lowest, at 00:28) [shooter@00:28]" in text
+    # a question about no HUD value at all is not answered with the numbers
+    assert gather(kb, "how many kills were there?") == []
+
+
+def test_a_clock_reads_as_minutes_and_seconds(tmp_path):
+    kb = _fps_kb(tmp_path)
+    text = Extractive().answer("what was the time on the clock?", gather(kb, "what was the time on the clock?")).text
+    assert "clock 9:57 (first, at 00:04)" in text and "clock 8:14" in text
+
+
+def _moment(t: float, kind: str, label: str) -> Moment:
+    return Moment(video="shooter", video_path="/v/shooter.mp4", video_id=1, segment_id=0, start_s=t - 1, end_s=t + 9,
+                  score=1.0, text=label, match=1.0, extra={"matched": [{"t": t, "kind": kind, "label": label, "source": "ocr"}]})
+
+
+def test_a_count_of_kills_counts_no_deaths():
+    q = parse("how many kills were there?")
+    assert q.count and q.noun == "kills"
+    assert parse("how many deaths?").count and parse("how many deaths?").noun == "deaths"
+    found = [_moment(14.0, "kill", "anastasia was plasmified by billy"), _moment(92.0, "death", "Fragged: Down for 5"),
+             _moment(99.0, "kill", "roland was pierced by marseilles")]
+    assert [m.at_s for m in _of_kind(found, "kills")] == [14.0, 99.0]
+    assert [m.at_s for m in _of_kind(found, "deaths")] == [92.0]
+    assert _of_kind(found, "weapons") == found  # a noun that names no kind keeps every match
