@@ -323,11 +323,9 @@ def videos(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
 
     Example: gamekb videos --json
     """
-    kb = _open(home)
-    counts = kb.segment_counts()
-    rows = [{"id": v.id, "video": v.name, "video_path": v.path, "status": v.status,
-             "duration_s": round(v.duration_s, 2), "segments": counts.get(v.id, 0), "game": v.game,
-             "game_score": None if v.game_score is None else round(v.game_score, 3)} for v in kb.videos()]
+    from reasoning import usecases
+
+    rows = usecases.video_rows(_open(home))
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
         return
@@ -360,20 +358,17 @@ def search(
 
     Example: gamekb search "blue passcard" --limit 5
     """
+    from reasoning import usecases
     from retrieval.search import search as run_search
 
     kb = _open(home)
     hits = run_search(kb, query, limit=limit, filters=_filters(video, kind, t_from, t_to, game), closest=closest)
     if as_json:
-        typer.echo(json.dumps([{"video": m.video, "video_path": m.video_path, "start_s": m.start_s, "end_s": m.end_s,
-                                "score": round(m.score, 5), "text": m.text, "match": not m.closest} for m in hits],
-                              indent=2))
+        typer.echo(json.dumps([usecases.hit_row(m) for m in hits], indent=2))
         return
     if not kb.videos(status="ready"):
         typer.echo("No matching moments. The library is empty: run gamekb ingest PATH")
         return
-    from reasoning.extractive import describe
-
     console = _console()
     matches = [m for m in hits if not m.closest]
     shown = " ".join(query.split())
@@ -385,7 +380,7 @@ def search(
     for i, m in enumerate(hits, 1):
         if m.closest and (i == 1 or not hits[i - 2].closest):
             console.print("Closest moments (not matches):", markup=False)
-        _say(console, f"{i:>2}. {m.citation}-{_ts(m.end_s)}  {describe(m)}")
+        _say(console, f"{i:>2}. {m.citation}-{_ts(m.end_s)}  {usecases.describe(m)}")
 
 
 @command()
@@ -402,14 +397,13 @@ def events(
 
     Example: gamekb events --kind pickup --video demo1
     """
+    from reasoning import usecases
+
     kb = _open(home)
     if list_kinds:
         _print_kinds(kb.event_kinds(), as_json)
         return
-    ids = kb.ready_ids(video, game) if video or game else None
-    rows = kb.events(ids, kind, _time(t_from, "from"), _time(t_to, "to"), text, limit)
-    out = [{"video": v.name, "t_start": e.t_start, "t_end": e.t_end, "kind": e.kind, "label": e.label,
-            "value": e.value, "source": e.source} for e, v in rows]
+    out = [usecases.event_row(e, v) for e, v in usecases.events(kb, _filters(video, kind, t_from, t_to, game), text, limit)]
     if as_json:
         typer.echo(json.dumps(out, indent=2))
         return
@@ -439,17 +433,9 @@ def _print_kinds(in_library: list[str], as_json: bool) -> None:
 
 def _reasoner(name: str, options: dict):
     """The reasoner, loaded: a model that takes a while to read says so on stderr meanwhile."""
-    from kb import registry
+    from reasoning import usecases
 
-    def progress(message: str) -> None:
-        typer.echo(shown(message) + " ...", err=True)
-
-    if name == "local":
-        options = {"progress": progress, **options}
-    engine = registry.create("reasoner", name, **options)
-    if hasattr(engine, "load"):
-        engine.load()
-    return engine
+    return usecases.reasoner(name, options, progress=lambda message: typer.echo(shown(message) + " ...", err=True))
 
 
 ModelOpt = Annotated[Optional[str], typer.Option("--model", help="The reasoner's model: hub id, local path or server model name.")]
@@ -470,29 +456,25 @@ def ask(
 
     Example: gamekb ask "when did I get the missile launcher in each video?"
     """
-    from retrieval.evidence import gather
+    from reasoning import usecases
 
     kb = _open(home)
     engine = _reasoner(reasoner, _reasoner_options(config, model, adapter))
-    evidence = gather(kb, question, limit=limit, filters=_filters(video, kind, t_from, t_to, game),
-                      with_media=reasoner not in ("extractive", "local"))
+    filters = _filters(video, kind, t_from, t_to, game)
     if not as_json:
-        _stream(engine, question, evidence)
+        _print_stream(usecases.stream(kb, question, engine, limit, filters))
         return
-    answer = engine.answer(question, evidence)
-    typer.echo(json.dumps({"answer": answer.text, "citations": [
-        {"video": c.video, "video_path": c.video_path, "start_s": c.start_s, "end_s": c.end_s} for c in answer.citations],
-        "dropped_citations": answer.dropped}, indent=2))
+    answer = usecases.ask(kb, question, engine, limit, filters)
+    typer.echo(json.dumps({"answer": answer.text, "citations": [usecases.citation_row(c) for c in answer.citations],
+                           "dropped_citations": answer.dropped}, indent=2))
 
 
-def _stream(engine, question: str, evidence) -> None:
+def _print_stream(answer) -> None:
     """The answer as the reasoner writes it, then how many citations of no evidence were taken out."""
-    text = ""
-    for chunk in engine.stream(question, evidence):
-        text += chunk
+    for chunk in answer:
         typer.echo(shown(chunk, keep_newlines=True), nl=False)
     typer.echo("")
-    dropped = getattr(engine, "last_dropped", None)
+    dropped = answer.dropped
     if dropped:
         typer.echo(shown(f"({len(dropped)} citations of no evidence moment were left out: {', '.join(dropped)})"), err=True)
 
@@ -508,7 +490,7 @@ def chat(
 
     Example: gamekb chat --video demo1
     """
-    from retrieval.evidence import gather
+    from reasoning import usecases
 
     kb = _open(home)
     engine = _reasoner(reasoner, _reasoner_options(config, model, adapter))
@@ -523,8 +505,7 @@ def chat(
         if not line or line in {"quit", "exit", ":q"}:
             break
         try:
-            evidence = gather(kb, line, filters=filters, with_media=reasoner not in ("extractive", "local"))
-            _stream(engine, line, evidence)
+            _print_stream(usecases.stream(kb, line, engine, filters=filters))
         except GamekbError as exc:
             typer.echo(shown(f"gamekb: {exc}"), err=True)
 
@@ -641,7 +622,7 @@ def evaluate(
 
     kb, asked = _open(home), load_questions(questions)
     names = list(dict.fromkeys(reasoner or ["extractive"]))
-    engines = [_reasoner(name, _reasoner_options(config, model, None) if name != "extractive" else {}) for name in names]
+    engines = [_reasoner(name, _reasoner_options(config, model, None)) for name in names]
     result = run_eval(kb, asked, k=k, reasoners=engines)
     if report:
         report.write_text(markdown(result))
@@ -684,7 +665,7 @@ def demo(home: HomeOpt = None) -> None:
 
 
 
-# -- web app and timeline picture (issue 7): the code lives in reasoning/web/ ----------------------
+# -- web app (issue 7; the face is reasoning/web/) and timeline picture (reasoning/timeline.py) -----
 
 @command()
 def serve(
@@ -721,7 +702,7 @@ def timeline(
 
     Example: gamekb timeline demo1 --png demo1.png
     """
-    from reasoning.web import timeline as tl
+    from reasoning import timeline as tl
 
     kb = _open(home)
     data = tl.for_video(kb, tl.find_video(kb, video))

@@ -9,8 +9,9 @@ from typing import Iterator, Sequence
 
 from kb import kinds
 from kb.registry import register
+from reasoning.protocols import Answer, Citation
 from retrieval.query import HUD_PLACE, HUD_WORDS, Query, parse
-from retrieval.types import Answer, Citation, Moment, format_ts
+from retrieval.types import Moment, format_ts
 
 
 def describe(moment: Moment) -> str:
@@ -53,6 +54,8 @@ def _plural(n: int, noun: str | None) -> str:
 @register("reasoner", "extractive", description="no model: a grounded list of the matching moments, each cited")
 class Extractive:
     name = "extractive"
+    wants_media = False  # it reads the moments' text and events only
+    reports_progress = False  # nothing to load
 
     def __init__(self, **_options):
         pass

@@ -26,7 +26,8 @@ from kb.errors import GamekbError, require_package
 from kb.registry import register
 from reasoning import gguf
 from reasoning.prompting import CitationGuard, parse_citations
-from retrieval.types import Answer, Moment, format_ts
+from reasoning.protocols import Answer
+from retrieval.types import Moment, format_ts
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,8 @@ def messages(question: str, evidence: Sequence[Moment]) -> list[dict[str, str]]:
           description="a small GGUF chat model on the CPU (llama-cpp-python): fluent answers, cited")
 class LocalReasoner:
     name = "local"
+    wants_media = False  # a text-only model: the evidence goes as one line per moment
+    reports_progress = True  # joining and reading the weights takes seconds: `progress` says so
 
     def __init__(self, model: str | None = None, n_ctx: int = 4096, max_tokens: int = 256, temperature: float = 0.0,
                  threads: int | None = None, progress: Callable[[str], None] | None = None, **_options: Any) -> None:

@@ -22,7 +22,8 @@ from typing import Any, Iterator, Sequence
 from kb.errors import GamekbError
 from kb.registry import register
 from reasoning.prompting import SYSTEM_PROMPT, CitationGuard, image_moments, make_answer, user_prompt
-from retrieval.types import Answer, Moment
+from reasoning.protocols import Answer
+from retrieval.types import Moment
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,8 @@ class OpenAIReasoner:
     """Chat completions against an OpenAI-compatible server."""
 
     name = "openai"
+    wants_media = True  # keyframes go as images (up to max_images)
+    reports_progress = False
 
     def __init__(self, base_url: str | None = None, model: str | None = None, api_key: str | None = None,
                  timeout_s: float = 120.0, retries: int = 2, backoff_s: float = 1.0, max_images: int | None = None,

@@ -12,8 +12,9 @@ import re
 from typing import Iterable, Iterator, Sequence
 
 from kb.errors import GamekbError
+from reasoning.protocols import Answer, Citation
 from retrieval.query import parse_ts
-from retrieval.types import Answer, Citation, Moment, format_ts
+from retrieval.types import Moment, format_ts
 
 # No concrete citation in here: small models copy an example citation ("kitchen_run@01:05") into
 # their answers as if it were evidence (issue 13). The format is described, the real ones are listed

@@ -28,7 +28,8 @@ from kb.errors import GamekbError, ModelMismatch, require_package
 from kb.hf import FULL_INSTALL, attn_implementation, load_pretrained, resolve_device, resolve_dtype, resolve_model, runs_here
 from kb.registry import register
 from reasoning.prompting import SYSTEM_PROMPT, image_moments, make_answer, user_prompt
-from retrieval.types import Answer, Moment
+from reasoning.protocols import Answer
+from retrieval.types import Moment
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,8 @@ class Qwen3VLReasoner:
     """Answers from keyframes, evidence text and projected embeddings with Qwen3-VL."""
 
     name = "qwen3-vl"
+    wants_media = True  # keyframes as images, projected vectors as soft prefix tokens
+    reports_progress = False
 
     def __init__(self, model: str = DEFAULT_MODEL, adapter: str | None = None, device: str = "auto",
                  dtype: str = "auto", max_new_tokens: int = 512, max_images: int = 4,

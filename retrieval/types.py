@@ -1,4 +1,5 @@
-"""What search returns and what a reasoner consumes."""
+"""What search returns and what a reasoner consumes (what a reasoner returns, Answer and Citation,
+is in reasoning/protocols.py)."""
 
 from __future__ import annotations
 
@@ -36,25 +37,6 @@ class Moment:
     @property
     def citation(self) -> str:
         return f"{self.video}@{format_ts(self.start_s)}"
-
-
-@dataclass(frozen=True)
-class Citation:
-    video: str
-    video_path: str
-    start_s: float
-    end_s: float
-
-    def __str__(self) -> str:
-        return f"{self.video}@{format_ts(self.start_s)}"
-
-
-@dataclass
-class Answer:
-    text: str  # every claim ends with its citation, written video@MM:SS
-    citations: list[Citation]
-    backend: str = "extractive"
-    dropped: list[str] = field(default_factory=list)  # citations the model wrote that cite no evidence moment
 
 
 def format_ts(seconds: float) -> str:

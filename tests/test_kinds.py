@@ -17,7 +17,7 @@ from kb.schema import Event, Segment, StateSample
 from kb.store import KnowledgeBase, VideoRecords
 from reasoning.extractive import Extractive
 from reasoning.training.data import from_kb
-from reasoning.web import timeline
+from reasoning import timeline
 from retrieval.types import Moment
 
 LAP = EventKind("lap_record", "lap record best lap", "you set a lap record: {label}", 23, "#00e5ff",

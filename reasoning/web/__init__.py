@@ -1,9 +1,12 @@
-"""`gamekb serve`: a JSON API and one page over the same library functions as the CLI (issue 7).
+"""`gamekb serve`: a JSON API and one page, a face beside cli.py (issue 7; issue 15 part 4).
 
-app.py       the FastAPI app: /api/search, /api/events, /api/videos, /api/ask, keyframes, video bytes
-             with HTTP range requests, the page; token auth and the loopback-only default
-timeline.py  one video's events and HUD curves, as data for the page and as a PNG (matplotlib)
+app.py       the FastAPI app: parses requests, calls reasoning.usecases (the use cases the CLI calls
+             too) and reasoning.timeline, and sends their rows with the ids and links the page
+             needs; plus video bytes with HTTP range requests, token auth and the loopback-only default
+guard.py     request body cap and security headers
+ranges.py    HTTP range requests over a file
 static/      the page: plain HTML, JS and CSS written for gamekb; nothing is loaded from a CDN
 
-It lives under reasoning/ because it serves both search (retrieval/) and ask (reasoning/).
+It holds no reasoning and no queries of its own. Its place under reasoning/ is only because the
+product fixes the top level (cli.py is the other face); it may import reasoning, retrieval and kb.
 """

@@ -1,5 +1,8 @@
 """The web app behind `gamekb serve`: a JSON API with the CLI's `--json` fields, and the page.
 
+A face, like cli.py: each route parses its request, calls reasoning.usecases (search rows, events,
+ask; the same functions the CLI calls) and sends the rows, adding the ids and links the page needs.
+
 Safety (issue 7): it binds 127.0.0.1 unless given a token; with a token every request must carry it
 (`Authorization: Bearer T`, `X-Gamekb-Token: T`, `?token=T` once, after which a cookie carries it);
 without one, requests must name a loopback Host, so a web page on another site cannot reach the API
@@ -42,8 +45,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
                             "pip install fastapi uvicorn") from exc
 
 from kb.store import KnowledgeBase
-from reasoning.extractive import describe
-from reasoning.web import timeline
+from reasoning import timeline, usecases
 from reasoning.web.guard import BodyLimit, SecurityHeaders
 from reasoning.web.ranges import file_response
 from retrieval.search import Filters
@@ -182,37 +184,10 @@ class AskOut(BaseModel):
     citations: list[CitationOut]
 
 
-def shown_path(path: str, show: bool) -> str:
-    """The stored path, or only the file name on a server that others can reach."""
-    return path if show else path_of(path).name
-
-
-def video_row(v, counts: dict[int, int], show_paths: bool = True) -> dict[str, Any]:
-    return {"id": v.id, "video": v.name, "video_path": shown_path(v.path, show_paths), "status": v.status,
-            "duration_s": round(v.duration_s, 2), "segments": counts.get(v.id, 0), "game": v.game,
-            "game_score": None if v.game_score is None else round(v.game_score, 3)}
-
-
-def event_row(e, v) -> dict[str, Any]:
-    return {"video": v.name, "t_start": e.t_start, "t_end": e.t_end, "kind": e.kind, "label": e.label,
-            "value": e.value, "source": e.source, "video_id": v.id}
-
-
 def hit_row(kb: KnowledgeBase, m: Moment, show_paths: bool = True) -> dict[str, Any]:
-    screen, said = [], []
-    for e, _v in kb.events([m.video_id], t_from=m.start_s, t_to=m.end_s):
-        if e.source == "ocr":
-            line = (e.payload or {}).get("text") or e.label
-            if line not in screen:
-                screen.append(line)
-        elif e.source == "speech" and e.label not in said:
-            said.append(e.label)
-    return {"video": m.video, "video_path": shown_path(m.video_path, show_paths), "start_s": m.start_s, "end_s": m.end_s,
-            "score": round(m.score, 5), "text": m.text, "video_id": m.video_id, "segment_id": m.segment_id,
-            "keyframe_t": m.keyframe_t, "citation": m.citation, "description": describe(m),
-            "screen_text": screen, "transcript": said,
+    """The CLI's search row and the card's details (reasoning.usecases), and where the page finds its media."""
+    return {**usecases.hit_row(m, show_paths), **usecases.hit_details(kb, m),
             "keyframe_url": f"/api/keyframe/{m.video_id}/{m.segment_id}", "video_url": f"/api/video/{m.video_id}",
-            "match": not m.closest, "at_s": round(m.at_s, 2),
             "thumbnail_url": f"/api/frame/{m.video_id}?t={m.at_s:.2f}"}
 
 
@@ -227,6 +202,12 @@ def _time(value: str | None, what: str) -> float | None:
         return parse_ts(value)
     except GamekbError:
         raise GamekbError(f"bad {what} time {value!r}; write seconds or MM:SS, e.g. {what}=01:30") from None
+
+
+def _filters(video: list[str] | None, kind: list[str] | None, t_from: str | None = None, to: str | None = None,
+             game: list[str] | None = None) -> Filters:
+    return Filters(videos=video or None, kinds=kind or None, t_from=_time(t_from, "from"), t_to=_time(to, "to"),
+                   games=game or None)
 
 
 def _validation_message(exc: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:
@@ -273,10 +254,8 @@ def create_app(kb: KnowledgeBase, token: str | None = None, reasoner: str = "ext
     page_files = {name: (STATIC / name).read_bytes() for name in ("index.html", *PAGE_FILES)}
 
     def engine():
-        if "r" not in engines:
-            from kb import registry
-
-            engines["r"] = registry.create("reasoner", reasoner, **(reasoner_options or {}))
+        if "r" not in engines:  # built on the first question, under the reasoner's limiter
+            engines["r"] = usecases.reasoner(reasoner, reasoner_options)
         return engines["r"]
 
     def ready_video(video_id: int):
@@ -328,8 +307,7 @@ def create_app(kb: KnowledgeBase, token: str | None = None, reasoner: str = "ext
                                                               "matches (match: false), up to limit in all.")] = False):
         from retrieval.search import search
 
-        f = Filters(videos=video or None, kinds=kind or None, t_from=_time(t_from, "from"), t_to=_time(to, "to"),
-                    games=game or None)
+        f = _filters(video, kind, t_from, to, game)
 
         def run() -> list[dict[str, Any]]:
             return [hit_row(kb, m, show_paths) for m in search(kb, q, limit=limit, filters=f, closest=closest)]
@@ -342,24 +320,23 @@ def create_app(kb: KnowledgeBase, token: str | None = None, reasoner: str = "ext
                    to: ToQ = None, game: GameList = None, text: Annotated[Optional[str], Query(max_length=200)] = None,
                    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0):
-        ids = kb.ready_ids(video, game) if video or game else None
+        f = _filters(video, kind, t_from, to, game)
         # one row past the page says whether another page follows; the database skips `offset`
-        rows = kb.events(ids, kind or None, _time(t_from, "from"), _time(to, "to"), text, limit + 1, offset=offset)
+        rows = usecases.events(kb, f, text, limit + 1, offset)
         if len(rows) > limit:
             response.headers["X-Next-Offset"] = str(offset + limit)
-        return [event_row(e, v) for e, v in rows[:limit]]
+        return [{**usecases.event_row(e, v), "video_id": v.id} for e, v in rows[:limit]]
 
     @app.get("/api/videos", response_model=list[VideoOut], summary="The library, paged",
              description="X-Total-Count holds the number of videos; X-Next-Offset is set when more follow.")
     def api_videos(response: Response, status: Annotated[Optional[str], Query(pattern="^(pending|ingesting|ready|failed)$")] = None,
                    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0):
-        videos = kb.videos(status=status)
-        counts = kb.segment_counts()
-        response.headers["X-Total-Count"] = str(len(videos))
-        if len(videos) > offset + limit:
+        rows = usecases.video_rows(kb, status, show_paths)
+        response.headers["X-Total-Count"] = str(len(rows))
+        if len(rows) > offset + limit:
             response.headers["X-Next-Offset"] = str(offset + limit)
-        return [video_row(v, counts, show_paths) for v in videos[offset:offset + limit]]
+        return rows[offset:offset + limit]
 
     @app.get("/api/kinds", response_model=list[str], summary="Event kinds present in the library")
     def api_kinds():
@@ -371,19 +348,15 @@ def create_app(kb: KnowledgeBase, token: str | None = None, reasoner: str = "ext
 
     @app.post("/api/ask", response_model=AskOut, summary="Answer a question, citing video@MM:SS")
     async def api_ask(body: AskIn):
-        from retrieval.evidence import gather
-
         def run():
-            evidence = gather(kb, body.question, limit=body.limit,
-                              filters=Filters(videos=body.video or None, kinds=body.kind or None, games=body.game or None),
-                              with_media=reasoner != "extractive")
-            return engine().answer(body.question, evidence)
+            f = _filters(body.video, body.kind, game=body.game)
+            return usecases.ask(kb, body.question, engine(), body.limit, f)
 
         answer = await anyio.to_thread.run_sync(run, limiter=limiter("reasoner"))
         ids = {v.name: v.id for v in kb.videos(status="ready")}
         return {"answer": answer.text, "citations": [
-            {"video": c.video, "video_path": shown_path(c.video_path, show_paths), "start_s": c.start_s,
-             "end_s": c.end_s, "video_id": ids.get(c.video), "citation": str(c)} for c in answer.citations]}
+            {**usecases.citation_row(c, show_paths), "video_id": ids.get(c.video), "citation": str(c)}
+            for c in answer.citations]}
 
     @app.get("/api/timeline/{video_id}", summary="One video's events in lanes by kind, and its HUD curves")
     def api_timeline(video_id: VideoId) -> dict[str, Any]:
@@ -404,10 +377,10 @@ def create_app(kb: KnowledgeBase, token: str | None = None, reasoner: str = "ext
              response_class=Response, responses={200: {"content": {"image/jpeg": {}}}})
     def api_keyframe(video_id: VideoId, idx: Annotated[int, PathParam(ge=0, le=MAX_ID)]):
         ready_video(video_id)
-        rows = kb.segments.rows(f"video_id = {int(video_id)} AND idx = {int(idx)}", columns=["keyframe"], limit=1)
-        if not rows or not rows[0].get("keyframe"):
+        jpeg = usecases.keyframe(kb, video_id, idx)
+        if jpeg is None:
             raise HTTPException(404, f"video {video_id} has no keyframe {idx}")
-        return Response(rows[0]["keyframe"], media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
+        return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
 
     @app.get("/api/frame/{video_id}", summary="The video's frame at a time (JPEG, 320 px wide): a result's picture",
              response_class=Response, responses={200: {"content": {"image/jpeg": {}}}})
@@ -417,7 +390,7 @@ def create_app(kb: KnowledgeBase, token: str | None = None, reasoner: str = "ext
             raise HTTPException(404, f"video {v.name} is {v.duration_s:.1f} s long; no frame at {t:g} s")
         path = Path(v.path).expanduser()
         if not path.is_file():
-            raise HTTPException(404, f"the file of video {v.name} is no longer at {shown_path(v.path, show_paths)}")
+            raise HTTPException(404, f"the file of video {v.name} is no longer at {usecases.shown_path(v.path, show_paths)}")
         jpeg = frame_jpeg(path, t)  # PyAV: a container of its own per call, nothing shared
         if jpeg is None:
             raise HTTPException(404, f"video {v.name} has no frame at {t:g} s")
@@ -431,7 +404,7 @@ def create_app(kb: KnowledgeBase, token: str | None = None, reasoner: str = "ext
         v = ready_video(video_id)
         path = path_of(v.path).expanduser()  # a path that is not UTF-8 is stored as a file:// URI
         if not path.is_file():
-            raise HTTPException(404, f"the file of video {v.name} is no longer at {shown_path(v.path, show_paths)}; "
+            raise HTTPException(404, f"the file of video {v.name} is no longer at {usecases.shown_path(v.path, show_paths)}; "
                                      "ingest it again from where it is now")
         media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return file_response(path, media, request.headers.get("range"), request.headers.get("if-range"),
