@@ -14,7 +14,7 @@ What a backend needs is what it declares (reasoning.protocols.Reasoner: `wants_m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from kb.names import path_of
@@ -67,9 +67,16 @@ class Streamed:
 
     engine: Reasoner
     chunks: Iterator[str]
+    moments: list[Moment] = field(default_factory=list)  # the evidence it answers from
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.chunks)
+
+    def citations(self, text: str) -> list[Citation]:
+        """The citations of the finished text, each one a moment of the evidence."""
+        from reasoning.prompting import parse_citations
+
+        return parse_citations(text, self.moments)
 
     @property
     def dropped(self) -> list[str]:
@@ -80,7 +87,7 @@ def stream(kb: KnowledgeBase, question: str, engine: Reasoner, limit: int = 6, f
     """The answer as it is written (`gamekb ask`, each line of `gamekb chat`). The evidence is
     gathered before this returns, so a bad filter is an error here, before any text."""
     moments = evidence(kb, question, engine, limit, filters)
-    return Streamed(engine, iter(engine.stream(question, moments)))
+    return Streamed(engine, iter(engine.stream(question, moments)), moments)
 
 
 # -- the event table and media ------------------------------------------------------------------

@@ -113,6 +113,42 @@ def test_the_web_api_asks_with_what_the_backend_declares(library, probes):
     assert VisionProbe.seen and all(m.keyframe for m in VisionProbe.seen[-1] if m.segment_id >= 0)
 
 
+class WordProbe(TextProbe):
+    """Writes its answer a word at a time, as a language model does."""
+
+    name = "probe-words"
+    seen: list[list[Moment]] = []
+
+    def stream(self, question: str, evidence: Sequence[Moment]) -> Iterator[str]:
+        text = f"You got it at [{evidence[0].citation}] and again later." if evidence else "nothing"
+        for word in text.split(" "):
+            yield word + " "
+
+
+def test_the_web_page_gets_the_answer_as_it_is_written(library, probes, monkeypatch):
+    pytest.importorskip("fastapi")
+    pytest.importorskip("uvicorn")
+    from kb import registry
+    from kb.store import KnowledgeBase
+    from reasoning.web.app import create_app
+    from tests.test_web_api import request, running
+
+    monkeypatch.setitem(registry._REGISTRY["reasoner"], WordProbe.name,
+                        registry.Backend("reasoner", WordProbe.name, WordProbe, "lite", (), "", WordProbe.__doc__))
+    headers = {"Content-Type": "application/json"}
+    with running(create_app(KnowledgeBase.open(library), reasoner="probe-words")) as port:
+        status, head, raw = request(port, "/api/ask/stream", "POST", headers, json.dumps({"question": QUESTION}).encode())
+        bad = request(port, "/api/ask/stream", "POST", headers,
+                      json.dumps({"question": QUESTION, "video": ["no_such_video"]}).encode())
+    assert status == 200 and head["content-type"].startswith("application/x-ndjson")
+    lines = [json.loads(line) for line in raw.decode().splitlines()]
+    chunks, final = [x["text"] for x in lines[:-1]], lines[-1]
+    assert len(chunks) >= 8 and final["answer"] == "".join(chunks)  # word by word, then the whole
+    (cite,) = final["citations"]
+    assert f"[{cite['citation']}]" in final["answer"] and cite["video_id"] is not None and final["dropped_citations"] == []
+    assert bad[0] == 400 and "no_such_video" in json.loads(bad[2])["error"]  # a bad filter: an error before any text
+
+
 def _names_a_reasoner(compare: ast.Compare, names: set[str]) -> bool:
     """`reasoner not in ("extractive", "local")`, `name == "local"`, `engine.name != "openai"` ..."""
     parts = [n for side in (compare.left, *compare.comparators) for n in ast.walk(side)]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hmac
 import io
 import ipaddress
+import json
 import logging
 import mimetypes
 import os
@@ -37,7 +38,7 @@ try:
     from fastapi import FastAPI, HTTPException, Query, Request, Response
     from fastapi import Path as PathParam
     from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import JSONResponse
+    from fastapi.responses import JSONResponse, StreamingResponse
     from pydantic import BaseModel, Field
     from starlette.exceptions import HTTPException as StarletteHTTPException
 except ImportError as exc:  # pragma: no cover - depends on the environment
@@ -357,6 +358,44 @@ def create_app(kb: KnowledgeBase, token: str | None = None, reasoner: str = "ext
         return {"answer": answer.text, "citations": [
             {**usecases.citation_row(c, show_paths), "video_id": ids.get(c.video), "citation": str(c)}
             for c in answer.citations]}
+
+    @app.post("/api/ask/stream", summary="Answer a question as it is written (NDJSON)",
+              response_class=StreamingResponse,
+              description='One JSON object per line: {"text": CHUNK} as the reasoner writes, then '
+                          '{"answer": TEXT, "citations": [...], "dropped_citations": [...]} once it is done; '
+                          'an error midway ends the stream with {"error": MESSAGE}.')
+    async def api_ask_stream(body: AskIn):
+        # the reasoner answers one question at a time: the limiter is held until the last line
+        holder = object()
+        lim = limiter("reasoner")
+        await lim.acquire_on_behalf_of(holder)
+        try:
+            f = _filters(body.video, body.kind, game=body.game)
+            streamed = await anyio.to_thread.run_sync(lambda: usecases.stream(kb, body.question, engine(), body.limit, f))
+        except BaseException:
+            lim.release_on_behalf_of(holder)
+            raise
+        ids = {v.name: v.id for v in kb.videos(status="ready")}
+
+        async def lines():
+            parts: list[str] = []
+            chunks = iter(streamed)
+            try:
+                while (chunk := await anyio.to_thread.run_sync(next, chunks, None)) is not None:
+                    parts.append(chunk)
+                    yield json.dumps({"text": chunk}) + "\n"
+                text = "".join(parts)
+                yield json.dumps({"answer": text, "dropped_citations": streamed.dropped, "citations": [
+                    {**usecases.citation_row(c, show_paths), "video_id": ids.get(c.video), "citation": str(c)}
+                    for c in streamed.citations(text)]}) + "\n"
+            except Exception as exc:  # the status line is sent: say it in the stream, and log it
+                log.exception("answer stream failed")
+                message = str(exc) if isinstance(exc, GamekbError) else "internal error; the server log has the details"
+                yield json.dumps({"error": _clip(message)}) + "\n"
+            finally:
+                lim.release_on_behalf_of(holder)
+
+        return StreamingResponse(lines(), media_type="application/x-ndjson", headers=NO_STORE)
 
     @app.get("/api/timeline/{video_id}", summary="One video's events in lanes by kind, and its HUD curves")
     def api_timeline(video_id: VideoId) -> dict[str, Any]:

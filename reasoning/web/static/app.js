@@ -295,11 +295,35 @@ $("#ask-form").addEventListener("submit", async (ev) => {
   box.replaceChildren(el("p", { class: "muted" }, "thinking …"));
   const video = $("#video-filter").value.trim();
   try {
-    const { body } = await api("/api/ask", {
+    // the answer as the reasoner writes it (a language model on a CPU takes seconds), then its links
+    const res = await fetch("/api/ask/stream", {
       method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ question, video: video ? [video] : null }),
     });
-    renderAnswer(box, body);
+    if (!res.ok) {
+      let err = null;
+      try { err = await res.json(); } catch (e) { err = null; }
+      throw new Error((err && err.error) || `${res.status} ${res.statusText}`);
+    }
+    const written = el("p", { class: "answer-text" });
+    box.replaceChildren(written);
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    let pending = "", done = false;
+    while (!done) {
+      const part = await reader.read();
+      done = part.done;
+      pending += decoder.decode(part.value || new Uint8Array(), { stream: !done });
+      const lines = pending.split("\n");
+      pending = lines.pop();
+      for (const line of lines) {
+        if (!line.trim()) continue;
+        const msg = JSON.parse(line);
+        if (msg.error) throw new Error(msg.error);
+        if (msg.text !== undefined) written.append(msg.text);
+        if (msg.answer !== undefined) renderAnswer(box, msg);
+      }
+    }
   } catch (e) {
     box.replaceChildren(el("p", { class: "error" }, e.message));
   }
