@@ -48,7 +48,7 @@ def typed(obs, pack):
 
 
 def evaluate(observations, truth, pack) -> dict:
-    from ingest.ocr import similarity
+    from ingest.snapping import similarity
 
     found: dict[int, object] = {}
     false, again = [], []

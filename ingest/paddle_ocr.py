@@ -4,7 +4,7 @@ PaddleOCR's own models are not shipped in any package and PaddleOCR downloads th
 gamekb never lets it: the detection and recognition models must be given as local directories
 (an exported inference model: `inference.json` or `inference.pdmodel`, plus `inference.pdiparams`),
 e.g. fetched once with `hf download PaddlePaddle/PP-OCRv5_server_det --local-dir ...`.
-Implements ingest.ocr.OcrEngine: `read(image)` (detect + recognise) and `read_line(image)`
+Implements ingest.ocr_engines.OcrEngine: `read(image)` (detect + recognise) and `read_line(image)`
 (recognition only; the rule pack's HUD regions are already single lines).
 """
 

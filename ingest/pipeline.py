@@ -266,7 +266,7 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
     early = info.has_audio and not cfg.speech_vocabulary
     heard = models.speech.start(path) if early else None
 
-    frames = decode.prefetch(decode.sample_frames(path, cfg.fps, rotation=info.rotation))
+    frames = decode.prefetch(decode.sample_frames(path, cfg.fps, cfg.decode, info.rotation))
     if cfg.game == "auto":
         head = list(itertools.islice(frames, game_choice.FRAMES))
         choice = game_choice.choose(head, models.ocr, list(models.packs.values()))

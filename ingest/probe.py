@@ -17,7 +17,7 @@ class VideoInfo:
     width: int
     height: int
     has_audio: bool
-    rotation: int  # degrees clockwise the player rotates the picture (phone recordings)
+    rotation: int  # display matrix angle, degrees counter-clockwise the player turns the picture (phone recordings)
     size_bytes: int
 
     def as_row(self) -> dict:

@@ -34,14 +34,14 @@ def pack_classifier(pack) -> Callable[[str], tuple[str, str, dict] | None] | Non
     `classify` first, then its lexicon (a read snapped to a message the game prints)."""
     if pack.classify is None and not pack.lexicon:
         return None
-    from ingest import ocr
+    from ingest import snapping
 
     def classify(text: str) -> tuple[str, str, dict] | None:
         if pack.classify is not None:
             typed = pack.classify(text)
             if typed is not None:
                 return typed
-        entry, score = ocr.snap(text, pack)
+        entry, score = snapping.snap(text, pack)
         if entry is None:
             return None
         kind = "pickup" if entry.kind in pack.pickup_categories else entry.kind

@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ingest.ocr import clean
+from ingest.snapping import clean
 from ingest.types import Frame
 
 # Pixel-font and video-compression confusions, folded on both sides before texts are compared
-# (the same idea as ingest.ocr's lexicon key, but milder: these fonts are not Doom's).
+# (the same idea as ingest.snapping's lexicon key, but milder: these fonts are not Doom's).
 _FOLD = str.maketrans({"0": "o", "1": "l", "|": "l", "!": "l", "i": "l", "5": "s", "$": "s", "8": "b", "@": "a"})
 
 

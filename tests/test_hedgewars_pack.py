@@ -18,6 +18,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from ingest import hud, ocr  # noqa: E402
+from ingest.ink import COLOR_MASKS, framed_ink  # noqa: E402
 from ingest.rules import get_pack, packs  # noqa: E402
 from ingest.rules.hedgewars import classify, locale  # noqa: E402
 from ingest.types import Frame  # noqa: E402
@@ -172,15 +173,15 @@ def test_framed_ink_keeps_only_a_framed_box():
 
     crop = np.full((36, 400, 3), (75, 37, 18), np.uint8)  # the Nature theme's brown
     cv2.putText(crop, "leaf", (20, 26), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (255, 255, 255), 2)  # scene, no box
-    assert not ocr.framed_ink(crop).any()
+    assert not framed_ink(crop).any()
     box = crop.copy()
     cv2.rectangle(box, (140, 2), (259, 33), (0, 0, 0), -1)
     cv2.rectangle(box, (140, 2), (259, 33), (255, 255, 255), 1)
     cv2.putText(box, "Rope", (160, 26), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (255, 2, 4), 2)  # the red team's colour
-    ink = ocr.framed_ink(box, centred=True)
+    ink = framed_ink(box, centred=True)
     assert ink[:, :142].max() == 0 and ink[:, 258:].max() == 0 and ink.max() >= 200
     off = np.roll(box, 40, axis=1)  # a name tag crossing the middle, not centred on it
-    assert ocr.framed_ink(off).any() and not ocr.framed_ink(off, centred=True).any()
+    assert framed_ink(off).any() and not framed_ink(off, centred=True).any()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -200,7 +201,7 @@ def test_pack_contract(name):
     for r in regions:
         x0, y0, x1, y1 = r.box
         assert 0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1, r
-        assert all(c in ocr.COLOR_MASKS for c in r.colors), r
+        assert all(c in COLOR_MASKS for c in r.colors), r
     for e in pack.lexicon:
         assert e.text.strip() and e.kind.strip() and e.label.strip(), e
     for v in pack.hud_values.values():

@@ -15,9 +15,10 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from ingest import decode, ocr, ocr_engines, stages  # noqa: E402
+from ingest import decode, ocr, ocr_engines, snapping, stages  # noqa: E402
+from ingest.ink import COLOR_MASKS, find_band_line, game_view  # noqa: E402
 from ingest.rules import get_pack, packs  # noqa: E402
-from ingest.types import Frame, TextObservation  # noqa: E402
+from ingest.types import Frame, TextObservation, TextRead  # noqa: E402
 from kb import registry  # noqa: E402
 from kb.config import IngestConfig  # noqa: E402
 from kb.errors import GamekbError  # noqa: E402
@@ -105,7 +106,7 @@ def test_cache_reuses_a_snapped_message_over_a_moving_background_only():
     other[6:18, 14:400:5] = 255  # another message
     def frame(text):  # partial ink from the scene behind: different in every frame
         return np.maximum(text, rng.integers(0, 150, text.shape).astype(np.uint8))
-    snapped = [ocr.TextRead(0.0, "Picked up a clip.", "PICKED UP A CLIP", "message", 0.9, "ammo", "clip")]
+    snapped = [TextRead(0.0, "Picked up a clip.", "PICKED UP A CLIP", "message", 0.9, "ammo", "clip")]
     cache = ocr.RegionCache()
     cache.store("message", frame(font), snapped)
     assert cache.lookup("message", frame(font)) == snapped
@@ -170,8 +171,8 @@ def test_pillarboxed_16_9_same_message(engine, doom):
     frame = next(f for f in sample(CLIP, 2.0) if f.t >= 9.0)
     wide = np.zeros((480, 854, 3), np.uint8)
     wide[:, 107:747] = frame.image
-    assert ocr.game_view(wide).shape == frame.image.shape
-    assert ocr.game_view(frame.image) is frame.image
+    assert game_view(wide).shape == frame.image.shape
+    assert game_view(frame.image) is frame.image
     assert [r.label for r in ocr.read_frame(Frame(frame.t, wide), engine, doom)] == ["angle grinder"]
 
 
@@ -200,7 +201,7 @@ def test_other_resolution_same_message(engine, doom):
     ("YOU NEED A RED KEY TO OPEN THIS DOOR", "red key"),
 ])
 def test_noisy_reads_snap(doom, noisy, label):
-    entry, score = ocr.snap(noisy, doom)
+    entry, score = snapping.snap(noisy, doom)
     assert entry is not None and entry.label == label, (noisy, entry, score)
 
 
@@ -209,13 +210,13 @@ def test_random_text_does_not_snap(doom):
     alphabet = string.ascii_uppercase + string.digits + " .!"
     for _ in range(300):
         junk = "".join(rng.choice(alphabet) for _ in range(rng.randint(3, 40)))
-        assert ocr.snap(junk, doom)[0] is None, junk
+        assert snapping.snap(junk, doom)[0] is None, junk
     for text in ["SCORE 1200", "GAME OVER", "LOADING", "PRESS START", "HEALTH", "AMMO"]:
-        assert ocr.snap(text, doom)[0] is None, text
+        assert snapping.snap(text, doom)[0] is None, text
 
 
 def test_generic_pack_never_snaps():
-    assert ocr.snap("You got the angle grinder!", get_pack("generic")) == (None, 0.0)
+    assert snapping.snap("You got the angle grinder!", get_pack("generic")) == (None, 0.0)
     assert {"doom", "generic"} <= set(packs())
     with pytest.raises(GamekbError):
         get_pack("nope")
@@ -235,7 +236,7 @@ def test_lexicon_covers_doom_and_freedoom(doom):
 
 
 def test_merge_splits_a_b_a_and_infers_retrigger(doom):
-    R = ocr.TextRead
+    R = TextRead
     ammo, shells = "Picked up an ammo clip.", "Picked up some shotgun shells."
     reads = [R(t, ammo, "x", "message", 0.9, "ammo", "ammo clip") for t in (1.0, 1.5, 2.0)]
     reads += [R(2.5, shells, "x", "message", 0.9, "ammo", "shotgun shells")]
@@ -281,7 +282,7 @@ SECRET_Y = 180  # PrBoom+/dsda: y = (200 - 32) / 2 - 1 - 8 = 75 of 200 -> ~180 o
 
 
 def _glyphs(line: np.ndarray, text: str) -> dict[str, np.ndarray]:
-    ink = np.clip(ocr.COLOR_MASKS["red"](line), 0, 255).astype(np.float32)
+    ink = np.clip(COLOR_MASKS["red"](line), 0, 255).astype(np.float32)
     prof = ink.mean(0)
     prof = prof[: len(prof) // 2 * 2].reshape(-1, 2).mean(1)  # one value per 320-wide source column
     idx = np.flatnonzero(prof > 25)
@@ -336,7 +337,7 @@ def secret_line():
     font["V"] = v
     rgb = np.concatenate([np.zeros((18, 8, 3), np.uint8) if ch == " " else font[ch]
                           for ch in "A SECRET IS REVEALED!"], axis=1)
-    ink = np.clip(ocr.COLOR_MASKS["red"](rgb), 0, 255).astype(np.float32)
+    ink = np.clip(COLOR_MASKS["red"](rgb), 0, 255).astype(np.float32)
     alpha = np.clip((ink - 30) / 150, 0, 1)
     pos = np.clip((rgb[:, :, 0] / 255.0 - 0.35) / 0.65, 0, 1) * (len(_GOLD) - 1)
     lo = np.floor(pos).astype(int)
@@ -412,7 +413,7 @@ def test_secret_band_costs_no_ocr_without_a_gold_line(engine, doom):
         ocr.read_frame(f, counting, doom)
     assert counting.calls <= len(frames) + 2  # the message line, and almost never the band
     yellow = Frame(0.0, np.full((480, 640, 3), (200, 170, 40), np.uint8))  # a gold wall: not a line
-    assert ocr.find_band_line(yellow.image, doom.message_regions[1]) is None
+    assert find_band_line(yellow.image, doom.message_regions[1]) is None
 
 
 def test_secret_region_is_declared(doom):

@@ -43,7 +43,7 @@ class Region:
 
     name: str
     box: tuple[float, float, float, float]
-    colors: tuple[str, ...] = ()  # font colours to isolate, names from ingest.ocr.COLOR_MASKS
+    colors: tuple[str, ...] = ()  # font colours to isolate, names from ingest.ink.COLOR_MASKS
     # A band taller than one text line: the line is searched for inside it. `line_height` is the
     # font's height as a fraction of the frame height (Doom's 8-row HUD font: 8/200).
     line_height: float | None = None
@@ -94,7 +94,7 @@ class RulePack:
     entity_prompts: tuple[str, ...] = ()  # concepts for an entity detector ("enemy", "key card")
     snap_threshold: float = 0.72  # min character similarity (0..1) for a read to snap to the lexicon
     # a read of the whole screen snaps to a message only this close (text elsewhere is not the
-    # message font, and a near miss is usually another line: see ingest.ocr)
+    # message font, and a near miss is usually another line: see ingest.snapping)
     screen_snap_threshold: float = 0.85
     pickup_categories: frozenset[str] = PICKUP_CATEGORIES
     thresholds: Thresholds = Thresholds()

@@ -276,14 +276,14 @@ def _nearest_line(text: str) -> tuple[LexiconEntry | None, float]:
 # scene behind, name tags and the stacked boxes above and below do not. Three slots: the clip never
 # stacks more than two; a third holds e.g. a game-state line above a weapon and its shots left. The
 # top slot is named "message" like Doom's line: an unsnapped read there still becomes a text event.
-# Why slots, not one band with `line_height` (ocr.find_band_line): a band gives one line, the
+# Why slots, not one band with `line_height` (ink.find_band_line): a band gives one line, the
 # strongest, so stacked captions would be lost; and the band search looks at every 3rd row at 720p,
 # which drops the 1-px frame that tells a caption box from the scene. (A band with the "white" ink
 # found the white captions, frame rows included, but not the red or green team's weapon captions.)
 # The game draws its HUD in screen pixels at any window size (no scaling), so these fractions hold
 # for 720p recordings (and any resize of one); a 1080p capture puts the captions higher in the
 # frame and the slots miss them. Two faults of the OCR stage cost this pack recall (docs/ocr.md):
-# ocr.unstretch squeezes a 16:9 game's text to 4:3, and RegionCache takes a short caption in a
+# ink.unstretch squeezes a 16:9 game's text to 4:3, and RegionCache takes a short caption in a
 # wide slot for no change.
 _H = 720
 
