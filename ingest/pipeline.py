@@ -50,7 +50,7 @@ from ingest.types import EventRecord, Frame, GameState
 from kb import names, registry
 from kb.config import IngestConfig
 from kb.errors import BadInput, DiskFull, GamekbError
-from kb.lance import RecordedMoment, moments_json
+from kb.lance import RecordedMoment, SegmentRow
 from kb.schema import Entity, Event, Segment, StateSample
 from kb.store import KnowledgeBase, VideoRecords, crash_point
 
@@ -147,7 +147,7 @@ class Analysis:
     spans: list[tuple[float, float]]
     events: list[EventRecord]
     states: list[GameState]
-    rows: list[dict[str, Any]]
+    rows: list[SegmentRow]
     entities: list[Entity] = field(default_factory=list)
     game: str | None = None
     game_score: float | None = None
@@ -310,31 +310,32 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
                     game_score=choice.score)
 
 
-def _rows(spans, seg_rows, events, audio_path: Path | None, models: Models) -> list[dict]:
-    """Complete each segment's row: its moments and searchable text, text vector, audio vector."""
+def _rows(spans: list[tuple[float, float]], seg_rows: list[SegmentRow], events: list[EventRecord],
+          audio_path: Path | None, models: Models) -> list[SegmentRow]:
+    """Complete each segment's row (in place): its moments and searchable text, text vector, audio vector."""
     rows, texts = [], []
-    audio_pieces = _segment_audio(audio_path, spans) if models.audio is not None else None
+    audio = models.audio
+    audio_pieces = _segment_audio(audio_path, spans) if audio is not None else None
     for (a, b), row in zip(spans, seg_rows):
         mine = [e for e in events if a <= e.t_start < b and e.kind != "scene"]
         moments = [RecordedMoment(round(e.t_start, 2), round(e.t_end, 2), e.source, e.kind, e.label, timeline.searchable(e))
                    for e in mine]
-        text = " . ".join(m.text for m in moments)
-        row = {**row, "text": text, "moments": moments_json(moments)}
-        if audio_pieces is not None:
+        row.text, row.moments = " . ".join(m.text for m in moments), moments
+        if audio is not None and audio_pieces is not None:
             piece = next(audio_pieces)
-            row["audio_vec"] = models.audio.encode_audio(piece if piece.size else np.zeros(16000, np.float32), 16000)
+            row.audio_vec = audio.encode_audio(piece if piece.size else np.zeros(16000, np.float32), 16000)
         rows.append(row)
         # the vector's text names each distinct moment once (a run of ammo pickups is one idea, and
         # MiniLM's cost grows with tokens); the full-text index keeps every repeat
         texts.append(" . ".join(dict.fromkeys(m.text for m in moments)) or "nothing on screen or said")
     vecs = models.text.encode(texts)
     for row, vec in zip(rows, vecs):
-        row["text_vec"] = vec
+        row.text_vec = vec
     if models.projector is not None:
         for row in rows:
-            for modality, column in (("visual", "visual_vec"), ("temporal", "temporal_vec"), ("audio", "audio_vec")):
-                if modality in models.projector.modalities and column in row:
-                    row[f"proj_{modality}"] = models.projector.project(modality, row[column])
+            for modality, vector in (("visual", row.visual_vec), ("temporal", row.temporal_vec), ("audio", row.audio_vec)):
+                if modality in models.projector.modalities and vector is not None:
+                    row.projected[modality] = models.projector.project(modality, vector)
     return rows
 
 
@@ -358,7 +359,7 @@ def _segment_audio(path: Path | None, spans, sample_rate: int = 16000):
 
 def records(analysis: Analysis, models: Models) -> VideoRecords:
     spans = analysis.spans
-    segments = [Segment(idx=i, start_s=a, end_s=b, keyframe_s=analysis.rows[i]["keyframe_s"])
+    segments = [Segment(idx=i, start_s=a, end_s=b, keyframe_s=analysis.rows[i].keyframe_s)
                 for i, (a, b) in enumerate(spans)]
     events = [Event(segment_idx=segmenting.index_of(e.t_start, spans), t_start=round(e.t_start, 3),
                     t_end=round(e.t_end, 3), kind=e.kind, label=e.label, value=e.value,

@@ -23,7 +23,7 @@ from sqlmodel import col, select
 from kb import sql
 from kb.config import Settings
 from kb.errors import GamekbError, full_path, is_disk_full
-from kb.lance import SegmentTable
+from kb.lance import SegmentRow, SegmentTable
 from kb.names import name_of, path_of, stored_path
 from kb.schema import Entity, Event, IngestRun, Segment, StateSample, Video, utcnow
 
@@ -52,7 +52,7 @@ class VideoRecords:
     events: list[Event] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)
     states: list[StateSample] = field(default_factory=list)
-    rows: list[dict[str, Any]] = field(default_factory=list)  # LanceDB rows, without video_id/video
+    rows: list[SegmentRow] = field(default_factory=list)  # LanceDB rows
     manifest: dict[str, dict[str, Any]] = field(default_factory=dict)  # column -> model spec
     game: str | None = None  # the game pack the video was read with
     game_score: float | None = None  # 0..1, how well that pack matched when chosen by --game auto; None when named
@@ -270,7 +270,7 @@ class KnowledgeBase:
             self.segments.ensure(records.manifest)
             self.segments.delete_video(video_id)
             crash_point("lance-delete")
-            self.segments.add([{**row, "video_id": video_id, "video": name} for row in records.rows],
+            self.segments.add([row.record(video_id, name) for row in records.rows],
                               after_add=lambda: crash_point("lance-add"))
             crash_point("lance-index")
         with self.session() as s:

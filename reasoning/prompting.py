@@ -142,12 +142,11 @@ def supporting(sentence: str, evidence: Sequence[Moment], most: int = 3) -> list
     times = set(_TIME_RE.findall(low))
     out = []
     for m in evidence:
-        hits = m.extra.get("matched") or []
-        said = any(h.get("label") and h["label"].lower() in low for h in hits)
-        for state in m.extra.get("state") or []:
-            value = re.escape(f"{state['value']:g}")
-            said = said or (state["name"].lower() in low and re.search(rf"(?<![\d.]){value}(?!\d)", low) is not None)
-        when = {format_ts(h["t"]) for h in hits} | {format_ts(s["t"]) for s in m.extra.get("state") or []}
+        said = any(h.label and h.label.lower() in low for h in m.matched)
+        for state in m.state:
+            value = re.escape(f"{state.value:g}")
+            said = said or (state.name.lower() in low and re.search(rf"(?<![\d.]){value}(?!\d)", low) is not None)
+        when = {format_ts(h.t) for h in m.matched} | {format_ts(s.t) for s in m.state}
         if said or times & when:
             out.append(m)
     return out[:most]
