@@ -210,7 +210,7 @@ def naive_run(video: Path, config) -> dict:
     rows = naive_rows(spans, events, times, descs_arr, thumbs, motion, models)
     st["embed"] += time.perf_counter() - t  # row building is ~all text embedding
     analysis = pipeline.Analysis(spans=spans, events=events, states=states, rows=rows, game="doom")
-    clock("commit", kb.commit_video, video_row.id, pipeline.records(analysis, models), models.versions())
+    clock("commit", kb.commit_video, video_row.id, pipeline.records(analysis, models, video_row.id), models.versions())
     wall = time.perf_counter() - t0
     return {"wall_s": round(wall, 3), "stages_s": {k: round(v, 3) for k, v in st.items()}, "frames": len(times),
             "message": f"{len(spans)} segments, {sum(e.kind != 'scene' for e in events)} events"}

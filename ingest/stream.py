@@ -124,8 +124,8 @@ class SegmentWindows:
     def _add(self, frame: Frame, desc: np.ndarray) -> None:
         from ingest.visual import scene_cuts
 
-        if self.open or self.before is not None:
-            prev = self.open[-1] if self.open else self.before
+        prev = self.open[-1] if self.open else self.before
+        if prev is not None:
             self.cuts.extend(scene_cuts([prev.t, frame.t], np.stack([prev.desc, desc])))
         full_clip = self.models.temporal is not None and self.models.temporal.name != "motion"
         self.open.append(_Open(frame.t, desc, thumbnail(frame), _tiny(frame.image),

@@ -40,6 +40,7 @@ from kb.errors import ModelMismatch
 
 if TYPE_CHECKING:
     import numpy as np
+    from lancedb.table import Table
 
     Vector = Union[np.ndarray, Sequence[float]]  # one embedding: (dim,) float32, or float16 for projected vectors
 
@@ -189,7 +190,7 @@ class SegmentTable:
         self.readers_lock = readers_lock  # held shared by every query (`reading`); None: no such lock
         # interval 0: every read sees the latest version, including another process's writes (issue 4)
         self.db = lancedb.connect(uri, read_consistency_interval=timedelta(0))
-        self._table = None
+        self._table: Table | None = None
 
     # -- opening ---------------------------------------------------------------------------
     @property
@@ -213,7 +214,7 @@ class SegmentTable:
         existing = self.manifest()
         if existing is None:
             self._table = self.db.create_table(TABLE, schema=_schema(manifest), exist_ok=True)
-            existing = self.manifest()
+            existing = self.manifest() or {}
         if existing != manifest:
             diff = [f"{c}: {existing.get(c, {}).get('model')} (dim {existing.get(c, {}).get('dim')}) "
                     f"vs {manifest.get(c, {}).get('model')} (dim {manifest.get(c, {}).get('dim')})"

@@ -70,7 +70,7 @@ def messages(question: str, evidence: Sequence[Moment]) -> list[dict[str, str]]:
 
 
 @register("reasoner", "local", profile="lite", requires=("llama_cpp",), install=LLM_INSTALL,
-          check=lambda options, creating=False: gguf.why_not(options.get("model")),
+          check=lambda options, creating: gguf.why_not(options.get("model")),
           description="a small GGUF chat model on the CPU (llama-cpp-python): fluent answers, cited")
 class LocalReasoner:
     name = "local"

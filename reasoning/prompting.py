@@ -48,6 +48,11 @@ def image_moments(evidence: Sequence[Moment], max_images: int) -> list[int]:
     return [i for i, m in enumerate(evidence) if m.keyframe][:max(0, max_images)]
 
 
+def keyframes(evidence: Sequence[Moment], with_images: Sequence[int]) -> list[bytes]:
+    """The JPEG keyframes of the moments `image_moments` chose, in that order."""
+    return [jpeg for jpeg in (evidence[i].keyframe for i in with_images) if jpeg]
+
+
 def evidence_block(evidence: Sequence[Moment], with_images: Sequence[int] = ()) -> str:
     lines = []
     image_no = {i: n + 1 for n, i in enumerate(with_images)}

@@ -18,6 +18,7 @@ from dataclasses import replace
 import numpy as np
 
 from kb import kinds
+from kb.schema import saved_id
 from kb.store import KnowledgeBase
 from retrieval.query import HUD_PLACE, HUD_WORDS, LIGHT_WORDS, Query, parse
 from retrieval.search import Filters, named, search
@@ -127,9 +128,10 @@ def _with_state(kb: KnowledgeBase, q: Query, f: Filters, values: list[str], limi
     names = list(f.videos or []) + ([q.video] if q.video else [])
     ids = set(kb.ready_ids(names, f.games)) if names or f.games else None
     for video in kb.videos(status="ready"):
-        if ids is not None and video.id not in ids:
+        video_id = saved_id(video)
+        if ids is not None and video_id not in ids:
             continue
-        by_name = _samples(kb, video.id, values, cache)
+        by_name = _samples(kb, video_id, values, cache)
         for name in values:
             series = by_name.get(name, [])
             if not series:
@@ -145,7 +147,7 @@ def _with_state(kb: KnowledgeBase, q: Query, f: Filters, values: list[str], limi
                 if s is None or s.t in seen:
                     continue
                 seen.add(s.t)
-                moments.append(Moment(video=video.name, video_path=video.path, video_id=video.id, segment_id=-1,
+                moments.append(Moment(video=video.name, video_path=video.path, video_id=video_id, segment_id=-1,
                                       start_s=round(s.t, 2), end_s=round(s.t + 1.0, 2), score=1.0,
                                       text=f"{name} {s.value:g}", match=1.0,
                                       state=[StateValue(name=name, value=s.value, t=s.t, role=role)]))

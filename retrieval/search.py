@@ -253,7 +253,7 @@ def _candidates(moments: list[RecordedMoment], q: Query, f: Filters, weights: Se
         t0, source, kind, label, text = moment.t_start, moment.source, moment.kind, moment.label, moment.text
         if f.kinds and kind not in f.kinds:
             continue
-        if q.at is not None and not q.words:  # "@01:23 what happened?": everything near that time
+        if q.at is not None and q.window is not None and not q.words:  # "@01:23 what happened?": everything near that time
             lo, hi = q.window
             s, ok = (1.0 - min(abs(t0 - q.at), 20.0) / 40.0 if lo <= t0 <= hi and kind != "scene" else 0.0), True
         elif q.speech and not q.words:  # "what did I say?": everything said

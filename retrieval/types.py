@@ -16,7 +16,7 @@ class Matched:
     t: float  # when it was first seen or heard, seconds into the video
     source: str  # what read it: ocr, speech, hud, frames, entity ...
     kind: str  # its event kind (kb.kinds)
-    label: str | None  # what it was: "minigun", a spoken line
+    label: str  # what it was: "minigun", a spoken line
 
 
 @dataclass(frozen=True)
