@@ -9,12 +9,15 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
 
 from kb.errors import GamekbError, is_disk_full
 from kb.names import path_of, shown
+
+if TYPE_CHECKING:
+    from kb.config import IngestConfig
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="gamekb: a searchable, askable knowledge base over a library of gameplay videos.")
@@ -86,7 +89,7 @@ def command(*args, group: typer.Typer | None = None, **kwargs):
                    for name, opt in GLOBAL_OPTIONS.items() if name not in signature.parameters]
         params.append(inspect.Parameter("global_ctx", inspect.Parameter.KEYWORD_ONLY, default=None,
                                         annotation=typer.Context))
-        wrapper.__signature__ = signature.replace(parameters=params)
+        wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]  # typeshed's functools._Wrapped declares no __signature__; inspect reads it
         wrapper.__annotations__ = {p.name: p.annotation for p in params}
         return (group or app).command(*args, **kwargs)(wrapper)
 
@@ -114,7 +117,7 @@ def _globals(ctx: Optional[typer.Context], home: Optional[Path] = None, db: Opti
     return state
 
 
-def _ingest_config(path: Optional[Path], profile: Optional[str], device: Optional[str] = None, **flags):
+def _ingest_config(path: Optional[Path], profile: Optional[str], device: Optional[str] = None, **flags) -> "IngestConfig":
     """Profile defaults, then the config file, then command-line flags."""
     from kb.config import IngestConfig, load_config_file
 
@@ -160,7 +163,7 @@ def _console():
     return Console(stderr=False, highlight=False, soft_wrap=True)
 
 
-def _fail(message: str, code: int = 2) -> None:
+def _fail(message: str, code: int = 2) -> NoReturn:
     typer.echo(shown(f"gamekb: {message}"), err=True)
     raise typer.Exit(code)
 
@@ -259,10 +262,10 @@ def ingest(
 
     if fps is not None and not (0.05 <= fps <= 30):
         _fail(f"--fps {fps} is out of range; use a value between 0.05 and 30")
-    config = _ingest_config(config, profile, fps=fps, ocr=ocr, speech=speech, visual=visual, temporal=temporal,
+    settings = _ingest_config(config, profile, fps=fps, ocr=ocr, speech=speech, visual=visual, temporal=temporal,
                             audio=audio, entities=entities, device=device, game=game,
                             projector=str(projector) if projector else None)
-    check_game(config.game)  # a misspelt --game (or [ingest] game) fails now, before any model loads
+    check_game(settings.game)  # a misspelt --game (or [ingest] game) fails now, before any model loads
     sources, problems = expand(inputs)
     console = _console()
     outcomes = [pipeline.Outcome(src, "failed", why) for src, why in problems]
@@ -293,10 +296,10 @@ def ingest(
                 if ray is not None:
                     from ingest import distributed
 
-                    outcomes += distributed.run(kb, sources, config, address=None if ray == "local" else ray,
+                    outcomes += distributed.run(kb, sources, settings, address=None if ray == "local" else ray,
                                                 force=force, on_start=on_start, on_done=on_done)
                 else:
-                    outcomes += pipeline.run(kb, sources, config, force=force, on_start=on_start, on_done=on_done)
+                    outcomes += pipeline.run(kb, sources, settings, force=force, on_start=on_start, on_done=on_done)
             except DiskFull as exc:  # the run stopped at the first write that found no space
                 full = exc
                 outcomes += exc.outcomes

@@ -210,18 +210,18 @@ def naive_run(video: Path, config) -> dict:
     rows = naive_rows(spans, events, times, descs_arr, thumbs, motion, models)
     st["embed"] += time.perf_counter() - t  # row building is ~all text embedding
     analysis = pipeline.Analysis(spans=spans, events=events, states=states, rows=rows, game="doom")
-    clock("commit", kb.commit_video, video_row.id, pipeline.records(analysis, models), models.versions())
+    clock("commit", kb.commit_video, video_row.id, pipeline.records(analysis, models, video_row.id), models.versions())
     wall = time.perf_counter() - t0
     return {"wall_s": round(wall, 3), "stages_s": {k: round(v, 3) for k, v in st.items()}, "frames": len(times),
             "message": f"{len(spans)} segments, {sum(e.kind != 'scene' for e in events)} events"}
 
 
-def naive_rows(spans, events, times, descs, thumbs, motion, models) -> list[dict]:
+def naive_rows(spans, events, times, descs, thumbs, motion, models) -> list:
     """Segment rows as the lite pipeline writes them (text, moments, keyframe, vectors), one by one."""
     import numpy as np
 
     from ingest import events as timeline
-    from kb.lance import RecordedMoment, moments_json
+    from kb.lance import RecordedMoment, SegmentRow
 
     times = np.asarray(times)
     rows = []
@@ -234,11 +234,11 @@ def naive_rows(spans, events, times, descs, thumbs, motion, models) -> list[dict
         sel = sel if sel.size else np.array([int(np.argmin(np.abs(times - a)))])
         key = int(sel[len(sel) // 2])
         visual = descs[sel].mean(axis=0)
-        rows.append({"idx": idx, "start_s": a, "end_s": b, "keyframe_s": float(times[key]), "text": text,
-                     "moments": moments_json(moments), "keyframe": thumbs[key],
-                     "visual_vec": (visual / (np.linalg.norm(visual) or 1.0)).astype(np.float32),
-                     "temporal_vec": models.temporal.encode_clip([motion[i][1] for i in sel]),
-                     "text_vec": models.text.encode([text or "nothing on screen or said"])[0]})
+        rows.append(SegmentRow(idx=idx, start_s=a, end_s=b, keyframe_s=float(times[key]), text=text,
+                               moments=moments, keyframe=thumbs[key],
+                               visual_vec=(visual / (np.linalg.norm(visual) or 1.0)).astype(np.float32),
+                               temporal_vec=models.temporal.encode_clip([motion[i][1] for i in sel]),
+                               text_vec=models.text.encode([text or "nothing on screen or said"])[0]))
     return rows
 
 

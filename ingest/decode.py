@@ -80,7 +80,7 @@ def _pyav(path: Path, fps: float, rotation: int) -> Iterator[Frame]:
         stream.thread_count = DECODE_THREADS
         try:
             for frame in container.decode(stream):
-                if frame.pts is None:
+                if frame.pts is None or frame.time_base is None:
                     continue
                 t = float(frame.pts * frame.time_base)
                 if t + 1e-6 < next_t:

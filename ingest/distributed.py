@@ -132,9 +132,7 @@ def run(kb: KnowledgeBase, sources: list[Source], config: IngestConfig, address:
             return
         i, source = todo.pop()
         if on_start:
-            progress = on_start(source)
-            if progress:
-                progress("ray", 0.0)
+            on_start(source)("ray", 0.0)
         running[actor.ingest.remote(source, force)] = (i, actor)
 
     try:

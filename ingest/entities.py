@@ -31,6 +31,11 @@ log = logging.getLogger(__name__)
 Box = tuple[float, float, float, float]
 
 
+def _box(box: Sequence[float]) -> Box:
+    x0, y0, x1, y1 = map(float, box)
+    return x0, y0, x1, y1
+
+
 # ---- tracking (pure Python) ------------------------------------------------------------------
 
 
@@ -80,14 +85,14 @@ def track(detections_per_frame: Sequence[Sequence[Detection]], times: Sequence[f
             used_tracks.add(ai)
             used_dets.add(di)
             tr = active[ai][0]
-            tr.boxes.append((float(t), tuple(map(float, dets[di].box)), float(dets[di].score)))
+            tr.boxes.append((float(t), _box(dets[di].box), float(dets[di].score)))
             tr.last_seen = float(t)
             active[ai] = (tr, f)
         for di, d in enumerate(dets):
             if di in used_dets:
                 continue
             tr = EntityTrack(len(tracks) + 1, d.concept, float(t), float(t),
-                             [(float(t), tuple(map(float, d.box)), float(d.score))])
+                             [(float(t), _box(d.box), float(d.score))])
             tracks.append(tr)
             active.append((tr, f))
     return tracks
@@ -114,7 +119,7 @@ def thumbnail(image: np.ndarray, size: int = 32) -> np.ndarray:
     """A small grey version of the frame, for the near-duplicate check."""
     from PIL import Image
 
-    return np.asarray(Image.fromarray(np.asarray(image)).convert("L").resize((size, size), Image.BILINEAR),
+    return np.asarray(Image.fromarray(np.asarray(image)).convert("L").resize((size, size), Image.Resampling.BILINEAR),
                       dtype=np.float32)
 
 
@@ -187,7 +192,7 @@ class Sam3Detector:
         from PIL import Image
 
         h, w = self.input_hw
-        arr = np.stack([np.asarray(Image.fromarray(np.asarray(im)).convert("RGB").resize((w, h), Image.BILINEAR),
+        arr = np.stack([np.asarray(Image.fromarray(np.asarray(im)).convert("RGB").resize((w, h), Image.Resampling.BILINEAR),
                                    dtype=np.float32) / 255.0 for im in images])
         arr = (arr - self.mean) / self.std
         return self._torch.from_numpy(arr.transpose(0, 3, 1, 2).copy()).to(self.device, self.torch_dtype)

@@ -40,6 +40,8 @@ class _HFBackend:
     """Device/dtype/model resolution shared by the three encoders."""
 
     name = ""
+    model: Any  # the transformers model, loaded by each encoder's __init__
+    dim: int  # the size of its vectors, read from the loaded model's config
 
     def __init__(self, model: str, device: str, dtype: str, batch_size: int) -> None:
         import torch

@@ -80,8 +80,8 @@ def bar_view(image: np.ndarray, pack: RulePack) -> np.ndarray | None:
     view = game_view(image, pack.aspect)  # regions are relative to the game's picture, not pillarbox bars
     if status_bar_visible(view, pack):
         return view
-    view = _centre(view, pack.aspect)  # a widescreen port drawing the classic bar at 4:3 in the middle
-    return view if view is not None and status_bar_visible(view, pack) else None
+    centred = _centre(view, pack.aspect)  # a widescreen port drawing the classic bar at 4:3 in the middle
+    return centred if centred is not None and status_bar_visible(centred, pack) else None
 
 
 def _centre(image: np.ndarray, aspect: float | None) -> np.ndarray | None:

@@ -68,10 +68,10 @@ def framed_ink(im: np.ndarray, centred: bool = False) -> np.ndarray:
         for y1, a1, b1 in reversed(borders[i + 1:]):
             if y1 - y0 < 0.6 * h or abs(a0 - a1) > 2 or abs(b0 - b1) > 2:
                 continue
-            ys, xs = slice(y0 + 2, y1 - 1), slice(max(a0, a1) + 2, min(b0, b1) - 1)
-            inside = im[ys, xs].max(axis=2)
+            rows, cols = slice(y0 + 2, y1 - 1), slice(max(a0, a1) + 2, min(b0, b1) - 1)
+            inside = im[rows, cols].max(axis=2)
             if inside.size and (inside <= BOX_DARK).mean() >= 0.4:
-                out[ys, xs] = inside
+                out[rows, cols] = inside
                 return out
     return out
 

@@ -80,8 +80,8 @@ class RegionCache:
         if font.shape != last_font.shape:  # a line box 2 px wider can still give the same signature
             return False
         union = int(np.count_nonzero(font | last_font))
-        return (union >= self.MIN_FONT_PIXELS
-                and np.count_nonzero(font ^ last_font) <= self.font_tolerance * union)
+        return bool(union >= self.MIN_FONT_PIXELS
+                    and np.count_nonzero(font ^ last_font) <= self.font_tolerance * union)
 
     def lookup(self, region: str, ink: np.ndarray) -> list[TextRead] | None:
         last = self._last.get(region)

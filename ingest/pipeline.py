@@ -37,7 +37,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -50,9 +50,12 @@ from ingest.types import EventRecord, Frame, GameState
 from kb import names, registry
 from kb.config import IngestConfig
 from kb.errors import BadInput, DiskFull, GamekbError
-from kb.lance import RecordedMoment, moments_json
-from kb.schema import Entity, Event, Segment, StateSample
+from kb.lance import RecordedMoment, SegmentRow
+from kb.schema import Entity, Event, Segment, StateSample, saved_id
 from kb.store import KnowledgeBase, VideoRecords, crash_point
+
+if TYPE_CHECKING:
+    from ingest.entities import EntityTrack
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +70,7 @@ class Models:
     ocr: Any
     speech: Any
     visual: Any
-    temporal: Any | None
+    temporal: Any  # the lite profile's motion features when none is named
     audio: Any | None
     entities: Any | None
     text: Any
@@ -147,8 +150,8 @@ class Analysis:
     spans: list[tuple[float, float]]
     events: list[EventRecord]
     states: list[GameState]
-    rows: list[dict[str, Any]]
-    entities: list[Entity] = field(default_factory=list)
+    rows: list[SegmentRow]
+    entities: list[EntityTrack] = field(default_factory=list)
     game: str | None = None
     game_score: float | None = None
 
@@ -166,6 +169,8 @@ def ingest_source(kb: KnowledgeBase, source: Source, models: Models | ModelSourc
         path = source.path
         if source.url:
             path = download(source.url, download_dir or Path(tempfile.mkdtemp(prefix="gamekb-dl-")))
+        if path is None:
+            raise BadInput("names neither a file nor a URL")
         out = _ingest_path(kb, path, models, force, progress or (lambda *_: None))
     except DiskFull:
         raise
@@ -217,19 +222,20 @@ def _ingest_path(kb: KnowledgeBase, path: Path, models: Models | ModelSource, fo
             models = models()
         kb.check_models(models.manifest())  # before claim: a --force run must not drop a video it cannot redo
         video = kb.claim(path, sha, info.as_row(), models.config.profile)
+        video_id = saved_id(video)
         crash_point("claim")
-        kb.discard_partial(video.id)  # whatever an interrupted run left in either store
+        kb.discard_partial(video_id)  # whatever an interrupted run left in either store
         try:
             analysis = analyse(path, info, models, progress)
             progress("commit", 0.97)
-            kb.commit_video(video.id, records(analysis, models), models.versions())
+            kb.commit_video(video_id, records(analysis, models, video_id), models.versions())
         except Exception as exc:
             # Nothing of this video stays in either store: the next run redoes it from scratch.
             if kb.disk_full(exc):
-                kb.set_aside(video.id, "disk full; ingest it again once there is space")
+                kb.set_aside(video_id, "disk full; ingest it again once there is space")
                 raise
             message = str(exc) if isinstance(exc, GamekbError) else f"unexpected error: {_oneline(exc)}"
-            kb.fail_video(video.id, message)
+            kb.fail_video(video_id, message)
             raise
         progress("done", 1.0)
         n_events = sum(1 for e in analysis.events if e.kind not in ("scene",))
@@ -279,7 +285,7 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
         heard = models.speech.start(path, vocabulary=pack.vocabulary())
     duration = info.duration_s or 1.0
     win = stream.SegmentWindows(models, info.duration_s, cfg)
-    watchers = [win, *stages.build(stages.Setup(models, pack, cfg, info.duration_s))]
+    watchers: list[stages.Stage] = [win, *stages.build(stages.Setup(models, pack, cfg, info.duration_s))]
 
     def on_frame(i: int, frame: Frame) -> None:
         if i == 1:
@@ -310,31 +316,32 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
                     game_score=choice.score)
 
 
-def _rows(spans, seg_rows, events, audio_path: Path | None, models: Models) -> list[dict]:
-    """Complete each segment's row: its moments and searchable text, text vector, audio vector."""
+def _rows(spans: list[tuple[float, float]], seg_rows: list[SegmentRow], events: list[EventRecord],
+          audio_path: Path | None, models: Models) -> list[SegmentRow]:
+    """Complete each segment's row (in place): its moments and searchable text, text vector, audio vector."""
     rows, texts = [], []
-    audio_pieces = _segment_audio(audio_path, spans) if models.audio is not None else None
+    audio = models.audio
+    audio_pieces = _segment_audio(audio_path, spans) if audio is not None else None
     for (a, b), row in zip(spans, seg_rows):
         mine = [e for e in events if a <= e.t_start < b and e.kind != "scene"]
         moments = [RecordedMoment(round(e.t_start, 2), round(e.t_end, 2), e.source, e.kind, e.label, timeline.searchable(e))
                    for e in mine]
-        text = " . ".join(m.text for m in moments)
-        row = {**row, "text": text, "moments": moments_json(moments)}
-        if audio_pieces is not None:
+        row.text, row.moments = " . ".join(m.text for m in moments), moments
+        if audio is not None and audio_pieces is not None:
             piece = next(audio_pieces)
-            row["audio_vec"] = models.audio.encode_audio(piece if piece.size else np.zeros(16000, np.float32), 16000)
+            row.audio_vec = audio.encode_audio(piece if piece.size else np.zeros(16000, np.float32), 16000)
         rows.append(row)
         # the vector's text names each distinct moment once (a run of ammo pickups is one idea, and
         # MiniLM's cost grows with tokens); the full-text index keeps every repeat
         texts.append(" . ".join(dict.fromkeys(m.text for m in moments)) or "nothing on screen or said")
     vecs = models.text.encode(texts)
     for row, vec in zip(rows, vecs):
-        row["text_vec"] = vec
+        row.text_vec = vec
     if models.projector is not None:
         for row in rows:
-            for modality, column in (("visual", "visual_vec"), ("temporal", "temporal_vec"), ("audio", "audio_vec")):
-                if modality in models.projector.modalities and column in row:
-                    row[f"proj_{modality}"] = models.projector.project(modality, row[column])
+            for modality, vector in (("visual", row.visual_vec), ("temporal", row.temporal_vec), ("audio", row.audio_vec)):
+                if modality in models.projector.modalities and vector is not None:
+                    row.projected[modality] = models.projector.project(modality, vector)
     return rows
 
 
@@ -356,17 +363,22 @@ def _segment_audio(path: Path | None, spans, sample_rate: int = 16000):
         yield buf[:max(0, hi - buf_start)].copy()
 
 
-def records(analysis: Analysis, models: Models) -> VideoRecords:
+def records(analysis: Analysis, models: Models, video_id: int) -> VideoRecords:
+    """The rows of both stores for the video with this id."""
     spans = analysis.spans
-    segments = [Segment(idx=i, start_s=a, end_s=b, keyframe_s=analysis.rows[i]["keyframe_s"])
+    segments = [Segment(video_id=video_id, idx=i, start_s=a, end_s=b, keyframe_s=analysis.rows[i].keyframe_s)
                 for i, (a, b) in enumerate(spans)]
-    events = [Event(segment_idx=segmenting.index_of(e.t_start, spans), t_start=round(e.t_start, 3),
+    events = [Event(video_id=video_id, segment_idx=segmenting.index_of(e.t_start, spans), t_start=round(e.t_start, 3),
                     t_end=round(e.t_end, 3), kind=e.kind, label=e.label, value=e.value,
                     confidence=round(float(e.confidence), 4), source=e.source,
                     payload={**e.payload, **({"aliases": list(e.aliases)} if e.aliases else {})})
               for e in analysis.events]
-    states = [StateSample(t=round(s.t, 3), name=k, value=float(v)) for s in analysis.states for k, v in s.values.items()]
-    return VideoRecords(segments=segments, events=events, entities=analysis.entities, states=states,
+    states = [StateSample(video_id=video_id, t=round(s.t, 3), name=k, value=float(v))
+              for s in analysis.states for k, v in s.values.items()]
+    entities = [Entity(video_id=video_id, track=tr.track_id, concept=tr.concept, first_seen=tr.first_seen,
+                       last_seen=tr.last_seen, boxes=[[t, *map(float, box), float(score)] for t, box, score in tr.boxes])
+                for tr in analysis.entities]
+    return VideoRecords(segments=segments, events=events, entities=entities, states=states,
                         rows=analysis.rows, manifest=models.manifest(), game=analysis.game,
                         game_score=analysis.game_score)
 

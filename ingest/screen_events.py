@@ -218,7 +218,7 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     for slot in _slots(numeric):
         values = {parse_value(tr.text) for tr in slot.tracks}
         span = max(tr.t_end for tr in slot.tracks) - min(tr.t_start for tr in slot.tracks)
-        shown = sum(tr.duration + 0.5 for tr in slot.tracks)  # + one sampling step per track
+        shown_s = sum(tr.duration + 0.5 for tr in slot.tracks)  # + one sampling step per track
         if len(values) < SLOT_MIN_VALUES:
             continue
         for tr in slot.tracks:
@@ -226,12 +226,12 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         # a HUD number shows for most of a long stretch; a tag that stood still a while does not.
         # Small digits over a moving view are read in only some frames (Red Eclipse's health and
         # ammo: a third of them): a place that showed many different numbers needs less.
-        if span < min(30.0, 0.3 * duration_s) or shown < (0.4 if len(values) < SLOT_MANY_VALUES else 0.15) * span:
+        if span < min(30.0, 0.3 * duration_s) or shown_s < (0.4 if len(values) < SLOT_MANY_VALUES else 0.15) * span:
             continue
         label = _label_for(slot, words) or _clock(slot)
         ordered = sorted(slot.tracks, key=lambda tr: tr.t_start)
-        values = despike([parse_value(tr.text) for tr in ordered])  # type: ignore[misc]
-        record(label or area_name(slot.box), label or "", list(zip(ordered, values)))
+        numbers = [v for v in (parse_value(tr.text) for tr in ordered) if v is not None]  # all of them: `numeric`
+        record(label or area_name(slot.box), label or "", list(zip(ordered, despike(numbers))))
 
     # 2b. "HEALTH 75", "LAP 2/3", "Score: 1200": a label and its number read as one line
     for label, group in _labelled_groups(tracks):

@@ -211,10 +211,10 @@ class TextTracker:
         grey = self._grey(image)
         thumb = cv2.resize(grey, (64, 36), interpolation=cv2.INTER_AREA).astype(np.int16)
         if self._thumb is not None and float(np.abs(thumb - self._thumb).max()) < self.GATE_DIFF:
-            for o in self._open:  # nothing moved: what was on screen still is
-                if t - o.last_seen <= self.max_gap_s:
-                    o.last_seen, o.track.t_end = t, t
-                    o.track.frames += 1
+            for still in self._open:  # nothing moved: what was on screen still is
+                if t - still.last_seen <= self.max_gap_s:
+                    still.last_seen, still.track.t_end = t, t
+                    still.track.frames += 1
             return
         self._thumb = thumb
         self.detections += 1

@@ -24,14 +24,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol, Sequence
 
 import numpy as np
 
 from ingest.types import EventRecord, Frame, GameState
 from kb.config import IngestConfig
 from kb.kinds import EventKind, register_kind
-from kb.schema import Entity
+
+if TYPE_CHECKING:
+    from ingest.entities import EntityTrack
 
 log = logging.getLogger(__name__)
 
@@ -55,19 +57,24 @@ class Found:
     texts: list = field(default_factory=list)  # ingest.types.TextObservation: the pack's message lines
     states: list[GameState] = field(default_factory=list)  # HUD values over time
     events: list[EventRecord] = field(default_factory=list)  # events a stage typed itself
-    entities: list[Entity] = field(default_factory=list)  # entity tracks, as stored
+    entities: list[EntityTrack] = field(default_factory=list)  # entity tracks (ingest.pipeline.records stores them)
     health_keys: list[str] = field(default_factory=list)  # state names that mean health
     last_t: float = 0.0  # time of the last sampled frame (set by `watch` before the stages finish)
 
 
 class Stage(Protocol):
-    name: str
-    fps: float | None  # frames per second it wants; None: every sampled frame
+    # read-only to the driver: a stage may declare them as class attributes or set them in __init__
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def fps(self) -> float | None: ...  # frames per second it wants; None: every sampled frame
+
     # optional: `early_s`, how early a frame may come and still count as due (see `watch`)
 
     def observe(self, frame: Frame) -> None: ...
 
-    def finish(self, found: Found) -> None: ...
+    def finish(self, found: Found) -> object: ...  # what it returns is not read
 
 
 Factory = Callable[[Setup], "Stage | None"]
@@ -233,10 +240,7 @@ class EntityStage:
             return
         tracks = track([h for _, h in self.hits], [t for t, _ in self.hits])
         found.events.extend(events(tracks, end_t=found.last_t))
-        found.entities.extend(Entity(track=tr.track_id, concept=tr.concept, first_seen=tr.first_seen,
-                                     last_seen=tr.last_seen,
-                                     boxes=[[t, *map(float, box), float(score)] for t, box, score in tr.boxes])
-                              for tr in tracks)
+        found.entities.extend(tracks)
 
 
 def entities_stage(setup: Setup) -> EntityStage | None:

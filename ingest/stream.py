@@ -13,6 +13,7 @@ import numpy as np
 from ingest import segment as segmenting
 from ingest.types import Frame
 from kb.config import IngestConfig
+from kb.lance import SegmentRow
 
 if TYPE_CHECKING:  # the pipeline imports this module; only the type hint goes the other way
     from ingest.pipeline import Models
@@ -93,7 +94,7 @@ class SegmentWindows:
         self.before: _Open | None = None  # the last frame of the closed windows (a fallback keyframe)
         self.start = 0.0
         self.spans: list[tuple[float, float]] = []
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[SegmentRow] = []
         # Frames wait here until the visual encoder has a batch: SigLIP2 on an H100 took 3.5 s for
         # the sample clip one frame per call, 0.85 s in batches of 32 (docs/gpu.md). The lite
         # descriptor has no batch size, so it sees one frame at a time, as before.
@@ -123,8 +124,8 @@ class SegmentWindows:
     def _add(self, frame: Frame, desc: np.ndarray) -> None:
         from ingest.visual import scene_cuts
 
-        if self.open or self.before is not None:
-            prev = self.open[-1] if self.open else self.before
+        prev = self.open[-1] if self.open else self.before
+        if prev is not None:
             self.cuts.extend(scene_cuts([prev.t, frame.t], np.stack([prev.desc, desc])))
         full_clip = self.models.temporal is not None and self.models.temporal.name != "motion"
         self.open.append(_Open(frame.t, desc, thumbnail(frame), _tiny(frame.image),
@@ -161,15 +162,14 @@ class SegmentWindows:
         else:
             vec = temporal.encode_clip([f.clip for f in frames])
         self.spans.append((a, b))
-        self.rows.append({"idx": len(self.rows), "start_s": a, "end_s": b, "keyframe_s": float(mine_key.t),
-                          "keyframe": mine_key.thumb, "visual_vec": visual.astype(np.float32),
-                          "temporal_vec": vec})
+        self.rows.append(SegmentRow(idx=len(self.rows), start_s=a, end_s=b, keyframe_s=float(mine_key.t),
+                                    keyframe=mine_key.thumb, visual_vec=visual.astype(np.float32), temporal_vec=vec))
         done = [f for f in self.open if f.t < b]
         if done:
             self.before = done[-1]
         self.open = [f for f in self.open if f.t >= b]
 
-    def finish(self, found: Any = None) -> tuple[list[tuple[float, float]], list[dict[str, Any]]]:
+    def finish(self, found: Any = None) -> tuple[list[tuple[float, float]], list[SegmentRow]]:
         """Close the remaining windows; `spans` and `rows` then hold every segment of the video."""
         self._flush()
         if not self.times:

@@ -91,4 +91,4 @@ def scene_cuts(times: Sequence[float], descriptors: np.ndarray, threshold: float
     if len(times) < 2:
         return []
     sims = np.sum(descriptors[1:] * descriptors[:-1], axis=1)
-    return [float(times[i + 1]) for i in np.nonzero(1.0 - sims > threshold)[0]]
+    return [float(times[int(i) + 1]) for i in np.nonzero(1.0 - sims > threshold)[0]]

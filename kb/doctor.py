@@ -22,11 +22,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from kb.errors import DiskFull
 from kb.lance import Space
-from kb.schema import Event, Segment, Video
+from kb.schema import Event, Segment, Video, saved_id
 from kb.store import KnowledgeBase
 
 DEAD_MIN_BYTES = 1 << 20  # below this, dead space is not worth a finding (a few old manifests)
@@ -78,11 +78,11 @@ def check(kb: KnowledgeBase, repair: bool = False) -> list[Finding]:
     """Every inconsistency found (and, with repair=True, fixed)."""
     found: list[Finding] = []
     with kb.lock("lance"):  # no ingest writes Lance rows while we compare
-        videos = {v.id: v for v in kb.videos()}
+        videos = {saved_id(v): v for v in kb.videos()}
         lance = kb.segments.video_counts()
         with kb.session() as s:
-            sql_segments = dict(s.exec(select(Segment.video_id, func.count()).group_by(Segment.video_id)).all())
-            sql_events = dict(s.exec(select(Event.video_id, func.count()).group_by(Event.video_id)).all())
+            sql_segments = dict(s.exec(select(Segment.video_id, func.count()).group_by(col(Segment.video_id))).all())
+            sql_events = dict(s.exec(select(Event.video_id, func.count()).group_by(col(Event.video_id))).all())
         busy = {vid for vid, v in videos.items() if v.status == "ingesting" and _locked(kb, v.sha256)}
 
         for vid, (rows, distinct) in sorted(lance.items()):
@@ -142,9 +142,9 @@ def _repair(kb: KnowledgeBase, f: Finding, videos: dict[int, Video], freed: int)
         f.detail += f"; {mb(freed)} freed"
     elif f.check == "missing-fts":
         kb.segments.refresh_index()
-    elif f.check == "lance-orphan" and (v is None or v.status != "ingesting"):
+    elif f.check == "lance-orphan" and f.video_id is not None and (v is None or v.status != "ingesting"):
         kb.segments.delete_video(f.video_id)
     elif v is not None:  # a ready video whose stores disagree, a stale ingest, leftovers: redo it
-        kb.segments.delete_video(v.id)
-        kb.reset_video(v.id, f"reset by gamekb doctor: {f.detail}", lance=False)
+        kb.segments.delete_video(saved_id(v))
+        kb.reset_video(saved_id(v), f"reset by gamekb doctor: {f.detail}", lance=False)
     f.repaired = True

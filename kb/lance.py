@@ -32,11 +32,17 @@ import math
 import os
 import time
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, NamedTuple, Sequence, Union
 
 from kb.errors import ModelMismatch
+
+if TYPE_CHECKING:
+    import numpy as np
+    from lancedb.table import Table
+
+    Vector = Union[np.ndarray, Sequence[float]]  # one embedding: (dim,) float32, or float16 for projected vectors
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +116,7 @@ class RecordedMoment(NamedTuple):
     t_end: float
     source: str  # ocr, speech, hud, frames, entity ...
     kind: str  # an event kind (kb.kinds)
-    label: str | None
+    label: str
     text: str  # the searchable text the event adds to the segment
 
 
@@ -120,6 +126,37 @@ def moments_json(moments: Iterable[RecordedMoment]) -> str:
 
 def parse_moments(value: str | None) -> list[RecordedMoment]:
     return [RecordedMoment(*m) for m in json.loads(value or "[]")]
+
+
+@dataclass
+class SegmentRow:
+    """One segment's row as ingest builds it: every column of the table (`_schema`) but the two
+    that kb.store adds when it writes the video (`video_id`, `video`). A vector column is written
+    only when the table holds it (the manifest says which: audio and projected vectors are optional)."""
+
+    idx: int  # position in the video; joins to the SQL segment (video_id, idx)
+    start_s: float
+    end_s: float
+    keyframe_s: float  # when the keyframe was sampled
+    keyframe: bytes = b""  # JPEG thumbnail
+    text: str = ""  # the searchable text: the text of each recorded moment, " . "-joined
+    moments: list[RecordedMoment] = field(default_factory=list)  # what happened in the window
+    text_vec: Vector | None = None  # the text embedding of its distinct moments
+    visual_vec: Vector | None = None  # mean frame descriptor (lite) or SigLIP2 embedding (full)
+    temporal_vec: Vector | None = None  # motion features (lite) or VideoMAE embedding (full)
+    audio_vec: Vector | None = None  # when the profile has an audio encoder and the video has audio
+    projected: dict[str, Vector] = field(default_factory=dict)  # modality -> (d_llm,) float16: the proj_<modality> columns
+
+    def record(self, video_id: int, video: str) -> dict[str, Any]:
+        """The row as the table stores it, for the video with this id and name."""
+        row: dict[str, Any] = {"video_id": video_id, "video": video, "idx": self.idx, "start_s": self.start_s,
+                               "end_s": self.end_s, "keyframe_s": self.keyframe_s, "text": self.text,
+                               "moments": moments_json(self.moments), "keyframe": self.keyframe}
+        for column in ("text_vec", "visual_vec", "temporal_vec", "audio_vec"):
+            if getattr(self, column) is not None:
+                row[column] = getattr(self, column)
+        row.update({f"proj_{modality}": vec for modality, vec in self.projected.items()})
+        return row
 
 
 def _schema(manifest: dict[str, dict[str, Any]]):
@@ -153,7 +190,7 @@ class SegmentTable:
         self.readers_lock = readers_lock  # held shared by every query (`reading`); None: no such lock
         # interval 0: every read sees the latest version, including another process's writes (issue 4)
         self.db = lancedb.connect(uri, read_consistency_interval=timedelta(0))
-        self._table = None
+        self._table: Table | None = None
 
     # -- opening ---------------------------------------------------------------------------
     @property
@@ -177,7 +214,7 @@ class SegmentTable:
         existing = self.manifest()
         if existing is None:
             self._table = self.db.create_table(TABLE, schema=_schema(manifest), exist_ok=True)
-            existing = self.manifest()
+            existing = self.manifest() or {}
         if existing != manifest:
             diff = [f"{c}: {existing.get(c, {}).get('model')} (dim {existing.get(c, {}).get('dim')}) "
                     f"vs {manifest.get(c, {}).get('model')} (dim {manifest.get(c, {}).get('dim')})"

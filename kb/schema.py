@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Optional
+from typing import Any, Optional, Protocol
 
 from sqlalchemy import JSON, BigInteger, Column, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -11,6 +11,18 @@ from sqlmodel import Field, SQLModel
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+class _Row(Protocol):
+    id: Optional[int]
+
+
+def saved_id(row: _Row) -> int:
+    """The id of a row read from the database. SQL assigns it on insert, so only a row that was
+    never written has none (the tables declare it Optional for that moment alone)."""
+    if row.id is None:
+        raise ValueError(f"this {type(row).__name__} row was never written: it has no id yet")
+    return row.id
 
 
 class Video(SQLModel, table=True):

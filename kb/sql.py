@@ -133,7 +133,10 @@ def head_revision() -> str:
 
     cfg = Config()
     cfg.set_main_option("script_location", SCRIPT_LOCATION)
-    return ScriptDirectory.from_config(cfg).get_current_head()
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    if head is None:  # migrations/versions holds every revision gamekb ships: never empty
+        raise RuntimeError(f"no alembic revision in {SCRIPT_LOCATION}")
+    return head
 
 
 def session(engine: Engine) -> Session:

@@ -23,9 +23,9 @@ from sqlmodel import col, select
 from kb import sql
 from kb.config import Settings
 from kb.errors import GamekbError, full_path, is_disk_full
-from kb.lance import SegmentTable
+from kb.lance import SegmentRow, SegmentTable
 from kb.names import name_of, path_of, stored_path
-from kb.schema import Entity, Event, IngestRun, Segment, StateSample, Video, utcnow
+from kb.schema import Entity, Event, IngestRun, Segment, StateSample, Video, saved_id, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class VideoRecords:
     events: list[Event] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)
     states: list[StateSample] = field(default_factory=list)
-    rows: list[dict[str, Any]] = field(default_factory=list)  # LanceDB rows, without video_id/video
+    rows: list[SegmentRow] = field(default_factory=list)  # LanceDB rows
     manifest: dict[str, dict[str, Any]] = field(default_factory=dict)  # column -> model spec
     game: str | None = None  # the game pack the video was read with
     game_score: float | None = None  # 0..1, how well that pack matched when chosen by --game auto; None when named
@@ -133,7 +133,7 @@ class KnowledgeBase:
     # -- videos ----------------------------------------------------------------------------
     def videos(self, status: str | None = None) -> list[Video]:
         with self.session() as s:
-            q = select(Video).order_by(Video.id)
+            q = select(Video).order_by(col(Video.id))
             if status:
                 q = q.where(Video.status == status)
             return list(s.exec(q))
@@ -144,7 +144,7 @@ class KnowledgeBase:
 
     def segment_counts(self) -> dict[int, int]:
         with self.session() as s:
-            rows = s.exec(select(Segment.video_id, func.count()).group_by(Segment.video_id))
+            rows = s.exec(select(Segment.video_id, func.count()).group_by(col(Segment.video_id)))
             return {vid: n for vid, n in rows}
 
     def resolve_videos(self, names: Sequence[str]) -> list[Video]:
@@ -192,7 +192,7 @@ class KnowledgeBase:
                     known = ", ".join(present) or "none yet (run gamekb ingest)"
                     raise GamekbError(f"no ready video of game {g!r}; games in the library: {known}")
             videos = [v for v in videos if v.game in games]
-        return [v.id for v in videos]
+        return [saved_id(v) for v in videos]
 
     def _unique_name(self, s, stem: str, sha256: str) -> str:
         name, n = stem, 1
@@ -270,7 +270,7 @@ class KnowledgeBase:
             self.segments.ensure(records.manifest)
             self.segments.delete_video(video_id)
             crash_point("lance-delete")
-            self.segments.add([{**row, "video_id": video_id, "video": name} for row in records.rows],
+            self.segments.add([row.record(video_id, name) for row in records.rows],
                               after_add=lambda: crash_point("lance-add"))
             crash_point("lance-index")
         with self.session() as s:
@@ -289,7 +289,7 @@ class KnowledgeBase:
 
     def _delete_rows(self, s, video_id: int) -> None:
         for table in (Segment, Event, Entity, StateSample):
-            s.exec(delete(table).where(table.video_id == video_id))
+            s.exec(delete(table).where(col(table.video_id) == video_id))
 
     def discard_partial(self, video_id: int, lance: bool = True) -> None:
         """Remove whatever an interrupted ingest of this video left in either store."""
@@ -324,7 +324,8 @@ class KnowledgeBase:
         home = self.settings.home.resolve()
         if name and not Path(name).resolve().is_relative_to(home):
             return str(Path(name).parent)
-        chain, seen = exc, set()
+        chain: BaseException | None = exc
+        seen: set[int] = set()
         while chain is not None and id(chain) not in seen:
             seen.add(id(chain))
             if isinstance(chain, DBAPIError) and sql.is_postgres(self.engine):
@@ -355,7 +356,7 @@ class KnowledgeBase:
         if kinds:
             kinds = [k for k in kinds if "\x00" not in k]
         with self.session() as s:
-            q = select(Event, Video).join(Video, Event.video_id == Video.id).where(Video.status == "ready")
+            q = select(Event, Video).join(Video, col(Event.video_id) == col(Video.id)).where(Video.status == "ready")
             if video_ids is not None:
                 q = q.where(col(Event.video_id).in_(list(video_ids)))
             if kinds:
@@ -367,7 +368,7 @@ class KnowledgeBase:
             if text:
                 # autoescape: % and _ in the user's text are literal characters, not LIKE wildcards
                 q = q.where(func.lower(Event.label).contains(text.lower(), autoescape=True))
-            q = q.order_by(Video.name, Event.t_start, Event.id)
+            q = q.order_by(col(Video.name), col(Event.t_start), col(Event.id))
             if limit:
                 q = q.limit(limit)
             if offset:
@@ -385,7 +386,7 @@ class KnowledgeBase:
 
     def states(self, video_id: int) -> list[StateSample]:
         with self.session() as s:
-            return list(s.exec(select(StateSample).where(StateSample.video_id == video_id).order_by(StateSample.t)))
+            return list(s.exec(select(StateSample).where(StateSample.video_id == video_id).order_by(col(StateSample.t))))
 
     # -- ingest runs -------------------------------------------------------------------------
     def start_run(self, profile: str, inputs: int) -> int:
@@ -394,7 +395,7 @@ class KnowledgeBase:
             s.add(run)
             s.commit()
             s.refresh(run)
-            return run.id
+            return saved_id(run)
 
     def finish_run(self, run_id: int, ingested: int, skipped: int, failed: int, summary: dict[str, Any]) -> None:
         """Record how a run ended; on a full disk the record is left unfinished (it is only a log)."""

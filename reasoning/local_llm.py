@@ -47,11 +47,11 @@ def _line(m: Moment) -> str:
     from kb import kinds
 
     parts = []
-    for hit in m.extra.get("matched") or []:
-        what = f'said "{hit["label"]}"' if hit.get("source") == "speech" else kinds.phrase(hit["kind"], hit["label"])
-        parts.append(f"{what} at {format_ts(hit['t'])}")
-    for s in m.extra.get("state") or []:
-        parts.append(f"{s['name']} was {s['value']:g} at {format_ts(s['t'])}")
+    for hit in m.matched:
+        what = f'said "{hit.label}"' if hit.source == "speech" else kinds.phrase(hit.kind, hit.label)
+        parts.append(f"{what} at {format_ts(hit.t)}")
+    for s in m.state:
+        parts.append(f"{s.name} was {s.value:g} at {format_ts(s.t)}")
     text = " ".join((m.text or "").split())
     if len(text) > TEXT_CHARS:
         text = text[:TEXT_CHARS].rsplit(" ", 1)[0] + " ..."
@@ -70,7 +70,7 @@ def messages(question: str, evidence: Sequence[Moment]) -> list[dict[str, str]]:
 
 
 @register("reasoner", "local", profile="lite", requires=("llama_cpp",), install=LLM_INSTALL,
-          check=lambda options, creating=False: gguf.why_not(options.get("model")),
+          check=lambda options, creating: gguf.why_not(options.get("model")),
           description="a small GGUF chat model on the CPU (llama-cpp-python): fluent answers, cited")
 class LocalReasoner:
     name = "local"

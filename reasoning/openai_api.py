@@ -21,7 +21,7 @@ from typing import Any, Iterator, Sequence
 
 from kb.errors import GamekbError
 from kb.registry import register
-from reasoning.prompting import SYSTEM_PROMPT, CitationGuard, image_moments, make_answer, user_prompt
+from reasoning.prompting import SYSTEM_PROMPT, CitationGuard, image_moments, keyframes, make_answer, user_prompt
 from reasoning.protocols import Answer
 from retrieval.types import Moment
 
@@ -83,8 +83,8 @@ class OpenAIReasoner:
     def messages(self, question: str, evidence: Sequence[Moment]) -> list[dict[str, Any]]:
         with_images = image_moments(evidence, self.max_images)
         content: list[dict[str, Any]] = []
-        for i in with_images:
-            url = "data:image/jpeg;base64," + base64.b64encode(evidence[i].keyframe).decode("ascii")
+        for jpeg in keyframes(evidence, with_images):
+            url = "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
             content.append({"type": "image_url", "image_url": {"url": url}})
         text = user_prompt(question, evidence, with_images)
         if not content:

@@ -121,7 +121,7 @@ class ProjectorBank:
             mlp = _mlp(int(d_in), d_llm)
             mlp.load_state_dict({k: sd[k].float() for k in PARAM_KEYS})
             projectors[modality] = mlp
-        if not projectors:
+        if not projectors or d_llm is None:
             raise GamekbError(f"projector checkpoint {path} holds no projectors")
         return cls(projectors, d_llm, checkpoint_id=f"{name}@sha256:{sha256_file(path)[:16]}", name=name,
                    device=device)

@@ -48,6 +48,11 @@ def image_moments(evidence: Sequence[Moment], max_images: int) -> list[int]:
     return [i for i, m in enumerate(evidence) if m.keyframe][:max(0, max_images)]
 
 
+def keyframes(evidence: Sequence[Moment], with_images: Sequence[int]) -> list[bytes]:
+    """The JPEG keyframes of the moments `image_moments` chose, in that order."""
+    return [jpeg for jpeg in (evidence[i].keyframe for i in with_images) if jpeg]
+
+
 def evidence_block(evidence: Sequence[Moment], with_images: Sequence[int] = ()) -> str:
     lines = []
     image_no = {i: n + 1 for n, i in enumerate(with_images)}
@@ -142,12 +147,11 @@ def supporting(sentence: str, evidence: Sequence[Moment], most: int = 3) -> list
     times = set(_TIME_RE.findall(low))
     out = []
     for m in evidence:
-        hits = m.extra.get("matched") or []
-        said = any(h.get("label") and h["label"].lower() in low for h in hits)
-        for state in m.extra.get("state") or []:
-            value = re.escape(f"{state['value']:g}")
-            said = said or (state["name"].lower() in low and re.search(rf"(?<![\d.]){value}(?!\d)", low) is not None)
-        when = {format_ts(h["t"]) for h in hits} | {format_ts(s["t"]) for s in m.extra.get("state") or []}
+        said = any(h.label and h.label.lower() in low for h in m.matched)
+        for state in m.state:
+            value = re.escape(f"{state.value:g}")
+            said = said or (state.name.lower() in low and re.search(rf"(?<![\d.]){value}(?!\d)", low) is not None)
+        when = {format_ts(h.t) for h in m.matched} | {format_ts(s.t) for s in m.state}
         if said or times & when:
             out.append(m)
     return out[:most]

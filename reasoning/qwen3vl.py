@@ -27,7 +27,7 @@ import numpy as np
 from kb.errors import GamekbError, ModelMismatch, require_package
 from kb.hf import FULL_INSTALL, attn_implementation, load_pretrained, resolve_device, resolve_dtype, resolve_model, runs_here
 from kb.registry import register
-from reasoning.prompting import SYSTEM_PROMPT, image_moments, make_answer, user_prompt
+from reasoning.prompting import SYSTEM_PROMPT, image_moments, keyframes, make_answer, user_prompt
 from reasoning.protocols import Answer
 from retrieval.types import Moment
 
@@ -151,7 +151,7 @@ class Qwen3VLReasoner:
         messages = [{"role": "system", "content": [{"type": "text", "text": SYSTEM_PROMPT}]},
                     {"role": "user", "content": content}]
         text = self.processor.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        images = [decode_jpeg(evidence[i].keyframe) for i in with_images]
+        images = [decode_jpeg(jpeg) for jpeg in keyframes(evidence, with_images)]
         enc = self.processor(text=[text], images=images or None, return_tensors="pt")
 
         input_ids = enc["input_ids"].to(self.device)

@@ -10,7 +10,7 @@ from typing import Any, BinaryIO
 
 from kb import kinds
 from kb.errors import GamekbError
-from kb.schema import Video
+from kb.schema import Video, saved_id
 from kb.store import KnowledgeBase
 
 # Kinds come from the registry (kb/kinds.py): lane order, colour and whether they are drawn at all.
@@ -68,14 +68,14 @@ def for_video(kb: KnowledgeBase, video: Video) -> dict[str, Any]:
     """{video, duration_s, lanes: [{kind, colour, events: [...]}],
     series: [{name, colour, shared, points}]}: `shared` series are drawn on one 0-based axis, the
     others each against its own maximum."""
-    rows = kb.events([video.id], limit=MAX_EVENTS)
+    rows = kb.events([saved_id(video)], limit=MAX_EVENTS)
     kinds_here = sorted({e.kind for e, _ in rows if kinds.get(e.kind).on_timeline},
                         key=lambda k: (kinds.get(k).lane, k))
     lanes = [{"kind": k, "colour": kind_colour(k),
               "events": [{"t_start": e.t_start, "t_end": e.t_end, "label": e.label, "value": e.value,
                           "source": e.source} for e, _ in rows if e.kind == k]} for k in kinds_here]
     by_name: dict[str, list[list[float]]] = {}
-    for s in kb.states(video.id):
+    for s in kb.states(saved_id(video)):
         by_name.setdefault(s.name, []).append([round(s.t, 3), s.value])
     order = [n for n in SERIES_COLOURS if n in by_name] + sorted(n for n in by_name if n not in SERIES_COLOURS)
     series = [{"name": n, "colour": series_colour(n), "shared": max(v for _, v in by_name[n]) <= SHARED_MAX,

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from kb.names import path_of
+from kb.schema import saved_id
 from kb.store import KnowledgeBase
 from reasoning.extractive import describe
 from reasoning.protocols import Answer, Citation, Reasoner
@@ -116,7 +117,7 @@ def shown_path(path: str, full: bool = True) -> str:
 def video_rows(kb: KnowledgeBase, status: str | None = None, full_paths: bool = True) -> list[dict[str, Any]]:
     counts = kb.segment_counts()
     return [{"id": v.id, "video": v.name, "video_path": shown_path(v.path, full_paths), "status": v.status,
-             "duration_s": round(v.duration_s, 2), "segments": counts.get(v.id, 0), "game": v.game,
+             "duration_s": round(v.duration_s, 2), "segments": counts.get(saved_id(v), 0), "game": v.game,
              "game_score": None if v.game_score is None else round(v.game_score, 3)} for v in kb.videos(status=status)]
 
 

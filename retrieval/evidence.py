@@ -18,10 +18,11 @@ from dataclasses import replace
 import numpy as np
 
 from kb import kinds
+from kb.schema import saved_id
 from kb.store import KnowledgeBase
 from retrieval.query import HUD_PLACE, HUD_WORDS, LIGHT_WORDS, Query, parse
 from retrieval.search import Filters, named, search
-from retrieval.types import Moment
+from retrieval.types import Matched, Moment, StateValue
 
 PER_VIDEO = 2  # moments per video for a cross-video question
 MAX_LISTED = 50  # moments a count or a list question gathers
@@ -42,7 +43,7 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
         moments = _matching(kb, q, f, MAX_LISTED if everything else limit)
         if q.count or q.listing:
             moments = _of_kind(moments, q.noun)
-        if q.speech and q.words and moments and not any(m.closest or m.extra["matched"][0]["source"] == "speech"
+        if q.speech and q.words and moments and not any(m.closest or (m.matched and m.matched[0].source == "speech")
                                                          for m in moments):
             moments = _speech_around(kb, moments) + moments
     if with_media:
@@ -64,7 +65,7 @@ def _matching(kb: KnowledgeBase, q: Query, f: Filters, limit: int) -> list[Momen
         return [m for m in moments if not m.closest]
     # nothing matched: the closest moments that share a word with the question and are not
     # something else ("missile" for "missile launcher"), handed on marked as such
-    return [m for m in moments if m.match > 0 and m.extra.get("same_thing")]
+    return [m for m in moments if m.match > 0 and m.same_thing]
 
 
 def _of_kind(moments: list[Moment], noun: str | None) -> list[Moment]:
@@ -76,7 +77,7 @@ def _of_kind(moments: list[Moment], noun: str | None) -> list[Moment]:
     kind = next((k for k in (low, low.removesuffix("s"), low.removesuffix("es")) if k in kinds.names()), None)
     if kind is None:
         return moments
-    kept = [m for m in moments if any(x.get("kind") == kind for x in m.extra.get("matched") or [])]
+    kept = [m for m in moments if any(x.kind == kind for x in m.matched)]
     return kept or moments
 
 
@@ -121,15 +122,16 @@ def _with_state(kb: KnowledgeBase, q: Query, f: Filters, values: list[str], limi
                 continue
             by_name = _samples(kb, m.video_id, values, cache)
             found = [(name, _value_at(by_name.get(name, []), m.at_s)) for name in values]
-            m.extra["state"] = [{"name": n, "value": s.value, "t": s.t} for n, s in found if s is not None]
+            m.state = [StateValue(name=n, value=s.value, t=s.t) for n, s in found if s is not None]
         return moments
     moments = []
     names = list(f.videos or []) + ([q.video] if q.video else [])
     ids = set(kb.ready_ids(names, f.games)) if names or f.games else None
     for video in kb.videos(status="ready"):
-        if ids is not None and video.id not in ids:
+        video_id = saved_id(video)
+        if ids is not None and video_id not in ids:
             continue
-        by_name = _samples(kb, video.id, values, cache)
+        by_name = _samples(kb, video_id, values, cache)
         for name in values:
             series = by_name.get(name, [])
             if not series:
@@ -145,11 +147,10 @@ def _with_state(kb: KnowledgeBase, q: Query, f: Filters, values: list[str], limi
                 if s is None or s.t in seen:
                     continue
                 seen.add(s.t)
-                moments.append(Moment(video=video.name, video_path=video.path, video_id=video.id, segment_id=-1,
+                moments.append(Moment(video=video.name, video_path=video.path, video_id=video_id, segment_id=-1,
                                       start_s=round(s.t, 2), end_s=round(s.t + 1.0, 2), score=1.0,
                                       text=f"{name} {s.value:g}", match=1.0,
-                                      extra={"matched": [], "state": [{"name": name, "value": s.value, "t": s.t,
-                                                                        "role": role}]}))
+                                      state=[StateValue(name=name, value=s.value, t=s.t, role=role)]))
     return moments
 
 
@@ -158,15 +159,14 @@ def _speech_around(kb: KnowledgeBase, moments: list[Moment]) -> list[Moment]:
     out: list[Moment] = []
     for m in moments[:3]:
         for e, _v in kb.events([m.video_id], ["speech"], m.at_s - SPEECH_BEFORE_S, m.at_s + SPEECH_AFTER_S):
-            if any(o.video_id == m.video_id and o.extra["matched"][0]["t"] == e.t_start for o in out):
+            if any(o.video_id == m.video_id and o.matched[0].t == e.t_start for o in out):
                 continue
             start = max(e.t_start - 0.5, 0.0)
             out.append(Moment(video=m.video, video_path=m.video_path, video_id=m.video_id,
                               segment_id=e.segment_idx if e.segment_idx is not None else m.segment_id,
                               start_s=round(start, 2), end_s=round(max(e.t_end, e.t_start) + 0.5, 2), score=m.score,
-                              text=e.label, match=1.0, extra={"matched": [{"t": e.t_start, "source": "speech",
-                                                                             "kind": "speech", "label": e.label}],
-                                                              "around": m.citation}))
+                              text=e.label, match=1.0, around=m.citation,
+                              matched=[Matched(t=e.t_start, source="speech", kind="speech", label=e.label)]))
     return out
 
 

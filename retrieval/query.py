@@ -115,7 +115,8 @@ def parse(raw: str) -> Query:
              if a not in QUESTION_WORDS and b not in QUESTION_WORDS and a not in LIGHT_WORDS and b not in LIGHT_WORDS]
     count = COUNT_INTENT.search(text) or BARE_COUNT.search(text)
     listing = None if count else LIST_INTENT.search(text)
-    noun = (count or listing).group("noun") if (count or listing) else None
+    intent = count or listing
+    noun = intent.group("noun") if intent else None
     if noun and (noun in QUESTION_WORDS or noun in LIGHT_WORDS):
         noun = None
         listing = listing if listing and listing.group(0).lower().startswith(("who", "list", "name")) else None

@@ -20,7 +20,7 @@ from typing import Any, Sequence
 from kb.lance import RecordedMoment, parse_moments
 from kb.store import KnowledgeBase
 from retrieval.query import LIGHT_WORDS, Query, parse, words
-from retrieval.types import Moment
+from retrieval.types import Matched, Moment
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant (Cormack et al. 2009)
 MAX_WINDOW_S = 15.0  # a hit is a moment, not a minute
@@ -250,10 +250,10 @@ def _candidates(moments: list[RecordedMoment], q: Query, f: Filters, weights: Se
     out = []
     memo = {} if memo is None else memo
     for moment in moments:
-        t0, t1, source, kind, label, text = moment
+        t0, source, kind, label, text = moment.t_start, moment.source, moment.kind, moment.label, moment.text
         if f.kinds and kind not in f.kinds:
             continue
-        if q.at is not None and not q.words:  # "@01:23 what happened?": everything near that time
+        if q.at is not None and q.window is not None and not q.words:  # "@01:23 what happened?": everything near that time
             lo, hi = q.window
             s, ok = (1.0 - min(abs(t0 - q.at), 20.0) / 40.0 if lo <= t0 <= hi and kind != "scene" else 0.0), True
         elif q.speech and not q.words:  # "what did I say?": everything said
@@ -291,25 +291,25 @@ def _moments(row: dict[str, Any], seg_score: float, cands: list[tuple[float, boo
         if ok and s >= floor:
             return [Moment(start_s=row["start_s"], end_s=min(row["end_s"], row["start_s"] + MAX_WINDOW_S),
                            score=seg_score * (1.0 + s), match=round(s, 4), closest=False,
-                           extra={"matched": [], "nearby": [], "match": s, "same_thing": True}, **base)]
+                           same_thing=True, **base)]
     if not good:
-        labels = [{"t": m.t_start, "source": m.source, "kind": m.kind, "label": m.label} for _, _, m in cands if m.kind != "scene"]
+        labels = [_matched(m) for _, _, m in cands if m.kind != "scene"]
         near = max((c for c in cands if c[0] > 0), key=lambda c: (c[1], c[0]), default=None)
         s, ok = (near[0], near[1]) if near else (0.0, False)
-        matched = [{"t": near[2].t_start, "source": near[2].source, "kind": near[2].kind, "label": near[2].label}] if near else []
         return [Moment(start_s=row["start_s"], end_s=min(row["end_s"], row["start_s"] + MAX_WINDOW_S),
                        score=seg_score * (0.5 + s), match=round(s, 4), closest=True,
-                       extra={"matched": matched, "nearby": labels, "match": s, "same_thing": ok}, **base)]
+                       matched=[_matched(near[2])] if near else [], nearby=labels, same_thing=ok, **base)]
     out = []
-    for s, _ok, (t0, t1, source, kind, label, _text) in good:
-        start = max(row["start_s"] - LEAD_S, t0 - LEAD_S, 0.0)
-        end = min(start + MAX_WINDOW_S, max(t1, t0) + LEAD_S)
+    for s, _ok, m in good:
+        start = max(row["start_s"] - LEAD_S, m.t_start - LEAD_S, 0.0)
+        end = min(start + MAX_WINDOW_S, max(m.t_end, m.t_start) + LEAD_S)
         out.append(Moment(start_s=round(start, 2), end_s=round(end, 2), score=seg_score * (1.0 + s),
-                          match=round(s, 4), closest=False,
-                          extra={"matched": [{"t": t0, "source": source, "kind": kind, "label": label}], "match": s,
-                                 "same_thing": True},
-                          **base))
+                          match=round(s, 4), closest=False, matched=[_matched(m)], same_thing=True, **base))
     return out
+
+
+def _matched(m: RecordedMoment) -> Matched:
+    return Matched(t=m.t_start, source=m.source, kind=m.kind, label=m.label)
 
 
 def _diversify(moments: list[Moment]) -> list[Moment]:
@@ -326,10 +326,10 @@ def _diversify(moments: list[Moment]) -> list[Moment]:
 def _dedupe(moments: list[Moment]) -> list[Moment]:
     """Drop repeats: the same thing in the same video starting within 2 s (overlapping segments)."""
     out: list[Moment] = []
-    starts: dict[tuple[int, str], list[float]] = defaultdict(list)  # (video, what) -> starts kept
+    starts: dict[tuple[int, str | None], list[float]] = defaultdict(list)  # (video, what) -> starts kept
 
     for m in moments:
-        key = (m.video_id, (m.extra.get("matched") or [{"label": ""}])[0]["label"])
+        key = (m.video_id, m.matched[0].label if m.matched else "")
         if any(abs(t - m.start_s) < 2.0 for t in starts[key]):
             continue
         starts[key].append(m.start_s)
@@ -399,9 +399,9 @@ def search(kb: KnowledgeBase, query: str | Query, limit: int = 10, filters: Filt
     # the closest moments in the fused search order (their few shared words say little about them)
     rest = _dedupe(_diversify([m for m in moments if m.closest]))
     if q.speech:  # a question about speech: what was said comes first among the closest too
-        rest.sort(key=lambda m: (m.extra.get("matched") or [{"source": ""}])[0]["source"] != "speech")
+        rest.sort(key=lambda m: not (m.matched and m.matched[0].source == "speech"))
     if closest:
         return matches + rest[:limit - len(matches)]
     if matches:
         return matches
-    return [m for m in rest if m.match > 0 and m.extra.get("same_thing")][:min(AUTO_CLOSEST, limit)]
+    return [m for m in rest if m.match > 0 and m.same_thing][:min(AUTO_CLOSEST, limit)]

@@ -4,9 +4,29 @@ is in reasoning/protocols.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
+
+
+@dataclass(frozen=True)
+class Matched:
+    """One recorded event in a moment's window (kb.lance.RecordedMoment, without its text): what
+    matched the question there, or, in `Moment.nearby`, what else happened there."""
+
+    t: float  # when it was first seen or heard, seconds into the video
+    source: str  # what read it: ocr, speech, hud, frames, entity ...
+    kind: str  # its event kind (kb.kinds)
+    label: str  # what it was: "minigun", a spoken line
+
+
+@dataclass(frozen=True)
+class StateValue:
+    """A HUD value stored for a moment (a state sample): health 58 at 00:53."""
+
+    name: str  # "health", "clock", or where an unlabelled number stayed ("bottom-left")
+    value: float
+    t: float  # when it was read, seconds into the video
+    role: str | None = None  # of a value's course over a video: first | lowest | highest | last | at
 
 
 @dataclass
@@ -24,15 +44,20 @@ class Moment:
     keyframe: bytes | None = None  # JPEG of the segment's keyframe
     keyframe_t: float | None = None
     projected: dict[str, np.ndarray] = field(default_factory=dict)  # modality -> (d_llm,) float16
-    extra: dict[str, Any] = field(default_factory=dict)
     match: float = 0.0  # share of the question's words this moment holds (retrieval.search.judge), 0..1
     closest: bool = False  # not a match: one of the closest moments, shown on request or when nothing matched
+    matched: list[Matched] = field(default_factory=list)  # what matched in the window (a closest moment: the nearest thing)
+    nearby: list[Matched] = field(default_factory=list)  # a closest moment: everything recorded in its window
+    state: list[StateValue] = field(default_factory=list)  # HUD values read when the matched thing happened
+    same_thing: bool = False  # search's verdict: it may count as a match (not "missile" for "missile launcher")
+    around: str | None = None  # speech gathered around another moment (retrieval.evidence): that moment's citation
 
     @property
     def at_s(self) -> float:
         """When the matched thing was first seen or heard (the window opens a little before it)."""
-        matched = self.extra.get("matched") or []
-        return float(matched[0]["t"]) if matched else float(self.keyframe_t if self.keyframe_t is not None else self.start_s)
+        if self.matched:
+            return float(self.matched[0].t)
+        return float(self.keyframe_t if self.keyframe_t is not None else self.start_s)
 
     @property
     def citation(self) -> str:

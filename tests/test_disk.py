@@ -13,6 +13,7 @@ import lance
 import numpy as np
 import pytest
 
+from kb.lance import SegmentRow
 from kb.schema import Event, Segment
 from kb.store import KnowledgeBase, VideoRecords
 from tests.kbcheck import gk, snapshot
@@ -26,8 +27,8 @@ def _du(path) -> int:
 
 def _commit(kb: KnowledgeBase, i: int, rng, sha: str | None = None, keyframe: int = KEYFRAME) -> int:
     video = kb.claim(kb.settings.home / f"clip{i}.mp4", sha or f"{i:064x}", {"duration_s": 2.0}, "lite")
-    row = {"idx": 0, "start_s": 0.0, "end_s": 2.0, "keyframe_s": 1.0, "text": f"picked up the shotgun word{i}x",
-           "moments": "[]", "keyframe": rng.bytes(keyframe), "text_vec": rng.random(4).astype("float32").tolist()}
+    row = SegmentRow(idx=0, start_s=0.0, end_s=2.0, keyframe_s=1.0, text=f"picked up the shotgun word{i}x",
+                     keyframe=rng.bytes(keyframe), text_vec=rng.random(4).astype("float32").tolist())
     kb.commit_video(video.id, VideoRecords(segments=[Segment(idx=0, start_s=0, end_s=2, keyframe_s=1)],
                                            events=[Event(t_start=0, t_end=1, kind="pickup", label="shotgun", source="ocr")],
                                            rows=[row], manifest={"text_vec": {"model": "m1", "dim": 4}}),

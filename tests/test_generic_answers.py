@@ -3,12 +3,13 @@ HUD with no label beside them, a clock, and counts of one kind of event."""
 
 from __future__ import annotations
 
+from kb.lance import SegmentRow
 from kb.schema import Segment, StateSample
 from kb.store import KnowledgeBase, VideoRecords
 from reasoning.extractive import Extractive
 from retrieval.evidence import _of_kind, gather
 from retrieval.query import parse
-from retrieval.types import Moment
+from retrieval.types import Matched, Moment
 
 
 def _fps_kb(tmp_path):
@@ -19,8 +20,7 @@ def _fps_kb(tmp_path):
     states = [StateSample(t=t, name="bottom-left", value=v) for t, v in ((14.0, 90.0), (28.0, 12.0), (87.0, 100.0))]
     states += [StateSample(t=t, name="bottom-right", value=v) for t, v in ((4.0, 40.0), (77.0, 10.0))]
     states += [StateSample(t=t, name="clock", value=v) for t, v in ((4.0, 597.0), (105.0, 494.0))]
-    row = {"idx": 0, "start_s": 0.0, "end_s": 120.0, "keyframe_s": 5.0, "text": "", "moments": "[]", "keyframe": b"",
-           "text_vec": [1.0] + [0.0] * 383}
+    row = SegmentRow(idx=0, start_s=0.0, end_s=120.0, keyframe_s=5.0, text_vec=[1.0] + [0.0] * 383)
     kb.commit_video(video.id, VideoRecords(segments=[Segment(idx=0, start_s=0, end_s=120, keyframe_s=5)], states=states,
                                            rows=[row], manifest={"text_vec": {"model": "m", "dim": 384}}),
                     {"profile": "lite"})
@@ -30,7 +30,7 @@ def _fps_kb(tmp_path):
 def test_health_in_a_game_whose_hud_labels_nothing(tmp_path):
     kb = _fps_kb(tmp_path)
     moments = gather(kb, "what was my health?")
-    assert {s["name"] for m in moments for s in m.extra["state"]} == {"bottom-left", "bottom-right"}
+    assert {s.name for m in moments for s in m.state} == {"bottom-left", "bottom-right"}
     text = Extractive().answer("what was my health?", moments).text
     assert text.startswith("No number on screen is labelled health; the numbers that stayed at one place read:")
     assert "the number at bottom-left 12 (lowest, at 00:28) [shooter@00:28]" in text
@@ -46,7 +46,7 @@ def test_a_clock_reads_as_minutes_and_seconds(tmp_path):
 
 def _moment(t: float, kind: str, label: str) -> Moment:
     return Moment(video="shooter", video_path="/v/shooter.mp4", video_id=1, segment_id=0, start_s=t - 1, end_s=t + 9,
-                  score=1.0, text=label, match=1.0, extra={"matched": [{"t": t, "kind": kind, "label": label, "source": "ocr"}]})
+                  score=1.0, text=label, match=1.0, matched=[Matched(t=t, kind=kind, label=label, source="ocr")])
 
 
 def test_a_count_of_kills_counts_no_deaths():

@@ -8,7 +8,7 @@ from sqlmodel import SQLModel, select
 from kb import sql
 from kb.config import Settings
 from kb.errors import ModelMismatch
-from kb.lance import SegmentTable
+from kb.lance import SegmentRow, SegmentTable
 from kb.schema import Event, Segment, Video
 from kb.store import KnowledgeBase, VideoRecords
 from tests.pg import db_url  # noqa: F401  (fixture: every test here runs on SQLite and on PostgreSQL)
@@ -56,8 +56,7 @@ def test_video_invisible_until_committed_and_rows_replaced_on_redo(tmp_path, db_
     kb = KnowledgeBase(Settings(home=tmp_path, db_url=db_url))
     video = kb.claim(tmp_path / "a.mp4", "ab" * 32, {"duration_s": 20.0}, "lite")
     assert kb.ready_ids() == []  # ingesting: invisible
-    row = {"idx": 0, "start_s": 0.0, "end_s": 10.0, "keyframe_s": 5.0, "text": "picked up a missile",
-           "moments": "[]", "keyframe": b"", "text_vec": [1.0, 0.0, 0.0, 0.0]}
+    row = SegmentRow(idx=0, start_s=0.0, end_s=10.0, keyframe_s=5.0, text="picked up a missile", text_vec=[1.0, 0.0, 0.0, 0.0])
     records = VideoRecords(segments=[Segment(idx=0, start_s=0, end_s=10, keyframe_s=5)],
                            events=[Event(t_start=3, t_end=4, kind="pickup", label="missile", source="ocr")],
                            rows=[row], manifest=_manifest())
@@ -112,8 +111,7 @@ def test_upgrade_from_0002_keeps_videos_and_adds_game_score(tmp_path, db_url):
 
 def _commit(kb, tmp_path, stem, sha_char, game, score):
     video = kb.claim(tmp_path / f"{stem}.mp4", sha_char * 64, {"duration_s": 10.0}, "lite")
-    row = {"idx": 0, "start_s": 0.0, "end_s": 10.0, "keyframe_s": 5.0, "text": f"{stem} text",
-           "moments": "[]", "keyframe": b"", "text_vec": [1.0, 0.0, 0.0, 0.0]}
+    row = SegmentRow(idx=0, start_s=0.0, end_s=10.0, keyframe_s=5.0, text=f"{stem} text", text_vec=[1.0, 0.0, 0.0, 0.0])
     kb.commit_video(video.id, VideoRecords(segments=[Segment(idx=0, start_s=0, end_s=10, keyframe_s=5)],
                                            events=[Event(t_start=1, t_end=2, kind="pickup", label=stem, source="ocr")],
                                            rows=[row], manifest=_manifest(), game=game, game_score=score),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
 from typer.testing import CliRunner
@@ -13,12 +14,13 @@ from typer.testing import CliRunner
 from cli import app
 from kb import kinds
 from kb.kinds import EventKind
+from kb.lance import SegmentRow
 from kb.schema import Event, Segment, StateSample
 from kb.store import KnowledgeBase, VideoRecords
 from reasoning.extractive import Extractive
 from reasoning.training.data import from_kb
 from reasoning import timeline
-from retrieval.types import Moment
+from retrieval.types import Matched, Moment
 
 LAP = EventKind("lap_record", "lap record best lap", "you set a lap record: {label}", 23, "#00e5ff",
                 "a new best lap time")
@@ -64,8 +66,8 @@ def test_answers_keep_their_wording():
 
 def test_a_pack_kind_reaches_the_extractive_answer(lap_kind):
     m = Moment(video="race", video_path="/v/race.mp4", video_id=1, segment_id=0, start_s=60.0, end_s=70.0,
-               score=1.0, text="", extra={"matched": [{"kind": "lap_record", "label": "1:23.4"},
-                                                      {"kind": "boss_phase", "label": "two"}]})
+               score=1.0, text="", matched=[Matched(t=61.0, source="screen", kind="lap_record", label="1:23.4"),
+                                            Matched(t=62.0, source="screen", kind="boss_phase", label="two")])
     text = Extractive().answer("best lap?", [m]).text
     assert "you set a lap record: 1:23.4" in text and "boss phase: two" in text and "[race@01:00]" in text
 
@@ -82,14 +84,13 @@ def race_kb(tmp_path):
           ("pickup", 22.0, "nitro")]
     states = [(t, name, v) for t in (2.0, 5.0, 5.5, 6.0, 15.0) for name, v in
               (("health", 80.0), ("score", 1200.0 if t < 5 else 1700.0), ("hud@0.85,0.05", 3.0))]
-    row = {"idx": 0, "start_s": 0.0, "end_s": 10.0, "keyframe_s": 5.5, "text": "", "moments": "[]", "keyframe": b"",
-           "text_vec": [1.0, 0.0, 0.0, 0.0]}
+    row = SegmentRow(idx=0, start_s=0.0, end_s=10.0, keyframe_s=5.5, text_vec=[1.0, 0.0, 0.0, 0.0])
     records = VideoRecords(
         segments=[Segment(idx=0, start_s=0, end_s=10, keyframe_s=5.5), Segment(idx=1, start_s=10, end_s=30, keyframe_s=15)],
         events=[Event(t_start=t, t_end=t + 0.5, kind=k, label=label, source="screen", segment_idx=int(t >= 10))
                 for k, t, label in ev],
         states=[StateSample(t=t, name=n, value=v) for t, n, v in states],
-        rows=[row, {**row, "idx": 1, "start_s": 10.0, "end_s": 30.0, "keyframe_s": 15.0}],
+        rows=[row, replace(row, idx=1, start_s=10.0, end_s=30.0, keyframe_s=15.0)],
         manifest={"text_vec": {"model": "m", "dim": 4}})
     kb.commit_video(video.id, records, {"profile": "lite"})
     return kb, kb.videos(status="ready")[0]

@@ -16,7 +16,7 @@ from kb import registry
 from kb.errors import MissingDependency
 from reasoning import gguf
 from reasoning.prompting import CITATION_RE, parse_citations, unknown_citations
-from retrieval.types import Moment
+from retrieval.types import Matched, Moment, StateValue
 
 has_llama = importlib.util.find_spec("llama_cpp") is not None
 needs_smollm2 = pytest.mark.skipif(not has_llama or gguf.missing(gguf.MODELS["smollm2-135m"]) is not None,
@@ -86,12 +86,11 @@ def test_models_lists_local_as_available_only_with_llama_cpp_and_a_model():
 def evidence() -> list[Moment]:
     return [Moment(video="e2m3", video_path="/v/e2m3.mp4", video_id=1, segment_id=5, start_s=51.4, end_s=58.4, score=1,
                    text="PICKED UP A MINIGUN", match=1.0,
-                   extra={"matched": [{"t": 53.37, "source": "ocr", "kind": "pickup", "label": "minigun"}],
-                          "state": [{"name": "health", "value": 58.0, "t": 53.0}]}),
+                   matched=[Matched(t=53.37, source="ocr", kind="pickup", label="minigun")],
+                   state=[StateValue(name="health", value=58.0, t=53.0)]),
             Moment(video="arena run", video_path="/v/arena run.mp4", video_id=2, segment_id=1, start_s=4, end_s=10,
                    score=.8, text="the treasure is behind the gate", match=1.0,
-                   extra={"matched": [{"t": 6.0, "source": "speech", "kind": "speech",
-                                       "label": "the treasure is behind the gate"}]})]
+                   matched=[Matched(t=6.0, source="speech", kind="speech", label="the treasure is behind the gate")])]
 
 
 def test_the_model_sees_each_moment_with_its_times_as_text():

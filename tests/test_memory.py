@@ -39,9 +39,9 @@ def test_segments_close_while_frames_stream(tmp_path, models, monkeypatch):
     assert max(held) <= (cfg.segment_s + cfg.min_segment_s) * cfg.fps + 1
     cuts = [e.t_start for e in analysis.events if e.kind == "scene"]
     assert analysis.spans == segmenting.windows(info.duration_s, cuts, cfg.segment_s, cfg.min_segment_s)
-    assert [r["idx"] for r in analysis.rows] == list(range(len(analysis.spans)))
+    assert [r.idx for r in analysis.rows] == list(range(len(analysis.spans)))
     for (a, b), row in zip(analysis.spans, analysis.rows):
-        assert a <= row["keyframe_s"] < b and row["keyframe"][:2] == b"\xff\xd8"  # one JPEG per segment
+        assert a <= row.keyframe_s < b and row.keyframe[:2] == b"\xff\xd8"  # one JPEG per segment
 
 
 def _stems(text: str) -> list[str]:

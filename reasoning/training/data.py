@@ -46,6 +46,7 @@ import numpy as np
 
 from kb import kinds
 from kb.errors import GamekbError
+from kb.schema import saved_id
 from kb.store import KnowledgeBase
 from retrieval.search import LEAD_S, MAX_WINDOW_S
 from retrieval.types import Moment, format_ts
@@ -78,6 +79,12 @@ class Pair:
     @property
     def grounded(self) -> bool:
         return self.video is not None and self.segment is not None
+
+    def place(self) -> tuple[str, int]:
+        """(video, segment idx) of a grounded pair."""
+        if self.video is None or self.segment is None:
+            raise GamekbError(f"pair {self.id or self.question!r} names no video segment (a text-only pair)")
+        return self.video, int(self.segment)
 
 
 KNOWN = {"question", "answer", "video", "t", "t_end", "segment", "window", "kind", "source", "id"}
@@ -254,12 +261,12 @@ def from_kb(kb: KnowledgeBase, videos: Sequence[str] | None = None) -> list[Pair
     by_video: dict[int, list[Any]] = {}
     names: dict[int, str] = {}
     for e, v in kb.events(ids):
-        by_video.setdefault(v.id, []).append(e)
-        names[v.id] = v.name
+        by_video.setdefault(saved_id(v), []).append(e)
+        names[saved_id(v)] = v.name
     for v in kb.videos(status="ready"):
         if ids is None or v.id in ids:
-            names.setdefault(v.id, v.name)
-            by_video.setdefault(v.id, [])
+            names.setdefault(saved_id(v), v.name)
+            by_video.setdefault(saved_id(v), [])
     pairs: list[Pair] = []
     for vid in sorted(by_video, key=lambda i: names[i]):
         segs = {r["idx"]: r for r in kb.segments.rows(f"video_id = {int(vid)}",
@@ -369,17 +376,18 @@ class EvidenceSource:
         self.raw_dims = {m: int(manifest[c]["dim"]) for m, c in RAW_COLUMNS.items() if c in manifest}
 
     def row(self, pair: Pair) -> dict[str, Any]:
-        key = (pair.video, int(pair.segment))
+        name, segment = pair.place()
+        key = (name, segment)
         if key not in self._rows:
-            video = self._videos.get(pair.video)
-            if video is None:
+            video = self._videos.get(name)
+            if video is None or self.kb is None:  # without a knowledge base there are no videos
                 where = "no knowledge base was given (pass --home)" if self.kb is None else \
                     f"the knowledge base has: {', '.join(sorted(self._videos)[:10]) or 'no ready videos'}"
                 raise GamekbError(f"pair {pair.id or pair.question!r} is about video {pair.video!r}, which is not "
                                   f"ready in the knowledge base; {where}")
             cols = ["start_s", "end_s", "keyframe_s", "text", "keyframe", *self.proj_columns,
                     *[RAW_COLUMNS[m] for m in self.raw_dims]]
-            rows = self.kb.segments.rows(f"video_id = {int(video.id)} AND idx = {int(pair.segment)}", columns=cols, limit=1)
+            rows = self.kb.segments.rows(f"video_id = {saved_id(video)} AND idx = {segment}", columns=cols, limit=1)
             if not rows:
                 raise GamekbError(f"pair {pair.id!r}: video {pair.video} has no segment {pair.segment}; "
                                   "the data was built from another ingest of it: rebuild it with gamekb train data")
@@ -391,11 +399,12 @@ class EvidenceSource:
         if not pair.grounded:
             return []
         row = self.row(pair)
-        video = self._videos[pair.video]
+        name, segment = pair.place()
+        video = self._videos[name]
         start, end = pair.window or [row["start_s"], min(row["end_s"], row["start_s"] + MAX_WINDOW_S)]
         proj = {c[len("proj_"):]: np.asarray(row[c], dtype=np.float16) for c in self.proj_columns
                 if projected and row.get(c) is not None}
-        return [Moment(video=pair.video, video_path=video.path, video_id=int(video.id), segment_id=int(pair.segment),
+        return [Moment(video=name, video_path=video.path, video_id=saved_id(video), segment_id=segment,
                        start_s=float(start), end_s=float(end), score=1.0, text=row["text"] if text else "",
                        keyframe=row.get("keyframe") if keyframe else None, keyframe_t=row.get("keyframe_s"),
                        projected=proj)]

@@ -148,7 +148,9 @@ def train_projectors(pairs: Sequence[Pair], out: str | Path, reasoner: Any, evid
 
     per_epoch = math.ceil(len(train) / opts.batch_size)
     total = per_epoch * opts.epochs if opts.max_steps is None else min(per_epoch * opts.epochs, opts.max_steps)
-    step, history, losses = 0, [], []
+    step = 0
+    history: list[dict[str, Any]] = []
+    losses: list[float] = []
     if on_step:
         on_step(0, total, float("nan"), "train")
     for epoch in range(opts.epochs):

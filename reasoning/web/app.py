@@ -472,7 +472,8 @@ def frame_jpeg(path: Path, t: float, width: int = 320) -> bytes | None:
 
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
-        container.seek(int(max(0.0, t) / stream.time_base), stream=stream, backward=True)
+        if stream.time_base is not None:  # else: decode from the start
+            container.seek(int(max(0.0, t) / stream.time_base), stream=stream, backward=True)
         chosen = None
         for frame in container.decode(stream):
             chosen = frame
