@@ -175,7 +175,7 @@ def _stream_start(path: Path) -> float:
 
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
-        return float(stream.start_time * stream.time_base) if stream.start_time else 0.0
+        return float(stream.start_time * stream.time_base) if stream.start_time and stream.time_base else 0.0
 
 
 def _decord_reason(exc: Exception) -> str:
