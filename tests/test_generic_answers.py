@@ -3,6 +3,8 @@ HUD with no label beside them, a clock, and counts of one kind of event."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from kb.lance import SegmentRow
 from kb.schema import Segment, StateSample
 from kb.store import KnowledgeBase, VideoRecords
@@ -57,4 +59,8 @@ def test_a_count_of_kills_counts_no_deaths():
              _moment(99.0, "kill", "roland was pierced by marseilles")]
     assert [m.at_s for m in _of_kind(found, "kills")] == [14.0, 99.0]
     assert [m.at_s for m in _of_kind(found, "deaths")] == [92.0]
-    assert _of_kind(found, "weapons") == found  # a noun that names no kind keeps every match
+    assert _of_kind(found, "achievements") == found  # no match of that kind: every match stays
+    assert _of_kind(found, "items") == found  # a noun that names no kind keeps every match
+    # another video with no kill events keeps its matches (a library of two games)
+    other = replace(_moment(5.0, "pickup", "kills counter"), video="doom")
+    assert [m.video for m in _of_kind([*found, other], "kills")] == ["shooter", "shooter", "doom"]
