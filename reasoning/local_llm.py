@@ -64,8 +64,24 @@ def evidence_lines(evidence: Sequence[Moment]) -> str:
     return "\n".join(f"- {_line(m)}" for m in sorted(evidence, key=lambda m: (m.video, m.start_s)))
 
 
+def summary(question: str, evidence: Sequence[Moment]) -> str | None:
+    """For a count, a list, a HUD value or "what did I say?": the extractive reasoner's answer, which
+    counts and lists exactly. A 0.5-1.5B model miscounts ten evidence lines or lists one weapon of
+    three; handed the tally, it only has to say it (docs/benchmarks.md: 3 -> 5 of 8 graded answers)."""
+    from reasoning.extractive import Extractive
+    from retrieval.query import parse
+
+    q = parse(question)
+    if not (q.count or q.listing or (q.speech and not q.words) or any(m.state for m in evidence)):
+        return None
+    return Extractive().answer(question, evidence).text
+
+
 def messages(question: str, evidence: Sequence[Moment]) -> list[dict[str, str]]:
     user = f"Evidence:\n{evidence_lines(evidence)}\n\nQuestion: {question.strip()}"
+    tally = summary(question, evidence)
+    if tally:
+        user = f"{user}\n\nExact answer, counted from the evidence (keep its numbers, items and citations):\n{tally}"
     return [{"role": "system", "content": LOCAL_SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 

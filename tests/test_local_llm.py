@@ -101,7 +101,12 @@ def test_the_model_sees_each_moment_with_its_times_as_text():
     lines = user["content"].splitlines()
     assert "- arena run@00:04: said \"the treasure is behind the gate\" at 00:06" in lines
     assert "- e2m3@00:51: you picked up minigun at 00:53; health was 58 at 00:53" in lines
-    assert lines[-1] == "Question: how much health did I have when I got the minigun?"
+    assert "Question: how much health did I have when I got the minigun?" in lines
+    # a HUD value (or a count, a list): the exact tally follows, for the model to say, not to redo
+    tally = lines[lines.index("Exact answer, counted from the evidence (keep its numbers, items and citations):") + 1]
+    assert tally == "In e2m3: health 58 (at 00:53, when you picked up minigun) [e2m3@00:51]."
+    _, plain = messages("when did I hear about the treasure?", [m for m in evidence() if not m.state])
+    assert plain["content"].splitlines()[-1] == "Question: when did I hear about the treasure?"
 
 
 @needs_smollm2
