@@ -239,7 +239,9 @@ def _ingest_path(kb: KnowledgeBase, path: Path, models: Models | ModelSource, fo
             raise
         progress("done", 1.0)
         n_events = sum(1 for e in analysis.events if e.kind not in ("scene",))
-        how = f"read as {analysis.game}" + (f" (auto, {analysis.game_score:.2f})" if analysis.game_score is not None else "")
+        how = f"read as {analysis.game}"
+        if analysis.game_score is not None:  # chosen by --game auto; generic's score says how sure no pack fits
+            how += " (auto: no game pack knows it)" if analysis.game == "generic" else f" (auto, {analysis.game_score:.2f})"
         return Outcome(label, "ingested", f"{len(analysis.spans)} segments, {n_events} events, {how}", video.name,
                        duration_s=info.duration_s)
 
