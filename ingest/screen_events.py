@@ -55,15 +55,19 @@ def pack_classifier(pack) -> Callable[[str], tuple[str, str, dict] | None] | Non
 # ---------------------------------------------------------------------------------------------
 
 _VALUE = re.compile(r"^[^\w]*([-+]?\d{1,6}(?:[.,]\d+)?)(?:\s*/\s*(\d{1,6}))?\s*%?[^\w]*$")
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+# a clock or a race timer: "9:51", "1:23.45", "1:02:03"
+_CLOCK = re.compile(r"^(?:(\d{1,2}):)?(\d{1,2}):(\d{2})(?:\.(\d{1,3}))?$")
 
 
 def parse_value(text: str) -> float | None:
-    """A HUD number: "75", "75%", "+100", "2/3" (the first), "9:51" (seconds), else None."""
+    """A HUD number: "75", "75%", "+100", "2/3" (the first), "9:51", "1:23.45" or "1:02:03" (in
+    seconds), else None."""
     t = text.strip().replace("O", "0").replace("o", "0") if re.fullmatch(r"[\dOo:/%+\-., ]+", text.strip()) else text.strip()
     m = _CLOCK.match(t)
     if m:
-        return int(m.group(1)) * 60 + int(m.group(2))
+        hours, minutes, seconds, fraction = m.groups()
+        total = int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)
+        return total + float(f"0.{fraction}") if fraction else float(total)
     m = _VALUE.match(t)
     if m:
         return float(m.group(1).replace(",", ""))

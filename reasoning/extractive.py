@@ -30,7 +30,12 @@ def _shown_state(name: str, value: float) -> str:
     """"health 58", "clock 9:51" (stored as seconds), "the number at bottom-left 82" (a HUD number
     the generic path found with no label beside it, named by where it is)."""
     if name.startswith("clock") and value >= 0:
-        return f"{name} {int(value) // 60}:{int(value) % 60:02d}"
+        whole = int(value)
+        h, m, sec = whole // 3600, whole // 60 % 60, whole % 60
+        shown = f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+        if value != whole:  # a race timer's hundredths
+            shown += f"{value - whole:.2f}"[1:]
+        return f"{name} {shown}"
     return f"the number at {name} {value:g}" if HUD_PLACE.fullmatch(name) else f"{name} {value:g}"
 
 

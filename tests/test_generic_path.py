@@ -157,6 +157,19 @@ def test_hud_numbers_read_in_few_frames_still_make_a_series_and_a_clock_is_named
     assert ("hud", "bottom-left 82 -> 20") in [(e.kind, e.label) for e in reading.events]
 
 
+def test_a_race_timer_is_a_clock_not_a_flood_of_messages():
+    # a racing game's lap timer ticks in hundredths at one place: each sample reads a new text
+    box = (0.80, 0.05, 0.95, 0.09)
+    timer = [_track(i, 10.0 + i, 10.0 + i, f"{(20 + i) // 60}:{(20 + i) % 60:02d}.{(37 * i) % 100:02d}", box, frames=1)
+             for i in range(60)]
+    reading = read_tracks(timer, 90)
+    assert reading.events == [] and reading.series == {"clock": "clock"}
+    assert (10.0, 20.0) in [(s.t, s.values["clock"]) for s in reading.states]
+    from reasoning.extractive import _shown_state
+
+    assert _shown_state("clock", 83.45) == "clock 1:23.45" and _shown_state("clock", 3723.0) == "clock 1:02:03"
+
+
 def test_a_garbled_kill_line_is_an_event_marked_unclear():
     line = _track(1, 30.0, 33.0, "was alr toudittoned bvkmi :6 2b (el assisted byHu(0)", (0.02, 0.1, 0.5, 0.13), frames=3,
                   conf=0.8)
