@@ -44,6 +44,8 @@ class MiniLMNumpy:
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if len(texts) == 1:  # a query: one batch, nothing to group (and no unpadded tokenizer to build)
+            return self.model.encode(list(texts))
         # batches of similar length: every text is padded to its batch's longest, so a batch is
         # closed once padding would exceed PAD_SLACK of its real tokens (9 segment texts of the
         # sample clip, 15..167 tokens: 1503 padded tokens in one batch, ~700 this way)

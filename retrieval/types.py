@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:  # `gamekb videos` and `events` print times from here: they need no numpy
+    import numpy as np
 
 
 @dataclass

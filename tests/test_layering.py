@@ -118,3 +118,24 @@ def test_search_loads_no_model_library_and_no_frame_reading_module(tmp_path):
     assert not {m for m in mods if m.split(".")[0] in HEAVY}
     assert not mods & {"ingest.ocr_engines", "ingest.speech", "ingest.screen_text", "ingest.pipeline", "ingest.visual",
                        "onnxruntime", "faster_whisper", "cv2"}, sorted(m for m in mods if m.startswith("ingest"))
+
+
+# What the library-reading commands may not load (issue 15 part 9): lancedb alone cost ~1.3 s of every
+# search's start-up, numpy, pyarrow and the query embedder's packages another ~0.3 s of `videos`.
+LANCEDB = ("lancedb", "lance_namespace", "lance_namespace_urllib3_client", "pandas")
+TABLE_READERS = ("lance", "pyarrow", "numpy", "scipy", "tokenizers", "safetensors")
+
+
+@pytest.mark.parametrize("args", [["videos"], ["videos", "--json"], ["events"], ["events", "--kind", "pickup", "--json"]])
+def test_listing_commands_read_sql_only(args, library):
+    mods = _loaded(*args, "--home", str(library))
+    assert "kb.store" in mods  # the command did open the library
+    assert not {m for m in mods if m.split(".")[0] in (*HEAVY, *LANCEDB, *TABLE_READERS)}, \
+        sorted(m for m in mods if m.split(".")[0] in (*HEAVY, *LANCEDB, *TABLE_READERS))
+
+
+@pytest.mark.parametrize("args", [["search", "shotgun"], ["ask", "when did I get the shotgun?"]])
+def test_search_and_ask_read_the_table_without_lancedb(args, library):
+    mods = _loaded(*args, "--home", str(library))
+    assert "lance" in mods  # they did read the segment table, through pylance
+    assert not {m for m in mods if m.split(".")[0] in (*HEAVY, *LANCEDB)}, sorted(m for m in mods if m.split(".")[0] in LANCEDB)
