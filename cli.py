@@ -439,7 +439,7 @@ def _print_kinds(in_library: list[str], as_json: bool) -> None:
 
 def _reasoner(name: str, options: dict):
     """The reasoner, loaded: a model that takes a while to read says so on stderr meanwhile."""
-    from kb import registry
+    from kb.models import registry
 
     def progress(message: str) -> None:
         typer.echo(shown(message) + " ...", err=True)
@@ -579,7 +579,7 @@ def models(as_json: JsonOpt = False) -> None:
 
     Example: gamekb models
     """
-    from kb import registry
+    from kb.models import registry
 
     rows = []
     for b in registry.backends():

@@ -11,7 +11,7 @@ Phases, per sampled frame (`read_frame`, cheap and stateless unless given a `Reg
 Then `merge` joins repeated reads of the same line over neighbouring frames into one
 `TextObservation`, and `run` = `merge` over `read_frame`.
 
-Engines implement `OcrEngine` (ingest/ocr_engines.py) and are registered by name in kb.registry
+Engines implement `OcrEngine` (ingest/ocr_engines.py) and are registered by name in kb.models.registry
 (stage "ocr").
 """
 

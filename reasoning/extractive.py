@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Iterator, Sequence
 
 from kb import kinds
-from kb.registry import register
+from kb.models.registry import register
 from retrieval.query import parse
 from retrieval.types import Answer, Citation, Moment, format_ts
 

@@ -20,7 +20,7 @@ import urllib.request
 from typing import Any, Iterator, Sequence
 
 from kb.errors import GamekbError
-from kb.registry import register
+from kb.models.registry import register
 from reasoning.prompting import SYSTEM_PROMPT, CitationGuard, image_moments, make_answer, user_prompt
 from retrieval.types import Answer, Moment
 

@@ -18,7 +18,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 from ingest import decode, ocr, ocr_engines, stages  # noqa: E402
 from ingest.rules import get_pack, packs  # noqa: E402
 from ingest.types import Frame, TextObservation  # noqa: E402
-from kb import registry  # noqa: E402
+from kb.models import registry  # noqa: E402
 from kb.config import IngestConfig  # noqa: E402
 from kb.errors import GamekbError  # noqa: E402
 

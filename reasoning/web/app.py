@@ -274,7 +274,7 @@ def create_app(kb: KnowledgeBase, token: str | None = None, reasoner: str = "ext
 
     def engine():
         if "r" not in engines:
-            from kb import registry
+            from kb.models import registry
 
             engines["r"] = registry.create("reasoner", reasoner, **(reasoner_options or {}))
         return engines["r"]
