@@ -134,3 +134,31 @@ def test_the_lite_minilm_embeds_queries_for_either_minilm_backend():
 
     spec = {"model": "sentence-transformers/all-MiniLM-L6-v2", "dim": 384}  # what both minilm backends record
     assert query_embedder(spec).name == "minilm" and query_embedder(None) is None
+
+
+# -- a query's GELU without importing scipy (issue 15 part 9) ---------------------------------------
+
+def test_the_query_erf_is_scipys_bit_for_bit():
+    from scipy.special import erf as scipy_erf
+
+    from kb.models.erf import erf
+
+    rng = np.random.default_rng(15)
+    x = np.concatenate([rng.standard_normal(2_000_000) * 2.5, rng.uniform(-30, 30, 300_000), rng.uniform(-1.05, 1.05, 500_000),
+                        np.exp(rng.uniform(-700, 6, 300_000)) * rng.choice([-1, 1], 300_000),
+                        [0.0, -0.0, 1.0, -1.0, np.nextafter(1.0, 2), np.nextafter(1.0, 0), 8.0, np.nextafter(8.0, 0), -8.0,
+                         26.6, 27.0, -27.0, 1e300, -1e300, np.inf, -np.inf, 5e-324, -5e-324]])
+    assert np.array_equal(erf(x).view(np.int64), scipy_erf(x).view(np.int64))  # every bit, the sign of zero too
+    assert np.isnan(erf(np.array([np.nan]))).all()
+    with pytest.raises(TypeError):
+        erf(x[:10].astype(np.float32))  # scipy's float32 loop is another function
+
+
+def test_a_query_gets_the_same_vector_with_or_without_scipy(monkeypatch):
+    from kb.models import erf
+
+    texts = ["when did I get the missile launcher in each video?", "a", "x" * 40 + " " + "word " * 60]
+    model = MiniLMNumpy().model
+    ported = [model.encode([t]) for t in texts]
+    monkeypatch.setattr(erf, "MAX_ELEMENTS", 0)  # every array through scipy, as ingest's batches go
+    assert all(np.array_equal(p, model.encode([t])) for p, t in zip(ported, texts))

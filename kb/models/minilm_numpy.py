@@ -14,6 +14,8 @@ from typing import Sequence
 
 import numpy as np
 
+from kb.models import erf
+
 MAX_TOKENS = 256  # the model's max_seq_length
 
 
@@ -24,9 +26,12 @@ def _layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float) -> np.n
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
+    z = x / np.sqrt(2.0)
+    if z.dtype == np.float64 and z.size <= erf.MAX_ELEMENTS:  # a query: scipy's erf without importing scipy
+        return 0.5 * x * (1.0 + erf.erf(z))
     from scipy.special import erf as verf
 
-    return 0.5 * x * (1.0 + verf(x / np.sqrt(2.0)))
+    return 0.5 * x * (1.0 + verf(z))
 
 
 SAFETENSORS_DTYPES = {"F32": np.float32, "F16": np.float16, "F64": np.float64, "I64": np.int64}
