@@ -563,7 +563,7 @@ def models(as_json: JsonOpt = False) -> None:
 
     Example: gamekb models
     """
-    from kb import registry
+    from kb.models import registry
 
     rows = []
     for b in registry.backends():

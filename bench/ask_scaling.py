@@ -43,7 +43,7 @@ def main() -> None:
     sys.path.insert(1, str(Path(__file__).resolve().parent))
     import search_latency as sl  # the library builder (this checkout's)
 
-    from kb.embeddings import text_embedder
+    from kb.models.embeddings import text_embedder
     from reasoning.extractive import Extractive
     from retrieval.evidence import gather
 

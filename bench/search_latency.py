@@ -149,7 +149,7 @@ def latency(kb, repeat: int) -> dict:
             Extractive().answer(q, gather(kb, q, limit=6))
             a_times.append(time.perf_counter() - t)
     parts = {}
-    from kb.embeddings import text_embedder
+    from kb.models.embeddings import text_embedder
     from retrieval.query import parse, words
 
     emb = text_embedder()
@@ -221,7 +221,7 @@ def main() -> None:
     ap.add_argument("--index-types", nargs="+", default=["IVF_FLAT", "IVF_SQ", "IVF_PQ", "IVF_HNSW_SQ"])
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
-    from kb.embeddings import text_embedder
+    from kb.models.embeddings import text_embedder
 
     tmpl = templates()
     t = time.perf_counter()

@@ -28,7 +28,7 @@ from pathlib import Path
 from ingest.audio import load_audio
 from ingest.speech import phrases_from_segments
 from ingest.types import SpeechObservation
-from kb import registry
+from kb.models import registry
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"  # ../shared/data beside the repository
 CLIP = DATA / "freedoom1_e2m3_demo2.mp4"

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ingest.audio import load_audio
-from kb import registry
+from kb.models import registry
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SR = 16000

@@ -23,8 +23,8 @@ import numpy as np
 
 from ingest.protocols import Detection
 from ingest.types import EventRecord
-from kb.hf import FULL_INSTALL, load_pretrained, resolve_device, resolve_dtype, resolve_model, runs_here, to_numpy
-from kb.registry import register
+from kb.models.hf import FULL_INSTALL, load_pretrained, resolve_device, resolve_dtype, resolve_model, runs_here, to_numpy
+from kb.models.registry import register
 
 log = logging.getLogger(__name__)
 

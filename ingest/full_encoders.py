@@ -1,8 +1,8 @@
 """The `full` profile's embedding models: SigLIP2 (visual), VideoMAE (temporal), Wav2Vec2 (audio).
 
-Each backend is built once per ingest run (`kb.registry.create(stage, name, model=..., ...)`) and then
+Each backend is built once per ingest run (`kb.models.registry.create(stage, name, model=..., ...)`) and then
 called with batches: numpy in, float32 numpy out. Models are given as a Hugging Face id or a local
-directory; offline, an id that is not cached is one MissingDependency (see kb.hf).
+directory; offline, an id that is not cached is one MissingDependency (see kb.models.hf).
 
 torch and transformers are imported inside the constructors, never at module level.
 """
@@ -14,8 +14,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from kb.hf import FULL_INSTALL, attn_implementation, load_pretrained, resolve_device, resolve_dtype, resolve_model, runs_here, to_numpy
-from kb.registry import register
+from kb.models.hf import FULL_INSTALL, attn_implementation, load_pretrained, resolve_device, resolve_dtype, resolve_model, runs_here, to_numpy
+from kb.models.registry import register
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, Sequence
 
-from kb import registry
+from kb.models import registry
 
 _WORKER: dict[str, Any] = {}  # in the worker process: (name, options) -> transcriber
 
@@ -75,7 +75,11 @@ class SpeechStage:
 
     @property
     def model_id(self) -> str:
-        return getattr(registry.get("speech", self.name).factory, "model_id", self.name)
+        """The model the backend loads with these options (a faster-whisper size, hub id or folder;
+        a packaged model's pinned name), without loading it: the worker process holds the model."""
+        factory = registry.get("speech", self.name).factory
+        by_options = getattr(factory, "model_id_for", None)
+        return by_options(self.options) if by_options is not None else getattr(factory, "model_id", "") or self.name
 
     def transcribe(self, audio, sample_rate: int = 16000, offset_s: float = 0.0) -> list:
         return self.model.transcribe(audio, sample_rate=sample_rate, offset_s=offset_s)

@@ -11,7 +11,7 @@ Phases, per sampled frame (`read_frame`, cheap and stateless unless given a `Reg
 Then `merge` (`ingest.text_merge`) joins repeated reads of the same line over neighbouring frames
 into one `TextObservation`; `ingest.stages.MessageStage` drives the two during ingest.
 
-Engines implement `OcrEngine` (ingest/ocr_engines.py) and are registered by name in kb.registry
+Engines implement `OcrEngine` (ingest/ocr_engines.py) and are registered by name in kb.models.registry
 (stage "ocr").
 """
 

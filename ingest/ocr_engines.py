@@ -16,7 +16,7 @@ import numpy as np
 
 from kb.errors import MissingDependency
 from kb.integrity import verify_sha256
-from kb.registry import register
+from kb.models.registry import register
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +221,7 @@ class TesseractEngine:
 
 def create_engine(name: str = "onnxocr", **options) -> OcrEngine:
     """The OCR engine registered as `name`, with its install hint when it cannot run here."""
-    from kb import registry
+    from kb.models import registry
 
     return registry.create("ocr", name, **options)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from kb.errors import MissingDependency
-from kb.registry import register
+from kb.models.registry import register
 
 log = logging.getLogger(__name__)
 

@@ -47,10 +47,11 @@ from ingest import stream
 from ingest.probe import VideoInfo, probe, sha256_file
 from ingest.sources import Source, download
 from ingest.types import EventRecord, Frame, GameState
-from kb import names, registry
+from kb import names
 from kb.config import IngestConfig
 from kb.errors import BadInput, DiskFull, GamekbError
 from kb.lance import RecordedMoment, SegmentRow
+from kb.models import registry
 from kb.schema import Entity, Event, Segment, StateSample, saved_id
 from kb.store import KnowledgeBase, VideoRecords, crash_point
 
@@ -88,7 +89,7 @@ class Models:
     @classmethod
     def load(cls, config: IngestConfig) -> "Models":
         from ingest.rules import get_pack, packs
-        from kb.embeddings import text_embedder
+        from kb.models.embeddings import text_embedder
 
         opts = config.model_options
 

@@ -1,4 +1,4 @@
-"""The small interfaces each ingest backend implements. Backends are looked up by name in kb.registry."""
+"""The small interfaces each ingest backend implements. Backends are looked up by name in kb.models.registry."""
 
 from __future__ import annotations
 

@@ -51,7 +51,7 @@ import numpy as np
 from ingest.types import SpeechObservation
 from kb.errors import MissingDependency
 from kb.integrity import verify_sha256
-from kb.registry import register
+from kb.models.registry import register
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +224,11 @@ class _WhisperTranscriber:
 
     name = "whisper"
     model_id = ""
+
+    @classmethod
+    def model_id_for(cls, options: dict[str, Any]) -> str:
+        """The model these options load, without loading it (each video records it)."""
+        return cls.model_id
 
     def __init__(self, model_dir: str | Path, *, language: str | None = None, device: str = "cpu",
                  compute_type: str = "default", cpu_threads: int = 1, options: SpeechOptions | None = None,
@@ -438,8 +443,13 @@ class FasterWhisper(_WhisperTranscriber):
     """Any faster-whisper model: a size name (small, large-v3), a Hugging Face id or a local directory."""
 
     name = "faster-whisper"
+    default_model = "small"
 
-    def __init__(self, model: str = "small", *, local_files_only: bool | None = None,
+    @classmethod
+    def model_id_for(cls, options: dict[str, Any]) -> str:
+        return str(options.get("model") or cls.default_model)
+
+    def __init__(self, model: str = default_model, *, local_files_only: bool | None = None,
                  download_root: str | None = None, **kwargs: Any):
         self.model_id = model
         if Path(model).is_dir():

@@ -11,7 +11,7 @@ from typing import Sequence
 
 import numpy as np
 
-from kb.registry import register
+from kb.models.registry import register
 
 GRID = (8, 6)  # colour layout cells (w, h): coarse enough to ignore HUD digits, fine enough for rooms
 HIST_BINS = (16, 4)  # hue x saturation histogram bins

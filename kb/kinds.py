@@ -17,7 +17,7 @@ from dataclasses import dataclass
 OTHER_COLOUR = "#9e9e9e"
 # Packs register their kinds when they load. The faces that never touch ingest (ask, the web page,
 # the timeline) still need them, so the first read loads the installed packs and stages (entry-point
-# groups, kb/plugins.py) and registers the kinds they declare, as kb.registry loads backends.
+# groups, kb/plugins.py) and registers the kinds they declare, as kb.models.registry loads backends.
 PLUGIN_GROUPS = ("gamekb.games", "gamekb.stages")
 _packs_loaded = False
 _lock = threading.RLock()  # the web app's threads: the others wait until the packs are in

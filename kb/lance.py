@@ -40,6 +40,8 @@ from kb.errors import ModelMismatch
 
 if TYPE_CHECKING:
     import numpy as np
+    from lance import LanceDataset
+    from lancedb.db import DBConnection
     from lancedb.table import Table
 
     Vector = Union[np.ndarray, Sequence[float]]  # one embedding: (dim,) float32, or float16 for projected vectors
@@ -58,6 +60,9 @@ VECTOR_COLUMN = "text_vec"
 # 7.2 ms; IVF_HNSW_SQ 62 s, 0.95, 17 ms; IVF_PQ 158 s, 0.44 (bench/search_latency.py, 2 cores)
 VECTOR_INDEX_TYPE = "IVF_FLAT"
 VECTOR_INDEX_MIN_ROWS = 50_000
+# IVF partitions a vector search probes: lancedb 0.40's default, kept now that pylance reads the
+# table (tests/test_lance_reads.py holds both side by side on an indexed table)
+LANCEDB_NPROBES = 20
 RETRAIN_GROWTH = 4.0
 # Fragments merged at once, and the size ratio between tiers: with 8, 1,000 one-row appends left
 # at most ~20 fragments, each row rewritten ~3 times (bench/disk_growth.py, docs/benchmarks.md).
@@ -180,19 +185,31 @@ def _schema(manifest: dict[str, dict[str, Any]]):
 
 
 class SegmentTable:
+    """The segment table. Writes go through lancedb, reads through pylance (`_latest`): importing
+    lancedb costs ~1 s of every command's start-up, pylance ~0.15 s, and a search needs only reads
+    (issue 15 part 9). `table` (lancedb) is opened on first use, by writers and maintenance."""
+
     def __init__(self, uri: str, grace: float | None = None, readers_lock: Path | None = None):
-        from datetime import timedelta
-
-        import lancedb
-
         self.uri = uri
         self.grace_s = grace_s() if grace is None else grace
         self.readers_lock = readers_lock  # held shared by every query (`reading`); None: no such lock
-        # interval 0: every read sees the latest version, including another process's writes (issue 4)
-        self.db = lancedb.connect(uri, read_consistency_interval=timedelta(0))
+        self._db: DBConnection | None = None
         self._table: Table | None = None
+        self._ds: LanceDataset | None = None  # the pylance dataset readers last saw (its caches carry over to newer versions)
 
     # -- opening ---------------------------------------------------------------------------
+    @property
+    def db(self):
+        """The lancedb connection (for writing)."""
+        if self._db is None:
+            from datetime import timedelta
+
+            import lancedb
+
+            # interval 0: every read sees the latest version, including another process's writes (issue 4)
+            self._db = lancedb.connect(self.uri, read_consistency_interval=timedelta(0))
+        return self._db
+
     @property
     def table(self):
         if self._table is None and TABLE in self._table_names():
@@ -203,10 +220,39 @@ class SegmentTable:
         names = self.db.list_tables()
         return list(getattr(names, "tables", names))
 
+    @property
+    def dataset_uri(self) -> str:
+        """Where lancedb keeps the table's Lance dataset (lancedb.table._table_path)."""
+        if "://" not in self.uri:
+            return os.path.join(self.uri, f"{TABLE}.lance")
+        from urllib.parse import urlparse
+
+        parsed = urlparse(f"{self.uri.rstrip('/')}/{TABLE}.lance")
+        if parsed.scheme == "s3+ddb":
+            parsed = parsed._replace(scheme="s3")
+        return parsed._replace(query="").geturl()
+
+    def _latest(self):
+        """The table's latest version as a pylance dataset, None when there is no table yet. Read
+        again before every query, as lancedb's read_consistency_interval=0 does; call it inside
+        `reading` so that the writer keeps the version it returns."""
+        import lance
+
+        if self._ds is None:
+            try:
+                self._ds = lance.dataset(self.dataset_uri)
+            except ValueError:  # "Dataset at path ... was not found"
+                return None
+            return self._ds
+        self._ds = self._ds.checkout_version(self._ds.latest_version)  # keeps the index caches
+        return self._ds
+
     def manifest(self) -> dict[str, dict[str, Any]] | None:
-        if self.table is None:
+        with self.reading():
+            ds = self._latest()
+        if ds is None:
             return None
-        meta = self.table.schema.metadata or {}
+        meta = ds.schema.metadata or {}
         return json.loads(meta[META_KEY]) if META_KEY in meta else {}
 
     def ensure(self, manifest: dict[str, dict[str, Any]]) -> None:
@@ -396,18 +442,18 @@ class SegmentTable:
 
     # -- reading ---------------------------------------------------------------------------
     def count(self, video_id: int | None = None) -> int:
-        if self.table is None:
-            return 0
         with self.reading():
-            return self.table.count_rows(None if video_id is None else f"video_id = {int(video_id)}")
+            ds = self._latest()
+            return 0 if ds is None else ds.count_rows(None if video_id is None else f"video_id = {int(video_id)}")
 
     # -- consistency (gamekb doctor) ------------------------------------------------------------
     def video_counts(self) -> dict[int, tuple[int, int]]:
         """video_id -> (rows, distinct idx): rows > distinct means duplicated segments."""
-        if self.table is None:
-            return {}
         with self.reading():
-            t = self.table.search().select(["video_id", "idx"]).limit(None).to_arrow()
+            ds = self._latest()
+            if ds is None:
+                return {}
+            t = ds.to_table(columns=["video_id", "idx"])
         out: dict[int, set[int]] = {}
         counts: dict[int, int] = {}
         for vid, idx in zip(t["video_id"].to_pylist(), t["idx"].to_pylist()):
@@ -416,12 +462,30 @@ class SegmentTable:
         return {vid: (counts[vid], len(ix)) for vid, ix in out.items()}
 
     def has_fts(self) -> bool:
-        if self.table is None:
-            return True
-        return any("text" in (getattr(i, "columns", None) or []) for i in self.table.list_indices())
+        with self.reading():
+            ds = self._latest()
+            return ds is None or any("text" in (i.field_names or []) for i in ds.describe_indices())
 
     def fts(self, query: str, where: str | None, limit: int) -> list[dict[str, Any]]:
-        if self.table is None or not query.strip():
+        if not query.strip():
+            return []
+        from kb.fts_words import needs_lancedb
+
+        if needs_lancedb(query):  # a word Lance 13 (lancedb) and Lance 14 (pylance) read differently
+            return self._fts_lancedb(query, where, limit)
+        with self.reading():
+            ds = self._latest()
+            if ds is None:
+                return []
+            try:
+                return ds.to_table(columns=[*TEXT_COLUMNS, "_score"], full_text_query={"query": query, "columns": ["text"]},
+                                   filter=where, prefilter=True, limit=limit, disable_scoring_autoprojection=True).to_pylist()
+            except ValueError as exc:  # as lancedb's: a query that tokenises to nothing searchable
+                log.debug("fts query %r gave %s", query, exc)
+                return []
+
+    def _fts_lancedb(self, query: str, where: str | None, limit: int) -> list[dict[str, Any]]:
+        if self.table is None:
             return []
         q = self.table.search(query, query_type="fts", fts_columns="text").select([*TEXT_COLUMNS, "_score"])
         if where:
@@ -434,24 +498,21 @@ class SegmentTable:
             return []
 
     def vector(self, column: str, vector, where: str | None, limit: int) -> list[dict[str, Any]]:
-        if self.table is None:
-            return []
-        q = self.table.search(vector, vector_column_name=column, query_type="vector").select([*TEXT_COLUMNS, "_distance"])
-        if where:
-            q = q.where(where, prefilter=True)
         with self.reading():
-            return q.metric("cosine").limit(limit).to_list()
+            ds = self._latest()
+            if ds is None:
+                return []
+            # nprobes: what lancedb 0.40 searched with (an ANN index exists past VECTOR_INDEX_MIN_ROWS)
+            nearest = {"column": column, "q": vector, "k": limit, "metric": "cosine", "nprobes": LANCEDB_NPROBES}
+            return ds.to_table(columns=[*TEXT_COLUMNS, "_distance"], nearest=nearest, filter=where, prefilter=True,
+                               disable_scoring_autoprojection=True).to_pylist()
 
     def rows(self, where: str | None, columns: Iterable[str] | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-        if self.table is None:
-            return []
-        q = self.table.search()
-        if where:
-            q = q.where(where)
-        if columns is not None:
-            q = q.select(list(columns))
         with self.reading():
-            return q.limit(limit).to_list()
+            ds = self._latest()
+            if ds is None:
+                return []
+            return ds.to_table(columns=None if columns is None else list(columns), filter=where, limit=limit).to_pylist()
 
 
 def _files(ds, sizes: dict[str, int]) -> set[str]:

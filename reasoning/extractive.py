@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Iterator, Sequence
 
 from kb import kinds
-from kb.registry import register
+from kb.models.registry import register
 from reasoning.protocols import Answer, Citation
 from retrieval.query import HUD_PLACE, HUD_WORDS, Query, parse
 from retrieval.types import Moment, format_ts

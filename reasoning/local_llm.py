@@ -23,7 +23,7 @@ import os
 from typing import Any, Callable, Iterator, Sequence
 
 from kb.errors import GamekbError, require_package
-from kb.registry import register
+from kb.models.registry import register
 from reasoning import gguf
 from reasoning.prompting import CitationGuard, parse_citations
 from reasoning.protocols import Answer

@@ -20,7 +20,7 @@ import urllib.request
 from typing import Any, Iterator, Sequence
 
 from kb.errors import GamekbError
-from kb.registry import register
+from kb.models.registry import register
 from reasoning.prompting import SYSTEM_PROMPT, CitationGuard, image_moments, keyframes, make_answer, user_prompt
 from reasoning.protocols import Answer
 from retrieval.types import Moment

@@ -25,8 +25,8 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from kb.errors import GamekbError, ModelMismatch, require_package
-from kb.hf import FULL_INSTALL, attn_implementation, load_pretrained, resolve_device, resolve_dtype, resolve_model, runs_here
-from kb.registry import register
+from kb.models.hf import FULL_INSTALL, attn_implementation, load_pretrained, resolve_device, resolve_dtype, resolve_model, runs_here
+from kb.models.registry import register
 from reasoning.prompting import SYSTEM_PROMPT, image_moments, keyframes, make_answer, user_prompt
 from reasoning.protocols import Answer
 from retrieval.types import Moment

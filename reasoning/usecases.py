@@ -35,7 +35,7 @@ def reasoner(name: str = "extractive", options: dict[str, Any] | None = None,
              progress: Callable[[str], None] | None = None) -> Reasoner:
     """The reasoner `name` with `options`, its model read now (a backend that `reports_progress`
     tells `progress` what it is doing meanwhile, unless the options name a progress of their own)."""
-    from kb import registry
+    from kb.models import registry
 
     options = dict(options or {})
     if progress is not None and getattr(registry.get("reasoner", name).factory, "reports_progress", False):

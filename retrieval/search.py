@@ -204,11 +204,13 @@ def segment_hits(kb: KnowledgeBase, q: Query, f: Filters, k: int) -> list[tuple[
     search_text = " ".join(q.words) or q.text
     ranked: list[list[dict[str, Any]]] = [kb.segments.fts(" ".join(words(search_text)), where, k)]
     if q.text.strip():
-        from kb.embeddings import text_embedder
+        from kb.models.embeddings import query_embedder
 
-        vec = text_embedder().encode([q.text])[0]
-        ranked.append(kb.segments.vector("text_vec", vec, where, k))
-        visual = _visual_text_vector(kb, q.text)
+        manifest = kb.segments.manifest() or {}
+        embedder = query_embedder(manifest.get("text_vec"))  # what made the table's text vectors (None: no table yet)
+        if embedder is not None:
+            ranked.append(kb.segments.vector("text_vec", embedder.encode([q.text])[0], where, k))
+        visual = _visual_text_vector(manifest, q.text)
         if visual is not None:
             ranked.append(kb.segments.vector("visual_vec", visual, where, k))
     elif q.at is not None:  # a bare anchor ("@01:23") asks for whatever is there
@@ -222,10 +224,10 @@ def segment_hits(kb: KnowledgeBase, q: Query, f: Filters, k: int) -> list[tuple[
     return sorted(fused.values(), key=lambda rs: -rs[1])
 
 
-def _visual_text_vector(kb: KnowledgeBase, text: str):
+def _visual_text_vector(manifest: dict[str, Any], text: str):
     """The query in the visual space, when the KB's visual vectors come from a model with a text
     tower (SigLIP2 in the full profile); None for the lite colour descriptor."""
-    spec = (kb.segments.manifest() or {}).get("visual_vec", {})
+    spec = manifest.get("visual_vec", {})
     if not spec.get("text_search"):
         return None
     with _loading:  # the web app's search threads: a cold burst loads the model once, not once per thread
@@ -238,7 +240,7 @@ _loading = threading.Lock()
 
 @functools.lru_cache(maxsize=2)
 def _visual_encoder(backend: str, model: str):
-    from kb import registry
+    from kb.models import registry
 
     return registry.create("visual", backend, model=model)
 

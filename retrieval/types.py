@@ -4,8 +4,10 @@ is in reasoning/protocols.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # `gamekb videos` and `events` print times from here: they need no numpy
+    import numpy as np
 
 
 @dataclass(frozen=True)

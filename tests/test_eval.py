@@ -73,7 +73,7 @@ def test_eval_compares_reasoners_side_by_side(library, tmp_path):
     precision and time per answer. The second reasoner is the local model, when it can run here."""
     import pytest
 
-    from kb import registry
+    from kb.models import registry
 
     local = registry.get("reasoner", "local")
     if not local.available({"model": "smollm2-135m"}):

@@ -14,7 +14,7 @@ pytest.importorskip("transformers")
 
 import torch  # noqa: E402
 
-from kb import registry  # noqa: E402
+from kb.models import registry  # noqa: E402
 from kb.errors import MissingDependency  # noqa: E402
 from tests import tiny_models  # noqa: E402
 from tests.tiny_models import frames  # noqa: E402

@@ -66,7 +66,7 @@ def tiny_sam3(tmp_path_factory):
 
 
 def test_sam3_detects_in_batches_and_skips_near_identical_frames(tiny_sam3, monkeypatch):
-    from kb import registry
+    from kb.models import registry
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     det = registry.create("entities", "sam3", model=str(tiny_sam3), device="cpu", batch_size=2,

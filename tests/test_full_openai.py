@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from kb import registry
+from kb.models import registry
 from kb.errors import GamekbError
 from reasoning.prompting import (CITATION_RE, SYSTEM_PROMPT, CitationGuard, drop_unknown_citations, parse_citations,
                                  unknown_citations, user_prompt)

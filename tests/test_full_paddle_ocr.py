@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from ingest.paddle_ocr import PaddleOcrEngine, check_model_dir
-from kb import registry
+from kb.models import registry
 from kb.errors import MissingDependency
 
 

@@ -16,7 +16,7 @@ pytest.importorskip("transformers")
 
 import torch  # noqa: E402
 
-from kb import registry  # noqa: E402
+from kb.models import registry  # noqa: E402
 from kb.errors import ModelMismatch  # noqa: E402
 from retrieval.types import Moment  # noqa: E402
 

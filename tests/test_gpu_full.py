@@ -14,7 +14,7 @@ pytest.importorskip("transformers")
 
 import torch  # noqa: E402
 
-from kb import registry  # noqa: E402
+from kb.models import registry  # noqa: E402
 from tests import tiny_models  # noqa: E402
 from tests.tiny_models import D_LLM, frames  # noqa: E402
 
@@ -53,7 +53,7 @@ def check_encoder(gpu, vecs: np.ndarray, ref: np.ndarray, shape: tuple[int, ...]
 
 
 def test_auto_resolves_to_cuda_and_bf16():
-    from kb.hf import attn_implementation, resolve_device, resolve_dtype
+    from kb.models.hf import attn_implementation, resolve_device, resolve_dtype
 
     assert resolve_device("auto") == "cuda"
     assert resolve_dtype("auto", "cuda") is torch.bfloat16

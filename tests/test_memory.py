@@ -10,7 +10,7 @@ import pytest
 from ingest import pipeline, stream
 from ingest import segment as segmenting
 from ingest.probe import probe
-from kb import registry
+from kb.models import registry
 from tests.clips import HAVE_ESPEAK, make_clip, make_silent_video
 from tests.kbcheck import lite_models  # noqa: F401 (a fixture)
 

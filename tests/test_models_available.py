@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from kb import registry
+from kb.models import registry
 from kb.errors import MissingDependency
 
 

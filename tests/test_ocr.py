@@ -19,7 +19,7 @@ from ingest import decode, ocr, ocr_engines, snapping, stages  # noqa: E402
 from ingest.ink import COLOR_MASKS, find_band_line, game_view  # noqa: E402
 from ingest.rules import get_pack, packs  # noqa: E402
 from ingest.types import Frame, TextObservation, TextRead  # noqa: E402
-from kb import registry  # noqa: E402
+from kb.models import registry  # noqa: E402
 from kb.config import IngestConfig  # noqa: E402
 from kb.errors import GamekbError  # noqa: E402
 

@@ -17,7 +17,7 @@ from ingest import speech
 from ingest.audio import load_audio
 from ingest.speech import SpeechOptions, phrases_from_segments
 from ingest.types import SpeechObservation
-from kb import registry
+from kb.models import registry
 from kb.config import IngestConfig
 from kb.errors import GamekbError, MissingDependency
 from tests.clips import AUDIO_RATE, HAVE_ESPEAK, make_audio_only, make_clip, make_silent_video, make_soundtrack

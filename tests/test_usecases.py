@@ -61,7 +61,7 @@ class VisionProbe(TextProbe):
 
 @pytest.fixture
 def probes(monkeypatch):
-    from kb import registry
+    from kb.models import registry
 
     registry.backends("reasoner")  # the built-ins are in first, as on any lookup
     for cls in (TextProbe, VisionProbe):
@@ -128,7 +128,7 @@ class WordProbe(TextProbe):
 def test_the_web_page_gets_the_answer_as_it_is_written(library, probes, monkeypatch):
     pytest.importorskip("fastapi")
     pytest.importorskip("uvicorn")
-    from kb import registry
+    from kb.models import registry
     from kb.store import KnowledgeBase
     from reasoning.web.app import create_app
     from tests.test_web_api import request, running
@@ -158,7 +158,7 @@ def _names_a_reasoner(compare: ast.Compare, names: set[str]) -> bool:
 
 
 def test_no_face_decides_by_a_reasoner_name():
-    from kb import registry
+    from kb.models import registry
 
     names = {b.name for b in registry.backends("reasoner")}
     probe = ast.parse('if reasoner not in ("extractive", "local"): pass\nif name == "local": pass\nif ray == "local": pass')

@@ -55,7 +55,7 @@ def kb_home(tmp_path_factory) -> Path:
 
 
 def reasoner(path: Path, **kw):
-    from kb import registry
+    from kb.models import registry
 
     return registry.create("reasoner", "qwen3-vl", model=str(path), device="cpu", max_new_tokens=4, **kw)
 

@@ -217,10 +217,10 @@ def _load(ep: Any, source: PackSource) -> None:
 
 
 def _plugin_entry_points() -> list[Any]:
-    from importlib.metadata import entry_points
+    from kb.plugins import installed
 
     try:
-        eps = entry_points(group=ENTRY_POINT_GROUP)
+        eps = installed(ENTRY_POINT_GROUP)
     except Exception as exc:  # an installed distribution with unreadable metadata must not stop gamekb
         log.warning("could not read the installed game packs (entry points %s): %s", ENTRY_POINT_GROUP, exc)
         return []

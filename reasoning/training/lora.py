@@ -81,7 +81,7 @@ def split(pairs: Sequence[Pair], eval_share: float, seed: int = 0) -> tuple[list
 
 def load_reasoner(options: dict[str, Any], keep_adapter: bool = True) -> Any:
     """The qwen3-vl reasoner from `[models.reasoner]` options (model, device, dtype, max_images ...)."""
-    from kb import registry
+    from kb.models import registry
 
     opts = dict(options)
     if not keep_adapter and opts.pop("adapter", None):

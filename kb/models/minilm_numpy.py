@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
+
+from kb.models import erf
 
 MAX_TOKENS = 256  # the model's max_seq_length
 
@@ -24,34 +26,69 @@ def _layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float) -> np.n
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
+    z = x / np.sqrt(2.0)
+    if z.dtype == np.float64 and z.size <= erf.MAX_ELEMENTS:  # a query: scipy's erf without importing scipy
+        return 0.5 * x * (1.0 + erf.erf(z))
     from scipy.special import erf as verf
 
-    return 0.5 * x * (1.0 + verf(x / np.sqrt(2.0)))
+    return 0.5 * x * (1.0 + verf(z))
+
+
+SAFETENSORS_DTYPES = {"F32": np.float32, "F16": np.float16, "F64": np.float64, "I64": np.int64}
+
+
+def map_safetensors(path: Path) -> dict[str, np.ndarray]:
+    """The tensors of a .safetensors file as read-only arrays over a memory map of it: nothing is
+    copied, and a row of the word embeddings is read from disk only when a token asks for it.
+    (safetensors.numpy.load_file reads and copies all 90 MB: ~70 ms of every `gamekb search`.)"""
+    with open(path, "rb") as fh:
+        size = int.from_bytes(fh.read(8), "little")
+        header = json.loads(fh.read(size))
+    data = np.memmap(path, dtype=np.uint8, mode="r", offset=8 + size)
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        dtype = SAFETENSORS_DTYPES.get(info["dtype"])
+        if dtype is None:
+            raise ValueError(f"{path}: tensor {name} has dtype {info['dtype']}, which numpy cannot hold")
+        lo, hi = info["data_offsets"]
+        out[name] = data[lo:hi].view(dtype).reshape(info["shape"])
+    return out
 
 
 class NumpyMiniLM:
     def __init__(self, path: Path):
-        from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
         cfg = json.loads((path / "config.json").read_text())
         self.heads = cfg["num_attention_heads"]
         self.layers = cfg["num_hidden_layers"]
         self.eps = cfg["layer_norm_eps"]
-        self.w = {k: v.astype(np.float32) for k, v in load_file(str(path / "model.safetensors")).items()}
+        self.w = {k: v.astype(np.float32, copy=False) for k, v in map_safetensors(path / "model.safetensors").items()}
         # linear weights stored transposed once, (in, out) and contiguous, for x @ W
         self.wt = {k[: -len(".weight")]: np.ascontiguousarray(v.T) for k, v in self.w.items()
                    if k.startswith("encoder.") and k.endswith(".weight") and v.ndim == 2}
-        # two tokenizers, never reconfigured after this: one embedder is shared by the web app's
+        # two tokenizers, never reconfigured once built: one embedder is shared by the web app's
         # search threads, and switching padding off and on in token_ids unpadded batches that
         # another thread was tokenising for encode (issue 14 part 4)
-        self.tok = Tokenizer.from_file(str(path / "tokenizer.json"))
+        self._tokenizer_json = path / "tokenizer.json"
+        self.tok = Tokenizer.from_file(str(self._tokenizer_json))
         self.tok.enable_truncation(MAX_TOKENS)
         self.pad_id = cfg.get("pad_token_id", 0)
         self.tok.enable_padding(pad_id=self.pad_id)
-        self.unpadded = Tokenizer.from_file(str(path / "tokenizer.json"))
-        self.unpadded.enable_truncation(MAX_TOKENS)
-        self.unpadded.no_padding()
+        self._unpadded: Any = None  # built on first use: a query (one text) never needs it
+
+    @property
+    def unpadded(self):
+        if self._unpadded is None:
+            from tokenizers import Tokenizer
+
+            tok = Tokenizer.from_file(str(self._tokenizer_json))
+            tok.enable_truncation(MAX_TOKENS)
+            tok.no_padding()
+            self._unpadded = tok  # two threads may both build one: each is whole before it is shared
+        return self._unpadded
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         """Token ids of each text, truncated, unpadded (to group texts of similar length)."""

@@ -2,8 +2,8 @@
 
 Model resolution (hub id or local path, never a surprise download offline), device and dtype
 selection, and the attention implementation. Used by the encoders in `ingest/` and by the Qwen3-VL
-reasoner. It lives in `reasoning/` because `ingest/` may import `reasoning/` (for the
-ProjectorBank) but `reasoning/` must never import `ingest/`.
+reasoner. It lives in kb/models/, below both: `reasoning/` must never import `ingest/`, and storage
+never imports kb/models/.
 
 Nothing here imports torch at module level; `gamekb --help` must stay fast.
 """

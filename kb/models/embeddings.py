@@ -1,6 +1,7 @@
 """Text embeddings shared by ingest (segment text) and retrieval (queries).
 
-It lives in kb/ because both sides must use the very same model: the LanceDB metadata records it.
+It lives in kb/models/ because both sides must use the very same model: the LanceDB metadata records
+it, and `query_embedder` rebuilds the query side from that record.
 """
 
 from __future__ import annotations
@@ -8,13 +9,28 @@ from __future__ import annotations
 import functools
 import threading
 from pathlib import Path
-from typing import Sequence
+from typing import Protocol, Sequence
 
 import numpy as np
 
-from kb.errors import require_package
+from kb.errors import GamekbError, require_package
 from kb.integrity import verify_sha256
-from kb.registry import register
+from kb.models.registry import register
+
+
+class TextEmbedder(Protocol):
+    """A backend of the `text` stage: ingest embeds segment text with it, search embeds queries with
+    the one that made a table's vectors. `model_id` and `dim` are class attributes: the table records
+    them, and query_embedder finds the backend again by them without building one."""
+
+    name: str
+    model_id: str
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """(len(texts), dim) float32, L2-normalised."""
+        ...
+
 
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 
@@ -36,7 +52,7 @@ class MiniLMNumpy:
     dim = 384
 
     def __init__(self, threads: int = 1):
-        from kb.minilm_numpy import NumpyMiniLM
+        from kb.models.minilm_numpy import NumpyMiniLM
 
         _limit_blas_threads(threads)
         self.model = NumpyMiniLM(_packaged_model())
@@ -44,6 +60,8 @@ class MiniLMNumpy:
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if len(texts) == 1:  # a query: one batch, nothing to group (and no unpadded tokenizer to build)
+            return self.model.encode(list(texts))
         # batches of similar length: every text is padded to its batch's longest, so a batch is
         # closed once padding would exceed PAD_SLACK of its real tokens (9 segment texts of the
         # sample clip, 15..167 tokens: 1503 padded tokens in one batch, ~700 this way)
@@ -108,7 +126,7 @@ class MiniLM:
 _loading = threading.Lock()  # the web app's search threads: the first burst loads the model once
 
 
-def text_embedder(name: str = "minilm", threads: int = 1):
+def text_embedder(name: str = "minilm", threads: int = 1) -> TextEmbedder:
     """One embedder per process: models load once per run, not once per video or query."""
     with _loading:
         return _text_embedder(name, threads)
@@ -116,6 +134,35 @@ def text_embedder(name: str = "minilm", threads: int = 1):
 
 @functools.lru_cache(maxsize=4)
 def _text_embedder(name: str, threads: int):
-    from kb import registry
+    from kb.models import registry
 
     return registry.create("text", name, threads=threads)
+
+
+def query_embedder(spec: dict | None, threads: int = 1) -> TextEmbedder | None:
+    """The text embedder that puts queries in the space of a table's text vectors, from what the
+    table recorded (`spec`: its manifest's text_vec entry, model id and dimension): a registered
+    text backend of that model and dimension, the first that runs here (the numpy MiniLM before
+    the sentence-transformers one: the same model, the same vectors). None when the table holds no
+    text vectors yet. A model no backend provides, or one whose backends cannot run here, is an
+    error that says what to install."""
+    if not spec:
+        return None
+    from kb.errors import MissingDependency
+    from kb.models import registry
+
+    model, dim = spec.get("model"), spec.get("dim")
+    candidates = [b for b in registry.backends("text")
+                  if getattr(b.factory, "model_id", None) == model and getattr(b.factory, "dim", dim) == dim]
+    for backend in candidates:
+        if backend.available():
+            return text_embedder(backend.name, threads)
+    if candidates:
+        b = candidates[0]
+        raise MissingDependency(f"this library's text vectors come from {model}: text backend {b.name!r} embeds queries "
+                                f"like them, but {b.why_not()}")
+    known = "; ".join(f"{b.name} ({getattr(b.factory, 'model_id', '?')}, {getattr(b.factory, 'dim', '?')}-d)"
+                      for b in registry.backends("text")) or "none"
+    raise GamekbError(f"this library's text vectors come from {model} ({dim}-d), which no installed text backend "
+                      f"provides (installed: {known}); install the plug-in that registers it (gamekb models lists "
+                      f"the backends), or search a library ingested with one of these")
