@@ -90,14 +90,15 @@ def words8():
 
 def _library(tmp_path, text_vec_spec, vectors):
     from kb.config import Settings
+    from kb.lance import SegmentRow
     from kb.schema import Segment
     from kb.store import KnowledgeBase, VideoRecords
 
     kb = KnowledgeBase(Settings(home=tmp_path))
     texts = ["you got the blue keycard", "picked up a medikit", "secret area found"]
     video = kb.claim(tmp_path / "a.mp4", "cd" * 32, {"duration_s": 30.0}, "lite")
-    rows = [{"idx": i, "start_s": 10.0 * i, "end_s": 10.0 * i + 10, "keyframe_s": 10.0 * i + 5, "text": t,
-             "moments": "[]", "keyframe": b"", "text_vec": v} for i, (t, v) in enumerate(zip(texts, vectors(texts)))]
+    rows = [SegmentRow(idx=i, start_s=10.0 * i, end_s=10.0 * i + 10, keyframe_s=10.0 * i + 5, text=t, text_vec=v)
+            for i, (t, v) in enumerate(zip(texts, vectors(texts)))]
     kb.commit_video(video.id, VideoRecords(segments=[Segment(idx=i, start_s=10.0 * i, end_s=10.0 * i + 10, keyframe_s=10.0 * i + 5)
                                                      for i in range(3)], rows=rows, manifest={"text_vec": text_vec_spec}),
                     {"profile": "lite"})
