@@ -24,7 +24,7 @@ def _fps_kb(tmp_path):
     states += [StateSample(t=t, name="clock", value=v) for t, v in ((4.0, 597.0), (105.0, 494.0))]
     row = SegmentRow(idx=0, start_s=0.0, end_s=120.0, keyframe_s=5.0, text_vec=[1.0] + [0.0] * 383)
     kb.commit_video(video.id, VideoRecords(segments=[Segment(idx=0, start_s=0, end_s=120, keyframe_s=5)], states=states,
-                                           rows=[row], manifest={"text_vec": {"model": "m", "dim": 384}}),
+                                           rows=[row], manifest={"text_vec": {"model": "sentence-transformers/all-MiniLM-L6-v2", "dim": 384}}),
                     {"profile": "lite"})
     return kb
 
