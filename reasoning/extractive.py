@@ -137,8 +137,8 @@ class Extractive:
 
         text, cites = self._claims(matches, items)
         names = {s.name for m in matches for s in m.state}
-        if names and all(HUD_PLACE.fullmatch(n) for n in names):
-            asked = next((w for w in q.words if w in HUD_WORDS), "so")
+        asked = next((w for w in q.words if w in HUD_WORDS), None)
+        if asked and names and all(HUD_PLACE.fullmatch(n) for n in names):  # retrieval.evidence._unlabelled
             text = f"No number on screen is labelled {asked}; the numbers that stayed at one place read:\n" + text
         return Answer(text, cites, self.name)
 
