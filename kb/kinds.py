@@ -118,3 +118,4 @@ for _k in (
     EventKind("scene", "scene change", "scene change", 90, OTHER_COLOUR, "a camera cut", on_timeline=False),
 ):
     register_kind(_k)
+GENERIC = frozenset(_KINDS)  # the kinds of every game, as opposed to one pack's ("weapon", "crate")

@@ -69,16 +69,19 @@ def _matching(kb: KnowledgeBase, q: Query, f: Filters, limit: int) -> list[Momen
 
 
 def _of_kind(moments: list[Moment], noun: str | None) -> list[Moment]:
-    """"how many kills": when the noun names an event kind and some matches of a video are of it,
-    only those count there (a death line "Fragged: Down for 5" shares a word with kills, and is no kill)."""
+    """"how many kills": when the noun names an event kind and some matches are of it, only those
+    count (a death line "Fragged: Down for 5" shares a word with kills, and is no kill)."""
     if not noun:
         return moments
     low = noun.lower()
     kind = next((k for k in (low, low.removesuffix("s"), low.removesuffix("es")) if k in kinds.names()), None)
     if kind is None:
         return moments
-    # per video: "which weapons did I find" in a library of two games is the weapon captions of one
-    # (a pack's kind) and the weapon pickups of the other (no such kind there)
+    # a kind of every game (kill, death, pickup ...) counts only itself: a game with no kill events had
+    # no kills, whatever its death lines say. A pack's kind, per video: "which weapons did I find" in a
+    # library of two games is the weapon captions of one and the weapon pickups of the other
+    if kind in kinds.GENERIC:
+        return [m for m in moments if any(x.kind == kind for x in m.matched)] or moments
     of_kind = {m.video for m in moments if any(x.kind == kind for x in m.matched)}
     return [m for m in moments if m.video not in of_kind or any(x.kind == kind for x in m.matched)]
 

@@ -61,6 +61,10 @@ def test_a_count_of_kills_counts_no_deaths():
     assert [m.at_s for m in _of_kind(found, "deaths")] == [92.0]
     assert _of_kind(found, "achievements") == found  # no match of that kind: every match stays
     assert _of_kind(found, "items") == found  # a noun that names no kind keeps every match
-    # another video with no kill events keeps its matches (a library of two games)
-    other = replace(_moment(5.0, "pickup", "kills counter"), video="doom")
-    assert [m.video for m in _of_kind([*found, other], "kills")] == ["shooter", "shooter", "doom"]
+    # a library of two games: a kind of every game counts only itself, in every video (the other
+    # game's death line is no kill); a pack's kind, only in the videos that have it
+    other = replace(_moment(5.0, "death", "player died"), video="doom")
+    assert [m.video for m in _of_kind([*found, other], "kills")] == ["shooter", "shooter"]
+    caption = replace(_moment(20.0, "weapon", "Bazooka"), video="hedgewars")
+    pickup = replace(_moment(39.0, "pickup", "pump-action shotgun"), video="doom")
+    assert [m.matched[0].label for m in _of_kind([caption, pickup], "weapons")] == ["Bazooka", "pump-action shotgun"]
