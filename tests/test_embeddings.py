@@ -89,12 +89,11 @@ def words8():
 
 
 def _library(tmp_path, text_vec_spec, vectors):
-    from kb.config import Settings
     from kb.lance import SegmentRow
     from kb.schema import Segment
     from kb.store import KnowledgeBase, VideoRecords
 
-    kb = KnowledgeBase(Settings(home=tmp_path))
+    kb = KnowledgeBase.open(tmp_path)  # the PostgreSQL pass maps each home to its own database
     texts = ["you got the blue keycard", "picked up a medikit", "secret area found"]
     video = kb.claim(tmp_path / "a.mp4", "cd" * 32, {"duration_s": 30.0}, "lite")
     rows = [SegmentRow(idx=i, start_s=10.0 * i, end_s=10.0 * i + 10, keyframe_s=10.0 * i + 5, text=t, text_vec=v)
@@ -116,8 +115,8 @@ def test_search_embeds_the_query_with_the_model_that_made_the_library(words8, tm
 
 
 def test_a_library_made_by_a_model_that_is_not_here_says_what_to_install(words8, tmp_path):
-    from kb.models.embeddings import query_embedder
     from kb.errors import GamekbError, MissingDependency
+    from kb.models.embeddings import query_embedder
     from retrieval.search import search
 
     kb = _library(tmp_path, {"model": "acme/embed-8", "dim": 8}, Words8().encode)
