@@ -340,7 +340,7 @@ def videos(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     table = Table("id", "video", "status", "duration", "segments", "game", "path")
     for r in rows:
         game = r["game"] or "-"
-        if r["game_score"] is not None:
+        if r["game_score"] is not None and r["game"] != "generic":  # generic's score is how sure no pack fits
             game += f" ({r['game_score']:.2f})"
         table.add_row(*_plain(r["id"], r["video"], r["status"], _ts(r["duration_s"]), r["segments"], game,
                               path_of(r["video_path"])))

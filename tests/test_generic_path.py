@@ -214,7 +214,11 @@ def test_redeclipse_excerpt_kill_feed(home):
     view; at least one is read and typed a kill or a death near its onset."""
     r = gamekb(home, "ingest", str(DATA / "redeclipse_excerpt.mp4"))
     assert r.exit_code == 0, r.output
-    assert "read as generic" in r.output  # no pack knows Red Eclipse: auto falls back
+    # no pack knows Red Eclipse: auto falls back, and says so (its score is how sure no pack fits,
+    # which read as a match when printed "generic (1.00)")
+    assert "read as generic (auto: no game pack knows it)" in r.output, r.output
+    listed = gamekb(home, "videos").output
+    assert "generic" in listed and "generic (" not in listed, listed
     events = json.loads(gamekb(home, "events", "--json").output)
     kills = [e for e in events if e["kind"] in ("kill", "death")]
     assert any(abs(e["t_start"] - t) <= 2.0 for e in kills for t in (1.16, 2.28, 3.80)), \
