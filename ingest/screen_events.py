@@ -25,6 +25,7 @@ from ingest.events import UNCERTAIN, despike
 from ingest.screen_text import TextTrack, containment, digits, similarity, text_key
 from ingest.types import EventRecord, GameState
 from ingest.words import classify_text, compound, readable, vocabulary
+from kb.schema import CLOCK_SERIES, SCREEN_AREAS
 
 _POPUP = re.compile(r"^[-+]?\d{1,4}$")  # a number alone, as a damage or score popup shows it
 
@@ -74,7 +75,6 @@ def parse_value(text: str) -> float | None:
     return None
 
 
-_AREAS = (("top-left", "top", "top-right"), ("left", "centre", "right"), ("bottom-left", "bottom", "bottom-right"))
 _LABEL_WORDS = ("health", "hp", "life", "lives", "armor", "armour", "shield", "ammo", "score", "points", "pts",
                 "lap", "round", "wave", "level", "time", "gold", "coins", "money", "kills", "frags", "stamina")
 
@@ -117,7 +117,7 @@ def _labelled_groups(tracks: Sequence[TextTrack]) -> list[tuple[str, list[tuple[
 
 def area_name(box: tuple[float, float, float, float]) -> str:
     cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    return _AREAS[min(2, int(cy * 3))][min(2, int(cx * 3))]
+    return SCREEN_AREAS[min(2, int(cy * 3))][min(2, int(cx * 3))]
 
 
 @dataclass
@@ -170,7 +170,7 @@ def _label_for(slot: Slot, words: Sequence[TextTrack]) -> str | None:
 
 def _clock(slot: Slot) -> str | None:
     """"clock" for a place whose numbers are mostly minutes:seconds ("9:51"), else None."""
-    return "clock" if sum(bool(_CLOCK.match(tr.text.strip())) for tr in slot.tracks) > 0.5 * len(slot.tracks) else None
+    return CLOCK_SERIES if sum(bool(_CLOCK.match(tr.text.strip())) for tr in slot.tracks) > 0.5 * len(slot.tracks) else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -431,9 +431,10 @@ def _event(tr: TextTrack, typed: tuple[str, str, dict] | None) -> EventRecord:
     if found is None:
         return EventRecord(tr.t_start, tr.t_end, "text", text, "ocr", round(tr.confidence * 0.8, 4), payload=payload)
     kind, conf = found
-    value = parse_value(text) if kind == "damage" else None
+    number = parse_value(text)
+    value = number if kind == "damage" else None
     label = text
-    if parse_value(text) is None and not readable(text):
+    if number is None and not readable(text):
         # a kill line read in fragments ("was alr toudittoned by"): its words say a kill, its
         # letters are half guesses; every listing shows it as such, like unclear speech
         label = f"{UNCERTAIN} {text}"

@@ -91,6 +91,22 @@ class StateSample(SQLModel, table=True):
     value: float
 
 
+# How a series is named when no label names it (ingest/screen_events.py writes these names; answers
+# read them): by the screen area where the number stayed, a second one in the same area with a "'"
+# ("bottom-right'"); a place that reads minutes:seconds is the clock, its values in seconds.
+SCREEN_AREAS = (("top-left", "top", "top-right"), ("left", "centre", "right"), ("bottom-left", "bottom", "bottom-right"))
+CLOCK_SERIES = "clock"
+
+
+def unlabelled_series(name: str) -> bool:
+    """Is this series named only by where it was on screen ("bottom-left", "top-right'")?"""
+    return any(name.rstrip("'") in row for row in SCREEN_AREAS)
+
+
+def clock_series(name: str) -> bool:
+    return name.rstrip("'") == CLOCK_SERIES
+
+
 class IngestRun(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     started_at: datetime = Field(default_factory=utcnow)

@@ -9,8 +9,9 @@ from typing import Iterator, Sequence
 
 from kb import kinds
 from kb.models.registry import register
+from kb.schema import clock_series, unlabelled_series
 from reasoning.protocols import Answer, Citation
-from retrieval.query import HUD_PLACE, HUD_WORDS, Query, parse
+from retrieval.query import HUD_WORDS, Query, parse
 from retrieval.types import Moment, format_ts
 
 
@@ -29,14 +30,14 @@ def describe(moment: Moment) -> str:
 def _shown_state(name: str, value: float) -> str:
     """"health 58", "clock 9:51" (stored as seconds), "the number at bottom-left 82" (a HUD number
     the generic path found with no label beside it, named by where it is)."""
-    if name.startswith("clock") and value >= 0:
+    if clock_series(name) and value >= 0:
         whole = int(value)
         h, m, sec = whole // 3600, whole // 60 % 60, whole % 60
         shown = f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
         if value != whole:  # a race timer's hundredths
             shown += f"{value - whole:.2f}"[1:]
         return f"{name} {shown}"
-    return f"the number at {name} {value:g}" if HUD_PLACE.fullmatch(name) else f"{name} {value:g}"
+    return f"the number at {name} {value:g}" if unlabelled_series(name) else f"{name} {value:g}"
 
 
 def _label(moment: Moment) -> str:
@@ -138,7 +139,7 @@ class Extractive:
         text, cites = self._claims(matches, items)
         names = {s.name for m in matches for s in m.state}
         asked = next((w for w in q.words if w in HUD_WORDS), None)
-        if asked and names and all(HUD_PLACE.fullmatch(n) for n in names):  # retrieval.evidence._unlabelled
+        if asked and names and all(unlabelled_series(n) for n in names):  # retrieval.evidence._unlabelled
             text = f"No number on screen is labelled {asked}; the numbers that stayed at one place read:\n" + text
         return Answer(text, cites, self.name)
 

@@ -18,9 +18,9 @@ from dataclasses import replace
 import numpy as np
 
 from kb import kinds
-from kb.schema import saved_id
+from kb.schema import saved_id, unlabelled_series
 from kb.store import KnowledgeBase
-from retrieval.query import HUD_PLACE, HUD_WORDS, LIGHT_WORDS, Query, parse
+from retrieval.query import HUD_WORDS, LIGHT_WORDS, Query, parse
 from retrieval.search import Filters, named, search
 from retrieval.types import Matched, Moment, StateValue
 
@@ -73,17 +73,18 @@ def _of_kind(moments: list[Moment], noun: str | None) -> list[Moment]:
     count (a death line "Fragged: Down for 5" shares a word with kills, and is no kill)."""
     if not noun:
         return moments
-    low = noun.lower()
-    kind = next((k for k in (low, low.removesuffix("s"), low.removesuffix("es")) if k in kinds.names()), None)
+    low, known = noun.lower(), kinds.names()
+    kind = next((k for k in (low, low.removesuffix("s"), low.removesuffix("es")) if k in known), None)
     if kind is None:
         return moments
+    hits = [m for m in moments if any(x.kind == kind for x in m.matched)]
     # a kind of every game (kill, death, pickup ...) counts only itself: a game with no kill events had
     # no kills, whatever its death lines say. A pack's kind, per video: "which weapons did I find" in a
     # library of two games is the weapon captions of one and the weapon pickups of the other
     if kind in kinds.GENERIC:
-        return [m for m in moments if any(x.kind == kind for x in m.matched)] or moments
-    of_kind = {m.video for m in moments if any(x.kind == kind for x in m.matched)}
-    return [m for m in moments if m.video not in of_kind or any(x.kind == kind for x in m.matched)]
+        return hits or moments
+    videos, kept = {m.video for m in hits}, {id(m) for m in hits}
+    return [m for m in moments if m.video not in videos or id(m) in kept]
 
 
 def _unlabelled(q: Query, names: list[str]) -> list[str]:
@@ -92,7 +93,7 @@ def _unlabelled(q: Query, names: list[str]) -> list[str]:
     what there is to show."""
     if not any(w in HUD_WORDS for w in q.words):
         return []
-    return [n for n in names if HUD_PLACE.fullmatch(n)]
+    return [n for n in names if unlabelled_series(n)]
 
 
 def _samples(kb: KnowledgeBase, video_id: int, names: list[str], cache: dict) -> dict[str, list]:

@@ -47,11 +47,9 @@ LIST_INTENT = re.compile(r"^\s*(?:(?:which|what)\s+(?P<noun>[a-z0-9'-]+)|who\b|l
 # the question asks for a value ("how much health ...", "what was my armor ...", "how many lives did I have")
 VALUE_INTENT = re.compile(r"\bhow\s+(?:much|many|high|low)\b|\bwhat\s+(?:was|is|were|'s)\s+(?:my|the|his|her|their)\b"
                           r"|\bwhat's\s+(?:my|the)\b|\b(?:level|value|reading)\b", re.I)
-# what a HUD number is called in a question; and the names of the numbers the generic path found
-# at fixed places with no label beside them (ingest/screen_events.py names them by screen area)
+# what a HUD number is called in a question
 HUD_WORDS = {"health", "hp", "life", "lives", "armor", "armour", "shield", "ammo", "ammunition", "score", "points",
              "money", "gold", "coins", "fuel", "speed", "energy", "mana", "stamina", "bullets", "shells"}
-HUD_PLACE = re.compile(r"(?:top-left|top|top-right|left|centre|right|bottom-left|bottom|bottom-right)'*")
 ANCHOR_BEFORE_S = 10.0  # "@01:23 what just happened?" looks mostly back in time
 ANCHOR_AFTER_S = 5.0
 

@@ -354,10 +354,12 @@ def create_app(kb: KnowledgeBase, token: str | None = None, reasoner: str = "ext
             return usecases.ask(kb, body.question, engine(), body.limit, f)
 
         answer = await anyio.to_thread.run_sync(run, limiter=limiter("reasoner"))
+        return {"answer": answer.text, "citations": cited(answer.citations)}
+
+    def cited(citations) -> list[dict[str, Any]]:
+        """The answer's citations as the page links them: each with its video's id."""
         ids = {v.name: v.id for v in kb.videos(status="ready")}
-        return {"answer": answer.text, "citations": [
-            {**usecases.citation_row(c, show_paths), "video_id": ids.get(c.video), "citation": str(c)}
-            for c in answer.citations]}
+        return [{**usecases.citation_row(c, show_paths), "video_id": ids.get(c.video), "citation": str(c)} for c in citations]
 
     @app.post("/api/ask/stream", summary="Answer a question as it is written (NDJSON)",
               response_class=StreamingResponse,
@@ -375,7 +377,6 @@ def create_app(kb: KnowledgeBase, token: str | None = None, reasoner: str = "ext
         except BaseException:
             lim.release_on_behalf_of(holder)
             raise
-        ids = {v.name: v.id for v in kb.videos(status="ready")}
 
         async def lines():
             parts: list[str] = []
@@ -385,9 +386,8 @@ def create_app(kb: KnowledgeBase, token: str | None = None, reasoner: str = "ext
                     parts.append(chunk)
                     yield json.dumps({"text": chunk}) + "\n"
                 text = "".join(parts)
-                yield json.dumps({"answer": text, "dropped_citations": streamed.dropped, "citations": [
-                    {**usecases.citation_row(c, show_paths), "video_id": ids.get(c.video), "citation": str(c)}
-                    for c in streamed.citations(text)]}) + "\n"
+                citations = await anyio.to_thread.run_sync(cited, streamed.citations(text))
+                yield json.dumps({"answer": text, "dropped_citations": streamed.dropped, "citations": citations}) + "\n"
             except Exception as exc:  # the status line is sent: say it in the stream, and log it
                 log.exception("answer stream failed")
                 message = str(exc) if isinstance(exc, GamekbError) else "internal error; the server log has the details"
