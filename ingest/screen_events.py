@@ -194,6 +194,7 @@ SLOT_MANY_VALUES = 6  # ... and one showing this many is one even when read in f
 REPEAT_S = 4.0  # the same text again within this many seconds is the same event
 MIN_TEXT_CONFIDENCE = 0.8  # an untyped line below this recogniser confidence is no event (typed ones: any)
 MAX_POPUP_S = 3.0  # a number on screen longer than this (not at a HUD place) is a label, not a popup
+HUD_PLACE_S = 10.0  # numbers read at one place this long apart (3 times or more) are HUD, even unchanged
 
 
 def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
@@ -207,6 +208,7 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     series: dict[str, str] = {}
     in_series: set[int] = set()
     hud_events: list[EventRecord] = []
+    hud_places: list[tuple[float, float, float, float]] = []  # numbers that stay, changing or not
 
     def record(name: str, meaning: str, readings: list[tuple[TextTrack, float]]) -> None:
         """One HUD series: its state samples, at both ends of each track (the value held until
@@ -224,6 +226,8 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         span = max(tr.t_end for tr in slot.tracks) - min(tr.t_start for tr in slot.tracks)
         shown_s = sum(tr.duration + 0.5 for tr in slot.tracks)  # + one sampling step per track
         if len(values) < SLOT_MIN_VALUES:
+            if len(slot.tracks) >= SLOT_MIN_VALUES and span >= HUD_PLACE_S:
+                hud_places.extend(tr.box for tr in slot.tracks)  # a number that stays: 100 health all along
             continue
         for tr in slot.tracks:
             in_series.add(tr.id)  # numbers that keep changing at one place are no popups either way
@@ -260,7 +264,9 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     places = _places(tracks)
     in_series |= _templated(tracks)
     # where the HUD lives: numbers that keep changing at one place, templated lines
-    hud_boxes = [tr.box for tr in tracks if tr.id in in_series]
+    hud_boxes = [tr.box for tr in tracks if tr.id in in_series] + hud_places
+    labels = _label_numbers(numeric, places)
+    tags = {k for k, n in places.items() if n >= 3 and len(k) >= 6}  # words shown all over: name tags
 
     # 4. transient text -> events
     events: list[EventRecord] = []
@@ -269,9 +275,13 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         key = text_key(tr.text)
         if tr.id in in_series or key in persistent or _persistent_like(key, persistent):
             continue
+        typed = classify(tr.text) if classify is not None else None  # the pack's type of the line
+        if typed is None and _piece_of(key, tags):
+            continue  # "Brigade" of a "Blue Brigade" tag shown all over
         if parse_value(tr.text) is not None and _on_hud(tr.box, hud_boxes):
             continue  # a misread or a cut-off part of a HUD number ("33" of the clock "9:33")
-        typed = classify(tr.text) if classify is not None else None  # the pack's type of the line
+        if parse_value(tr.text) is not None and tr.text.strip()[:1] not in "+-" and digits(tr.text) in labels:
+            continue  # a tag's number, or a piece of one ("10", "00" of a "100" tag)
         if not _message_like(tr, tracks, places, typed):
             continue
         again = next((m for m in shown if tr.t_start - m[1] <= REPEAT_S and _same_message(tr.text, m[0])), None)
@@ -284,6 +294,24 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     return ScreenReading(events=sorted(events + hud_events, key=lambda e: e.t_start),
                          states=[GameState(t=t, values=v) for t, v in sorted(states.items())],
                          series=series, persistent=persistent_texts)
+
+
+def _label_numbers(numeric: Sequence[TextTrack], places: dict[str, int]) -> set[str]:
+    """Numbers (their digits) that label things rather than pop up: one shown at 3 places or more
+    (a health tag over each character: "100"), the pieces of such a number that a read cut off
+    ("10", "00"), and numbers written with a leading zero ("00", "07"), which no popup shows."""
+    tags = {digits(tr.text) for tr in numeric if places.get(text_key(tr.text), 1) >= 3}
+    out = set(tags)
+    for tr in numeric:
+        d = digits(tr.text)
+        if re.fullmatch(r"0\d+", d) or (len(d) >= 2 and any(d in t and d != t for t in tags)):
+            out.add(d)
+    return out
+
+
+def _piece_of(key: str, tags: set[str]) -> bool:
+    """Is this text a part of a longer tag, read cut off ("brigadee" of "blue brigade")?"""
+    return len(key) >= 3 and any(len(t) > len(key) + 1 and containment(key, t) >= 0.85 for t in tags)
 
 
 def _on_hud(box: tuple[float, float, float, float], hud_boxes: Sequence[tuple[float, float, float, float]]) -> bool:

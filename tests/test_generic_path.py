@@ -16,7 +16,7 @@ import pytest
 from ingest import decode
 from ingest.screen_events import read_tracks
 from ingest.words import classify_text, readable, wordness
-from ingest.screen_text import TextTrack, TextTracker, merge_line_boxes
+from ingest.screen_text import TextTrack, TextTracker, merge_line_boxes, similarity
 from tests.clips import make_silent_video
 from tests.conftest import DATA
 from tests.kbcheck import gk as gamekb
@@ -49,6 +49,28 @@ def test_tracks_follow_planted_text_from_onset_to_end(tmp_path, engine):
     assert abs(record.t_start - 3.5) <= 0.55 and abs(record.t_end - 4.5) <= 0.55
     # a line whose pixels did not change between frames is not recognised again
     assert tracker.reused > 0 and tracker.recognitions < tracker.detections * 2
+
+
+def test_a_caption_shown_between_two_full_reads_is_caught_where_captions_keep_appearing(tmp_path, engine):
+    from ingest.stages import ScreenTextStage
+
+    captions = [(1.0, 1.8, "GRENADE"), (2.0, 2.8, "BAZOOKA"), (3.0, 3.8, "SHOTGUN"), (4.0, 4.8, "MINE STRIKE")]
+    # on screen 6.3-6.8 s: between the whole-screen reads at 6 and 7 s (1 a second, as ingest does)
+    clip = make_silent_video(tmp_path / "captions.mp4", 8.0, texts=[*captions, (6.3, 6.8, "NO WEAPON SELECTED")],
+                             size=(640, 360))
+    stage = ScreenTextStage(engine, None, None, 1.0, 8.0, early_s=0.25)
+    for frame in decode.sample_frames(clip.path, 2.0):
+        stage.observe(frame)
+    tracks = stage.tracker.finish()
+    assert {"GRENADE", "BAZOOKA", "SHOTGUN"} <= {t.text.upper() for t in tracks}, [t.text for t in tracks]
+    short = [t for t in tracks if similarity(t.text, "NO WEAPON SELECTED") >= 0.8]
+    assert len(short) == 1 and abs(short[0].t_start - 6.5) <= 0.05, [t.text for t in tracks]
+    assert stage.tracker.glances > 0
+    # the whole-screen reads alone do not see it
+    tracker = TextTracker(engine)
+    for frame in decode.sample_frames(clip.path, 1.0):
+        tracker.observe(frame)
+    assert not [t for t in tracker.finish() if similarity(t.text, "NO WEAPON SELECTED") >= 0.5]
 
 
 def test_words_of_one_line_are_one_box():
@@ -106,6 +128,27 @@ def test_a_cut_off_read_of_a_hud_number_is_no_damage_popup_but_a_popup_elsewhere
     popup = _track(101, 40.0, 41.0, "-25", (0.45, 0.40, 0.50, 0.44), frames=2)
     events = read_tracks([*clock, cut_off, popup], 60).events
     assert [(e.kind, e.label) for e in events if e.kind == "damage"] == [("damage", "-25")]
+
+
+def test_a_tags_number_and_its_cut_off_pieces_are_no_popups_but_a_lone_number_is():
+    # "100" over each character, seen at four places as the camera moves; reads that lost a digit
+    # ("10", "00") of it, a number at a HUD place that never changed, and one real popup
+    tracks = [_track(k, 2.0 + 5 * k, 3.0 + 5 * k, "100", (0.2 * k, 0.5, 0.2 * k + 0.03, 0.53)) for k in range(4)]
+    tracks += [_track(10, 30.0, 31.0, "10", (0.61, 0.3, 0.63, 0.33), frames=2),
+               _track(11, 35.0, 36.0, "00", (0.41, 0.7, 0.43, 0.73), frames=2)]
+    tracks += [_track(20 + k, 4.0 + 9 * k, 4.5 + 9 * k, "40", (0.94, 0.85, 0.96, 0.87)) for k in range(3)]
+    tracks.append(_track(30, 44.0, 45.0, "25", (0.5, 0.2, 0.52, 0.23), frames=2))
+    events = read_tracks(tracks, 60).events
+    assert [(e.t_start, e.label) for e in events if e.source == "ocr"] == [(44.0, "25")]
+
+
+def test_a_piece_of_a_name_tag_is_no_event():
+    tracks = [_track(k, 5.0 + 10 * k, 6.0 + 10 * k, "Blue Brigade", (0.1 * k, 0.5, 0.1 * k + 0.08, 0.53)) for k in range(4)]
+    # cut off as its character walked under the caption box, where messages keep appearing
+    tracks.append(_track(10, 14.0, 15.0, "Brigadee", (0.45, 0.02, 0.55, 0.05), frames=3))
+    captions = ("Bazooka", "Grenade", "Bazooka", "Shotgun", "Desert Eagle")
+    tracks += [_track(20 + k, 8.0 + 12 * k, 10.0 + 12 * k, text, (0.4, 0.02, 0.6, 0.05)) for k, text in enumerate(captions)]
+    assert [e.label for e in read_tracks(tracks, 70).events] == list(captions)
 
 
 def test_a_name_over_characters_is_no_event_but_a_repeated_caption_is():
