@@ -225,6 +225,8 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         values = {parse_value(tr.text) for tr in slot.tracks}
         span = max(tr.t_end for tr in slot.tracks) - min(tr.t_start for tr in slot.tracks)
         shown_s = sum(tr.duration + 0.5 for tr in slot.tracks)  # + one sampling step per track
+        if span < HUD_PLACE_S and sum(len(run) for run in _countdowns(sorted(slot.tracks, key=lambda tr: tr.t_start))) == len(slot.tracks):
+            continue  # "3", "2", "1" and gone: a countdown, no HUD place
         if len(values) < SLOT_MIN_VALUES:
             if len(slot.tracks) >= SLOT_MIN_VALUES and span >= HUD_PLACE_S:
                 hud_places.extend(tr.box for tr in slot.tracks)  # a number that stays: 100 health all along
@@ -271,17 +273,29 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     # 4. transient text -> events
     events: list[EventRecord] = []
     shown: list[list] = []  # [text, last time on screen] of every message so far
-    for tr in sorted(tracks, key=lambda tr: tr.t_start):
+
+    def kept(tr: TextTrack) -> bool:
+        """Not HUD, not a label, not a tag's number: a transient text that may be an event."""
         key = text_key(tr.text)
         if tr.id in in_series or key in persistent or _persistent_like(key, persistent):
+            return False
+        if _piece_of(key, tags) and (classify is None or classify(tr.text) is None):
+            return False  # "Brigade" of a "Blue Brigade" tag shown all over
+        if parse_value(tr.text) is not None and _on_hud(tr.box, hud_boxes):
+            return False  # a misread or a cut-off part of a HUD number ("33" of the clock "9:33")
+        if parse_value(tr.text) is not None and tr.text.strip()[:1] not in "+-" and digits(tr.text) in labels:
+            return False  # a tag's number, or a piece of one ("10", "00" of a "100" tag)
+        return True
+
+    ordered = [tr for tr in sorted(tracks, key=lambda tr: tr.t_start) if kept(tr)]
+    counting = {tr.id: g for g in _countdowns(ordered) for tr in g}
+    for tr in ordered:
+        if tr.id in counting:
+            run = counting[tr.id]
+            if tr is run[0]:
+                events.append(_countdown_event(run))
             continue
         typed = classify(tr.text) if classify is not None else None  # the pack's type of the line
-        if typed is None and _piece_of(key, tags):
-            continue  # "Brigade" of a "Blue Brigade" tag shown all over
-        if parse_value(tr.text) is not None and _on_hud(tr.box, hud_boxes):
-            continue  # a misread or a cut-off part of a HUD number ("33" of the clock "9:33")
-        if parse_value(tr.text) is not None and tr.text.strip()[:1] not in "+-" and digits(tr.text) in labels:
-            continue  # a tag's number, or a piece of one ("10", "00" of a "100" tag)
         if not _message_like(tr, tracks, places, typed):
             continue
         again = next((m for m in shown if tr.t_start - m[1] <= REPEAT_S and _same_message(tr.text, m[0])), None)
@@ -312,6 +326,37 @@ def _label_numbers(numeric: Sequence[TextTrack], places: dict[str, int]) -> set[
 def _piece_of(key: str, tags: set[str]) -> bool:
     """Is this text a part of a longer tag, read cut off ("brigadee" of "blue brigade")?"""
     return len(key) >= 3 and any(len(t) > len(key) + 1 and containment(key, t) >= 0.85 for t in tags)
+
+
+def _countdowns(ordered: Sequence[TextTrack]) -> list[list[TextTrack]]:
+    """Runs of single numbers at one place, one less each second, down to 1 or 0 ("3", "2", "1"
+    before a race, a fuse over a bomb): a countdown, not damage."""
+    runs: list[list[TextTrack]] = []
+    for tr in ordered:
+        if not re.fullmatch(r"\d{1,2}", tr.text.strip()):
+            continue
+        value = int(tr.text)
+        cx, cy = (tr.box[0] + tr.box[2]) / 2, (tr.box[1] + tr.box[3]) / 2
+        for run in runs:
+            last = run[-1]
+            lx, ly = (last.box[0] + last.box[2]) / 2, (last.box[1] + last.box[3]) / 2
+            if int(last.text) - value == 1 and 0.4 <= tr.t_start - last.t_start <= 1.6 and \
+                    abs(lx - cx) <= 0.1 and abs(ly - cy) <= 0.1:
+                run.append(tr)
+                break
+        else:
+            runs.append([tr])
+    return [run for run in runs if len(run) >= 2 and int(run[-1].text) <= 1]
+
+
+def _countdown_event(run: Sequence[TextTrack]) -> EventRecord:
+    values = [tr.text.strip() for tr in run]
+    first = run[0]
+    return EventRecord(first.t_start, run[-1].t_end, "round", "countdown " + ", ".join(values), "ocr",
+                       round(min(tr.confidence for tr in run), 4),
+                       payload={"text": " ".join(values), "box": [round(v, 3) for v in first.box],
+                                "frames": sum(tr.frames for tr in run), "area": area_name(first.box),
+                                "typed_by": "countdown"})
 
 
 def _on_hud(box: tuple[float, float, float, float], hud_boxes: Sequence[tuple[float, float, float, float]]) -> bool:
@@ -416,7 +461,9 @@ def _message_like(tr: TextTrack, tracks: Sequence[TextTrack], places: dict[str, 
             return True  # the pack knows this line
         # a noisy read (small text over a moving view) still counts when its words say what happened
         said = classify_text(text)
-        return said is not None and said[0] in ("kill", "death") and (tr.frames >= 2 or tr.confidence >= 0.8)
+        if said is not None and said[0] not in ("kill", "death"):
+            return tr.frames >= 2 and tr.confidence >= 0.9  # a short call, read well twice: "GO!"
+        return said is not None and (tr.frames >= 2 or tr.confidence >= 0.8)
     if typed is not None or classify_text(text) is not None:
         return True
     if tr.confidence < MIN_TEXT_CONFIDENCE:
@@ -462,7 +509,7 @@ def _event(tr: TextTrack, typed: tuple[str, str, dict] | None) -> EventRecord:
     number = parse_value(text)
     value = number if kind == "damage" else None
     label = text
-    if number is None and not readable(text):
+    if number is None and not readable(text) and not (len(text_key(text)) <= 6 and tr.frames >= 2 and tr.confidence >= 0.9):
         # a kill line read in fragments ("was alr toudittoned by"): its words say a kill, its
         # letters are half guesses; every listing shows it as such, like unclear speech
         label = f"{UNCERTAIN} {text}"

@@ -142,6 +142,15 @@ def test_a_tags_number_and_its_cut_off_pieces_are_no_popups_but_a_lone_number_is
     assert [(e.t_start, e.label) for e in events if e.source == "ocr"] == [(44.0, "25")]
 
 
+def test_a_countdown_is_one_round_start_not_three_damage_numbers():
+    centre = (0.47, 0.4, 0.53, 0.5)
+    tracks = [_track(k, 10.0 + k, 10.8 + k, str(3 - k), centre, frames=2) for k in range(3)]
+    tracks.append(_track(5, 13.0, 14.0, "GO!", (0.44, 0.4, 0.56, 0.5), frames=2))
+    tracks.append(_track(6, 40.0, 41.0, "3", (0.2, 0.6, 0.22, 0.63), frames=2))  # a lone number: a popup
+    events = [(e.t_start, e.kind, e.label) for e in read_tracks(tracks, 60).events]
+    assert events == [(10.0, "round", "countdown 3, 2, 1"), (13.0, "round", "GO!"), (40.0, "damage", "3")]
+
+
 def test_a_piece_of_a_name_tag_is_no_event():
     tracks = [_track(k, 5.0 + 10 * k, 6.0 + 10 * k, "Blue Brigade", (0.1 * k, 0.5, 0.1 * k + 0.08, 0.53)) for k in range(4)]
     # cut off as its character walked under the caption box, where messages keep appearing
