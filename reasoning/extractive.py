@@ -136,11 +136,16 @@ class Extractive:
                     out.append((f"{describe(m)}: no HUD value was read then", [m]))
             return out
 
-        text, cites = self._claims(matches, items)
-        names = {s.name for m in matches for s in m.state}
         asked = next((w for w in q.words if w in HUD_WORDS), None)
-        if asked and names and all(unlabelled_series(n) for n in names):  # retrieval.evidence._unlabelled
-            text = f"No number on screen is labelled {asked}; the numbers that stayed at one place read:\n" + text
+
+        def head(video, ms):
+            # a game whose HUD labels nothing (retrieval.evidence._unlabelled): say so, per video
+            names = {s.name for m in ms for s in m.state}
+            if asked and names and all(unlabelled_series(n) for n in names):
+                return f"In {video}, no number on screen is labelled {asked}; the numbers that stayed at one place read: "
+            return f"In {video}: "
+
+        text, cites = self._claims(matches, items, head)
         return Answer(text, cites, self.name)
 
     def stream(self, question: str, evidence: Sequence[Moment]) -> Iterator[str]:

@@ -14,6 +14,7 @@ Keyframes and projected vectors are attached for reasoners that use them.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Sequence
 
 import numpy as np
 
@@ -35,9 +36,10 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
     q = parse(question)
     f = filters or Filters()
     names = kb.state_names() if q.asks_value else []
-    values = named(q.words, names) or _unlabelled(q, names)
-    if values:
-        moments = _with_state(kb, q, f, values, limit)
+    values = named(q.words, names)
+    fallback = _unlabelled(q, names)
+    if values or fallback:
+        moments = _with_state(kb, q, f, values or fallback, limit, fallback)
     else:
         everything = q.count or q.listing or (q.speech and not q.words)  # "what did I say?": all of it
         moments = _matching(kb, q, f, MAX_LISTED if everything else limit)
@@ -112,9 +114,11 @@ def _value_at(samples: list, t: float):
     return best if best is not None and abs(best.t - t) <= STATE_NEAR_S else None
 
 
-def _with_state(kb: KnowledgeBase, q: Query, f: Filters, values: list[str], limit: int) -> list[Moment]:
+def _with_state(kb: KnowledgeBase, q: Query, f: Filters, values: list[str], limit: int,
+                fallback: Sequence[str] = ()) -> list[Moment]:
     """The moments the question names, each with the HUD values stored for it; with no moment named
-    ("how much health did I have?"), the value at an anchor, or its course over each video."""
+    ("how much health did I have?"), the value at an anchor, or its course over each video (in a
+    video with none of `values`, that of its `fallback` series: a game whose HUD labels nothing)."""
     # the value's own word ("health") says what to read, not when: a game whose HUD labels
     # nothing has no series named so, and "health" would find a damage event instead
     rest = [w for w in q.words if not named([w], values) and w not in HUD_WORDS]
@@ -137,8 +141,9 @@ def _with_state(kb: KnowledgeBase, q: Query, f: Filters, values: list[str], limi
         video_id = saved_id(video)
         if ids is not None and video_id not in ids:
             continue
-        by_name = _samples(kb, video_id, values, cache)
-        for name in values:
+        by_name = _samples(kb, video_id, [*values, *fallback], cache)
+        shown = values if any(by_name.get(n) for n in values) else list(fallback)
+        for name in shown:
             series = by_name.get(name, [])
             if not series:
                 continue

@@ -76,6 +76,10 @@ class Query:
         return max(0.0, self.at - ANCHOR_BEFORE_S), self.at + ANCHOR_AFTER_S
 
 
+WHEN_IN_VIDEO = {"start", "started", "beginning", "begin", "end", "ending", "ended", "final", "finally", "last",
+                 "first", "middle", "lowest", "highest", "most", "least", "max", "min", "maximum", "minimum"}
+
+
 def parse_ts(ts: str) -> float:
     """'01:23' -> 83.0, '1:02:03' -> 3723.0, '83' -> 83.0; GamekbError for anything else."""
     ts = ts.strip()
@@ -111,6 +115,9 @@ def parse(raw: str) -> Query:
     # that holds the first but not the second is about something else (retrieval.search.judge)
     pairs = [(a, b) for a, b in zip(tokens, tokens[1:])
              if a not in QUESTION_WORDS and b not in QUESTION_WORDS and a not in LIGHT_WORDS and b not in LIGHT_WORDS]
+    if VALUE_INTENT.search(text) and HUD_WORDS & set(content):
+        # "what was my health at the end?": when, not what; the answer gives first, lowest, highest, last
+        content = [w for w in content if w not in WHEN_IN_VIDEO]
     count = COUNT_INTENT.search(text) or BARE_COUNT.search(text)
     listing = None if count else LIST_INTENT.search(text)
     intent = count or listing

@@ -34,10 +34,27 @@ def test_health_in_a_game_whose_hud_labels_nothing(tmp_path):
     moments = gather(kb, "what was my health?")
     assert {s.name for m in moments for s in m.state} == {"bottom-left", "bottom-right"}
     text = Extractive().answer("what was my health?", moments).text
-    assert text.startswith("No number on screen is labelled health; the numbers that stayed at one place read:")
+    assert text.startswith("In shooter, no number on screen is labelled health; the numbers that stayed at one place read:")
     assert "the number at bottom-left 12 (lowest, at 00:28) [shooter@00:28]" in text
     # a question about no HUD value at all is not answered with the numbers
     assert gather(kb, "how many kills were there?") == []
+
+
+def test_health_over_a_library_where_one_game_labels_it_and_one_does_not(tmp_path):
+    kb = _fps_kb(tmp_path)
+    doom = kb.claim(tmp_path / "doom.mp4", "cd" * 32, {"duration_s": 60.0}, "lite")
+    row = SegmentRow(idx=0, start_s=0.0, end_s=60.0, keyframe_s=5.0, text_vec=[1.0] + [0.0] * 383)
+    kb.commit_video(doom.id, VideoRecords(segments=[Segment(idx=0, start_s=0, end_s=60, keyframe_s=5)],
+                                          states=[StateSample(t=t, name="health", value=v) for t, v in ((1.0, 100.0), (50.0, 35.0))],
+                                          rows=[row], manifest={"text_vec": {"model": "sentence-transformers/all-MiniLM-L6-v2", "dim": 384}}),
+                    {"profile": "lite"})
+    question = "what was my health at the end?"  # when, not what: no moment has to say "end"
+    assert parse(question).words == ["health"]
+    text = Extractive().answer(question, gather(kb, question)).text
+    lines = sorted(text.splitlines())
+    assert lines[0].startswith("In doom: health 100 (first, at 00:01) [doom@00:01]") and "health 35 (lowest, at 00:50)" in lines[0]
+    assert lines[1].startswith("In shooter, no number on screen is labelled health;")
+    assert "the number at bottom-left 100 (highest, at 01:27)" in lines[1]
 
 
 def test_a_clock_reads_as_minutes_and_seconds(tmp_path):
