@@ -90,7 +90,7 @@ for _k in (
               "the player picked up, collected or received an item, weapon, ammo, health or armor"),
     EventKind("kill", "kill killed frag fragged eliminated defeated enemy", "a kill: {label}", 12, "#e040fb",
               "a player or enemy was killed, fragged, eliminated or defeated"),
-    EventKind("death", "died death dead killed drowned game over", "a death: {label}", 14, "#b71c1c",
+    EventKind("death", "died death dead killed game over", "a death: {label}", 14, "#b71c1c",
               "the player died, was killed, drowned or lost a life; game over"),
     EventKind("damage", "took damage hurt hit health dropped", "you took damage ({label})", 16, "#ef5350",
               "health was lost or damage was dealt; a damage number"),
