@@ -262,6 +262,7 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     limit = max(PERSISTENT_MIN_S, PERSISTENT_SHARE * duration_s)
     # long on screen, and either most of the video or again and again (a label, a name tag); one
     # long showing in the middle of the video is a message that stays ("match start, fight!", 30 s)
+    _fold_misreads(total, count)
     persistent = {k for k, v in total.items() if v >= limit and (v >= 0.5 * duration_s or count[k] >= 3)}
     places = _places(tracks)
     in_series |= _templated(tracks)
@@ -308,6 +309,20 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     return ScreenReading(events=sorted(events + hud_events, key=lambda e: e.t_start),
                          states=[GameState(t=t, values=v) for t, v in sorted(states.items())],
                          series=series, persistent=persistent_texts)
+
+
+def _fold_misreads(total: dict[str, float], count: dict[str, int]) -> None:
+    """Add the time on screen of a text's misreads to the text ("USE_ITEM to stop folloving" is
+    "... following" read with one letter wrong): a label on screen all along is read so in pieces."""
+    heads: list[str] = []
+    for key in sorted((k for k, v in total.items() if v >= 2.0 and len(k) >= 6), key=lambda k: -total[k]):
+        head = next((h for h in heads if similarity(key, h) >= 0.9), None)
+        if head is None:
+            heads.append(key)
+            continue
+        total[head] += total[key]
+        count[head] += count[key]
+        total[key], count[key] = total[head], count[head]  # a misread of a persistent text is persistent too
 
 
 def _label_numbers(numeric: Sequence[TextTrack], places: dict[str, int]) -> set[str]:
@@ -456,6 +471,8 @@ def _message_like(tr: TextTrack, tracks: Sequence[TextTrack], places: dict[str, 
         # countdown; not one that shows all over (a health tag over a moving character)
         return (tr.duration <= MAX_POPUP_S and (tr.frames >= 2 or tr.confidence >= 0.9)
                 and places.get(text_key(text), 1) < 3)
+    if not re.search(r"[A-Za-z]", text) and typed is None:
+        return False  # numbers read as one line ("100 0 125": health, armor, ammo side by side)
     if not readable(text):
         if typed is not None:
             return True  # the pack knows this line

@@ -172,6 +172,7 @@ class TextTracker:
     SCROLL_CONTAINMENT = 0.75  # ... to an open track a few lines up or down at the same left or centre
     MIN_BOX_H = 9  # px with the detector's margin; glyphs about 5 px high, too small to read
     MIN_CONFIDENCE = 0.5  # recogniser confidence under which a read is a sprite or a texture
+    UNREAD_JOIN_S = 3.0  # a line first read this long after an unreadable box appeared there started with it
     HOT_TEXTS = 3  # different short-lived lines at one height make it a band worth a glance
     HOT_BANDS = 2
 
@@ -298,8 +299,8 @@ class TextTracker:
     def _read(self, t: float, image: np.ndarray, grey: np.ndarray, detected: list[tuple[int, int, int, int]],
               glance: bool = False) -> None:
         """Join the lines found on a frame to the open tracks (recognising those whose pixels
-        changed). A glance starts a track where one is open only for a line read with confidence
-        (over a moving view, small text read twice as often is misread twice as often)."""
+        changed). A glance reads only lines where no track is open: new lines (over a moving view,
+        lines already there would be recognised again at every glance, and misread as often)."""
         h, w = image.shape[:2]
         # a box touching the frame's edge holds text cut off by it: half a word reads as another word
         boxes = [b for b in merge_line_boxes(detected)
@@ -307,6 +308,8 @@ class TextTracker:
                  and b[0] > 1 and b[2] < w - 1]
         claimed: set[int] = set()
         for box in boxes:
+            if glance and any(_iou(o.box, box) >= 0.3 for o in self._open):
+                continue  # a line already there: the next full read follows it
             sig = self._signature(grey, box)
             o = self._unchanged(box, sig, claimed)
             if o is None:
@@ -319,11 +322,7 @@ class TextTracker:
                     # that the same pixels are not recognised again
                     o = self._start(t, box, (w, h), sig)
                 else:
-                    o = self._match(box, text, claimed) or self._unread(box, claimed)
-                    if o is None:
-                        if glance and conf < 0.9 and any(_iou(x.box, box) >= 0.3 for x in self._open):
-                            continue  # an unsure read of a line already there: the next full read decides
-                        o = self._start(t, box, (w, h), sig)
+                    o = self._match(box, text, claimed) or self._unread(box, claimed) or self._start(t, box, (w, h), sig)
                     o.track.reads.append((text, float(conf)))
                 o.last_read = t
             else:
@@ -389,7 +388,9 @@ class TextTracker:
         small text over a moving view is often readable only after a second or two, and the line
         appeared when its box did."""
         for o in self._open:
-            if id(o) not in claimed and _unusable(o.track) and _iou(o.box, box) >= 0.5:
+            # (one unreadable for longer is something else at that place: a line shows up readable soon)
+            if id(o) not in claimed and _unusable(o.track) and _iou(o.box, box) >= 0.5 and \
+                    self._now - o.track.t_start <= self.UNREAD_JOIN_S:
                 return o
         # or one a few lines below at the same left edge, seen last time: a feed line that was
         # unreadable when it appeared and was read only after the feed scrolled up

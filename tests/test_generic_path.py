@@ -151,6 +151,47 @@ def test_a_countdown_is_one_round_start_not_three_damage_numbers():
     assert events == [(10.0, "round", "countdown 3, 2, 1"), (13.0, "round", "GO!"), (40.0, "damage", "3")]
 
 
+def test_a_label_read_with_one_letter_wrong_half_the_time_is_still_persistent_and_hud_digits_are_no_text():
+    box = (0.67, 0.0, 0.99, 0.04)
+    tracks = [_track(1, 0.0, 57.0, "USE_ITEM to stop following", box),
+              _track(2, 58.0, 111.0, "USE_ITEM to stop folloving", box),  # neither alone is half the video
+              _track(3, 30.0, 30.5, "1000 125", (0.01, 0.9, 0.45, 0.99), frames=1),  # health, armor, ammo as one line
+              _track(4, 40.0, 42.0, "Sarge was railed by Tony", (0.01, 0.05, 0.5, 0.08))]
+    reading = read_tracks(tracks, 120)
+    assert [e.label for e in reading.events] == ["Sarge was railed by Tony"]
+    assert "USE_ITEM to stop following" in reading.persistent
+
+
+class _Scripted:
+    """A detector and recogniser that find one box on every frame and read what the script says
+    for the frame's time (the tracker under test gets real pixels; only the models are scripted)."""
+
+    def __init__(self, script):
+        self.script, self.t = script, 0.0
+
+    def detect(self, image, max_side=640):
+        return [(40, 40, 200, 60)]
+
+    def read_line(self, crop):
+        return self.script(self.t)
+
+
+def test_a_line_read_long_after_an_unreadable_box_appeared_there_starts_when_it_is_read():
+    import numpy as np
+
+    from ingest.types import Frame
+
+    models = _Scripted(lambda t: ("You fragged Bob", 0.95) if t >= 6 else ("", 0.2))
+    tracker = TextTracker(models)
+    rng = np.random.default_rng(0)
+    still = rng.integers(0, 255, (120, 320, 3), dtype=np.uint8)  # something unreadable stays there 6 s
+    for k in range(10):
+        models.t = float(k)
+        tracker.observe(Frame(float(k), still if k < 6 else rng.integers(0, 255, (120, 320, 3), dtype=np.uint8)))
+    read = [t for t in tracker.finish() if t.text == "You fragged Bob"]
+    assert len(read) == 1 and read[0].t_start == 6.0  # not 0.0, when something unreadable first showed there
+
+
 def test_a_piece_of_a_name_tag_is_no_event():
     tracks = [_track(k, 5.0 + 10 * k, 6.0 + 10 * k, "Blue Brigade", (0.1 * k, 0.5, 0.1 * k + 0.08, 0.53)) for k in range(4)]
     # cut off as its character walked under the caption box, where messages keep appearing
