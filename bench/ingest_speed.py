@@ -102,7 +102,6 @@ class Patched:
         self._set(decode, "sample_frames", t.wrap_iter("decode", decode.sample_frames))
         self._set(ocr, "read_frame", t.wrap("ocr", ocr.read_frame))
         self._set(screen_text.TextTracker, "observe", t.wrap("ocr", screen_text.TextTracker.observe))  # no pack
-        self._set(screen_text.TextTracker, "glance", t.wrap("ocr", screen_text.TextTracker.glance))
         self._set(hud, "read_state", t.wrap("hud", hud.read_state))
         self._set(stream, "thumbnail", t.wrap("thumbnail", stream.thumbnail))
         self._set(audio, "load_audio", t.wrap("audio", audio.load_audio))

@@ -50,6 +50,10 @@ ALSO_ON_SCREEN = {
         *[("Fragged: Down for", t, t + 5.5) for t in (35.60, 81.48, 92.32, 107.60)],
     ],
     "hedgewars_ai_match_nature": [("Loading ...", 0, 1.0)],
+    # the held-out clip (bench/heldout/openarena) begins mid-match: on its first frame already
+    "openarena_bots_dm": [("Sorceress was melted by Sarge's plasmagun", 0, 0.3), ("You fragged Sorceress", 0, 0.3),
+                          ("Tied for 4th place with 2", 0, 0.3), ("USE_ITEM to stop following", 0, 120.0),
+                          ("following", 0, 120.0), ("Sarge", 0, 120.0)],
 }
 
 
@@ -59,15 +63,18 @@ def _secs(s: str) -> float:
 
 
 def truth(path: Path) -> list[tuple[float, str]]:
-    """(onset, text) of every logged line that quotes on-screen text."""
+    """(onset, text) of every logged line that quotes on-screen text. A log that quotes nothing
+    (bench/heldout: "MM:SS.ss text as drawn") gives every line's text, but for those at 00:00.00:
+    on screen from before the clip began (`ALSO_ON_SCREEN`), they have no onset in it."""
+    lines = [m for m in (re.match(r"^(\d+:\d+\.\d+)\s+(.*)$", line)
+                         for line in path.read_text(encoding="utf-8").splitlines()) if m]
+    if not any('"' in m.group(2) for m in lines):
+        return [(_secs(m.group(1)), m.group(2).strip()) for m in lines if _secs(m.group(1)) > 0]
     out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        m = re.match(r"^(\d+:\d+\.\d+)\s+(.*)$", line)
-        if not m:
-            continue
+    for m in lines:
         quoted = re.findall(r'"([^"]+)"', m.group(2))
         if quoted:
-            out.append((_secs(m.group(1)), quoted[-1] if "floating damage number" in line else quoted[0]))
+            out.append((_secs(m.group(1)), quoted[-1] if "floating damage number" in m.group(0) else quoted[0]))
     return out
 
 

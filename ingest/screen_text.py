@@ -1,7 +1,6 @@
 """Screen text tracks: every line of text on screen, followed over time, for games without a pack.
 
-Phases, per sampled frame (`TextTracker.observe`; `glance` reads only the bands where messages keep
-appearing, on the frames between):
+Phases, per sampled frame (`TextTracker.observe`):
 1. gate: a frame that barely differs from the last one detected (a coarse grey thumbnail) changes
    no text; every open track just goes on, with no model call;
 2. detect text lines anywhere in the frame (PP-OCR's detector at `max_side` px);
@@ -173,8 +172,6 @@ class TextTracker:
     MIN_BOX_H = 9  # px with the detector's margin; glyphs about 5 px high, too small to read
     MIN_CONFIDENCE = 0.5  # recogniser confidence under which a read is a sprite or a texture
     UNREAD_JOIN_S = 3.0  # a line first read this long after an unreadable box appeared there started with it
-    HOT_TEXTS = 3  # different short-lived lines at one height make it a band worth a glance
-    HOT_BANDS = 2
 
     def __init__(self, engine, detector=None, max_side: int = 640, max_gap_s: float = 1.6):
         self.engine = engine
@@ -189,9 +186,6 @@ class TextTracker:
         self.detections = 0  # detector calls
         self.recognitions = 0  # recogniser calls
         self.reused = 0  # line boxes whose pixels had not changed
-        self.glances = 0  # band reads between full reads
-        self._bands: list[list] = []  # [y0, y1, {texts}, line height, x0, x1]: where short-lived lines appeared
-        self._band_thumbs: dict[tuple[int, int], np.ndarray] = {}
         self.frames = 0
 
     @staticmethod
@@ -209,12 +203,12 @@ class TextTracker:
         return cv2.resize(grey[y0:y1, x0:x1], (64, 12), interpolation=cv2.INTER_AREA).astype(np.int16)
 
     def observe(self, frame: Frame) -> None:
-        """Read the whole frame (unless nothing on it changed since the last read)."""
         import cv2
 
         self.frames += 1
         t, image = frame.t, frame.image
         self._now = t
+        h, w = image.shape[:2]
         grey = self._grey(image)
         thumb = cv2.resize(grey, (64, 36), interpolation=cv2.INTER_AREA).astype(np.int16)
         if self._thumb is not None and float(np.abs(thumb - self._thumb).max()) < self.GATE_DIFF:
@@ -225,91 +219,12 @@ class TextTracker:
             return
         self._thumb = thumb
         self.detections += 1
-        self._read(t, image, grey, self.detector.detect(image, max_side=self.max_side))
-        self._close(t)
-
-    def glance(self, frame: Frame) -> None:
-        """Read only the bands where messages keep appearing, on a frame between two full reads:
-        a caption shown for half a second ("No weapon selected", replaced by the weapon) falls
-        between two frames a second apart. A band whose pixels did not change is not read."""
-        import cv2
-
-        bands = self._hot_bands()
-        if not bands:
-            return
-        t, image = frame.t, frame.image
-        self._now = t
-        fh, fw = image.shape[:2]
-        grey = self._grey(image)
-        for x0, y0, x1, y1 in bands:
-            x1, y1 = min(x1, fw), min(y1, fh)
-            thumb = cv2.resize(grey[y0:y1, x0:x1], (64, 8), interpolation=cv2.INTER_AREA).astype(np.int16)
-            last = self._band_thumbs.get((x0, y0))
-            self._band_thumbs[(x0, y0)] = thumb
-            if last is not None and float(np.abs(thumb - last).max()) < self.GATE_DIFF:
-                continue
-            self.glances += 1
-            found = self._detect_band(image, x0, y0, x1, y1)
-            if any(b[0] - x0 < b[3] - b[1] and x0 > 0 or x1 - b[2] < b[3] - b[1] and x1 < fw for b in found):
-                found = self._detect_band(image, 0, y0, fw, y1)  # a line longer than the band: read it whole
-            self._read(t, image, grey, found, glance=True)
-
-    def _detect_band(self, image: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> list[tuple[int, int, int, int]]:
-        """Lines in a part of the frame, in frame pixels, found at the whole frame's scale."""
-        fh, fw = image.shape[:2]
-        side = max(32, round(self.max_side * max(x1 - x0, y1 - y0) / max(fw, fh)))
-        return [(bx0 + x0, by0 + y0, bx1 + x0, by1 + y0)
-                for bx0, by0, bx1, by1 in self.detector.detect(image[y0:y1, x0:x1], max_side=side)]
-
-    def _hot_bands(self) -> list[tuple[int, int, int, int]]:
-        """Up to `HOT_BANDS` boxes (x0, y0, x1, y1 in pixels) where `HOT_TEXTS` or more different
-        short-lived lines of words have appeared and gone: a caption line, a message line, a kill
-        feed. Each is read with a margin of two line heights above and below (the detector misses
-        text cut close by the crop) and a quarter of its width at each side (a longer line)."""
-        most = max((len(b[2]) for b in self._bands), default=0)
-        # (bands far behind the busiest are names read in pieces, not messages)
-        hot = sorted((b for b in self._bands if len(b[2]) >= max(self.HOT_TEXTS, most / 2)), key=lambda b: -len(b[2]))
-        out = []
-        for y0, y1, _, h, x0, x1 in hot[: self.HOT_BANDS]:
-            side = max(2 * h, (x1 - x0) // 4)
-            out.append((max(0, x0 - side), max(0, y0 - 2 * h), x1 + side, y1 + 2 * h))
-        return out
-
-    def _note_band(self, o: _Open) -> None:
-        """A track that closed: if it was a short-lived, well-read line of words that stood still,
-        its text joins the band at its height (or starts one). Pieces and misreads of one text
-        (a team name under a shrinking health bar: "Red Raiders", "ed Raiders") count once."""
-        tr = o.track
-        key = text_key(tr.text)
-        if tr.moved or tr.duration > 8.0 or len(re.sub(r"[^a-z]", "", key)) < 4 or tr.confidence < 0.8:
-            return
-        x0, y0, x1, y1 = o.box
-        h = y1 - y0
-        for b in self._bands:
-            if abs((b[0] + b[1]) / 2 - (y0 + y1) / 2) <= 0.6 * h or (y0 >= b[0] - h // 2 and y1 <= b[1] + h // 2):
-                top, bottom = min(b[0], y0), max(b[1], y1)
-                if bottom - top <= 3 * h:  # a band is a line or two, not a column of tags
-                    b[0], b[1] = top, bottom
-                b[4], b[5] = min(b[4], x0), max(b[5], x1)
-                if all(containment(key, k) < 0.8 for k in b[2]):
-                    b[2].add(key)
-                return
-        self._bands.append([y0, y1, {key}, h, x0, x1])
-
-    def _read(self, t: float, image: np.ndarray, grey: np.ndarray, detected: list[tuple[int, int, int, int]],
-              glance: bool = False) -> None:
-        """Join the lines found on a frame to the open tracks (recognising those whose pixels
-        changed). A glance reads only lines where no track is open: new lines (over a moving view,
-        lines already there would be recognised again at every glance, and misread as often)."""
-        h, w = image.shape[:2]
         # a box touching the frame's edge holds text cut off by it: half a word reads as another word
-        boxes = [b for b in merge_line_boxes(detected)
+        boxes = [b for b in merge_line_boxes(self.detector.detect(image, max_side=self.max_side))
                  if b[3] - b[1] >= self.MIN_BOX_H and b[2] - b[0] >= (b[3] - b[1]) * 0.6
                  and b[0] > 1 and b[2] < w - 1]
         claimed: set[int] = set()
         for box in boxes:
-            if glance and any(_iou(o.box, box) >= 0.3 for o in self._open):
-                continue  # a line already there: the next full read follows it
             sig = self._signature(grey, box)
             o = self._unchanged(box, sig, claimed)
             if o is None:
@@ -336,6 +251,7 @@ class TextTracker:
             o.box, o.sig, o.last_seen = box, sig, t
             o.track.t_end = t
             o.track.box = (box[0] / w, box[1] / h, box[2] / w, box[3] / h)
+        self._close(t)
 
     def _unchanged(self, box, sig, claimed) -> _Open | None:
         """The open track whose last pixels these are: at the same place, or moved (a name tag
@@ -409,9 +325,6 @@ class TextTracker:
         return o
 
     def _close(self, t: float) -> None:
-        for o in self._open:
-            if t - o.last_seen > self.max_gap_s:
-                self._note_band(o)
         self._closed += [o.track for o in self._open if t - o.last_seen > self.max_gap_s]
         self._open = [o for o in self._open if t - o.last_seen <= self.max_gap_s]
 

@@ -153,22 +153,16 @@ class ScreenTextStage:
     HUD series and typed events at the end (ingest/screen_events.py)."""
 
     name = "screen_text"
-    fps = None  # every sampled frame: the whole screen `text_fps` times a second, message bands between
 
-    def __init__(self, engine: Any, detector: Any, pack: Any, text_fps: float, duration_s: float, early_s: float = 0.0):
+    def __init__(self, engine: Any, detector: Any, pack: Any, fps: float, duration_s: float, early_s: float = 0.0):
         from ingest.screen_text import TextTracker
 
-        self.text_fps, self.pack, self.duration_s, self.early_s = text_fps, pack, duration_s, early_s
-        self.due = 0.0
+        self.fps, self.pack, self.duration_s, self.early_s = fps, pack, duration_s, early_s
         # a line missed on one read (a flash, a misdetection) still continues its track
-        self.tracker = TextTracker(engine, detector, max_gap_s=max(1.6, 1.6 / text_fps))
+        self.tracker = TextTracker(engine, detector, max_gap_s=max(1.6, 1.6 / fps))
 
     def observe(self, frame: Frame) -> None:
-        if frame.t + 1e-6 >= self.due:
-            self.due = frame.t + 1.0 / self.text_fps - self.early_s
-            self.tracker.observe(frame)
-        else:
-            self.tracker.glance(frame)
+        self.tracker.observe(frame)
 
     def finish(self, found: Found) -> None:
         from ingest.screen_events import pack_classifier, read_tracks

@@ -108,6 +108,8 @@ def classify_text(text: str) -> tuple[str, float] | None:
     for kind, pattern, conf in PATTERNS:
         if pattern.search(low):
             return kind, conf
-    if _NUMBER.match(low.replace(" ", "")):
-        return "damage", 0.4  # a number that shows briefly where no number stays: a damage or score popup
+    if _NUMBER.match(low.replace(" ", "")) and low.startswith("-"):
+        return "damage", 0.4  # "-25" popping up where no number stays: damage taken
+    # an unsigned number popping up may be damage, a score, a combo or a countdown: it stays text
+    # (on the Hedgewars, Red Eclipse and OpenArena clips most were health tags and scores)
     return None
