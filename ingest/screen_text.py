@@ -62,6 +62,13 @@ def _unusable(track: "TextTrack") -> bool:
     return all(conf < 0.7 for _, conf in track.reads)
 
 
+def _first_words_differ(a: str, b: str) -> bool:
+    """"Major ate ..." and "Grism ate ...", not "Red" and "Red Raiders", "ed Raiders" (cut off at
+    the left) and "Red Raiders", nor "Sarge vas" and "Sarge was"."""
+    wa, wb = text_key(a.split()[0]) if a.split() else "", text_key(b.split()[0]) if b.split() else ""
+    return bool(wa and wb) and not (wa.startswith(wb) or wb.startswith(wa) or wa.endswith(wb) or wb.endswith(wa))
+
+
 def _same_geometry(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
     wa, wb = a[2] - a[0], b[2] - b[0]
     return _iou(a, b) >= 0.85 and abs(wa - wb) <= 0.03 * wa
@@ -167,6 +174,7 @@ class TextTracker:
     REREAD_S = 4.0  # a line of words at a steady place and width is read again after this long
     SIG_DIFF_DIGITS = 8.0  # one digit changed in the turn timer "29" -> "28": ~20
     SAME_PLACE_SIM = 0.6  # text similarity that joins a read to the open track at the same place
+    SURE, SURE_SIM = 0.9, 0.95  # ... but two reads both this sure that begin differently must be this alike
     MOVED_SIM = 0.8  # ... to an open track elsewhere (moving text)
     SCROLL_CONTAINMENT = 0.75  # ... to an open track a few lines up or down at the same left or centre
     MIN_BOX_H = 9  # px with the detector's margin; glyphs about 5 px high, too small to read
@@ -237,7 +245,7 @@ class TextTracker:
                     # that the same pixels are not recognised again
                     o = self._start(t, box, (w, h), sig)
                 else:
-                    o = self._match(box, text, claimed) or self._unread(box, claimed) or self._start(t, box, (w, h), sig)
+                    o = self._match(box, text, claimed, float(conf)) or self._unread(box, claimed) or self._start(t, box, (w, h), sig)
                     o.track.reads.append((text, float(conf)))
                 o.last_read = t
             else:
@@ -278,7 +286,7 @@ class TextTracker:
                 best, best_diff = o, diff
         return best
 
-    def _match(self, box, text: str, claimed) -> _Open | None:
+    def _match(self, box, text: str, claimed, conf: float = 0.0) -> _Open | None:
         best, best_score = None, 0.0
         h = box[3] - box[1]
         for o in self._open:
@@ -286,7 +294,12 @@ class TextTracker:
                 continue
             if digits(text) and digits(o.track.text) and digits(text) != digits(o.track.text):
                 continue  # "3 remaining" -> "2 remaining", "29" -> "28": a new value is a new text
+            # two sure reads that begin differently are two lines ("Major ate Sorceress's rocket",
+            # then "Grism ate Sorceress's rocket" in its place); an unsure one may be a misread
+            sure = conf >= self.SURE and o.track.confidence >= self.SURE
             sim = similarity(text, o.track.text)
+            if sure and sim < self.SURE_SIM and _first_words_differ(text, o.track.text):
+                continue
             same_place = _iou(o.box, box) >= 0.3
             # a line of a feed that scrolled: same left or centre, a few lines up or down, and most
             # of the shorter read found in the other (reads of small text over a moving view vary)

@@ -148,7 +148,7 @@ class _Scripted:
         self.script, self.t = script, 0.0
 
     def detect(self, image, max_side=640):
-        return [(40, 40, 200, 60)]
+        return [(40, 40, 40 + 6 * max(10, len(self.script(self.t)[0])), 60)]  # as wide as its text
 
     def read_line(self, crop):
         return self.script(self.t)
@@ -168,6 +168,23 @@ def test_a_line_read_long_after_an_unreadable_box_appeared_there_starts_when_it_
         tracker.observe(Frame(float(k), still if k < 6 else rng.integers(0, 255, (120, 320, 3), dtype=np.uint8)))
     read = [t for t in tracker.finish() if t.text == "You fragged Bob"]
     assert len(read) == 1 and read[0].t_start == 6.0  # not 0.0, when something unreadable first showed there
+
+
+def test_a_new_kill_line_in_the_place_of_one_that_shared_its_words_is_a_new_line():
+    import numpy as np
+
+    from ingest.types import Frame
+
+    lines = {0: ("Major ate Sorceress's rocket", 0.97), 3: ("Kyonshi ate Sorceress's rocket", 0.98),
+             5: ("Kyonshi ate Sorceress's rocket", 0.62)}  # then an unsure read of the same line
+    models = _Scripted(lambda t: lines[max(k for k in lines if k <= t)])
+    tracker = TextTracker(models)
+    rng = np.random.default_rng(1)
+    for k in range(7):
+        models.t = float(k)
+        tracker.observe(Frame(float(k), rng.integers(0, 255, (120, 320, 3), dtype=np.uint8)))
+    assert [(t.t_start, t.text) for t in tracker.finish()] == [(0.0, "Major ate Sorceress's rocket"),
+                                                               (3.0, "Kyonshi ate Sorceress's rocket")]
 
 
 def test_a_piece_of_a_name_tag_is_no_event():
