@@ -13,6 +13,8 @@ Keyframes and projected vectors are attached for reasoners that use them.
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import replace
 from typing import Sequence
 
@@ -40,6 +42,8 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
     fallback = _unlabelled(q, names)
     if values or fallback:
         moments = _with_state(kb, q, f, values or fallback, limit, fallback)
+    elif q.victim and (killed := _killed(kb, q, f)):
+        moments = killed
     else:
         everything = q.count or q.listing or (q.speech and not q.words)  # "what did I say?": all of it
         moments = _matching(kb, q, f, MAX_LISTED if everything else limit)
@@ -87,6 +91,39 @@ def _of_kind(moments: list[Moment], noun: str | None) -> list[Moment]:
         return hits or moments
     videos, kept = {m.video for m in hits}, {id(m) for m in hits}
     return [m for m in moments if m.video not in videos or id(m) in kept]
+
+
+# "julian was pierced by roland", "Sarge was machinegunned by Tony": the one before "was ... by"
+_PASSIVE = re.compile(r"^(?:\(\?\)\s*)?(?P<v>[^\s:]+)\s+(?:was|were|is|got)\s.*?\b[bh][yv]\b", re.I)
+# "You fragged Sorceress", "roland killed julian": the one after the verb
+_ACTIVE = re.compile(r"\b(?:killed|fragged|eliminated|slain|slew|defeated|shot|destroyed)\s+(?P<v>[^\s,.!:;]+)", re.I)
+
+
+def victim_of(label: str, kind: str) -> str | None:
+    """Who a kill or death line says was killed (as written), or None: a generic reading of kill feeds
+    ("X was <verb>ed by Y", "Y killed X") and death lines ("Thorn drowned": the one it names first)."""
+    if kind not in ("kill", "death"):
+        return None
+    m = _PASSIVE.search(label) or _ACTIVE.search(label)
+    if m:
+        return m.group("v")
+    first = re.sub(r"^\(\?\)\s*", "", label).split()
+    return first[0] if kind == "death" and first else None
+
+
+def _same_name(a: str, b: str) -> bool:
+    ka, kb = re.sub(r"[^a-z0-9]", "", a.lower()), re.sub(r"[^a-z0-9]", "", b.lower())
+    return bool(ka and kb) and (ka == kb or difflib.SequenceMatcher(None, ka, kb).ratio() >= 0.8)
+
+
+def _killed(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
+    """"who killed Sarge?", "how many times did Sarge die?": the kill and death lines that name
+    Sarge as the one killed (not those where Sarge killed); none, and the question is answered as
+    any other."""
+    located = replace(q, words=[q.victim or ""], pairs=[], count=False, listing=False, asks_value=False, victim=None)
+    found = _matching(kb, located, f, MAX_LISTED)
+    return [m for m in found if not m.closest and m.matched
+            and _same_name(victim_of(m.matched[0].label, m.matched[0].kind) or "", q.victim or "")]
 
 
 def _unlabelled(q: Query, names: list[str]) -> list[str]:

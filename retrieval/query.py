@@ -47,6 +47,12 @@ LIST_INTENT = re.compile(r"^\s*(?:(?:which|what)\s+(?P<noun>[a-z0-9'-]+)|who\b|l
 # the question asks for a value ("how much health ...", "what was my armor ...", "how many lives did I have")
 VALUE_INTENT = re.compile(r"\bhow\s+(?:much|many|high|low)\b|\bwhat\s+(?:was|is|were|'s)\s+(?:my|the|his|her|their)\b"
                           r"|\bwhat's\s+(?:my|the)\b|\b(?:level|value|reading)\b", re.I)
+# "who killed Sarge?", "how many times did Sarge die?", "when was Sarge fragged?": a name as the victim
+VICTIM_INTENT = re.compile(r"\bwho\s+(?:killed|fragged|shot|eliminated|got)\s+(?P<a>[a-z][\w-]*)"
+                           r"|\b(?:did|was|were)\s+(?P<b>[a-z][\w-]*)\s+(?:die|died|get\s+killed|killed|fragged|eliminated)\b",
+                           re.I)
+NOT_A_NAME = {"i", "me", "you", "he", "she", "they", "we", "it", "the", "a", "an", "anyone", "anybody", "someone",
+              "somebody", "everyone", "him", "her", "them", "us", "my", "your", "most", "first", "last"}
 # what a HUD number is called in a question
 HUD_WORDS = {"health", "hp", "life", "lives", "armor", "armour", "shield", "ammo", "ammunition", "score", "points",
              "money", "gold", "coins", "fuel", "speed", "energy", "mana", "stamina", "bullets", "shells"}
@@ -68,6 +74,7 @@ class Query:
     noun: str | None = None  # what is counted or listed, as the question says it ("weapons")
     asks_value: bool = False  # asks for a value ("how much health ..."): answered from HUD state samples
     pairs: list[tuple[str, str]] = field(default_factory=list)  # adjacent content words ("missile", "launcher")
+    victim: str | None = None  # "who killed Sarge?": the one killed, lower case (retrieval.evidence.victim_of)
 
     @property
     def window(self) -> tuple[float, float] | None:
@@ -125,7 +132,10 @@ def parse(raw: str) -> Query:
     if noun and (noun in QUESTION_WORDS or noun in LIGHT_WORDS):
         noun = None
         listing = listing if listing and listing.group(0).lower().startswith(("who", "list", "name")) else None
+    killed = VICTIM_INTENT.search(text)
+    victim = (killed.group("a") or killed.group("b")).lower() if killed else None
     return Query(raw=raw, text=" ".join(text.split()), words=content, video=video, at=at,
+                 victim=victim if victim not in NOT_A_NAME else None,
                  speech=bool(SPEECH_INTENT.search(text)), cross_video=bool(CROSS_VIDEO.search(text)),
                  count=bool(count), listing=bool(listing), noun=noun, asks_value=bool(VALUE_INTENT.search(text)),
                  pairs=pairs)

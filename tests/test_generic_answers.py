@@ -85,3 +85,38 @@ def test_a_count_of_kills_counts_no_deaths():
     caption = replace(_moment(20.0, "weapon", "Bazooka"), video="hedgewars")
     pickup = replace(_moment(39.0, "pickup", "pump-action shotgun"), video="doom")
     assert [m.matched[0].label for m in _of_kind([caption, pickup], "weapons")] == ["Bazooka", "pump-action shotgun"]
+
+
+def test_who_killed_a_name_reads_the_name_as_the_one_killed():
+    from retrieval.evidence import victim_of
+
+    assert parse("who killed Sarge?").victim == "sarge" and parse("how many times did Sarge die?").victim == "sarge"
+    assert parse("who killed me?").victim is None and parse("how many times did I die?").victim is None
+    assert victim_of("Sorceress was melted by Sarge's plasmagun", "kill") == "Sorceress"
+    assert victim_of("(?) Sarge was machinegunned by Tony", "kill") == "Sarge"
+    assert victim_of("julian was pierced by roland @25.03m (31), assisted by billy (0)", "kill") == "julian"
+    assert victim_of("You fragged Sorceress", "kill") == "Sorceress"
+    assert victim_of("Thorn drowned", "death") == "Thorn"
+    assert victim_of("Double kill!", "kill") is None and victim_of("Sarge: tsk", "text") is None
+
+
+def test_who_killed_lists_the_deaths_of_that_name_only(tmp_path):
+    from kb.lance import RecordedMoment
+    from kb.schema import Event
+
+    kb = KnowledgeBase.open(tmp_path)
+    video = kb.claim(tmp_path / "arena.mp4", "ef" * 32, {"duration_s": 60.0}, "lite")
+    lines = [(5.0, "Sorceress was melted by Sarge's plasmagun"), (19.0, "Sarge was shredded by Grism's shrapnel"),
+             (45.0, "Sarge was machinegunned by Tony")]
+    events = [Event(video_id=video.id, segment_idx=0, t_start=t, t_end=t + 3, kind="kill", label=text, source="ocr")
+              for t, text in lines]
+    moments = [RecordedMoment(t, t + 3, "ocr", "kill", text, f"kill {text} killed fragged") for t, text in lines]
+    row = SegmentRow(idx=0, start_s=0.0, end_s=60.0, keyframe_s=5.0, text=" . ".join(m.text for m in moments),
+                     moments=moments, text_vec=[1.0] + [0.0] * 383)
+    kb.commit_video(video.id, VideoRecords(segments=[Segment(idx=0, start_s=0, end_s=60, keyframe_s=5)], events=events,
+                                           rows=[row], manifest={"text_vec": {"model": "sentence-transformers/all-MiniLM-L6-v2", "dim": 384}}),
+                    {"profile": "lite"})
+    killed = [m.matched[0].label for m in gather(kb, "who killed Sarge?")]
+    assert killed == ["Sarge was shredded by Grism's shrapnel", "Sarge was machinegunned by Tony"], killed
+    answer = Extractive().answer("how many times did Sarge die?", gather(kb, "how many times did Sarge die?")).text
+    assert answer.startswith("2 times in arena:"), answer
