@@ -96,7 +96,7 @@ def _of_kind(moments: list[Moment], noun: str | None) -> list[Moment]:
 # "julian was pierced by roland", "Sarge was machinegunned by Tony": the one before "was ... by"
 _PASSIVE = re.compile(r"^(?:\(\?\)\s*)?(?P<v>[^\s:]+)\s+(?:was|were|is|got)\s.*?\b[bh][yv]\b", re.I)
 # "You fragged Sorceress", "roland killed julian": the one after the verb
-_ACTIVE = re.compile(r"\b(?:killed|fragged|eliminated|slain|slew|defeated|shot|destroyed)\s+(?P<v>[^\s,.!:;]+)", re.I)
+_ACTIVE = re.compile(r"\b(?:killed|fragged|eliminated|slain|slew|defeated|shot|destroyed)\s+(?:the\s+)?(?P<v>[^\s,.!:;]+)", re.I)
 
 
 def victim_of(label: str, kind: str) -> str | None:

@@ -48,11 +48,12 @@ LIST_INTENT = re.compile(r"^\s*(?:(?:which|what)\s+(?P<noun>[a-z0-9'-]+)|who\b|l
 VALUE_INTENT = re.compile(r"\bhow\s+(?:much|many|high|low)\b|\bwhat\s+(?:was|is|were|'s)\s+(?:my|the|his|her|their)\b"
                           r"|\bwhat's\s+(?:my|the)\b|\b(?:level|value|reading)\b", re.I)
 # "who killed Sarge?", "how many times did Sarge die?", "when was Sarge fragged?": a name as the victim
-VICTIM_INTENT = re.compile(r"\bwho\s+(?:killed|fragged|shot|eliminated|got)\s+(?P<a>[a-z][\w-]*)"
+VICTIM_INTENT = re.compile(r"\bwho\s+(?:killed|fragged|shot|eliminated)\s+(?:the\s+)?(?P<a>[a-z][\w-]*)"
                            r"|\b(?:did|was|were)\s+(?P<b>[a-z][\w-]*)\s+(?:die|died|get\s+killed|killed|fragged|eliminated)\b",
                            re.I)
 NOT_A_NAME = {"i", "me", "you", "he", "she", "they", "we", "it", "the", "a", "an", "anyone", "anybody", "someone",
-              "somebody", "everyone", "him", "her", "them", "us", "my", "your", "most", "first", "last"}
+              "somebody", "everyone", "him", "her", "them", "us", "my", "your", "most", "first", "last", "many",
+              "more", "all", "each", "any", "every", "there", "this", "that"}
 # what a HUD number is called in a question
 HUD_WORDS = {"health", "hp", "life", "lives", "armor", "armour", "shield", "ammo", "ammunition", "score", "points",
              "money", "gold", "coins", "fuel", "speed", "energy", "mana", "stamina", "bullets", "shells"}

@@ -95,7 +95,8 @@ def test_who_killed_a_name_reads_the_name_as_the_one_killed():
     assert victim_of("Sorceress was melted by Sarge's plasmagun", "kill") == "Sorceress"
     assert victim_of("(?) Sarge was machinegunned by Tony", "kill") == "Sarge"
     assert victim_of("julian was pierced by roland @25.03m (31), assisted by billy (0)", "kill") == "julian"
-    assert victim_of("You fragged Sorceress", "kill") == "Sorceress"
+    assert victim_of("You fragged Sorceress", "kill") == "Sorceress" and victim_of("You defeated the Boss!", "kill") == "Boss"
+    assert parse("who got killed?").victim is None and parse("who killed the boss?").victim == "boss"
     assert victim_of("Thorn drowned", "death") == "Thorn"
     assert victim_of("Double kill!", "kill") is None and victim_of("Sarge: tsk", "text") is None
 
