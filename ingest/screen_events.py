@@ -200,6 +200,11 @@ HUD_PLACE_S = 10.0  # numbers read at one place this long apart (3 times or more
 def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
                 classify: Callable[[str], tuple[str, str, dict] | None] | None = None) -> ScreenReading:
     duration_s = max(duration_s, 1.0)
+    for tr in tracks:
+        if tr.reads and not readable(tr.text):
+            # "25Health" twice and "25 Health" once are one text: show it with its words apart
+            key = text_key(tr.text)
+            tr.shown = next((t for t, _ in tr.reads if text_key(t) == key and readable(t)), None)
     numeric = [tr for tr in tracks if parse_value(tr.text) is not None]
     words = [tr for tr in tracks if parse_value(tr.text) is None and readable(tr.text)]
 

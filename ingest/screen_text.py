@@ -123,11 +123,14 @@ class TextTrack:
     frames: int = 1  # sampled frames that showed it
     moved: bool = False  # it followed text that moved (kill feed scrolling, a name tag)
     first_box: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    shown: str | None = None  # which of its alike reads to show, when the most frequent one is run together
 
     @property
     def text(self) -> str:
         """The most frequent read (ties: the most confident); worked out again only when a read
         was added (matching asks for it thousands of times per video)."""
+        if self.shown is not None:
+            return self.shown
         if not self.reads:
             return ""
         cached = self.__dict__.get("_text")

@@ -78,6 +78,15 @@ def test_messages_are_typed_from_their_words():
     assert classify_text("Picked up 50 gold")[0] == "pickup"
     assert classify_text("-25")[0] == "damage"
     assert classify_text("Bazooka") is None
+    # an amount of something picked up, with or without its plus; not a HUD label and its value
+    assert classify_text("25 Health")[0] == classify_text("+25 Health")[0] == classify_text("+10 gold")[0] == "pickup"
+    assert classify_text("Health 75") is None and classify_text("7") is None
+
+
+def test_a_line_read_run_together_most_often_shows_its_words_apart():
+    pickup = TextTrack(1, 5.0, 7.0, (0.1, 0.83, 0.32, 0.87), reads=[("25Health", 0.95), ("25Health", 0.93), ("25 Health", 0.9)],
+                       frames=3, first_box=(0.1, 0.83, 0.32, 0.87))
+    assert [(e.kind, e.label) for e in read_tracks([pickup], 60).events] == [("pickup", "25 Health")]
 
 
 def test_hud_numbers_become_a_named_series_and_labels_are_no_events():
