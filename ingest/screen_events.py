@@ -194,6 +194,7 @@ SLOT_MANY_VALUES = 6  # ... and one showing this many is one even when read in f
 REPEAT_S = 4.0  # the same text again within this many seconds is the same event
 MIN_TEXT_CONFIDENCE = 0.8  # an untyped line below this recogniser confidence is no event (typed ones: any)
 MAX_POPUP_S = 3.0  # a number on screen longer than this (not at a HUD place) is a label, not a popup
+SURE_READ = 0.9  # recogniser confidence from which a line of unknown words is taken as read right
 HUD_PLACE_S = 10.0  # numbers read at one place this long apart (3 times or more) are HUD, even unchanged
 
 
@@ -531,9 +532,10 @@ def _event(tr: TextTrack, typed: tuple[str, str, dict] | None) -> EventRecord:
     number = parse_value(text)
     value = number if kind == "damage" else None
     label = text
-    if number is None and not readable(text) and not (len(text_key(text)) <= 6 and tr.frames >= 2 and tr.confidence >= 0.9):
+    if number is None and not readable(text) and tr.confidence < SURE_READ:
         # a kill line read in fragments ("was alr toudittoned by"): its words say a kill, its
-        # letters are half guesses; every listing shows it as such, like unclear speech
+        # letters are half guesses; every listing shows it as such, like unclear speech (a sure
+        # read of words no dictionary knows, "You fragged Sorceress", "GO!", is no guess)
         label = f"{UNCERTAIN} {text}"
         payload["uncertain"] = True
     return EventRecord(tr.t_start, tr.t_end, kind, label, "ocr", round(tr.confidence * conf, 4), value=value,

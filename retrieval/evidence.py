@@ -49,6 +49,8 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
         moments = _matching(kb, q, f, MAX_LISTED if everything else limit)
         if q.count or q.listing:
             moments = _of_kind(moments, q.noun)
+            if q.first_person:
+                moments = _mine(moments)
         if q.speech and q.words and moments and not any(m.closest or (m.matched and m.matched[0].source == "speech")
                                                          for m in moments):
             moments = _speech_around(kb, moments) + moments
@@ -91,6 +93,24 @@ def _of_kind(moments: list[Moment], noun: str | None) -> list[Moment]:
         return hits or moments
     videos, kept = {m.video for m in hits}, {id(m) for m in hits}
     return [m for m in moments if m.video not in videos or id(m) in kept]
+
+
+_YOU = re.compile(r"\b(?:you|your)\b", re.I)
+
+
+def _mine(moments: list[Moment]) -> list[Moment]:
+    """"how many kills did I get?": in a video whose kill (or death) lines say "you" ("You fragged
+    Major" beside "Grism was railed by Tony"), the player's are those; elsewhere all of them."""
+    out = []
+    for video in dict.fromkeys(m.video for m in moments):
+        ms = [m for m in moments if m.video == video]
+        for kind in ("kill", "death"):
+            of_kind = [m for m in ms if m.matched and m.matched[0].kind == kind]
+            yours = [m for m in of_kind if _YOU.search(m.matched[0].label)]
+            if yours:
+                ms = [m for m in ms if m not in of_kind or m in yours]
+        out.extend(ms)
+    return out
 
 
 # "julian was pierced by roland", "Sarge was machinegunned by Tony": the one before "was ... by"

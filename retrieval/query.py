@@ -54,6 +54,7 @@ VICTIM_INTENT = re.compile(r"\bwho\s+(?:killed|fragged|shot|eliminated)\s+(?:the
 NOT_A_NAME = {"i", "me", "you", "he", "she", "they", "we", "it", "the", "a", "an", "anyone", "anybody", "someone",
               "somebody", "everyone", "him", "her", "them", "us", "my", "your", "most", "first", "last", "many",
               "more", "all", "each", "any", "every", "there", "this", "that"}
+FIRST_PERSON = re.compile(r"\b(?:i|me|my|mine|myself)\b", re.I)
 # what a HUD number is called in a question
 HUD_WORDS = {"health", "hp", "life", "lives", "armor", "armour", "shield", "ammo", "ammunition", "score", "points",
              "money", "gold", "coins", "fuel", "speed", "energy", "mana", "stamina", "bullets", "shells"}
@@ -76,6 +77,7 @@ class Query:
     asks_value: bool = False  # asks for a value ("how much health ..."): answered from HUD state samples
     pairs: list[tuple[str, str]] = field(default_factory=list)  # adjacent content words ("missile", "launcher")
     victim: str | None = None  # "who killed Sarge?": the one killed, lower case (retrieval.evidence.victim_of)
+    first_person: bool = False  # "how many kills did I get?": about the player
 
     @property
     def window(self) -> tuple[float, float] | None:
@@ -136,7 +138,7 @@ def parse(raw: str) -> Query:
     killed = VICTIM_INTENT.search(text)
     victim = (killed.group("a") or killed.group("b")).lower() if killed else None
     return Query(raw=raw, text=" ".join(text.split()), words=content, video=video, at=at,
-                 victim=victim if victim not in NOT_A_NAME else None,
+                 victim=victim if victim not in NOT_A_NAME else None, first_person=bool(FIRST_PERSON.search(text)),
                  speech=bool(SPEECH_INTENT.search(text)), cross_video=bool(CROSS_VIDEO.search(text)),
                  count=bool(count), listing=bool(listing), noun=noun, asks_value=bool(VALUE_INTENT.search(text)),
                  pairs=pairs)

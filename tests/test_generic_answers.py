@@ -101,14 +101,13 @@ def test_who_killed_a_name_reads_the_name_as_the_one_killed():
     assert victim_of("Double kill!", "kill") is None and victim_of("Sarge: tsk", "text") is None
 
 
-def test_who_killed_lists_the_deaths_of_that_name_only(tmp_path):
+def _arena_kb(tmp_path, lines):
+    """A generic game's kill feed: each (t, line) a kill event in one 60 s segment."""
     from kb.lance import RecordedMoment
     from kb.schema import Event
 
     kb = KnowledgeBase.open(tmp_path)
     video = kb.claim(tmp_path / "arena.mp4", "ef" * 32, {"duration_s": 60.0}, "lite")
-    lines = [(5.0, "Sorceress was melted by Sarge's plasmagun"), (19.0, "Sarge was shredded by Grism's shrapnel"),
-             (45.0, "Sarge was machinegunned by Tony")]
     events = [Event(video_id=video.id, segment_idx=0, t_start=t, t_end=t + 3, kind="kill", label=text, source="ocr")
               for t, text in lines]
     moments = [RecordedMoment(t, t + 3, "ocr", "kill", text, f"kill {text} killed fragged") for t, text in lines]
@@ -117,7 +116,20 @@ def test_who_killed_lists_the_deaths_of_that_name_only(tmp_path):
     kb.commit_video(video.id, VideoRecords(segments=[Segment(idx=0, start_s=0, end_s=60, keyframe_s=5)], events=events,
                                            rows=[row], manifest={"text_vec": {"model": "sentence-transformers/all-MiniLM-L6-v2", "dim": 384}}),
                     {"profile": "lite"})
+    return kb
+
+
+def test_who_killed_lists_the_deaths_of_that_name_only(tmp_path):
+    kb = _arena_kb(tmp_path, [(5.0, "Sorceress was melted by Sarge's plasmagun"), (19.0, "Sarge was shredded by Grism's shrapnel"),
+                              (45.0, "Sarge was machinegunned by Tony")])
     killed = [m.matched[0].label for m in gather(kb, "who killed Sarge?")]
     assert killed == ["Sarge was shredded by Grism's shrapnel", "Sarge was machinegunned by Tony"], killed
     answer = Extractive().answer("how many times did Sarge die?", gather(kb, "how many times did Sarge die?")).text
     assert answer.startswith("2 times in arena:"), answer
+
+
+def test_my_kills_are_the_lines_that_say_you_where_a_game_says_so(tmp_path):
+    kb = _arena_kb(tmp_path, [(5.0, "You fragged Major"), (19.0, "Grism was railed by Tony"), (45.0, "You fragged Tony")])
+    mine = Extractive().answer("how many kills did I get?", gather(kb, "how many kills did I get?")).text
+    assert mine.startswith("2 kills in arena:") and "Grism" not in mine, mine
+    assert Extractive().answer("how many kills were there?", gather(kb, "how many kills were there?")).text.startswith("3 kills")

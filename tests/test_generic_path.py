@@ -271,8 +271,9 @@ def test_a_garbled_kill_line_is_an_event_marked_unclear():
     line = _track(1, 30.0, 33.0, "was alr toudittoned bvkmi :6 2b (el assisted byHu(0)", (0.02, 0.1, 0.5, 0.13), frames=3,
                   conf=0.8)
     clear = _track(2, 50.0, 52.0, "anastasia was pierced by billy @3.98m (97)", (0.02, 0.1, 0.5, 0.13), frames=3)
-    events = read_tracks([line, clear], 90).events
-    assert [(e.kind, e.label.startswith("(?) ")) for e in events] == [("kill", True), ("kill", False)]
+    sure = _track(3, 70.0, 72.0, "You fragged Sorceress", (0.3, 0.3, 0.7, 0.34), frames=3, conf=0.96)  # unknown words, read surely
+    events = read_tracks([line, clear, sure], 90).events
+    assert [(e.kind, e.label.startswith("(?) ")) for e in events] == [("kill", True), ("kill", False), ("kill", False)]
     assert events[0].payload["uncertain"] is True
 
 
