@@ -86,7 +86,8 @@ def readable(text: str, min_wordness: float = 0.6) -> bool:
 # (kind, pattern over the lower-cased text, confidence). First match wins, so the specific come first.
 PATTERNS: list[tuple[str, re.Pattern, float]] = [(k, re.compile(p), c) for k, p, c in (
     ("death", r"\b(you (died|are dead|were killed|have been killed)|wasted|game over|you lose|respawn(ing)? in|"
-              r"fragged:|killed himself|killed herself|suicide|fell victim|own crossfire|drowned)", 0.8),
+              r"fragged:|killed himself|killed herself|suicide|fell victim|own crossfire|drowned)"
+              r"|^(?:you (?:were|got) )?(?:fragged|killed|slain|eliminated|destroyed) by\b", 0.8),
     ("kill", r"\b(killed|fragged|slain|eliminated|headshot|destroyed|defeated|wa[s5]\b.{3,60}\b[bdh][yv]\b|"
              r"double[- ]kill|triple[- ]kill|multi[- ]kill|killing spree|first blood|assisted by|\bkills?\b)", 0.75),
     ("achievement", r"\b(achievement|unlocked|trophy|new (high )?(score|record)|high score|personal best|"

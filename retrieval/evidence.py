@@ -42,7 +42,7 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
     fallback = _unlabelled(q, names)
     if values or fallback:
         moments = _with_state(kb, q, f, values or fallback, limit, fallback)
-    elif q.victim and (killed := _killed(kb, q, f)):
+    elif q.victim and (killed := _killed(kb, q, f)) is not None:
         moments = killed
     else:
         everything = q.count or q.listing or (q.speech and not q.words)  # "what did I say?": all of it
@@ -95,6 +95,7 @@ def _of_kind(moments: list[Moment], noun: str | None) -> list[Moment]:
     return [m for m in moments if m.video not in videos or id(m) in kept]
 
 
+_BY_SOMEONE = re.compile(r"^(?:\(\?\)\s*)?(?:fragged|killed|slain|eliminated|destroyed)\s+by\b", re.I)
 _YOU = re.compile(r"\b(?:you|your)\b", re.I)
 
 
@@ -124,6 +125,8 @@ def victim_of(label: str, kind: str) -> str | None:
     ("X was <verb>ed by Y", "Y killed X") and death lines ("Thorn drowned": the one it names first)."""
     if kind not in ("kill", "death"):
         return None
+    if _BY_SOMEONE.match(label):
+        return "you"  # "Fragged by Grism": the player's own death, said with no one before "by"
     m = _PASSIVE.search(label) or _ACTIVE.search(label)
     if m:
         return m.group("v")
@@ -136,14 +139,28 @@ def _same_name(a: str, b: str) -> bool:
     return bool(ka and kb) and (ka == kb or difflib.SequenceMatcher(None, ka, kb).ratio() >= 0.8)
 
 
-def _killed(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
+def _killed(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment] | None:
     """"who killed Sarge?", "how many times did Sarge die?": the kill and death lines that name
-    Sarge as the one killed (not those where Sarge killed); none, and the question is answered as
-    any other."""
-    located = replace(q, words=[q.victim or ""], pairs=[], count=False, listing=False, asks_value=False, victim=None)
-    found = _matching(kb, located, f, MAX_LISTED)
-    return [m for m in found if not m.closest and m.matched
-            and _same_name(victim_of(m.matched[0].label, m.matched[0].kind) or "", q.victim or "")]
+    Sarge as the one killed (not those where Sarge killed: "who killed me?" is not "You fragged
+    Major"), perhaps none; None when no kill or death line names Sarge at all (a name the screen
+    did not show or OCR did not read), and the question is answered as any other."""
+    found, seen = [], set()
+    # the lines that name them, and the death lines, which may not ("Fragged by Grism" is the player's)
+    for words in ([q.victim or ""], ["died"]):
+        located = replace(q, words=words, pairs=[], count=False, listing=False, asks_value=False, victim=None)
+        for m in _matching(kb, located, f, MAX_LISTED):
+            key = (m.video_id, m.matched[0].t if m.matched else m.start_s)
+            if not m.closest and m.matched and m.matched[0].kind in ("kill", "death") and key not in seen:
+                seen.add(key)
+                found.append(m)
+    if not found:
+        return None
+    named = [m for m in found if _same_name(victim_of(m.matched[0].label, m.matched[0].kind) or "", q.victim or "")]
+    if named or q.victim != "you":
+        return named
+    # no line says "you" were killed: the death lines are the player's ("player died", "Fragged:
+    # Down for 5"), and never the kills the player made
+    return [m for m in found if m.matched[0].kind == "death"]
 
 
 def _unlabelled(q: Query, names: list[str]) -> list[str]:

@@ -137,8 +137,12 @@ def parse(raw: str) -> Query:
         listing = listing if listing and listing.group(0).lower().startswith(("who", "list", "name")) else None
     killed = VICTIM_INTENT.search(text)
     victim = (killed.group("a") or killed.group("b")).lower() if killed else None
+    if victim in ("i", "me", "myself"):
+        victim = "you"  # the screen says "you"
+    elif victim in NOT_A_NAME:
+        victim = None
     return Query(raw=raw, text=" ".join(text.split()), words=content, video=video, at=at,
-                 victim=victim if victim not in NOT_A_NAME else None, first_person=bool(FIRST_PERSON.search(text)),
+                 victim=victim, first_person=bool(FIRST_PERSON.search(text)),
                  speech=bool(SPEECH_INTENT.search(text)), cross_video=bool(CROSS_VIDEO.search(text)),
                  count=bool(count), listing=bool(listing), noun=noun, asks_value=bool(VALUE_INTENT.search(text)),
                  pairs=pairs)

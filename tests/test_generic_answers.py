@@ -91,7 +91,9 @@ def test_who_killed_a_name_reads_the_name_as_the_one_killed():
     from retrieval.evidence import victim_of
 
     assert parse("who killed Sarge?").victim == "sarge" and parse("how many times did Sarge die?").victim == "sarge"
-    assert parse("who killed me?").victim is None and parse("how many times did I die?").victim is None
+    # the player, as the screen calls them
+    assert parse("who killed me?").victim == "you" and parse("how many times did I die?").victim == "you"
+    assert victim_of("Fragged by Grism", "death") == "you" and victim_of("You were killed by a zombie", "death") == "You"
     assert victim_of("Sorceress was melted by Sarge's plasmagun", "kill") == "Sorceress"
     assert victim_of("(?) Sarge was machinegunned by Tony", "kill") == "Sarge"
     assert victim_of("julian was pierced by roland @25.03m (31), assisted by billy (0)", "kill") == "julian"
@@ -102,15 +104,20 @@ def test_who_killed_a_name_reads_the_name_as_the_one_killed():
 
 
 def _arena_kb(tmp_path, lines):
-    """A generic game's kill feed: each (t, line) a kill event in one 60 s segment."""
+    """A generic game's kill feed: each (t, line) a kill event in one 60 s segment (a death event
+    when its words say so, as the generic path types it)."""
+    from ingest.words import classify_text
+
     from kb.lance import RecordedMoment
     from kb.schema import Event
 
     kb = KnowledgeBase.open(tmp_path)
     video = kb.claim(tmp_path / "arena.mp4", "ef" * 32, {"duration_s": 60.0}, "lite")
-    events = [Event(video_id=video.id, segment_idx=0, t_start=t, t_end=t + 3, kind="kill", label=text, source="ocr")
+    kind = {text: (classify_text(text) or ("kill",))[0] for _, text in lines}
+    events = [Event(video_id=video.id, segment_idx=0, t_start=t, t_end=t + 3, kind=kind[text], label=text, source="ocr")
               for t, text in lines]
-    moments = [RecordedMoment(t, t + 3, "ocr", "kill", text, f"kill {text} killed fragged") for t, text in lines]
+    moments = [RecordedMoment(t, t + 3, "ocr", kind[text], text, f"{kind[text]} {text} killed fragged died death")
+               for t, text in lines]
     row = SegmentRow(idx=0, start_s=0.0, end_s=60.0, keyframe_s=5.0, text=" . ".join(m.text for m in moments),
                      moments=moments, text_vec=[1.0] + [0.0] * 383)
     kb.commit_video(video.id, VideoRecords(segments=[Segment(idx=0, start_s=0, end_s=60, keyframe_s=5)], events=events,
@@ -129,7 +136,10 @@ def test_who_killed_lists_the_deaths_of_that_name_only(tmp_path):
 
 
 def test_my_kills_are_the_lines_that_say_you_where_a_game_says_so(tmp_path):
-    kb = _arena_kb(tmp_path, [(5.0, "You fragged Major"), (19.0, "Grism was railed by Tony"), (45.0, "You fragged Tony")])
+    kb = _arena_kb(tmp_path, [(5.0, "You fragged Major"), (19.0, "Grism was railed by Tony"), (45.0, "You fragged Tony"),
+                              (50.0, "Fragged by Grism")])
+    # who killed me: not the ones I fragged
+    assert [m.matched[0].label for m in gather(kb, "who killed me?")] == ["Fragged by Grism"]
     mine = Extractive().answer("how many kills did I get?", gather(kb, "how many kills did I get?")).text
     assert mine.startswith("2 kills in arena:") and "Grism" not in mine, mine
     assert Extractive().answer("how many kills were there?", gather(kb, "how many kills were there?")).text.startswith("3 kills")

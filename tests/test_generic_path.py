@@ -72,6 +72,8 @@ def test_noise_is_never_an_event():
 def test_messages_are_typed_from_their_words():
     assert classify_text("anastasia was plasmified by billy @0.77m (78)")[0] == "kill"
     assert classify_text("You died")[0] == "death"
+    # a line with no one before "by" is the player's own death; with someone, that one's
+    assert classify_text("Fragged by Grism")[0] == "death" and classify_text("Grism was fragged by Tony")[0] == "kill"
     assert classify_text("Checkpoint reached")[0] == "objective"
     assert classify_text("Lap 2/3")[0] == "round"
     assert classify_text("Achievement unlocked: Sharpshooter")[0] == "achievement"
