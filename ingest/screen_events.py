@@ -320,15 +320,14 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
 def _fold_misreads(total: dict[str, float], count: dict[str, int]) -> None:
     """Add the time on screen of a text's misreads to the text ("USE_ITEM to stop folloving" is
     "... following" read with one letter wrong): a label on screen all along is read so in pieces."""
-    heads: list[str] = []
+    groups: dict[str, list[str]] = {}  # the text most on screen -> its misreads
     for key in sorted((k for k, v in total.items() if v >= 2.0 and len(k) >= 6), key=lambda k: -total[k]):
-        head = next((h for h in heads if similarity(key, h) >= 0.9), None)
-        if head is None:
-            heads.append(key)
-            continue
-        total[head] += total[key]
-        count[head] += count[key]
-        total[key], count[key] = total[head], count[head]  # a misread of a persistent text is persistent too
+        head = next((h for h in groups if similarity(key, h) >= 0.9), None)
+        groups.setdefault(head or key, []).append(key)
+    for keys in groups.values():
+        t, n = sum(total[k] for k in keys), sum(count[k] for k in keys)
+        for k in keys:  # a misread of a persistent text is persistent too
+            total[k], count[k] = t, n
 
 
 def _label_numbers(numeric: Sequence[TextTrack], places: dict[str, int]) -> set[str]:
