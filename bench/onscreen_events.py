@@ -111,6 +111,12 @@ def score(events: list[tuple[float, str]], logged: list[tuple[float, str]],
             "wrong": [f"{t:.2f} {x}" for (t, x), g in zip(events, good) if not g]}
 
 
+def show(s: dict, indent: str = "") -> None:
+    """The logged lines `score` found missed and the events it found wrong, one a line."""
+    print(f"{indent}missed:", *s["missed"], sep=f"\n{indent}  ")
+    print(f"{indent}wrong:", *s["wrong"], sep=f"\n{indent}  ")
+
+
 def ingest_events(clip: Path, game: str, home: Path, config: Path | None = None) -> tuple[list[tuple[float, str, str]], float]:
     """Ingest `clip` with the real CLI; its screen events (t, text as read, kind) and the wall time.
     The text is the line as read (payload "text"), not the label a pack gives it ("Thorn" for
@@ -160,8 +166,7 @@ def main() -> None:
         print(f"{clip.name} {how}: recall {s['found']}/{s['logged']} = {s['recall']:.2f}, "
               f"precision {s['correct']}/{s['events']} = {s['precision']:.2f}; kinds {kinds}{speed}")
         if args.show:
-            print("  missed:", *s["missed"], sep="\n    ")
-            print("  wrong:", *s["wrong"], sep="\n    ")
+            show(s, "  ")
 
 
 if __name__ == "__main__":

@@ -48,7 +48,7 @@ def main() -> None:
     ap.add_argument("--show", action="store_true", help="list missed lines and wrong events")
     args = ap.parse_args()
 
-    from onscreen_events import ALSO_ON_SCREEN, score, truth
+    from onscreen_events import ALSO_ON_SCREEN, score, show, truth
 
     from ingest import decode
     from ingest.ocr_engines import OnnxOcrEngine
@@ -71,8 +71,7 @@ def main() -> None:
           f"{tracker.detections} detections, {tracker.recognitions} recognitions, {seconds:.1f} s; "
           f"recall {s['found']}/{s['logged']}, precision {s['correct']}/{s['events']}")
     if args.show:
-        print("missed:", *s["missed"], sep="\n  ")
-        print("wrong:", *s["wrong"], sep="\n  ")
+        show(s)
 
 
 if __name__ == "__main__":

@@ -106,10 +106,10 @@ def _mine(moments: list[Moment]) -> list[Moment]:
     for video in dict.fromkeys(m.video for m in moments):
         ms = [m for m in moments if m.video == video]
         for kind in ("kill", "death"):
-            of_kind = [m for m in ms if m.matched and m.matched[0].kind == kind]
-            yours = [m for m in of_kind if _YOU.search(m.matched[0].label)]
+            of_kind = {id(m) for m in ms if m.matched and m.matched[0].kind == kind}
+            yours = {id(m) for m in ms if id(m) in of_kind and _YOU.search(m.matched[0].label)}
             if yours:
-                ms = [m for m in ms if m not in of_kind or m in yours]
+                ms = [m for m in ms if id(m) not in of_kind or id(m) in yours]
         out.extend(ms)
     return out
 
@@ -149,9 +149,10 @@ def _killed(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment] | None:
     for words in ([q.victim or ""], ["died"]):
         located = replace(q, words=words, pairs=[], count=False, listing=False, asks_value=False, victim=None)
         for m in _matching(kb, located, f, MAX_LISTED):
-            key = (m.video_id, m.matched[0].t if m.matched else m.start_s)
-            if not m.closest and m.matched and m.matched[0].kind in ("kill", "death") and key not in seen:
-                seen.add(key)
+            if m.closest or not m.matched or m.matched[0].kind not in ("kill", "death"):
+                continue
+            if (m.video_id, m.matched[0].t) not in seen:
+                seen.add((m.video_id, m.matched[0].t))
                 found.append(m)
     if not found:
         return None
