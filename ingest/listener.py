@@ -46,10 +46,12 @@ def _worker_model(name: str, options: dict[str, Any]) -> Any:
     return _WORKER[key]
 
 
-def _transcribe_in_worker(path: str, name: str, options: dict[str, Any], vocabulary: tuple[str, ...] = ()) -> list:
+def _transcribe_in_worker(path: str, name: str, options: dict[str, Any], vocabulary: tuple[str, ...] = (),
+                         keep: str | None = None) -> list:
     from ingest.stream import listen
 
-    return listen(Path(path), _worker_model(name, options), vocabulary=vocabulary)
+    return listen(Path(path), _worker_model(name, options), vocabulary=vocabulary,
+                  keep=Path(keep) if keep is not None else None)
 
 
 class SpeechStage:
@@ -84,20 +86,22 @@ class SpeechStage:
     def transcribe(self, audio, sample_rate: int = 16000, offset_s: float = 0.0) -> list:
         return self.model.transcribe(audio, sample_rate=sample_rate, offset_s=offset_s)
 
-    def start(self, path: Path, vocabulary: Sequence[str] = ()) -> Future:
+    def start(self, path: Path, vocabulary: Sequence[str] = (), keep: Path | None = None) -> Future:
+        """`keep`: where to write the decoded track as well (`stream.listen`), for the audio encoder."""
         vocabulary = tuple(vocabulary)
         if not self.process:
             from ingest.stream import listen
 
             model = self.model  # loaded here, so a missing model fails before the frame loop starts
-            return self._track(self._executor(ThreadPoolExecutor).submit(listen, path, model, vocabulary=vocabulary))
+            return self._track(self._executor(ThreadPoolExecutor).submit(listen, path, model, vocabulary=vocabulary,
+                                                                         keep=keep))
+        args = (_transcribe_in_worker, str(path), self.name, self.worker_options, vocabulary,
+                str(keep) if keep is not None else None)
         try:
-            future = self._executor(ProcessPoolExecutor).submit(_transcribe_in_worker, str(path), self.name,
-                                                                self.worker_options, vocabulary)
+            future = self._executor(ProcessPoolExecutor).submit(*args)
         except BrokenProcessPool:  # the worker died with an earlier video: start a new one
             self.close()
-            future = self._executor(ProcessPoolExecutor).submit(_transcribe_in_worker, str(path), self.name,
-                                                                self.worker_options, vocabulary)
+            future = self._executor(ProcessPoolExecutor).submit(*args)
         return self._track(future)
 
     def _track(self, future: Future) -> Future:

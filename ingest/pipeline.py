@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -268,12 +269,28 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
     (`stream.SegmentWindows`). What is
     kept for the whole video is small: times, OCR reads, HUD values and scene cuts.
     """
+    # the speech stage decodes the track; the audio encoder (full profile) reads its copy of the samples
+    kept = _scratch_audio() if info.has_audio and models.audio is not None else None
+    try:
+        return _analyse(path, info, models, progress, kept)
+    finally:
+        if kept is not None:
+            kept.unlink(missing_ok=True)
+
+
+def _scratch_audio() -> Path:
+    fd, name = tempfile.mkstemp(prefix="gamekb-audio-", suffix=".f32")
+    os.close(fd)
+    return Path(name)
+
+
+def _analyse(path: Path, info: VideoInfo, models: Models, progress: Progress, kept: Path | None) -> Analysis:
     from ingest import decode, game_choice, stages
 
     cfg = models.config
     # beside the frame loop (ingest/listener.py); with the game's vocabulary it must wait for the game choice
     early = info.has_audio and not cfg.speech_vocabulary
-    heard = models.speech.start(path) if early else None
+    heard = models.speech.start(path, keep=kept) if early else None
 
     frames = decode.prefetch(decode.sample_frames(path, cfg.fps, cfg.decode, info.rotation))
     if cfg.game == "auto":
@@ -285,7 +302,7 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
     pack = choice.pack
     log.info("%s: read as %s (score %s)", path.name, pack.name, choice.score)
     if info.has_audio and not early:
-        heard = models.speech.start(path, vocabulary=pack.vocabulary())
+        heard = models.speech.start(path, vocabulary=pack.vocabulary(), keep=kept)
     duration = info.duration_s or 1.0
     win = stream.SegmentWindows(models, info.duration_s, cfg)
     watchers: list[stages.Stage] = [win, *stages.build(stages.Setup(models, pack, cfg, info.duration_s))]
@@ -314,14 +331,15 @@ def analyse(path: Path, info: VideoInfo, models: Models, progress: Progress) -> 
 
     progress("embed", 0.88)
     crash_point("embed")
-    rows = _rows(spans, seg_rows, events, path if info.has_audio else None, models)
+    rows = _rows(spans, seg_rows, events, kept, models)
     return Analysis(spans=spans, events=events, states=states, rows=rows, entities=found.entities, game=pack.name,
                     game_score=choice.score)
 
 
 def _rows(spans: list[tuple[float, float]], seg_rows: list[SegmentRow], events: list[EventRecord],
           audio_path: Path | None, models: Models) -> list[SegmentRow]:
-    """Complete each segment's row (in place): its moments and searchable text, text vector, audio vector."""
+    """Complete each segment's row (in place): its moments and searchable text, text vector, audio
+    vector (from the samples the speech stage kept at `audio_path`; None: no audio track)."""
     rows, texts = [], []
     audio = models.audio
     audio_pieces = _segment_audio(audio_path, spans) if audio is not None else None
@@ -349,10 +367,9 @@ def _rows(spans: list[tuple[float, float]], seg_rows: list[SegmentRow], events: 
 
 
 def _segment_audio(path: Path | None, spans, sample_rate: int = 16000):
-    """Each span's 16 kHz samples, in order, from one streaming pass over the audio track."""
-    from ingest.audio import iter_audio
-
-    chunks = iter_audio(path, chunk_s=10.0, sample_rate=sample_rate) if path is not None else iter(())
+    """Each span's 16 kHz samples, in order, from one streaming pass over the samples the speech
+    stage kept (`stream.listen(keep=...)`): the track is decoded once."""
+    chunks = stream.kept_audio(path, chunk_s=10.0, sample_rate=sample_rate) if path is not None else iter(())
     buf, buf_start = np.zeros(0, np.float32), 0
     for a, b in spans:
         lo, hi = int(a * sample_rate), int(b * sample_rate)

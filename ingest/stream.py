@@ -4,9 +4,10 @@ whatever the video's length (issue 4; bench/memory.py measures it)."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 import numpy as np
 
@@ -29,14 +30,17 @@ LISTEN_OVERLAP_S = 10.0  # consecutive windows share this much; a phrase is kept
 
 
 def listen(path: Path, transcriber: Any, window_s: float = LISTEN_WINDOW_S,
-            overlap_s: float = LISTEN_OVERLAP_S, sample_rate: int = 16000, vocabulary: Sequence[str] = ()) -> list:
+           overlap_s: float = LISTEN_OVERLAP_S, sample_rate: int = 16000, vocabulary: Sequence[str] = (),
+           keep: Path | None = None) -> list:
     """Transcribe the audio track in overlapping windows, holding one window in memory.
 
     Window k covers [s_k, s_k + window_s) with s_{k+1} = s_k + window_s - overlap_s; a phrase is kept
     from window k only when it starts in [s_k + overlap_s/2, s_{k+1} + overlap_s/2) (from 0 in the
     first window, to the end in the last), so each phrase is taken once, from the window where it is
     farthest from an edge. A track shorter than one window is transcribed exactly as a whole.
-    `vocabulary` (the game's words) is handed to every window's transcribe call.
+    `vocabulary` (the game's words) is handed to every window's transcribe call. With `keep`, the
+    decoded track is also written there (raw float32 samples, `kept_audio` reads them back), so a
+    later stage that needs the samples (the full profile's audio encoder) does not decode it again.
     """
     from ingest.audio import iter_audio
 
@@ -54,15 +58,32 @@ def listen(path: Path, transcriber: Any, window_s: float = LISTEN_WINDOW_S,
             if lo <= p.t_start < hi:
                 out.append(p)
 
-    for chunk_offset, chunk in iter_audio(path, chunk_s=step, sample_rate=sample_rate):
-        if pending is not None:
-            flush(*pending, last=False)
-        window = np.concatenate([tail, chunk]) if tail.size else chunk
-        pending = (chunk_offset - tail.size / sample_rate, window)
-        tail = window[-keep_n:] if keep_n else np.zeros(0, np.float32)
+    sink = open(keep, "wb") if keep is not None else contextlib.nullcontext()
+    with sink as kept:
+        for chunk_offset, chunk in iter_audio(path, chunk_s=step, sample_rate=sample_rate):
+            if kept is not None:
+                kept.write(np.ascontiguousarray(chunk, np.float32).tobytes())
+            if pending is not None:
+                flush(*pending, last=False)
+            window = np.concatenate([tail, chunk]) if tail.size else chunk
+            pending = (chunk_offset - tail.size / sample_rate, window)
+            tail = window[-keep_n:] if keep_n else np.zeros(0, np.float32)
     if pending is not None:
         flush(*pending, last=True)
     return out
+
+
+def kept_audio(path: Path, chunk_s: float = 10.0, sample_rate: int = 16000) -> Iterator[tuple[float, np.ndarray]]:
+    """`(offset_s, samples)` chunks of a track `listen(..., keep=path)` wrote, as `iter_audio` yields them."""
+    n = max(1, int(round(chunk_s * sample_rate)))
+    done = 0
+    with open(path, "rb") as f:
+        while True:
+            samples = np.fromfile(f, dtype=np.float32, count=n)
+            if not samples.size:
+                return
+            yield done / sample_rate, samples
+            done += samples.size
 
 
 @dataclass

@@ -26,6 +26,7 @@ for 1.9 MB of rows, in 1,196 versions). After each commit, `maintain`:
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import math
@@ -162,6 +163,35 @@ class SegmentRow:
                 row[column] = getattr(self, column)
         row.update({f"proj_{modality}": vec for modality, vec in self.projected.items()})
         return row
+
+
+@dataclass(frozen=True)
+class FoundSegment:
+    """A segment row as a search reads it back: the TEXT_COLUMNS, its moments parsed on first use,
+    and the score the search gave it (BM25 `_score` of a full-text search, cosine `_distance` of a
+    vector search; None for a plain read)."""
+
+    video_id: int
+    idx: int
+    video: str
+    start_s: float
+    end_s: float
+    keyframe_s: float
+    text: str
+    moments_json: str
+    score: float | None = None
+    distance: float | None = None
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> "FoundSegment":
+        """From a row read with (at least) the TEXT_COLUMNS, by pylance or lancedb."""
+        return cls(video_id=row["video_id"], idx=row["idx"], video=row["video"], start_s=row["start_s"],
+                   end_s=row["end_s"], keyframe_s=row["keyframe_s"], text=row["text"] or "",
+                   moments_json=row["moments"] or "[]", score=row.get("_score"), distance=row.get("_distance"))
+
+    @functools.cached_property
+    def moments(self) -> list[RecordedMoment]:
+        return parse_moments(self.moments_json)
 
 
 def _schema(manifest: dict[str, dict[str, Any]]):
@@ -466,7 +496,8 @@ class SegmentTable:
             ds = self._latest()
             return ds is None or any("text" in (i.field_names or []) for i in ds.describe_indices())
 
-    def fts(self, query: str, where: str | None, limit: int) -> list[dict[str, Any]]:
+    def fts(self, query: str, where: str | None, limit: int) -> list[FoundSegment]:
+        """The rows whose text best matches `query` (BM25), best first."""
         if not query.strip():
             return []
         from kb.fts_words import needs_lancedb
@@ -478,13 +509,14 @@ class SegmentTable:
             if ds is None:
                 return []
             try:
-                return ds.to_table(columns=[*TEXT_COLUMNS, "_score"], full_text_query={"query": query, "columns": ["text"]},
+                rows = ds.to_table(columns=[*TEXT_COLUMNS, "_score"], full_text_query={"query": query, "columns": ["text"]},
                                    filter=where, prefilter=True, limit=limit, disable_scoring_autoprojection=True).to_pylist()
             except ValueError as exc:  # as lancedb's: a query that tokenises to nothing searchable
                 log.debug("fts query %r gave %s", query, exc)
                 return []
+        return [FoundSegment.of(r) for r in rows]
 
-    def _fts_lancedb(self, query: str, where: str | None, limit: int) -> list[dict[str, Any]]:
+    def _fts_lancedb(self, query: str, where: str | None, limit: int) -> list[FoundSegment]:
         if self.table is None:
             return []
         q = self.table.search(query, query_type="fts", fts_columns="text").select([*TEXT_COLUMNS, "_score"])
@@ -492,20 +524,26 @@ class SegmentTable:
             q = q.where(where, prefilter=True)
         try:
             with self.reading():
-                return q.limit(limit).to_list()
+                return [FoundSegment.of(r) for r in q.limit(limit).to_list()]
         except ValueError as exc:  # a query that tokenises to nothing searchable
             log.debug("fts query %r gave %s", query, exc)
             return []
 
-    def vector(self, column: str, vector, where: str | None, limit: int) -> list[dict[str, Any]]:
+    def vector(self, column: str, vector, where: str | None, limit: int) -> list[FoundSegment]:
+        """The `limit` rows whose `column` vector is nearest `vector` (cosine), nearest first."""
         with self.reading():
             ds = self._latest()
             if ds is None:
                 return []
             # nprobes: what lancedb 0.40 searched with (an ANN index exists past VECTOR_INDEX_MIN_ROWS)
             nearest = {"column": column, "q": vector, "k": limit, "metric": "cosine", "nprobes": LANCEDB_NPROBES}
-            return ds.to_table(columns=[*TEXT_COLUMNS, "_distance"], nearest=nearest, filter=where, prefilter=True,
+            rows = ds.to_table(columns=[*TEXT_COLUMNS, "_distance"], nearest=nearest, filter=where, prefilter=True,
                                disable_scoring_autoprojection=True).to_pylist()
+        return [FoundSegment.of(r) for r in rows]
+
+    def found(self, where: str | None, limit: int) -> list[FoundSegment]:
+        """The rows `where` holds, unranked (a search with nothing to rank by)."""
+        return [FoundSegment.of(r) for r in self.rows(where, TEXT_COLUMNS, limit)]
 
     def rows(self, where: str | None, columns: Iterable[str] | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         with self.reading():

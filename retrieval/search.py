@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from typing import Any, Sequence
 
-from kb.lance import RecordedMoment, parse_moments
+from kb.lance import FoundSegment, RecordedMoment
 from kb.store import KnowledgeBase
 from retrieval.query import LIGHT_WORDS, Query, parse, words
 from retrieval.types import Matched, Moment
@@ -187,7 +187,7 @@ def _window(q: Query, f: Filters) -> tuple[float, float] | None:
     return (lo or 0.0, hi if hi is not None else 1e12)
 
 
-def segment_hits(kb: KnowledgeBase, q: Query, f: Filters, k: int) -> list[tuple[dict[str, Any], float]]:
+def segment_hits(kb: KnowledgeBase, q: Query, f: Filters, k: int) -> list[tuple[FoundSegment, float]]:
     """Segments ranked by RRF over the full-text and vector lists, within the filters."""
     names = list(f.videos or []) + ([q.video] if q.video else [])
     # Naming videos (or games) lists them; otherwise every video but the few that are not ready
@@ -202,7 +202,7 @@ def segment_hits(kb: KnowledgeBase, q: Query, f: Filters, k: int) -> list[tuple[
             return []
     where = _where(ids, _window(q, f), pairs, hidden=() if ids is not None else kb.hidden_ids())
     search_text = " ".join(q.words) or q.text
-    ranked: list[list[dict[str, Any]]] = [kb.segments.fts(" ".join(words(search_text)), where, k)]
+    ranked: list[list[FoundSegment]] = [kb.segments.fts(" ".join(words(search_text)), where, k)]
     if q.text.strip():
         from kb.models.embeddings import query_embedder
 
@@ -214,11 +214,11 @@ def segment_hits(kb: KnowledgeBase, q: Query, f: Filters, k: int) -> list[tuple[
         if visual is not None:
             ranked.append(kb.segments.vector("visual_vec", visual, where, k))
     elif q.at is not None:  # a bare anchor ("@01:23") asks for whatever is there
-        ranked.append(kb.segments.rows(where, columns=None, limit=k))
-    fused: dict[tuple[int, int], tuple[dict[str, Any], float]] = {}
+        ranked.append(kb.segments.found(where, k))
+    fused: dict[tuple[int, int], tuple[FoundSegment, float]] = {}
     for hits in ranked:
         for rank, row in enumerate(hits):
-            key = (row["video_id"], row["idx"])
+            key = (row.video_id, row.idx)
             prev = fused.get(key, (row, 0.0))[1]
             fused[key] = (row, prev + 1.0 / (RRF_K + rank + 1))
     return sorted(fused.values(), key=lambda rs: -rs[1])
@@ -271,19 +271,19 @@ def _candidates(moments: list[RecordedMoment], q: Query, f: Filters, weights: Se
     return out
 
 
-def _moments(row: dict[str, Any], seg_score: float, cands: list[tuple[float, bool, RecordedMoment]], floor: float,
+def _moments(row: FoundSegment, seg_score: float, cands: list[tuple[float, bool, RecordedMoment]], floor: float,
              paths: dict[int, str], q: Query | None = None, recorded: Sequence[RecordedMoment] = (),
              weights: Sequence[float] | None = None, memo: dict | None = None) -> list[Moment]:
     """Narrow a segment to the moments in it that match the question (a segment can hold several).
     A segment without one stays one moment over its whole window, marked `closest` (not a match),
     described by what in it comes nearest to the question and what else happened there."""
-    base = dict(video=row["video"], video_path=paths.get(row["video_id"], ""), video_id=row["video_id"],
-                segment_id=row["idx"], text=row["text"], keyframe_t=row["keyframe_s"])
+    base: dict[str, Any] = dict(video=row.video, video_path=paths.get(row.video_id, ""), video_id=row.video_id,
+                segment_id=row.idx, text=row.text, keyframe_t=row.keyframe_s)
     good = sorted((c for c in cands if c[0] > 0 and c[1] and c[0] >= floor), key=lambda c: (-c[0], c[2].t_start))
     if not good and q is not None and q.words:
         # text the segment holds outside its moments (screen text no event was made of, such as a
         # score that stays on screen) can match too: then the whole window is the match
-        rest = row.get("text") or ""
+        rest = row.text
         for m in recorded:
             rest = rest.replace(m.text, " ", 1)
         memo = {} if memo is None else memo
@@ -291,19 +291,19 @@ def _moments(row: dict[str, Any], seg_score: float, cands: list[tuple[float, boo
             memo[(rest, None, None)] = judge(q, rest, weights=weights)
         s, ok = memo[(rest, None, None)]
         if ok and s >= floor:
-            return [Moment(start_s=row["start_s"], end_s=min(row["end_s"], row["start_s"] + MAX_WINDOW_S),
+            return [Moment(start_s=row.start_s, end_s=min(row.end_s, row.start_s + MAX_WINDOW_S),
                            score=seg_score * (1.0 + s), match=round(s, 4), closest=False,
                            same_thing=True, **base)]
     if not good:
         labels = [_matched(m) for _, _, m in cands if m.kind != "scene"]
         near = max((c for c in cands if c[0] > 0), key=lambda c: (c[1], c[0]), default=None)
         s, ok = (near[0], near[1]) if near else (0.0, False)
-        return [Moment(start_s=row["start_s"], end_s=min(row["end_s"], row["start_s"] + MAX_WINDOW_S),
+        return [Moment(start_s=row.start_s, end_s=min(row.end_s, row.start_s + MAX_WINDOW_S),
                        score=seg_score * (0.5 + s), match=round(s, 4), closest=True,
                        matched=[_matched(near[2])] if near else [], nearby=labels, same_thing=ok, **base)]
     out = []
     for s, _ok, m in good:
-        start = max(row["start_s"] - LEAD_S, m.t_start - LEAD_S, 0.0)
+        start = max(row.start_s - LEAD_S, m.t_start - LEAD_S, 0.0)
         end = min(start + MAX_WINDOW_S, max(m.t_end, m.t_start) + LEAD_S)
         out.append(Moment(start_s=round(start, 2), end_s=round(end, 2), score=seg_score * (1.0 + s),
                           match=round(s, 4), closest=False, matched=[_matched(m)], same_thing=True, **base))
@@ -367,9 +367,9 @@ def search(kb: KnowledgeBase, query: str | Query, limit: int = 10, filters: Filt
     hits = segment_hits(kb, q, f, k=max(limit * 3, 30))
     # Only ready videos are visible: a video whose rows landed in LanceDB after the filter above was
     # built, but whose SQL status is not `ready` yet, is dropped here.
-    paths = kb.ready_paths(sorted({row["video_id"] for row, _ in hits}))
-    hits = [(row, score) for row, score in hits if row["video_id"] in paths]
-    recorded = [parse_moments(row["moments"]) for row, _ in hits]  # parsed once per hit
+    paths = kb.ready_paths(sorted({row.video_id for row, _ in hits}))
+    hits = [(row, score) for row, score in hits if row.video_id in paths]
+    recorded = [row.moments for row, _ in hits]
     weights = word_weights(q.words, [m.text for ms in recorded for m in ms]) if len(q.words) > 1 else None
     memo: dict = {}
     cands = [(row, score, _candidates(ms, q, f, weights, memo)) for (row, score), ms in zip(hits, recorded)]
@@ -381,13 +381,13 @@ def search(kb: KnowledgeBase, query: str | Query, limit: int = 10, filters: Filt
     if per_video:
         best_of: dict[int, float] = defaultdict(float)
         for row, _, cs in cands:
-            best_of[row["video_id"]] = max([best_of[row["video_id"]], *(s for s, ok, _ in cs if ok)])
+            best_of[row.video_id] = max([best_of[row.video_id], *(s for s, ok, _ in cs if ok)])
         floors = {v: max(MATCH_FLOOR, MIN_RELATIVE_MATCH * b) for v, b in best_of.items()}
     else:
         best = max((s for _, _, cs in cands for s, ok, _ in cs if ok), default=0.0)
         floors = defaultdict(lambda: max(MATCH_FLOOR, MIN_RELATIVE_MATCH * best))
     moments = [m for (row, score, cs), ms in zip(cands, recorded)
-               for m in _moments(row, score, cs, floors[row["video_id"]], paths, q, ms, weights, memo)]
+               for m in _moments(row, score, cs, floors[row.video_id], paths, q, ms, weights, memo)]
     matches = _ranked([m for m in moments if not m.closest])
     if per_video:
         taken: dict[int, int] = defaultdict(int)

@@ -53,7 +53,7 @@ def test_disk_stays_within_twice_the_live_rows_and_versions_stay_bounded(tmp_pat
     assert table.count_rows() == n
     assert len(table.to_lance().get_fragments()) <= 16  # merged in tiers, not one fragment per video
     for i in (0, 17, n - 1):  # every row still found through the merged fragments and index deltas
-        assert [r["video_id"] for r in kb.segments.fts(f"word{i}x", None, 5)] == [i + 1]
+        assert [r.video_id for r in kb.segments.fts(f"word{i}x", None, 5)] == [i + 1]
 
 
 def test_a_query_running_on_a_replaced_version_still_reads_it(tmp_path):

