@@ -176,6 +176,11 @@ class KnowledgeBase:
             rows = s.exec(select(Video.id, Video.path).where(col(Video.id).in_(list(ids)), Video.status == "ready"))
             return {vid: path for vid, path in rows}
 
+    def ready_names(self) -> list[tuple[str, str | None]]:
+        """(name, game) of every ready video, by id."""
+        with self.session() as s:
+            return list(s.exec(select(Video.name, Video.game).where(Video.status == "ready").order_by(col(Video.id))))
+
     def games(self) -> list[str]:
         """The game packs the ready videos were read with, sorted."""
         with self.session() as s:

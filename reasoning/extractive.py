@@ -11,6 +11,7 @@ from kb import kinds
 from kb.models.registry import register
 from kb.schema import clock_series, unlabelled_series
 from reasoning.protocols import Answer, Citation
+from retrieval.obituaries import killer_of, same_name, victim_of
 from retrieval.query import HUD_WORDS, Query, parse
 from retrieval.types import Moment, format_ts
 
@@ -76,6 +77,10 @@ class Extractive:
             return Answer(f"Nothing matched “{asked}” exactly; the closest moments:\n{text}", cites, self.name)
         if any(m.state for m in matches):
             return self._state(matches, q)
+        if q.most:
+            tally = self._tally(matches, q.most)
+            if tally is not None:
+                return tally
         if q.count:
             return self._count(matches, q.noun)
         if q.listing:
@@ -108,6 +113,29 @@ class Extractive:
         videos = {m.video for m in matches}
         total = f"{_plural(len(matches), noun)} in all.\n" if len(videos) > 1 else ""
         return Answer(total + text, cites, self.name)
+
+    def _tally(self, matches: Sequence[Moment], most: str) -> Answer | None:
+        """Who got the most kills (or died the most): per video, each name the kill and death lines
+        give as the killer (or the one killed), most first, every line cited. None when no line names anyone."""
+        pick = killer_of if most == "kill" else victim_of
+        who = {id(m): name for m in matches if m.matched and (name := pick(m.matched[0].label, m.matched[0].kind))}
+        named = [m for m in matches if id(m) in who]
+        if not named:
+            return None
+
+        def items(ms):
+            groups: dict[str, list[Moment]] = {}
+            for m in sorted(ms, key=lambda m: m.start_s):
+                name = who[id(m)]
+                key = next((k for k in groups if same_name(k, name)), name)  # OCR's "Sarqe" is Sarge
+                groups.setdefault(key, []).append(m)
+            ranked = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0].lower()))
+            return [(f"{'you' if name.lower() == 'you' else name}: {_plural(len(ms), most)}", ms) for name, ms in ranked]
+
+        what = "kills by who made them" if most == "kill" else "deaths by who was killed"
+        text, cites = self._claims(sorted(named, key=lambda m: (m.video, m.start_s)), items,
+                                   head=lambda video, ms: f"In {video}, {what}, as the kill and death lines read: ")
+        return Answer(text, cites, self.name)
 
     def _list(self, matches: Sequence[Moment], noun: str | None) -> Answer:
         """Which: each different thing once per video, with every moment it was seen cited."""

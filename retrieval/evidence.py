@@ -13,7 +13,6 @@ Keyframes and projected vectors are attached for reasoners that use them.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import replace
 from typing import Sequence
@@ -23,11 +22,20 @@ import numpy as np
 from kb import kinds
 from kb.schema import saved_id, unlabelled_series
 from kb.store import KnowledgeBase
-from retrieval.query import HUD_WORDS, LIGHT_WORDS, Query, parse
-from retrieval.search import Filters, named, search
+from retrieval.obituaries import KINDS as OBITUARY_KINDS
+from retrieval.obituaries import killer_of, same_name, victim_of
+from retrieval.query import HUD_WORDS, LIGHT_WORDS, WHEN_IN_VIDEO, Query, parse
+from retrieval.search import LEAD_S, MAX_WINDOW_S, Filters, named, named_videos, search
 from retrieval.types import Matched, Moment, StateValue
 
 PER_VIDEO = 2  # moments per video for a cross-video question
+PLAYER = {"", "player", "you", "your", "i"}  # a death line naming one of these is the player's
+SAME_DEATH_S = 3.0  # two lines naming the same one killed this close together tell of one death
+EDGE_S = 5.0  # "at the end": what happened around this long before the end (the anchor's window, retrieval.query)
+MAX_EDGE_VIDEOS = 10  # "what happened at the end?" with no video named: answered per video up to this many
+# the words of "how did the match end?", "the final moments": when, not what
+EDGE_WORDS = WHEN_IN_VIDEO | {"moment", "moments", "second", "seconds", "minute", "minutes", "finish", "opening",
+                              "closing", "very", "match", "game", "round", "level", "clip", "recording", "begin"}
 MAX_LISTED = 50  # moments a count or a list question gathers
 STATE_NEAR_S = 5.0  # a HUD sample further than this from the moment says nothing about it
 SPEECH_BEFORE_S, SPEECH_AFTER_S = 3.0, 10.0  # "what did I say when ...": speech this close to the moment
@@ -35,15 +43,21 @@ SPEECH_BEFORE_S, SPEECH_AFTER_S = 3.0, 10.0  # "what did I say when ...": speech
 
 def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | None = None,
            with_media: bool = False) -> list[Moment]:
-    q = parse(question)
-    f = filters or Filters()
+    q, f = named_videos(kb, parse(question), filters or Filters())
     names = kb.state_names() if q.asks_value else []
     values = named(q.words, names)
     fallback = _unlabelled(q, names)
+    tally = _obituary_kind(q)
     if values or fallback:
         moments = _with_state(kb, q, f, values or fallback, limit, fallback)
+    elif q.killer and (by := _kills_by(kb, q, f)) is not None:
+        moments = by
     elif q.victim and (killed := _killed(kb, q, f)) is not None:
         moments = killed
+    elif tally:  # none in a game whose screen shows no kill feed: nothing matches
+        moments = _obituaries(kb, q, f, tally)
+    elif q.edge and not [w for w in q.words if w not in EDGE_WORDS] and (edge := _at_edge(kb, q, f, limit)):
+        moments = edge
     else:
         everything = q.count or q.listing or (q.speech and not q.words)  # "what did I say?": all of it
         moments = _matching(kb, q, f, MAX_LISTED if everything else limit)
@@ -95,7 +109,6 @@ def _of_kind(moments: list[Moment], noun: str | None) -> list[Moment]:
     return [m for m in moments if m.video not in videos or id(m) in kept]
 
 
-_BY_SOMEONE = re.compile(r"^(?:\(\?\)\s*)?(?:fragged|killed|slain|eliminated|destroyed)\s+by\b", re.I)
 _YOU = re.compile(r"\b(?:you|your)\b", re.I)
 
 
@@ -114,29 +127,62 @@ def _mine(moments: list[Moment]) -> list[Moment]:
     return out
 
 
-# "julian was pierced by roland", "Sarge was machinegunned by Tony": the one before "was ... by"
-_PASSIVE = re.compile(r"^(?:\(\?\)\s*)?(?P<v>[^\s:]+)\s+(?:was|were|is|got)\s.*?\b[bh][yv]\b", re.I)
-# "You fragged Sorceress", "roland killed julian": the one after the verb
-_ACTIVE = re.compile(r"\b(?:killed|fragged|eliminated|slain|slew|defeated|shot|destroyed)\s+(?:the\s+)?(?P<v>[^\s,.!:;]+)", re.I)
-
-
-def victim_of(label: str, kind: str) -> str | None:
-    """Who a kill or death line says was killed (as written), or None: a generic reading of kill feeds
-    ("X was <verb>ed by Y", "Y killed X") and death lines ("Thorn drowned": the one it names first)."""
-    if kind not in ("kill", "death"):
+def _obituary_kind(q: Query) -> str | None:
+    """"who got the most kills?", "how many kills were there?": "kill"; "who died the most?", "list
+    every death": "death" (a kill line is a death too); None for other questions, and for the
+    player's own ("how many kills did I get?" reads the lines that say "you", `_mine`)."""
+    if q.most:
+        return q.most
+    noun = (q.noun or "").lower()
+    if not (q.count or q.listing) or q.first_person or not noun:
         return None
-    if _BY_SOMEONE.match(label):
-        return "you"  # "Fragged by Grism": the player's own death, said with no one before "by"
-    m = _PASSIVE.search(label) or _ACTIVE.search(label)
-    if m:
-        return m.group("v")
-    first = re.sub(r"^\(\?\)\s*", "", label).split()
-    return first[0] if kind == "death" and first else None
+    if noun.startswith(("kill", "frag")):
+        return "kill"
+    return "death" if noun in ("death", "deaths") else None
 
 
-def _same_name(a: str, b: str) -> bool:
-    ka, kb = re.sub(r"[^a-z0-9]", "", a.lower()), re.sub(r"[^a-z0-9]", "", b.lower())
-    return bool(ka and kb) and (ka == kb or difflib.SequenceMatcher(None, ka, kb).ratio() >= 0.8)
+def _obituaries(kb: KnowledgeBase, q: Query, f: Filters, kind: str | None = None) -> list[Moment]:
+    """Every kill and death line of the videos asked about, from the event table (a search would stop
+    at MAX_LISTED). `kind` "kill": the kill lines that name someone (not "Double kill!"); "death":
+    the death lines and the kill lines that name who was killed."""
+    names = list(f.videos or []) + ([q.video] if q.video else [])
+    ids = kb.ready_ids(names, f.games) if names or f.games else None
+    lo, hi = q.window if q.window is not None else (f.t_from, f.t_to)
+    out = []
+    for e, v in kb.events(ids, list(OBITUARY_KINDS), lo, hi):
+        if kind == "kill" and (e.kind != "kill" or not (victim_of(e.label, e.kind) or killer_of(e.label, e.kind))):
+            continue
+        if kind == "death" and e.kind == "kill" and not victim_of(e.label, e.kind):
+            continue
+        start = max(e.t_start - LEAD_S, 0.0)
+        out.append(Moment(video=v.name, video_path=v.path, video_id=saved_id(v),
+                          segment_id=e.segment_idx if e.segment_idx is not None else -1, start_s=round(start, 2),
+                          end_s=round(min(start + MAX_WINDOW_S, max(e.t_end, e.t_start) + LEAD_S), 2), score=1.0,
+                          text=e.label, match=1.0, same_thing=True,
+                          matched=[Matched(t=e.t_start, source=e.source, kind=e.kind, label=e.label)]))
+    return _one_line_per_death(out)
+
+
+def _one_line_per_death(lines: list[Moment]) -> list[Moment]:
+    """One death shown twice ("You fragged Sorceress" at the centre of the screen and "Sorceress was
+    melted by Sarge's plasmagun" in the feed, at once) is one line: of those naming the same one
+    killed within SAME_DEATH_S, the one that names a killer other than "you" is kept, else the first."""
+    def rank(m: Moment) -> int:
+        killer = killer_of(m.matched[0].label, m.matched[0].kind)
+        return 0 if killer and killer.lower() != "you" else 1
+
+    victims = [victim_of(m.matched[0].label, m.matched[0].kind) for m in lines]
+    kept = []
+    for i, (m, victim) in enumerate(zip(lines, victims)):
+        same = [j for j, (o, w) in enumerate(zip(lines, victims)) if victim and w and o.video_id == m.video_id
+                and abs(o.at_s - m.at_s) <= SAME_DEATH_S and same_name(w, victim)]
+        if not same or min(same, key=lambda j: (rank(lines[j]), lines[j].at_s, j)) == i:
+            kept.append(m)
+    return kept
+
+
+def _names(label: str, name: str) -> bool:
+    return any(same_name(w, name) for w in re.findall(r"[^\s'’:,.!()]+", label))
 
 
 def _killed(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment] | None:
@@ -144,24 +190,41 @@ def _killed(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment] | None:
     Sarge as the one killed (not those where Sarge killed: "who killed me?" is not "You fragged
     Major"), perhaps none; None when no kill or death line names Sarge at all (a name the screen
     did not show or OCR did not read), and the question is answered as any other."""
-    found, seen = [], set()
-    # the lines that name them, and the death lines, which may not ("Fragged by Grism" is the player's)
-    for words in ([q.victim or ""], ["died"]):
-        located = replace(q, words=words, pairs=[], count=False, listing=False, asks_value=False, victim=None)
-        for m in _matching(kb, located, f, MAX_LISTED):
-            if m.closest or not m.matched or m.matched[0].kind not in ("kill", "death"):
-                continue
-            if (m.video_id, m.matched[0].t) not in seen:
-                seen.add((m.video_id, m.matched[0].t))
-                found.append(m)
-    if not found:
+    lines, victim = _obituaries(kb, q, f), q.victim or ""
+    if not lines or (victim != "you" and not any(_names(m.matched[0].label, victim) for m in lines)):
         return None
-    named = [m for m in found if _same_name(victim_of(m.matched[0].label, m.matched[0].kind) or "", q.victim or "")]
-    if named or q.victim != "you":
+    named = [m for m in lines if same_name(victim_of(m.matched[0].label, m.matched[0].kind) or "", victim)]
+    if victim != "you":
         return named
-    # no line says "you" were killed: the death lines are the player's ("player died", "Fragged:
-    # Down for 5"), and never the kills the player made
-    return [m for m in found if m.matched[0].kind == "death"]
+    # in a video where no line says "you" were killed, the death lines that name no one else are the
+    # player's ("player died"), never the kills the player made nor "Thorn drowned"
+    said = {m.video_id for m in named}
+    return [m for m in lines if m in named or (m.video_id not in said and m.matched[0].kind == "death"
+                                               and (victim_of(m.matched[0].label, "death") or "").lower() in PLAYER)]
+
+
+def _kills_by(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment] | None:
+    """"how many kills did Sarge get?", "who did Sarge kill?": the kill lines that name Sarge as the
+    killer (not those where Sarge was killed); None when no kill line names Sarge at all."""
+    lines, killer = _obituaries(kb, q, f, "kill"), q.killer or ""
+    if not any(_names(m.matched[0].label, killer) for m in lines):
+        return None
+    return [m for m in lines if same_name(killer_of(m.matched[0].label, m.matched[0].kind) or "", killer)]
+
+
+def _at_edge(kb: KnowledgeBase, q: Query, f: Filters, limit: int) -> list[Moment]:
+    """"what happened at the end of the openarena video?": what was seen and heard in its last (or
+    first) seconds, in each video asked about (every video of a small library when none is named)."""
+    asked = set(f.videos or []) | ({q.video} if q.video else set())
+    videos = [v for v in kb.videos(status="ready") if not asked or v.name in asked]
+    if len(videos) > MAX_EDGE_VIDEOS:
+        return []
+    out: list[Moment] = []
+    for v in videos:
+        at = max(float(v.duration_s or 0.0) - EDGE_S, 0.0) if q.edge == "end" else EDGE_S
+        there = replace(q, at=at, video=v.name, words=[], pairs=[], edge=None, count=False, listing=False)
+        out.extend(m for m in search(kb, there, limit=limit, filters=replace(f, videos=[v.name])) if not m.closest)
+    return out
 
 
 def _unlabelled(q: Query, names: list[str]) -> list[str]:

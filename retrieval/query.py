@@ -41,9 +41,12 @@ COUNT_INTENT = re.compile(r"\bhow\s+(?:many\s+times|often)\b|\bnumber\s+of\s+tim
                           r"|\bhow\s+many\s+(?P<noun>[a-z0-9'-]+)(?:\s+[a-z0-9'-]+)?\s+(?:did|do|does|have|has|had|were\s+there"
                           r"|was\s+there|are\s+there|is\s+there)\b", re.I)
 # "how many deaths?", "how many kills in total"
-BARE_COUNT = re.compile(r"^\s*how\s+many\s+(?P<noun>[a-z0-9'-]+)(?:\s+(?:in\s+total|in\s+all|overall|altogether))?\s*\??\s*$", re.I)
+BARE_COUNT = re.compile(r"^\s*how\s+many\s+(?P<noun>[a-z0-9'-]+)(?:\s+(?:in\s+total|in\s+all|overall|altogether))?"
+                        r"(?:\s+(?:in|on|during|of)\s+[\w' -]+)?\s*\??\s*$", re.I)
 # "which weapons did I find", "what items did I pick up", "who drowned?", "list the kills"
-LIST_INTENT = re.compile(r"^\s*(?:(?:which|what)\s+(?P<noun>[a-z0-9'-]+)|who\b|list\b|name\s+(?:all|every|the)\b)", re.I)
+LIST_INTENT = re.compile(r"^\s*(?:(?:which|what)\s+(?P<noun>[a-z0-9'-]+)|who\b|list\b|name\s+(?:all|every|the)\b"
+                         r"|show\s+(?:me\s+)?(?:all|every)\b)", re.I)
+LIST_NOUN = re.compile(r"^\s*(?:list|name|show(?:\s+me)?)\s+(?:(?:all|every|each|the|my|of)\s+)*(?P<noun>[a-z0-9'-]+)", re.I)
 # the question asks for a value ("how much health ...", "what was my armor ...", "how many lives did I have")
 VALUE_INTENT = re.compile(r"\bhow\s+(?:much|many|high|low)\b|\bwhat\s+(?:was|is|were|'s)\s+(?:my|the|his|her|their)\b"
                           r"|\bwhat's\s+(?:my|the)\b|\b(?:level|value|reading)\b", re.I)
@@ -51,6 +54,20 @@ VALUE_INTENT = re.compile(r"\bhow\s+(?:much|many|high|low)\b|\bwhat\s+(?:was|is|
 VICTIM_INTENT = re.compile(r"\bwho\s+(?:killed|fragged|shot|eliminated)\s+(?:the\s+)?(?P<a>[a-z][\w-]*)"
                            r"|\b(?:did|was|were)\s+(?P<b>[a-z][\w-]*)\s+(?:die|died|get\s+killed|killed|fragged|eliminated)\b",
                            re.I)
+# "how many kills did Sarge get?", "who did Sarge kill?", "Sarge's kills": a name as the killer
+KILLER_INTENT = re.compile(r"\b(?:kills?|frags?)\s+(?:did|does|has|had)\s+(?P<a>[a-z][\w-]*)\s+(?:get|make|score|have|rack)"
+                           r"|\bwho\s+did\s+(?P<b>[a-z][\w-]*)\s+(?:kill|frag|shoot|eliminate)\b"
+                           r"|\bhow\s+many\s+(?:\w+\s+)?did\s+(?P<c>[a-z][\w-]*)\s+(?:kill|frag|eliminate)\b"
+                           r"|\b(?P<d>[a-z][\w-]*)['’]s\s+(?:kills|frags)\b|\b(?:kills|frags)\s+(?:by|of)\s+(?P<e>[a-z][\w-]*)",
+                           re.I)
+# "who got the most kills?", "top fragger", "who died the most?": a tally of the kill feed by name
+MOST_INTENT = re.compile(r"\bmost\s+(?P<kill>kills|frags)\b|\b(?:killed|fragged)\s+the\s+most\b(?<!was\skilled\sthe\smost)"
+                         r"|\btop\s+(?:fragger|killer)s?\b|\bmost\s+(?P<death>deaths)\b"
+                         r"|\b(?P<died>died|was\s+killed|got\s+killed|was\s+fragged)\s+the\s+most\b", re.I)
+# "what happened at the end of the openarena video?": when in the video, with nothing else asked
+EDGE_INTENT = re.compile(r"\b(?:at|near|towards?|by|in)\s+the\s+(?P<w>end|start|beginning|finish|very\s+end|very\s+start)\b"
+                         r"|\b(?P<v>final|last|first|opening|closing)\s+(?:moments?|seconds?|minute)\b"
+                         r"|\bhow\s+did\s+(?:it|the\s+\w+|\w+)\s+(?P<e>end|start|begin)\b", re.I)
 NOT_A_NAME = {"i", "me", "you", "he", "she", "they", "we", "it", "the", "a", "an", "anyone", "anybody", "someone",
               "somebody", "everyone", "him", "her", "them", "us", "my", "your", "most", "first", "last", "many",
               "more", "all", "each", "any", "every", "there", "this", "that"}
@@ -78,6 +95,9 @@ class Query:
     pairs: list[tuple[str, str]] = field(default_factory=list)  # adjacent content words ("missile", "launcher")
     victim: str | None = None  # "who killed Sarge?": the one killed, lower case (retrieval.evidence.victim_of)
     first_person: bool = False  # "how many kills did I get?": about the player
+    killer: str | None = None  # "how many kills did Sarge get?": the one who killed, lower case
+    most: str | None = None  # "who got the most kills?": "kill"; "who died the most?": "death"
+    edge: str | None = None  # "what happened at the end?": "end" or "start" of the video
 
     @property
     def window(self) -> tuple[float, float] | None:
@@ -132,6 +152,8 @@ def parse(raw: str) -> Query:
     listing = None if count else LIST_INTENT.search(text)
     intent = count or listing
     noun = intent.group("noun") if intent else None
+    if listing and noun is None and (what := LIST_NOUN.match(text)):
+        noun = what.group("noun")  # "list every death", "show me all the kills"
     if noun and (noun in QUESTION_WORDS or noun in LIGHT_WORDS):
         noun = None
         listing = listing if listing and listing.group(0).lower().startswith(("who", "list", "name")) else None
@@ -141,8 +163,19 @@ def parse(raw: str) -> Query:
         victim = "you"  # the screen says "you"
     elif victim in NOT_A_NAME:
         victim = None
+    by = KILLER_INTENT.search(text)
+    killer = next((g for g in by.groups() if g), "").lower() if by else None
+    killer = None if killer in NOT_A_NAME or killer in ("i", "myself") else killer  # "I": first_person
+    most = MOST_INTENT.search(text)
+    edge = EDGE_INTENT.search(text)
+    at_edge = None
+    if edge:
+        word = (edge.group("w") or edge.group("v") or edge.group("e")).lower()
+        at_edge = "end" if word.split()[-1] in ("end", "finish", "final", "last", "closing") else "start"
     return Query(raw=raw, text=" ".join(text.split()), words=content, video=video, at=at,
-                 victim=victim, first_person=bool(FIRST_PERSON.search(text)),
+                 victim=victim, first_person=bool(FIRST_PERSON.search(text)), killer=killer,
+                 most=(None if not most else "death" if most.group("death") or most.group("died") else "kill"),
+                 edge=at_edge,
                  speech=bool(SPEECH_INTENT.search(text)), cross_video=bool(CROSS_VIDEO.search(text)),
                  count=bool(count), listing=bool(listing), noun=noun, asks_value=bool(VALUE_INTENT.search(text)),
                  pairs=pairs)

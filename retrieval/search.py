@@ -155,6 +155,37 @@ def named(query_words: Sequence[str], names: Sequence[str]) -> list[str]:
     return out
 
 
+def named_videos(kb: KnowledgeBase, q: Query, f: Filters) -> tuple[Query, Filters]:
+    """A question that names videos by their game or name ("deaths in redeclipse", "the openarena
+    video", "in doom") asks about those videos: they become the filter, and their words leave the
+    words to match. A word every ready video answers to is no filter, nor a question of nothing
+    but such words. Nothing changes when the caller already chose videos."""
+    if f.videos or q.video or not q.words:
+        return q, f
+    ready = kb.ready_names()
+    if len(ready) < 2:
+        return q, f
+    keys = {}
+    for name, game in ready:
+        first = re.split(r"[^a-z0-9]+", name.lower())[0]
+        keys[name] = {name.lower(), first, first.rstrip("0123456789")} | (
+            {game.lower()} if game and game != "generic" else set())
+    chosen: list[str] = []
+    used = set()
+    for w in q.words:
+        if len(w) < 4:
+            continue
+        hits = [name for name, k in keys.items() if w in k]
+        if hits and len(hits) < len(ready):
+            used.add(w)
+            chosen.extend(h for h in hits if h not in chosen)
+    rest = [w for w in q.words if w not in used]
+    if not chosen or not rest:  # "doom" alone is a search for that word
+        return q, f
+    return (replace(q, words=[w for w in q.words if w not in used], pairs=[p for p in q.pairs if not used & set(p)]),
+            replace(f, videos=chosen))
+
+
 def _where(ids: Sequence[int] | None, window: tuple[float, float] | None,
            pairs: Sequence[tuple[int, int]] | None, hidden: Sequence[int] = ()) -> str | None:
     """A LanceDB filter from typed values only: `ids` (None: every video but the `hidden` ones),
@@ -359,7 +390,7 @@ def search(kb: KnowledgeBase, query: str | Query, limit: int = 10, filters: Filt
     matches per video, each video's matches judged against its own best one (one search over the
     library, not one per video)."""
     q = parse(query) if isinstance(query, str) else query
-    f = filters or Filters()
+    q, f = named_videos(kb, q, filters or Filters())
     if q.speech and not q.words and not f.kinds:  # "what did I say?": the speech, all of it
         f = replace(f, kinds=["speech"])
     if not q.words and q.at is None and not q.speech and not closest:

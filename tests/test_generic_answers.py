@@ -88,7 +88,7 @@ def test_a_count_of_kills_counts_no_deaths():
 
 
 def test_who_killed_a_name_reads_the_name_as_the_one_killed():
-    from retrieval.evidence import victim_of
+    from retrieval.obituaries import victim_of
 
     assert parse("who killed Sarge?").victim == "sarge" and parse("how many times did Sarge die?").victim == "sarge"
     # the player, as the screen calls them
@@ -103,16 +103,15 @@ def test_who_killed_a_name_reads_the_name_as_the_one_killed():
     assert victim_of("Double kill!", "kill") is None and victim_of("Sarge: tsk", "text") is None
 
 
-def _arena_kb(tmp_path, lines):
+def _arena_kb(tmp_path, lines, name="arena", kb=None):
     """A generic game's kill feed: each (t, line) a kill event in one 60 s segment (a death event
-    when its words say so, as the generic path types it)."""
+    when its words say so, as the generic path types it). `kb`: add it to that library, as `name`."""
     from ingest.words import classify_text
-
     from kb.lance import RecordedMoment
     from kb.schema import Event
 
-    kb = KnowledgeBase.open(tmp_path)
-    video = kb.claim(tmp_path / "arena.mp4", "ef" * 32, {"duration_s": 60.0}, "lite")
+    kb = kb or KnowledgeBase.open(tmp_path)
+    video = kb.claim(tmp_path / f"{name}.mp4", f"{len(kb.videos()):02x}" * 32, {"duration_s": 60.0}, "lite")
     kind = {text: (classify_text(text) or ("kill",))[0] for _, text in lines}
     events = [Event(video_id=video.id, segment_idx=0, t_start=t, t_end=t + 3, kind=kind[text], label=text, source="ocr")
               for t, text in lines]
@@ -143,3 +142,44 @@ def test_my_kills_are_the_lines_that_say_you_where_a_game_says_so(tmp_path):
     mine = Extractive().answer("how many kills did I get?", gather(kb, "how many kills did I get?")).text
     assert mine.startswith("2 kills in arena:") and "Grism" not in mine, mine
     assert Extractive().answer("how many kills were there?", gather(kb, "how many kills were there?")).text.startswith("3 kills")
+
+
+def test_kills_by_a_name_are_the_lines_where_that_name_killed(tmp_path):
+    kb = _arena_kb(tmp_path, [(5.0, "Sorceress was melted by Sarge's plasmagun"), (19.0, "Sarge was shredded by Grism's shrapnel"),
+                              (30.0, "Tony ate Sarge's rocket"), (45.0, "Sarge was machinegunned by Tony")])
+    assert parse("how many kills did Sarge get?").killer == "sarge" and parse("who did Tony kill?").killer == "tony"
+    assert parse("how many kills did I get?").killer is None  # the player: the lines that say "you"
+    answer = Extractive().answer("how many kills did Sarge get?", gather(kb, "how many kills did Sarge get?")).text
+    assert answer.startswith("2 kills in arena:") and "Sorceress was melted" in answer and "Tony ate" in answer, answer
+    assert [m.matched[0].label for m in gather(kb, "who did Tony kill?")] == ["Sarge was machinegunned by Tony"]
+
+
+def test_most_kills_and_deaths_tally_the_kill_feed_by_name_one_line_per_death(tmp_path):
+    from retrieval.obituaries import killer_of, victim_of
+
+    assert killer_of("Sorceress ate Grism's rocket", "kill") == "Grism" and victim_of("Sorceress ate Grism's rocket", "kill") == "Sorceress"
+    assert killer_of("You were killed by a zombie", "death") == "zombie" and victim_of("Fragged: Down for 5", "death") == "you"
+    assert victim_of("(?) was alnionditiinnd-by", "kill") is None  # no name read: not a name "(?)"
+    kb = _arena_kb(tmp_path, [(5.0, "You fragged Sorceress"), (5.5, "Sorceress was melted by Sarge's plasmagun"),
+                              (19.0, "Major was shredded by Sarge's shrapnel"), (30.0, "Sarge ate Tony's rocket"),
+                              (45.0, "Double kill!")])
+    q = "who got the most kills?"
+    assert parse(q).most == "kill" and parse("who died the most?").most == "death" and parse("who was killed the most?").most == "death"
+    # the centre-screen "You fragged Sorceress" and the feed's line are one kill, told by the feed
+    text = Extractive().answer(q, gather(kb, q)).text
+    assert text.startswith("In arena, kills by who made them, as the kill and death lines read: Sarge: 2 kills"), text
+    assert "Tony: 1 kill" in text and "you" not in text.split("read:")[1], text
+    deaths = Extractive().answer("how many deaths were there?", gather(kb, "how many deaths were there?")).text
+    assert deaths.startswith("3 deaths in arena:"), deaths  # kill lines are deaths; "Double kill!" is no one's
+
+
+def test_a_question_that_names_a_video_asks_about_that_video(tmp_path):
+    kb = _arena_kb(tmp_path, [(5.0, "Sorceress was melted by Sarge's plasmagun"), (50.0, "Fragged by Grism")], name="openarena_dm")
+    _arena_kb(tmp_path, [(10.0, "julian was pierced by roland"), (58.0, "Fragged: Down for 5")], name="redeclipse_tdm", kb=kb)
+    listed = Extractive().answer("list every death in redeclipse", gather(kb, "list every death in redeclipse")).text
+    assert listed.startswith("In redeclipse_tdm, 2 deaths:") and "openarena" not in listed, listed
+    # the end of one video: what happened in its last seconds, and only there
+    end = gather(kb, "what happened at the end of the openarena video?")
+    assert [m.matched[0].label for m in end] == ["Fragged by Grism"], end
+    # a word no video answers to, or that all do, is no filter
+    assert {m.video for m in gather(kb, "how many deaths were there?")} == {"openarena_dm", "redeclipse_tdm"}
