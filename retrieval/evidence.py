@@ -59,7 +59,7 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
     elif q.edge and not [w for w in q.words if w not in EDGE_WORDS] and (edge := _at_edge(kb, q, f, limit)):
         moments = edge
     else:
-        everything = q.count or q.listing or (q.speech and not q.words)  # "what did I say?": all of it
+        everything = q.count or q.listing or q.ordinal or (q.speech and not q.words)  # "what did I say?": all of it
         moments = _matching(kb, q, f, MAX_LISTED if everything else limit)
         if q.count or q.listing:
             moments = _of_kind(moments, q.noun)
@@ -68,9 +68,22 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
         if q.speech and q.words and moments and not any(m.closest or (m.matched and m.matched[0].source == "speech")
                                                          for m in moments):
             moments = _speech_around(kb, moments) + moments
+    if q.ordinal:
+        moments = _ordinal(_of_kind(moments, q.noun), q.ordinal)
     if with_media:
         attach_media(kb, moments)
     return moments
+
+
+def _ordinal(moments: list[Moment], which: str) -> list[Moment]:
+    """"the first kill": the earliest match in each video ("last": the latest); closest moments stay as they are."""
+    if not any(not m.closest for m in moments):
+        return moments
+    out = []
+    for video in dict.fromkeys(m.video for m in moments if not m.closest):
+        ms = [m for m in moments if m.video == video and not m.closest]
+        out.append(min(ms, key=lambda m: m.at_s) if which == "first" else max(ms, key=lambda m: m.at_s))
+    return out
 
 
 def _matching(kb: KnowledgeBase, q: Query, f: Filters, limit: int) -> list[Moment]:
@@ -134,11 +147,11 @@ def _obituary_kind(q: Query) -> str | None:
     if q.most:
         return q.most
     noun = (q.noun or "").lower()
-    if not (q.count or q.listing) or q.first_person or not noun:
+    if not (q.count or q.listing or q.ordinal) or q.first_person or not noun:
         return None
     if noun.startswith(("kill", "frag")):
         return "kill"
-    return "death" if noun in ("death", "deaths") else None
+    return "death" if noun in ("death", "deaths") or (q.ordinal and noun in ("die", "died")) else None
 
 
 def _obituaries(kb: KnowledgeBase, q: Query, f: Filters, kind: str | None = None) -> list[Moment]:

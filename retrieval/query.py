@@ -27,6 +27,7 @@ QUESTION_WORDS = {
     "say", "said", "mention", "mentioned", "talk", "talked", "about", "tell", "told", "be", "been", "have", "had",
     "has", "much", "many", "often", "some", "got", "them", "they", "he", "she", "his", "her", "its", "their",
     "us", "our", "your", "him", "with", "from", "by", "as", "am", "can", "could", "would", "should", "will",
+    "thing", "things", "stuff", "anything", "something",
 }
 # Verbs that say how a player asks rather than what about ("when did I *get* the missile launcher?",
 # "when was the bat *used*?"): they still count when the evidence holds them, but for little, so a
@@ -35,6 +36,7 @@ LIGHT_WORDS = {
     "get", "got", "gotten", "getting", "grab", "grabbed", "pick", "picked", "picking", "up", "use", "used", "using",
     "drop", "dropped", "dropping", "collect", "collected", "receive", "received", "obtain", "obtained", "see",
     "saw", "seen", "take", "took", "taken", "happen", "go", "went", "going", "come", "came", "make", "made",
+    "finish", "finished", "end", "ended",  # "what place did I finish?": the place, whatever the verb
 }
 # "how many times did I die", "how often did I die", "how many zombies did I kill", "how many deaths were there"
 COUNT_INTENT = re.compile(r"\bhow\s+(?:many\s+times|often)\b|\bnumber\s+of\s+times\b|\bcount\s+(?:the|my|all)\b"
@@ -68,6 +70,10 @@ MOST_INTENT = re.compile(r"\bmost\s+(?P<kill>kills|frags)\b|\b(?:killed|fragged)
 EDGE_INTENT = re.compile(r"\b(?:at|near|towards?|by|in)\s+the\s+(?P<w>end|start|beginning|finish|very\s+end|very\s+start)\b"
                          r"|\b(?P<v>final|last|first|opening|closing)\s+(?:moments?|seconds?|minute)\b"
                          r"|\bhow\s+did\s+(?:it|the\s+\w+|\w+)\s+(?P<e>end|start|begin)\b", re.I)
+# "when was the first kill?", "what was the last thing I picked up?": the earliest or latest of them
+ORDINAL_INTENT = re.compile(r"\b(?P<o>first|last|final|earliest|latest|most\s+recent)\s+(?P<noun>[a-z][\w'-]*)", re.I)
+NOT_ORDINAL = {"place", "blood", "person", "minute", "minutes", "moment", "moments", "second", "seconds", "round",
+               "level", "lap", "wave", "stage", "half", "quarter"}  # "first blood", "last lap": names of things
 NOT_A_NAME = {"i", "me", "you", "he", "she", "they", "we", "it", "the", "a", "an", "anyone", "anybody", "someone",
               "somebody", "everyone", "him", "her", "them", "us", "my", "your", "most", "first", "last", "many",
               "more", "all", "each", "any", "every", "there", "this", "that"}
@@ -98,6 +104,7 @@ class Query:
     killer: str | None = None  # "how many kills did Sarge get?": the one who killed, lower case
     most: str | None = None  # "who got the most kills?": "kill"; "who died the most?": "death"
     edge: str | None = None  # "what happened at the end?": "end" or "start" of the video
+    ordinal: str | None = None  # "when was the first kill?": "first" or "last" of the matches, per video
 
     @property
     def window(self) -> tuple[float, float] | None:
@@ -163,6 +170,12 @@ def parse(raw: str) -> Query:
         victim = "you"  # the screen says "you"
     elif victim in NOT_A_NAME:
         victim = None
+    nth = ORDINAL_INTENT.search(text)
+    ordinal = None
+    if nth and nth.group("noun").lower() not in NOT_ORDINAL and not EDGE_INTENT.search(text):
+        ordinal = "first" if nth.group("o").lower() in ("first", "earliest") else "last"
+        content = [w for w in content if w not in ("final", "earliest", "latest", "recent")]
+        noun = noun or nth.group("noun").lower()
     by = KILLER_INTENT.search(text)
     killer = next((g for g in by.groups() if g), "").lower() if by else None
     killer = None if killer in NOT_A_NAME or killer in ("i", "myself") else killer  # "I": first_person
@@ -175,7 +188,7 @@ def parse(raw: str) -> Query:
     return Query(raw=raw, text=" ".join(text.split()), words=content, video=video, at=at,
                  victim=victim, first_person=bool(FIRST_PERSON.search(text)), killer=killer,
                  most=(None if not most else "death" if most.group("death") or most.group("died") else "kill"),
-                 edge=at_edge,
+                 edge=at_edge, ordinal=ordinal,
                  speech=bool(SPEECH_INTENT.search(text)), cross_video=bool(CROSS_VIDEO.search(text)),
                  count=bool(count), listing=bool(listing), noun=noun, asks_value=bool(VALUE_INTENT.search(text)),
                  pairs=pairs)

@@ -183,3 +183,12 @@ def test_a_question_that_names_a_video_asks_about_that_video(tmp_path):
     assert [m.matched[0].label for m in end] == ["Fragged by Grism"], end
     # a word no video answers to, or that all do, is no filter
     assert {m.video for m in gather(kb, "how many deaths were there?")} == {"openarena_dm", "redeclipse_tdm"}
+
+
+def test_the_first_and_the_last_of_a_kind(tmp_path):
+    kb = _arena_kb(tmp_path, [(5.0, "Sorceress was melted by Sarge's plasmagun"), (19.0, "Sarge was shredded by Grism"),
+                              (45.0, "Sarge was machinegunned by Tony"), (50.0, "Fragged by Grism")])
+    assert parse("when was the first kill?").ordinal == "first" and parse("first blood").ordinal is None
+    assert [m.at_s for m in gather(kb, "when was the first kill?")] == [5.0]
+    assert [m.at_s for m in gather(kb, "when did Sarge die for the last time?")] == [45.0]
+    assert [m.at_s for m in gather(kb, "when was the last death?")] == [50.0]
