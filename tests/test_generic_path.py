@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ingest import decode
+from ingest.ocr_engines import split_lines
 from ingest.screen_events import read_tracks
 from ingest.words import classify_text, readable, wordness
 from ingest.screen_text import TextTrack, TextTracker, merge_line_boxes
@@ -55,6 +57,39 @@ def test_words_of_one_line_are_one_box():
     # "Red" and "Raiders" 8 px apart on one 16 px line; a box on the next line stays apart
     assert merge_line_boxes([(10, 100, 40, 116), (48, 100, 120, 116), (10, 120, 60, 136)]) == \
         [(10, 100, 120, 116), (10, 120, 60, 136)]
+
+
+def _two_lines(second: str, x: int, dy: int) -> np.ndarray:
+    """A kill-feed line and a second line `dy` px lower starting at `x`, white on a dark view."""
+    from PIL import Image, ImageDraw
+
+    from tests.clips import _font
+
+    img = Image.new("RGB", (640, 360), (40, 30, 25))
+    draw = ImageDraw.Draw(img)
+    draw.text((8, 20), "Grism ate Sorceress's rocket", font=_font(12), fill=(235, 235, 235))
+    draw.text((x, 20 + dy), second, font=_font(12), fill=(235, 235, 235))
+    return np.asarray(img)
+
+
+@pytest.mark.parametrize("second, x, dy", [
+    ("Major ate Sarge's grenade", 8, 11),  # a kill feed line right under another: their text regions touch
+    ("following", 200, 5),  # an overlay half a line lower, beside the line (OpenArena's spectator view)
+])
+def test_two_touching_lines_are_read_as_two(engine, second, x, dy):
+    # the detector's text regions of both lines merge into one; read as one box, neither line comes out
+    image = _two_lines(second, x, dy)
+    reads = [engine.read_line(image[y0:y1, x0:x1])[0] for x0, y0, x1, y1 in engine.detect(image, max_side=640)]
+    assert "Grism ate Sorceress's rocket" in reads and second in reads, reads
+
+
+def test_split_lines_keeps_one_line_whole():
+    line = np.zeros((20, 200), np.float32)
+    line[2:18, :] = 0.95  # one big line: no valley, no other height
+    assert split_lines(line) == [(0, 0, 200, 20)]
+    stacked = np.zeros((20, 200), np.float32)
+    stacked[1:9, :], stacked[9:11, :], stacked[11:19, :] = 0.95, 0.4, 0.95  # two lines meeting at a dimmer row
+    assert [(y0, y1) for _, y0, _, y1 in split_lines(stacked)] == [(1, 9), (9, 19)]  # cut at the dim rows
 
 
 # ---- what the tracks mean -------------------------------------------------------------------------
