@@ -101,11 +101,23 @@ PATTERNS: list[tuple[str, re.Pattern, float]] = [(k, re.compile(p), c) for k, p,
     ("locked", r"\b(locked|need(s)? (a|the)? ?key|requires? (a|the)? ?key)", 0.75),
 )]
 _NUMBER = re.compile(r"^[-+]?\d{1,5}$")
+# "Sarge: Yep", "[RED] julian: nice shot": a name, a colon, and words: a chat line (or a line of dialogue)
+_CHAT = re.compile(r"^(?:\[[^\]]{1,12}\]\s*)?(?P<name>[^\s:]{2,16}):\s+(?P<said>.*[a-z]{2}.*)$")
+# what stands before a colon on a HUD or in a notice, not a speaker ("Objective: ...", "Fragged: Down for 5")
+NOT_SPEAKERS = frozenset("""objective objectives mission goal task tip hint note warning info notice alert round lap
+wave level stage turn time timer clock score scores health hp armor armour ammo shield team teams fragged killed
+status map mode server console error system position pos place rank kills deaths frags speed gold money coins
+lives fps ping best record total points reward bonus achievement quest checkpoint loading press wind weapon item
+target enemy boss next previous current new winner loser result results chapter area zone location inventory
+difficulty players player spectators spectator vote""".split())
 
 
 def classify_text(text: str) -> tuple[str, float] | None:
     """(kind, confidence) of one transient line from its words alone, or None."""
     low = " ".join(text.lower().split())
+    chat = _CHAT.match(low)
+    if chat and re.search(r"[a-z]", chat.group("name")) and chat.group("name").strip("[]()") not in NOT_SPEAKERS:
+        return "chat", 0.6
     for kind, pattern, conf in PATTERNS:
         if pattern.search(low):
             return kind, conf

@@ -112,6 +112,8 @@ for _k in (
     EventKind("hud", "hud value changed", "{label}", 30, "#8d6e63",
               "a number on the HUD changed"),
     EventKind("speech", "said", 'you said "{label}"', 40, "#42a5f5", "someone spoke"),
+    EventKind("chat", "chat said says message wrote", 'chat: "{label}"', 42, "#29b6f6",
+              "a chat line or line of dialogue on screen: a name, a colon, what they said"),
     EventKind("text", "", 'the screen read "{label}"', 50, "#ab47bc", "text shown on screen"),
     EventKind("appear", "appeared", "{label} appeared", 60, "#26a69a", "an entity came into view"),
     EventKind("disappear", "disappeared", "{label} disappeared", 62, "#78909c", "an entity left the view"),

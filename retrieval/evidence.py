@@ -25,7 +25,7 @@ from kb.store import KnowledgeBase
 from retrieval.obituaries import KINDS as OBITUARY_KINDS
 from retrieval.obituaries import killer_of, same_name, victim_of
 from retrieval.query import HUD_WORDS, LIGHT_WORDS, WHEN_IN_VIDEO, Query, parse
-from retrieval.search import LEAD_S, MAX_WINDOW_S, Filters, named, named_videos, search
+from retrieval.search import LEAD_S, MAX_WINDOW_S, Filters, named, named_videos, said, search
 from retrieval.types import Matched, Moment, StateValue
 
 PER_VIDEO = 2  # moments per video for a cross-video question
@@ -65,7 +65,7 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
             moments = _of_kind(moments, q.noun)
             if q.first_person:
                 moments = _mine(moments)
-        if q.speech and q.words and moments and not any(m.closest or (m.matched and m.matched[0].source == "speech")
+        if q.speech and q.words and moments and not any(m.closest or (m.matched and said(m.matched[0]))
                                                          for m in moments):
             moments = _speech_around(kb, moments) + moments
     if q.ordinal:

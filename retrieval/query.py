@@ -37,6 +37,7 @@ LIGHT_WORDS = {
     "drop", "dropped", "dropping", "collect", "collected", "receive", "received", "obtain", "obtained", "see",
     "saw", "seen", "take", "took", "taken", "happen", "go", "went", "going", "come", "came", "make", "made",
     "finish", "finished", "end", "ended",  # "what place did I finish?": the place, whatever the verb
+    "someone", "somebody", "anyone", "anybody", "everyone", "everybody", "people", "bots", "bot", "players",
 }
 # "how many times did I die", "how often did I die", "how many zombies did I kill", "how many deaths were there"
 COUNT_INTENT = re.compile(r"\bhow\s+(?:many\s+times|often)\b|\bnumber\s+of\s+times\b|\bcount\s+(?:the|my|all)\b"

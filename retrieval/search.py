@@ -96,13 +96,15 @@ def match_score(query_words: Sequence[str], text: str, weights: Sequence[float] 
 def word_weights(query_words: Sequence[str], texts: Sequence[str]) -> list[float]:
     """Inverse document frequency of each query word over the candidate moments: in "picked up a
     missile", "picked" and "up" are on every pickup and should count for less than "missile". A verb
-    that only says how the player asks ("get", "used") counts for a quarter (retrieval.query.LIGHT_WORDS)."""
+    that only says how the player asks ("get", "used", "people") counts for a quarter (retrieval.query.LIGHT_WORDS),
+    and for nothing when no candidate holds it: "what weapons did people use?" is about the weapons."""
     docs = [(set(ws), _all_stems(ws)) for ws in (words(t) for t in texts)]
     n = len(docs)
     out = []
     for q in query_words:
         df = sum(1 for tw, stems in docs if _word_match(q, tw, stems) > 0)
-        out.append(math.log(1.0 + (n + 1) / (df + 1)) * (LIGHT_WEIGHT if q in LIGHT_WORDS else 1.0))
+        light = q in LIGHT_WORDS
+        out.append(0.0 if light and df == 0 else math.log(1.0 + (n + 1) / (df + 1)) * (LIGHT_WEIGHT if light else 1.0))
     return out
 
 
@@ -296,7 +298,7 @@ def _candidates(moments: list[RecordedMoment], q: Query, f: Filters, weights: Se
             if key not in memo:
                 memo[key] = judge(q, text, label, source, weights)
             s, ok = memo[key]
-            if q.speech and source == "speech":  # "when did I say ...": said in other words, or misheard
+            if q.speech and (source == "speech" or kind == "chat"):  # "when did I say ...": in other words, or misheard
                 s = min(1.0, s * SPEECH_BOOST)
         out.append((s, ok, moment))
     return out
@@ -339,6 +341,11 @@ def _moments(row: FoundSegment, seg_score: float, cands: list[tuple[float, bool,
         out.append(Moment(start_s=round(start, 2), end_s=round(end, 2), score=seg_score * (1.0 + s),
                           match=round(s, 4), closest=False, matched=[_matched(m)], same_thing=True, **base))
     return out
+
+
+def said(m: RecordedMoment | Matched) -> bool:
+    """Something someone said: speech heard, or a chat line read ("Sarge: Yep")."""
+    return m.source == "speech" or m.kind == "chat"
 
 
 def _matched(m: RecordedMoment) -> Matched:
@@ -405,8 +412,8 @@ def search(kb: KnowledgeBase, query: str | Query, limit: int = 10, filters: Filt
     memo: dict = {}
     cands = [(row, score, _candidates(ms, q, f, weights, memo)) for (row, score), ms in zip(hits, recorded)]
     # "when did I say ...": what was said, when anything said matches
-    if q.speech and any(s >= MATCH_FLOOR and ok and m.source == "speech" for _, _, cs in cands for s, ok, m in cs):
-        cands = [(row, score, [c for c in cs if c[2].source == "speech"]) for row, score, cs in cands]
+    if q.speech and any(s >= MATCH_FLOOR and ok and said(m) for _, _, cs in cands for s, ok, m in cs):
+        cands = [(row, score, [c for c in cs if said(c[2])]) for row, score, cs in cands]
     # a match must hold half the question's words, and match at least 0.6 as well as the best one
     # anywhere: "pick up health packs" should not list every ammo pickup for sharing "picked up"
     if per_video:
@@ -432,7 +439,7 @@ def search(kb: KnowledgeBase, query: str | Query, limit: int = 10, filters: Filt
     # the closest moments in the fused search order (their few shared words say little about them)
     rest = _dedupe(_diversify([m for m in moments if m.closest]))
     if q.speech:  # a question about speech: what was said comes first among the closest too
-        rest.sort(key=lambda m: not (m.matched and m.matched[0].source == "speech"))
+        rest.sort(key=lambda m: not (m.matched and said(m.matched[0])))
     if closest:
         return matches + rest[:limit - len(matches)]
     if matches:

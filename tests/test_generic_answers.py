@@ -192,3 +192,18 @@ def test_the_first_and_the_last_of_a_kind(tmp_path):
     assert [m.at_s for m in gather(kb, "when was the first kill?")] == [5.0]
     assert [m.at_s for m in gather(kb, "when did Sarge die for the last time?")] == [45.0]
     assert [m.at_s for m in gather(kb, "when was the last death?")] == [50.0]
+
+
+def test_chat_lines_are_what_someone_said(tmp_path):
+    from ingest.words import classify_text
+
+    assert classify_text("Sarge: Yep")[0] == "chat" and classify_text("[RED] julian: nice shot")[0] == "chat"
+    # a label before a colon is no speaker
+    assert classify_text("Objective: capture the flag")[0] == "objective" and classify_text("Health: 100") is None
+    assert classify_text("Fragged: Down for 23")[0] == "death" and classify_text("Tip: use the shotgun") is None
+    kb = _arena_kb(tmp_path, [(5.0, "Sarge was machinegunned by Tony"), (9.0, "Sarge: I'll be back"),
+                              (30.0, "Sorceress: Can we meet someone")])
+    said = Extractive().answer("what did Sarge say?", gather(kb, "what did Sarge say?")).text
+    assert said.startswith('In arena: chat: "Sarge: I\'ll be back"'), said
+    chat = gather(kb, "what did the bots say in chat?")
+    assert [m.at_s for m in chat] == [9.0, 30.0], chat
