@@ -24,7 +24,7 @@ from typing import Callable, Sequence
 from ingest.events import UNCERTAIN, despike
 from ingest.screen_text import TextTrack, containment, digits, similarity, text_key
 from ingest.types import EventRecord, GameState
-from ingest.words import classify_text, compound, readable, vocabulary
+from ingest.words import classify_text, compound, readable, sure_word, vocabulary
 from kb.schema import CLOCK_SERIES, SCREEN_AREAS
 
 _POPUP = re.compile(r"^[-+]?\d{1,4}$")  # a number alone, as a damage or score popup shows it
@@ -427,11 +427,38 @@ def _same_message(a: str, b: str) -> bool:
     ka, kb = text_key(a), text_key(b)
     if ka == kb:
         return True
+    if _other_name(a, b):
+        return False  # "Tony was electrocuted by Sarge" after "Angelyss was electrocuted by Sarge"
     if digits(a) != digits(b) and min(len(ka), len(kb)) < 12:
         return False  # "3 remaining" -> "2 remaining"
     if similarity(a, b) >= 0.8:
         return True
     return min(len(ka), len(kb)) >= 10 and containment(a, b) >= 0.75
+
+
+def _other_name(a: str, b: str) -> bool:
+    """Do the two lines differ in their first or their last word, each read surely? Kill-feed lines
+    share most of their words and differ in a name: "Tony was electrocuted by Sarge" after
+    "Angelyss was electrocuted by Sarge", "You fragged Sorceress" after "You fragged Major". Not
+    when either word is a scrap or a misread (a garbled read of one line: "ikTr", "ed"), a misread
+    or a cut of the other's ("Angelys", "Sorcer"), or a word found in the other line (a read cut at
+    its start or end: "down by Kyonshi" of "Tony was gunned down by Kyonshi")."""
+    wa, wb = a.split(), b.split()
+    if not wa or not wb:
+        return False
+    for i in (0, -1):
+        if not sure_word(wa[i]) or not sure_word(wb[i]):
+            continue
+        ha, hb = text_key(wa[i]), text_key(wb[i])
+        if not any(_alike(ha, text_key(w)) for w in wb) and not any(_alike(hb, text_key(w)) for w in wa):
+            return True
+    return False
+
+
+def _alike(a: str, b: str) -> bool:
+    """One word, perhaps misread or cut ("Sorcer" of "Sorceress")."""
+    short, long = sorted((a, b), key=len)
+    return (len(short) >= 3 and long.startswith(short)) or similarity(a, b) >= 0.75
 
 
 def _places(tracks: Sequence[TextTrack]) -> dict[str, int]:

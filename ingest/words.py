@@ -66,6 +66,19 @@ def compound(word: str, vocab: frozenset[str]) -> bool:
     return any(stem[:i] in vocab and stem[i:] in vocab for i in range(3, len(stem) - 2))
 
 
+def sure_word(word: str) -> bool:
+    """A word read surely: a dictionary word of 3 letters or more (or known words joined or
+    inflected), a capitalised name ("Tony", "Kyonshi's") or an ordinal ("2nd"); not a scrap ("ed"),
+    a misread ("ikTr", "2bH1") nor a bare number (a kill feed's damage "(97)" is often misread)."""
+    word = re.sub(r"'s$", "", word.strip(".,:;!?()[]{}\"'"))
+    if re.fullmatch(r"\d+(?:st|nd|rd|th)", word):
+        return True
+    if not word.isascii() or not word.isalpha() or len(word) < 3:
+        return False
+    low = word.lower()
+    return low in vocabulary() or compound(low, vocabulary()) or (word[0].isupper() and word[1:].islower())
+
+
 def readable(text: str, min_wordness: float = 0.6) -> bool:
     """Real words (or a name, or a number), not a misread of a texture."""
     key = text_key(text)

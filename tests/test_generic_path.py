@@ -233,6 +233,26 @@ def test_a_new_kill_line_in_the_place_of_one_that_shared_its_words_is_a_new_line
                                                                (3.0, "Kyonshi ate Sorceress's rocket")]
 
 
+def test_kill_lines_about_other_players_are_new_events_but_rereads_of_one_line_are_not():
+    box = (0.02, 0.1, 0.45, 0.13)
+
+    def lines(*texts: str) -> list[str]:
+        tracks = [_track(k + 1, 10.0 + 2 * k, 11.5 + 2 * k, text, box, frames=3) for k, text in enumerate(texts)]
+        return [e.payload["text"] for e in read_tracks(tracks, 90).events]
+
+    # one line's words with another name first or last: another kill, whatever shape the feed has
+    assert lines("Angelyss was electrocuted by Sarge", "Tony was electrocuted by Sarge") == \
+        ["Angelyss was electrocuted by Sarge", "Tony was electrocuted by Sarge"]
+    assert lines("Major ate Sorceress's rocket", "Grism ate Sorceress's rocket") == \
+        ["Major ate Sorceress's rocket", "Grism ate Sorceress's rocket"]
+    assert lines("You fragged Major", "You fragged Sorceress") == ["You fragged Major", "You fragged Sorceress"]
+    # the same line read again with its name misread, cut, or starting with a scrap of junk
+    assert lines("Angelyss ate Kyonshi's rocket", "Angelys ate Kyonshi's rocket") == ["Angelyss ate Kyonshi's rocket"]
+    assert lines("Tony was gunned down by Kyonshi", "down by Kyonshi") == ["Tony was gunned down by Kyonshi"]
+    assert lines("anastasia was pierced by billy @3.98m (97)", "ikTr was pierced by billy @3.98m (97)") == \
+        ["anastasia was pierced by billy @3.98m (97)"]
+
+
 def test_a_piece_of_a_name_tag_is_no_event():
     tracks = [_track(k, 5.0 + 10 * k, 6.0 + 10 * k, "Blue Brigade", (0.1 * k, 0.5, 0.1 * k + 0.08, 0.53)) for k in range(4)]
     # cut off as its character walked under the caption box, where messages keep appearing
