@@ -147,6 +147,8 @@ def _obituary_kind(q: Query) -> str | None:
     if q.most:
         return q.most
     noun = (q.noun or "").lower()
+    if not noun and {"die", "died", "dies", "dying"} & set(q.words):
+        noun = "death"  # "who died last?", "who died?"
     if not (q.count or q.listing or q.ordinal) or q.first_person or not noun:
         return None
     if noun.startswith(("kill", "frag")):

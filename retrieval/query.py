@@ -72,7 +72,11 @@ EDGE_INTENT = re.compile(r"\b(?:at|near|towards?|by|in)\s+the\s+(?P<w>end|start|
                          r"|\b(?P<v>final|last|first|opening|closing)\s+(?:moments?|seconds?|minute)\b"
                          r"|\bhow\s+did\s+(?:it|the\s+\w+|\w+)\s+(?P<e>end|start|begin)\b", re.I)
 # "when was the first kill?", "what was the last thing I picked up?": the earliest or latest of them
-ORDINAL_INTENT = re.compile(r"\b(?P<o>first|last|final|earliest|latest|most\s+recent)\s+(?P<noun>[a-z][\w'-]*)", re.I)
+ORDINAL_INTENT = re.compile(r"\b(?P<o>first|last|final|earliest|latest|most\s+recent)\s+(?P<noun>[a-z][\w'-]*)"
+                            r"|\b(?P<o2>first|last)\s*[?.!]*\s*$", re.I)  # "which hedgehog drowned first?"
+# "which hedgehog drowned?": the noun is who is asked about, the verb what happened (not "which weapons did I find")
+LIST_SUBJECT = re.compile(r"^\s*(?:which|what)\s+(?P<noun>[a-z][\w'-]*)\s+(?!(?:did|do|does|was|were|is|are|has|have|had"
+                          r"|can|could|will|would|of|in|on|at)\b)[a-z]", re.I)
 NOT_ORDINAL = {"place", "blood", "person", "minute", "minutes", "moment", "moments", "second", "seconds", "round",
                "level", "lap", "wave", "stage", "half", "quarter"}  # "first blood", "last lap": names of things
 NOT_A_NAME = {"i", "me", "you", "he", "she", "they", "we", "it", "the", "a", "an", "anyone", "anybody", "someone",
@@ -173,10 +177,13 @@ def parse(raw: str) -> Query:
         victim = None
     nth = ORDINAL_INTENT.search(text)
     ordinal = None
-    if nth and nth.group("noun").lower() not in NOT_ORDINAL and not EDGE_INTENT.search(text):
-        ordinal = "first" if nth.group("o").lower() in ("first", "earliest") else "last"
+    if nth and (nth.group("noun") or "").lower() not in NOT_ORDINAL and not EDGE_INTENT.search(text):
+        ordinal = "first" if (nth.group("o") or nth.group("o2")).lower() in ("first", "earliest") else "last"
         content = [w for w in content if w not in ("final", "earliest", "latest", "recent")]
-        noun = noun or nth.group("noun").lower()
+        noun = noun or (nth.group("noun") or "").lower() or None
+    subject = LIST_SUBJECT.match(text) if listing else None
+    if subject and [w for w in content if w != subject.group("noun").lower() and w not in LIGHT_WORDS]:
+        content = [w for w in content if w != subject.group("noun").lower()]  # "which hedgehog drowned?": who drowned
     by = KILLER_INTENT.search(text)
     killer = next((g for g in by.groups() if g), "").lower() if by else None
     killer = None if killer in NOT_A_NAME or killer in ("i", "myself") else killer  # "I": first_person

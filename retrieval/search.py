@@ -182,7 +182,7 @@ def named_videos(kb: KnowledgeBase, q: Query, f: Filters) -> tuple[Query, Filter
             used.add(w)
             chosen.extend(h for h in hits if h not in chosen)
     rest = [w for w in q.words if w not in used]
-    if not chosen or not rest:  # "doom" alone is a search for that word
+    if not chosen or (not rest and q.at is None):  # "doom" alone is a search for that word ("at 1:30 in doom" is not)
         return q, f
     return (replace(q, words=[w for w in q.words if w not in used], pairs=[p for p in q.pairs if not used & set(p)]),
             replace(f, videos=chosen))

@@ -207,3 +207,17 @@ def test_chat_lines_are_what_someone_said(tmp_path):
     assert said.startswith('In arena: chat: "Sarge: I\'ll be back"'), said
     chat = gather(kb, "what did the bots say in chat?")
     assert [m.at_s for m in chat] == [9.0, 30.0], chat
+
+
+def test_which_name_did_something_first_and_an_anchor_in_a_named_video(tmp_path):
+    kb = _arena_kb(tmp_path, [(5.0, "Supply crate for hedgehogs"), (12.0, "Thorn drowned"), (40.0, "Ember drowned")],
+                   name="hedgewars_nature")
+    _arena_kb(tmp_path, [(10.0, "julian was pierced by roland"), (30.0, "Fragged: Down for 5")], name="redeclipse_tdm", kb=kb)
+    q = parse("which hedgehog drowned first?")
+    assert q.words == ["drowned"] and q.ordinal == "first" and parse("which weapons did I find?").words == ["weapons"]
+    assert [m.matched[0].label for m in gather(kb, "which hedgehog drowned first?")] == ["Thorn drowned"]
+    # who died last: in a kill feed, the last one killed
+    assert {m.video: m.matched[0].label for m in gather(kb, "who died last?")} == {
+        "hedgewars_nature": "Ember drowned", "redeclipse_tdm": "Fragged: Down for 5"}
+    # "at 0:30 in redeclipse": the anchor in that video, though no other word is left to match
+    assert {m.video for m in gather(kb, "what happened at 0:30 in redeclipse?")} == {"redeclipse_tdm"}
