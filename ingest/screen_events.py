@@ -271,6 +271,11 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     _fold_misreads(total, count)
     persistent = {k for k, v in total.items() if v >= limit and (v >= 0.5 * duration_s or count[k] >= 3)}
     places = _places(tracks)
+    # a number only ever found popping up (new pixels, no line the detector saw) is a popup wherever
+    # it shows: damage "5" over one unit, then over others, is no tag shown all over ("70" over a
+    # hedgehog, read by the detector)
+    seen = {text_key(tr.text) for tr in numeric if not tr.popped}
+    places.update({text_key(tr.text): 1 for tr in numeric if text_key(tr.text) not in seen})
     in_series |= _templated(tracks)
     # where the HUD lives: numbers that keep changing at one place, templated lines
     hud_boxes = [tr.box for tr in tracks if tr.id in in_series] + hud_places

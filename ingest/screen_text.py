@@ -6,6 +6,8 @@ Phases, per sampled frame (`TextTracker.observe`):
 2. detect text lines anywhere in the frame (PP-OCR's detector at `max_side` px);
 3. for each line box, its pixels are compared with the open track at the same place: unchanged
    pixels are the same text (no recognition call), changed ones are recognised;
+3b. small numbers the detector missed (a damage number over busy terrain: ingest/floating_numbers.py)
+   are read with digits only and join the frame's reads;
 4. a read joins the open track at the same place when the text is alike, or an open track elsewhere
    with the same text (a kill feed scrolls up, a tag follows a character); otherwise a track starts;
 5. tracks not seen for `max_gap_s` close.
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ingest import floating_numbers
 from ingest.snapping import clean
 from ingest.types import Frame
 
@@ -124,6 +127,7 @@ class TextTrack:
     moved: bool = False  # it followed text that moved (kill feed scrolling, a name tag)
     first_box: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
     shown: str | None = None  # which of its alike reads to show, when the most frequent one is run together
+    popped: bool = False  # first read as a small number the detector missed, on pixels new since the last frame
 
     @property
     def text(self) -> str:
@@ -183,6 +187,8 @@ class TextTracker:
     MIN_BOX_H = 9  # px with the detector's margin; glyphs about 5 px high, too small to read
     MIN_CONFIDENCE = 0.5  # recogniser confidence under which a read is a sprite or a texture
     UNREAD_JOIN_S = 3.0  # a line first read this long after an unreadable box appeared there started with it
+    NUMBER_CANDIDATES = 3  # boxes per frame where the detector found nothing but a small number may be (a read each)
+    NUMBER_CONFIDENCE = 0.95  # digits-only reads of sprites and terrain are mostly under this
 
     def __init__(self, engine, detector=None, max_side: int = 640, max_gap_s: float = 1.6):
         self.engine = engine
@@ -193,6 +199,7 @@ class TextTracker:
         self._closed: list[TextTrack] = []
         self._next_id = 0
         self._thumb: np.ndarray | None = None
+        self._prev_small: np.ndarray | None = None  # the last detected frame, shrunk (floating_numbers)
         self._now = 0.0
         self.detections = 0  # detector calls
         self.recognitions = 0  # recogniser calls
@@ -234,14 +241,18 @@ class TextTracker:
         boxes = [b for b in merge_line_boxes(self.detector.detect(image, max_side=self.max_side))
                  if b[3] - b[1] >= self.MIN_BOX_H and b[2] - b[0] >= (b[3] - b[1]) * 0.6
                  and b[0] > 1 and b[2] < w - 1]
+        found = self._numbers(image, boxes)
         claimed: set[int] = set()
-        for box in boxes:
+        for box, number in [(b, None) for b in boxes] + found:
             sig = self._signature(grey, box)
-            o = self._unchanged(box, sig, claimed)
+            o = None if number else self._unchanged(box, sig, claimed)
             if o is None:
                 x0, y0, x1, y1 = box
-                self.recognitions += 1
-                raw, conf = self.engine.read_line(image[y0:y1, x0:x1])
+                if number:
+                    raw, conf = number
+                else:
+                    self.recognitions += 1
+                    raw, conf = self.engine.read_line(image[y0:y1, x0:x1])
                 text = clean(raw)
                 if conf < self.MIN_CONFIDENCE or not re.search(r"[A-Za-z0-9]", text):
                     # no text after all (a sprite, a texture): remembered as an empty track, so
@@ -249,6 +260,7 @@ class TextTracker:
                     o = self._start(t, box, (w, h), sig)
                 else:
                     o = self._match(box, text, claimed, float(conf)) or self._unread(box, claimed) or self._start(t, box, (w, h), sig)
+                    o.track.popped = o.track.popped or (number is not None and not o.track.reads)
                     o.track.reads.append((text, float(conf)))
                 o.last_read = t
             else:
@@ -263,6 +275,19 @@ class TextTracker:
             o.track.t_end = t
             o.track.box = (box[0] / w, box[1] / h, box[2] / w, box[3] / h)
         self._close(t)
+
+    def _numbers(self, image: np.ndarray, boxes) -> list[tuple[tuple[int, int, int, int], tuple[str, float]]]:
+        """Small numbers the detector missed (a damage number floating over a unit), read with
+        digits only; a read that is not a number or not sure is a sprite's piece and is dropped."""
+        prev, self._prev_small = self._prev_small, floating_numbers.shrink(image)
+        out = []
+        for box in floating_numbers.number_boxes(image, prev, boxes, self.NUMBER_CANDIDATES, self._prev_small):
+            x0, y0, x1, y1 = box
+            self.recognitions += 1
+            text, conf = self.engine.read_line(image[y0:y1, x0:x1], charset="0123456789+-")
+            if conf >= self.NUMBER_CONFIDENCE and re.fullmatch(r"[-+]?\d{1,4}", text):
+                out.append((box, (text, float(conf))))
+        return out
 
     def _unchanged(self, box, sig, claimed) -> _Open | None:
         """The open track whose last pixels these are: at the same place, or moved (a name tag

@@ -53,6 +53,57 @@ def test_tracks_follow_planted_text_from_onset_to_end(tmp_path, engine):
     assert tracker.reused > 0 and tracker.recognitions < tracker.detections * 2
 
 
+
+def _terrain(seed: int) -> np.ndarray:
+    """A busy green map at 1280x720: blocks of random colour under pixel noise (grass, trees)."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    blocks = rng.integers(0, 255, (180, 320, 3)).astype(np.uint8)
+    image = cv2.resize(blocks, (1280, 720), interpolation=cv2.INTER_NEAREST).astype(np.int16) // 2
+    return np.clip(image + np.array([20, 70, 20]) + rng.integers(-30, 30, image.shape), 0, 255).astype(np.uint8)
+
+
+def _floating(image: np.ndarray, text: str, xy: tuple[int, int], colour: tuple[int, int, int], px: int) -> np.ndarray:
+    from PIL import Image, ImageDraw
+
+    from tests.clips import _font
+
+    out = Image.fromarray(image)
+    ImageDraw.Draw(out).text(xy, text, font=_font(px), fill=colour, stroke_width=1, stroke_fill=(20, 10, 10))
+    return np.asarray(out)
+
+
+def test_a_small_number_the_detector_misses_over_busy_terrain_is_read(engine):
+    from ingest.types import Frame
+
+    ground = _terrain(0)
+    # a red "22" and a cyan "7" (a team's colour) with a dark outline pop up over the map
+    shown = _floating(_floating(ground, "22", (300, 440), (230, 30, 30), 20), "7", (800, 200), (90, 230, 230), 16)
+    assert engine.detect(shown, max_side=640) == []  # what the finder is for
+    tracker = TextTracker(engine)
+    for t, image in enumerate([ground, shown, _terrain(0)]):
+        tracker.observe(Frame(float(t), image))
+    tracks = tracker.finish()
+    assert sorted((tr.text, tr.t_start, tr.popped) for tr in tracks) == [("22", 1.0, True), ("7", 1.0, True)]
+    # busy terrain alone, changing from frame to frame, reads as nothing
+    quiet = TextTracker(engine)
+    for t in range(3):
+        quiet.observe(Frame(float(t), _terrain(t)))
+    assert quiet.finish() == []
+
+
+def test_a_popup_number_shown_at_many_places_is_an_event_each_time_but_a_tag_is_not():
+    # damage "5" over one unit, then another, then a third, each in one sampled frame and found
+    # only as a popup; a "100" tag read by the detector at as many places is a label
+    popups = [_track(k, 10.0 + 5 * k, 10.0 + 5 * k, "5", (0.2 * k + 0.1, 0.5, 0.2 * k + 0.12, 0.53), frames=1)
+              for k in range(3)]
+    for tr in popups:
+        tr.popped = True
+    tags = [_track(10 + k, 2.0 + 9 * k, 3.0 + 9 * k, "100", (0.2 * k, 0.3, 0.2 * k + 0.03, 0.33)) for k in range(4)]
+    events = read_tracks([*popups, *tags], 60).events
+    assert [(e.t_start, e.label) for e in events if e.source == "ocr"] == [(10.0, "5"), (15.0, "5"), (20.0, "5")]
+
 def test_words_of_one_line_are_one_box():
     # "Red" and "Raiders" 8 px apart on one 16 px line; a box on the next line stays apart
     assert merge_line_boxes([(10, 100, 40, 116), (48, 100, 120, 116), (10, 120, 60, 136)]) == \
@@ -196,8 +247,9 @@ class _Scripted:
     def detect(self, image, max_side=640):
         return [(40, 40, 40 + 6 * max(10, len(self.script(self.t)[0])), 60)]  # as wide as its text
 
-    def read_line(self, crop):
-        return self.script(self.t)
+    def read_line(self, crop, charset=None):
+        # a digits-only read is of a box the tracker found itself (floating numbers), not the scripted one
+        return self.script(self.t) if charset is None else ("", 0.0)
 
 
 def test_a_line_read_long_after_an_unreadable_box_appeared_there_starts_when_it_is_read():
