@@ -194,6 +194,7 @@ SLOT_MANY_VALUES = 6  # ... and one showing this many is one even when read in f
 REPEAT_S = 4.0  # the same text again within this many seconds is the same event
 MIN_TEXT_CONFIDENCE = 0.8  # an untyped line below this recogniser confidence is no event (typed ones: any)
 MAX_POPUP_S = 3.0  # a number on screen longer than this (not at a HUD place) is a label, not a popup
+SHORT_CALL = 8  # letters of a call ("Go!", "Fight!") that counts once read where other calls came
 SURE_READ = 0.9  # recogniser confidence from which a line of unknown words is taken as read right
 HUD_PLACE_S = 10.0  # numbers read at one place this long apart (3 times or more) are HUD, even unchanged
 
@@ -516,7 +517,10 @@ def _message_like(tr: TextTrack, tracks: Sequence[TextTrack], places: dict[str, 
         # a noisy read (small text over a moving view) still counts when its words say what happened
         said = classify_text(text)
         if said is not None and said[0] not in ("kill", "death"):
-            return tr.frames >= 2 and tr.confidence >= 0.9  # a short call, read well twice: "GO!"
+            # a short call read well twice ("GO!"), or once where other calls came ("Ready!", "Set!",
+            # "Go!" a second each at the centre: sampled once a second, each is read once)
+            return (tr.frames >= 2 and tr.confidence >= 0.9) or (
+                len(text_key(text)) <= SHORT_CALL and tr.confidence >= 0.8 and _anchored(tr, tracks) >= 1)
         return said is not None and (tr.frames >= 2 or tr.confidence >= 0.8)
     if typed is not None or classify_text(text) is not None:
         return True

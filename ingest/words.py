@@ -104,11 +104,13 @@ PATTERNS: list[tuple[str, re.Pattern, float]] = [(k, re.compile(p), c) for k, p,
     ("kill", r"\b(killed|fragged|slain|eliminated|headshot|destroyed|defeated|wa[s5]\b.{3,60}\b[bdh][yv]\b|"
              r"double[- ]kill|triple[- ]kill|multi[- ]kill|killing spree|first blood|assisted by|\bkills?\b)", 0.75),
     ("achievement", r"\b(achievement|unlocked|trophy|new (high )?(score|record)|high score|personal best|"
-                    r"perfect|bonus|combo|streak|rank(ed)? up|level up|carnage|rampage|dominating)", 0.7),
+                    r"perfect|bonus|combo|streak|rank(ed)? up|level up|carnage|rampage|dominating|"
+                    r"(fastest|best) (lap|time)|lap record)", 0.7),
     ("objective", r"\b(objective|mission|checkpoint|captured|capture|flag|secured|completed?|"
                   r"accomplished|quest|goal|target (destroyed|reached))", 0.7),
-    ("round", r"\b(round|lap|wave|stage|level|chapter|turn|sudden death|match (start|end|over)|fight!?$|"
-              r"victory|defeat|you win|wins!?$|winner|draw|overtime|final|go!?$|let'?s go|ready|start|loading)", 0.65),
+    ("round", r"\b(round|lap|wave|stage|level|chapter|turn)(\b|(?=\d))|\b(sudden death|match (start|end|over)|fight!?$|"
+              r"victory|defeat|you win|wins!?$|winner|draw|overtime|final|go!?$|let'?s go|ready|start|loading)"
+              r"|^(get )?set!?$", 0.65),
     ("pickup", r"\b(picked up|you got|got (a|an|the)|found|collected|acquired|received|obtained|pick ?up|"
                r"ammo|health pack|medkit|armou?r)|(?:^|\s)\+?\d+ ?(?:ammo|health|armou?r|hp|coins?|gold|shields?)\b", 0.7),
     ("locked", r"\b(locked|need(s)? (a|the)? ?key|requires? (a|the)? ?key)", 0.75),

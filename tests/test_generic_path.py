@@ -489,3 +489,16 @@ def test_a_labelled_hud_number_is_a_series_and_health_makes_damage_events(home, 
     kb = KnowledgeBase.open(home)
     (video,) = kb.videos()
     assert sorted({s.value for s in kb.states(video.id) if s.name == "health"}) == [15.0, 60.0, 100.0]
+
+
+def test_a_race_start_read_once_a_second_and_lap_notices():
+    # "Ready!", "Set!", "Go!" a second each at the centre: sampled once a second, each is read once
+    centre = (0.44, 0.37, 0.56, 0.43)
+    calls = [_track(1, 3.0, 3.0, "Ready!", centre, frames=1, conf=0.99), _track(2, 4.0, 4.0, "Set!", centre, frames=1),
+             _track(3, 5.0, 5.0, "Go!", centre, frames=1, conf=0.84)]
+    events = read_tracks(calls, 100).events
+    assert [(e.kind, e.payload["text"]) for e in events] == [("round", "Ready!"), ("round", "Set!"), ("round", "Go!")]
+    # a lone "Go!" read once, unsure, where nothing else was ever read: no event
+    assert read_tracks([_track(3, 5.0, 5.0, "Go!", centre, frames=1, conf=0.84)], 100).events == []
+    assert classify_text("Lap2")[0] == "round" and classify_text("New fastest lap")[0] == "achievement"
+    assert classify_text("Settings") is None and classify_text("lapse") is None
