@@ -99,7 +99,7 @@ for _k in (
     EventKind("objective", "objective mission checkpoint captured completed goal",
               "objective: {label}", 20, "#26c6da",
               "an objective, mission or checkpoint was reached, captured or completed"),
-    EventKind("round", "round lap level wave stage turn match start begin",
+    EventKind("round", "round lap level wave stage turn match race start begin",
               "round/level: {label}", 22, "#5c6bc0",
               "a round, lap, level, wave, stage or turn started or ended; the match began or ended"),
     EventKind("achievement", "achievement unlocked trophy award record streak bonus",

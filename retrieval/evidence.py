@@ -275,6 +275,11 @@ def _with_state(kb: KnowledgeBase, q: Query, f: Filters, values: list[str], limi
     # the value's own word ("health") says what to read, not when: a game whose HUD labels
     # nothing has no series named so, and "health" would find a damage event instead
     rest = [w for w in q.words if not named([w], values) and w not in HUD_WORDS]
+    # "the race time": a word paired with the value's own names which value, not when
+    asked = {w for w in q.words if w not in rest}
+    rest = [w for w in rest if not any((a == w and b in asked) or (b == w and a in asked) for a, b in q.pairs)]
+    if q.locator:  # "... when the final lap started": the clause's words find the moment, a HUD word among them too
+        rest = [w for w in q.words if w in q.locator]
     cache: dict = {}
     if [w for w in rest if w not in LIGHT_WORDS]:
         located = replace(q, words=rest, pairs=[p for p in q.pairs if p[0] in rest and p[1] in rest],

@@ -52,7 +52,7 @@ LIST_INTENT = re.compile(r"^\s*(?:(?:which|what)\s+(?P<noun>[a-z0-9'-]+)|who\b|l
 LIST_NOUN = re.compile(r"^\s*(?:list|name|show(?:\s+me)?)\s+(?:(?:all|every|each|the|my|of)\s+)*(?P<noun>[a-z0-9'-]+)", re.I)
 # the question asks for a value ("how much health ...", "what was my armor ...", "how many lives did I have")
 VALUE_INTENT = re.compile(r"\bhow\s+(?:much|many|high|low)\b|\bwhat\s+(?:was|is|were|'s)\s+(?:my|the|his|her|their)\b"
-                          r"|\bwhat's\s+(?:my|the)\b|\b(?:level|value|reading)\b", re.I)
+                          r"|\bwhat's\s+(?:my|the)\b|\b(?:level|value|reading)\b|\bwhat\s+lap\b", re.I)
 # "who killed Sarge?", "how many times did Sarge die?", "when was Sarge fragged?": a name as the victim
 VICTIM_INTENT = re.compile(r"\bwho\s+(?:killed|fragged|shot|eliminated)\s+(?:the\s+)?(?P<a>[a-z][\w-]*)"
                            r"|\b(?:did|was|were)\s+(?P<b>[a-z][\w-]*)\s+(?:die|died|get\s+killed|killed|fragged|eliminated)\b",
@@ -85,7 +85,12 @@ NOT_A_NAME = {"i", "me", "you", "he", "she", "they", "we", "it", "the", "a", "an
 FIRST_PERSON = re.compile(r"\b(?:i|me|my|mine|myself)\b", re.I)
 # what a HUD number is called in a question
 HUD_WORDS = {"health", "hp", "life", "lives", "armor", "armour", "shield", "ammo", "ammunition", "score", "points",
-             "money", "gold", "coins", "fuel", "speed", "energy", "mana", "stamina", "bullets", "shells"}
+             "money", "gold", "coins", "fuel", "speed", "energy", "mana", "stamina", "bullets", "shells", "lap"}
+# "how much health did I have when I got the minigun?": the moment a value is asked at
+WHEN_CLAUSE = re.compile(r"^\s*\S+.*?\b(?:when|as|after|before|while)\s+(?P<rest>.+)$", re.I)
+CLOCK_WORDS = {"time", "timer", "clock"}  # what a match or race clock is called in a question
+# "what was the race time ...", "what is my time?": the clock asked for ("the last time I died" is not)
+CLOCK_INTENT = re.compile(r"\bwhat(?:\s+(?:was|is|were)|'s)\s+(?:the|my)\s+(?:\w+\s+)?(?P<w>time|timer|clock)\b", re.I)
 ANCHOR_BEFORE_S = 10.0  # "@01:23 what just happened?" looks mostly back in time
 ANCHOR_AFTER_S = 5.0
 
@@ -109,6 +114,7 @@ class Query:
     killer: str | None = None  # "how many kills did Sarge get?": the one who killed, lower case
     most: str | None = None  # "who got the most kills?": "kill"; "who died the most?": "death"
     edge: str | None = None  # "what happened at the end?": "end" or "start" of the video
+    locator: list[str] = field(default_factory=list)  # a value asked "when the final lap started": those words
     ordinal: str | None = None  # "when was the first kill?": "first" or "last" of the matches, per video
 
     @property
@@ -152,14 +158,23 @@ def parse(raw: str) -> Query:
         text = (raw[:m.start()] + " " + raw[m.end():]).strip()
     # "in each clip", "in this recording" say where to look, not what: an "ammo clip" keeps its word
     tokens = words(THIS_VIDEO.sub(" ", CROSS_VIDEO.sub(" ", text)))
-    content = [w for w in tokens if w not in QUESTION_WORDS]
+    clock = CLOCK_INTENT.search(text)
+
+    def kept(w: str) -> bool:
+        return w not in QUESTION_WORDS or bool(clock and w == clock.group("w").lower())
+
+    content = [w for w in tokens if kept(w)]
     # two content words side by side name one thing ("missile launcher", "health pack"): a moment
     # that holds the first but not the second is about something else (retrieval.search.judge)
-    pairs = [(a, b) for a, b in zip(tokens, tokens[1:])
-             if a not in QUESTION_WORDS and b not in QUESTION_WORDS and a not in LIGHT_WORDS and b not in LIGHT_WORDS]
-    if VALUE_INTENT.search(text) and HUD_WORDS & set(content):
+    pairs = [(a, b) for a, b in zip(tokens, tokens[1:]) if kept(a) and kept(b) and a not in LIGHT_WORDS and b not in LIGHT_WORDS
+             and not (len(b) > 4 and b.endswith(("ed", "ing")))]  # "lap started" is no compound, "missile launcher" is
+    locator: list[str] = []
+    if VALUE_INTENT.search(text) and (HUD_WORDS | CLOCK_WORDS) & set(content):
+        # "what was the time when the final lap started?": the clause after "when" says at which moment
+        clause = WHEN_CLAUSE.search(text)
+        locator = [w for w in words(clause.group("rest")) if kept(w)] if clause else []
         # "what was my health at the end?": when, not what; the answer gives first, lowest, highest, last
-        content = [w for w in content if w not in WHEN_IN_VIDEO]
+        content = [w for w in content if w not in WHEN_IN_VIDEO or w in locator]
     count = COUNT_INTENT.search(text) or BARE_COUNT.search(text)
     listing = None if count else LIST_INTENT.search(text)
     intent = count or listing
@@ -196,7 +211,7 @@ def parse(raw: str) -> Query:
     return Query(raw=raw, text=" ".join(text.split()), words=content, video=video, at=at,
                  victim=victim, first_person=bool(FIRST_PERSON.search(text)), killer=killer,
                  most=(None if not most else "death" if most.group("death") or most.group("died") else "kill"),
-                 edge=at_edge, ordinal=ordinal,
+                 edge=at_edge, ordinal=ordinal, locator=locator,
                  speech=bool(SPEECH_INTENT.search(text)), cross_video=bool(CROSS_VIDEO.search(text)),
                  count=bool(count), listing=bool(listing), noun=noun, asks_value=bool(VALUE_INTENT.search(text)),
                  pairs=pairs)

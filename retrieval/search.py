@@ -18,6 +18,7 @@ from difflib import SequenceMatcher
 from typing import Any, Sequence
 
 from kb.lance import FoundSegment, RecordedMoment
+from kb.schema import clock_series
 from kb.store import KnowledgeBase
 from retrieval.query import LIGHT_WORDS, Query, parse, words
 from retrieval.types import Matched, Moment
@@ -148,11 +149,14 @@ def judge(q: Query, text: str, label: str = "", source: str = "", weights: Seque
 
 def named(query_words: Sequence[str], names: Sequence[str]) -> list[str]:
     """The names (HUD values such as "health", "armor_pct") whose every word the query holds, exactly or
-    by stem: "how much health ..." names "health"."""
+    by stem: "how much health ..." names "health"; the match clock the generic path found is named by
+    "time" and "timer" too ("what was the race time at the end?")."""
     out = []
     for name in names:
         parts = words(name.replace("_", " "))
         if parts and all(any(_word_match(w, {p}, set(_stems(p))) == 1.0 for w in query_words) for p in parts):
+            out.append(name)
+        elif clock_series(name) and {"time", "timer"} & set(query_words):
             out.append(name)
     return out
 

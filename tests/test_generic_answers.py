@@ -103,7 +103,7 @@ def test_who_killed_a_name_reads_the_name_as_the_one_killed():
     assert victim_of("Double kill!", "kill") is None and victim_of("Sarge: tsk", "text") is None
 
 
-def _arena_kb(tmp_path, lines, name="arena", kb=None):
+def _arena_kb(tmp_path, lines, name="arena", kb=None, states=()):
     """A generic game's kill feed: each (t, line) a kill event in one 60 s segment (a death event
     when its words say so, as the generic path types it). `kb`: add it to that library, as `name`."""
     from ingest.words import classify_text
@@ -120,7 +120,7 @@ def _arena_kb(tmp_path, lines, name="arena", kb=None):
     row = SegmentRow(idx=0, start_s=0.0, end_s=60.0, keyframe_s=5.0, text=" . ".join(m.text for m in moments),
                      moments=moments, text_vec=[1.0] + [0.0] * 383)
     kb.commit_video(video.id, VideoRecords(segments=[Segment(idx=0, start_s=0, end_s=60, keyframe_s=5)], events=events,
-                                           rows=[row], manifest={"text_vec": {"model": "sentence-transformers/all-MiniLM-L6-v2", "dim": 384}}),
+                                           states=list(states), rows=[row], manifest={"text_vec": {"model": "sentence-transformers/all-MiniLM-L6-v2", "dim": 384}}),
                     {"profile": "lite"})
     return kb
 
@@ -221,3 +221,14 @@ def test_which_name_did_something_first_and_an_anchor_in_a_named_video(tmp_path)
         "hedgewars_nature": "Ember drowned", "redeclipse_tdm": "Fragged: Down for 5"}
     # "at 0:30 in redeclipse": the anchor in that video, though no other word is left to match
     assert {m.video for m in gather(kb, "what happened at 0:30 in redeclipse?")} == {"redeclipse_tdm"}
+
+
+def test_a_race_clock_is_the_time_and_a_when_clause_picks_the_moment(tmp_path):
+    clock = [StateSample(t=t, name="clock", value=t - 4.7) for t in range(5, 60, 5)]
+    kb = _arena_kb(tmp_path, [(3.0, "Go!"), (38.0, "Lap 2"), (50.0, "Final lap!")], states=clock)
+    assert parse("what was the race time at the end?").words == ["race", "time"]
+    assert parse("what was my health the last time I died?").words == ["health", "died"]  # no clock asked
+    text = Extractive().answer("what was the race time at the end?", gather(kb, "what was the race time at the end?")).text
+    assert "clock 0:50.30 (highest, at 00:55)" in text, text
+    at = gather(kb, "what was the time when the final lap started?")
+    assert [(m.at_s, [(s.name, round(s.value, 1)) for s in m.state]) for m in at] == [(50.0, [("clock", 45.3)])], at
