@@ -93,6 +93,19 @@ def test_a_small_number_the_detector_misses_over_busy_terrain_is_read(engine):
     assert quiet.finish() == []
 
 
+def test_when_the_whole_view_moves_the_number_finder_reads_one_box_a_frame():
+    from ingest import floating_numbers
+
+    numbers = _terrain(0)
+    for k, xy in enumerate([(200, 200), (600, 300), (1000, 500)]):
+        numbers = _floating(numbers, str(20 + k), xy, (230, 30, 30), 20)
+    still = floating_numbers.shrink(_terrain(0))  # the map stood still: three new numbers, three reads
+    assert len(floating_numbers.number_boxes(numbers, still, [], 3)) == 3
+    # a first-person view turning: most of the frame is new, and being new says little
+    turned = floating_numbers.shrink(_terrain(5))
+    assert len(floating_numbers.number_boxes(numbers, turned, [], 3)) == 1
+
+
 def test_a_popup_number_shown_at_many_places_is_an_event_each_time_but_a_tag_is_not():
     # damage "5" over one unit, then another, then a third, each in one sampled frame and found
     # only as a popup; a "100" tag read by the detector at as many places is a label
