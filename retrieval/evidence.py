@@ -153,7 +153,7 @@ def _obituary_kind(q: Query) -> str | None:
         return None
     if noun.startswith(("kill", "frag")):
         return "kill"
-    return "death" if noun in ("death", "deaths") or (q.ordinal and noun in ("die", "died")) else None
+    return "death" if noun in ("death", "deaths") else None
 
 
 def _obituaries(kb: KnowledgeBase, q: Query, f: Filters, kind: str | None = None) -> list[Moment]:
@@ -182,18 +182,27 @@ def _one_line_per_death(lines: list[Moment]) -> list[Moment]:
     """One death shown twice ("You fragged Sorceress" at the centre of the screen and "Sorceress was
     melted by Sarge's plasmagun" in the feed, at once) is one line: of those naming the same one
     killed within SAME_DEATH_S, the one that names a killer other than "you" is kept, else the first."""
-    def rank(m: Moment) -> int:
+    def rank(m: Moment) -> tuple[int, float]:
         killer = killer_of(m.matched[0].label, m.matched[0].kind)
-        return 0 if killer and killer.lower() != "you" else 1
+        return (0 if killer and killer.lower() != "you" else 1), m.at_s
 
-    victims = [victim_of(m.matched[0].label, m.matched[0].kind) for m in lines]
-    kept = []
-    for i, (m, victim) in enumerate(zip(lines, victims)):
-        same = [j for j, (o, w) in enumerate(zip(lines, victims)) if victim and w and o.video_id == m.video_id
-                and abs(o.at_s - m.at_s) <= SAME_DEATH_S and same_name(w, victim)]
-        if not same or min(same, key=lambda j: (rank(lines[j]), lines[j].at_s, j)) == i:
-            kept.append(m)
-    return kept
+    order = sorted(range(len(lines)), key=lambda i: (lines[i].video_id, lines[i].at_s))
+    victims = {i: victim_of(lines[i].matched[0].label, lines[i].matched[0].kind) for i in order}
+    dropped: set[int] = set()
+    for pos, i in enumerate(order):
+        victim = victims[i]
+        if not victim:
+            continue
+        same = [i]  # the lines after it, in its video and within the window, naming the same one
+        for j in order[pos + 1:]:
+            if lines[j].video_id != lines[i].video_id or lines[j].at_s - lines[i].at_s > SAME_DEATH_S:
+                break
+            other = victims[j]
+            if other and same_name(other, victim):
+                same.append(j)
+        best = min(same, key=lambda k: rank(lines[k]))
+        dropped.update(k for k in same if k != best)
+    return [m for i, m in enumerate(lines) if i not in dropped]
 
 
 def _names(label: str, name: str) -> bool:
