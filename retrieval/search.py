@@ -186,10 +186,11 @@ def named_videos(kb: KnowledgeBase, q: Query, f: Filters) -> tuple[Query, Filter
             used.add(w)
             chosen.extend(h for h in hits if h not in chosen)
     rest = [w for w in q.words if w not in used]
-    if not chosen or (not rest and q.at is None):  # "doom" alone is a search for that word ("at 1:30 in doom" is not)
+    # "doom" alone, or "when did I get the shotgun?" beside a video named shotgun_run, is a search for
+    # that word; "at 1:30 in doom" and "at the end of doom" are not
+    if not chosen or not ([w for w in rest if w not in LIGHT_WORDS] or q.at is not None or q.edge):
         return q, f
-    return (replace(q, words=[w for w in q.words if w not in used], pairs=[p for p in q.pairs if not used & set(p)]),
-            replace(f, videos=chosen))
+    return replace(q, words=rest, pairs=[p for p in q.pairs if not used & set(p)]), replace(f, videos=chosen)
 
 
 def _where(ids: Sequence[int] | None, window: tuple[float, float] | None,
