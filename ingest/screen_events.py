@@ -55,7 +55,7 @@ def pack_classifier(pack) -> Callable[[str], tuple[str, str, dict] | None] | Non
 # HUD numbers
 # ---------------------------------------------------------------------------------------------
 
-_VALUE = re.compile(r"^[^\w]*([-+]?\d{1,6}(?:[.,]\d+)?)(?:\s*/\s*(\d{1,6}))?\s*%?[^\w]*$")
+_VALUE = re.compile(r"^[^\w/]*([-+]?\d{1,6}(?:[.,]\d+)?)(?:\s*/\s*(\d{1,6}))?\s*%?[^\w]*$")
 # a clock or a race timer: "9:51", "1:23.45", "1:02:03"
 _CLOCK = re.compile(r"^(?:(\d{1,2}):)?(\d{1,2}):(\d{2})(?:\.(\d{1,3}))?$")
 
@@ -195,6 +195,7 @@ REPEAT_S = 4.0  # the same text again within this many seconds is the same event
 MIN_TEXT_CONFIDENCE = 0.8  # an untyped line below this recogniser confidence is no event (typed ones: any)
 MAX_POPUP_S = 3.0  # a number on screen longer than this (not at a HUD place) is a label, not a popup
 SHORT_CALL = 8  # letters of a call ("Go!", "Fight!") that counts once read where other calls came
+HUD_SURE = 0.7  # a HUD number read below this recogniser confidence is left out of its series, when most are above
 SURE_READ = 0.9  # recogniser confidence from which a line of unknown words is taken as read right
 HUD_PLACE_S = 10.0  # numbers read at one place this long apart (3 times or more) are HUD, even unchanged
 
@@ -247,6 +248,10 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
             continue
         label = _label_for(slot, words) or _clock(slot)
         ordered = sorted(slot.tracks, key=lambda tr: tr.t_start)
+        # the place's unsure reads are mostly of what is beside the number (a flag icon read "50"
+        # beside a lap counter "1/3"): the series is what was read surely, when that is most of it
+        sure = [tr for tr in ordered if tr.confidence >= HUD_SURE]
+        ordered = sure if len(sure) >= max(2, len(ordered) // 2) else ordered
         numbers = [v for v in (parse_value(tr.text) for tr in ordered) if v is not None]  # all of them: `numeric`
         record(label or area_name(slot.box), label or "", list(zip(ordered, despike(numbers))))
 

@@ -515,3 +515,14 @@ def test_a_race_start_read_once_a_second_and_lap_notices():
     assert read_tracks([_track(3, 5.0, 5.0, "Go!", centre, frames=1, conf=0.84)], 100).events == []
     assert classify_text("Lap2")[0] == "round" and classify_text("New fastest lap")[0] == "achievement"
     assert classify_text("Settings") is None and classify_text("lapse") is None
+
+
+def test_a_lap_counter_series_leaves_out_unsure_reads_of_its_icon():
+    box = (0.88, 0.12, 0.95, 0.17)
+    reads = [(5.0, 20.0, "1/3", 0.95), (21.0, 22.0, "50", 0.54), (22.5, 23.0, "2", 0.5), (24.0, 35.0, "1/3", 0.95),
+             (38.0, 50.0, "2/3", 0.94), (51.0, 52.0, "/3", 0.74), (52.5, 54.0, "/3", 0.74), (55.0, 75.0, "2/3", 0.94),
+             (76.0, 77.0, "50", 0.5), (77.5, 78.0, "50", 0.5), (79.0, 99.0, "3/3", 0.95)]
+    tracks = [_track(k, t0, t1, text, box, conf=conf) for k, (t0, t1, text, conf) in enumerate(reads)]
+    reading = read_tracks(tracks, 100.0)
+    values = {v for g in reading.states for v in g.values.values()}
+    assert values == {1.0, 2.0, 3.0}, values  # not the flag icon's "50", nor "/3" with its lap cut off
