@@ -8,8 +8,9 @@ from __future__ import annotations
 import difflib
 import re
 
-# "Fragged by Grism": no one before "by", so the one the screen talks to
-_BY_SOMEONE = re.compile(r"^(?:\(\?\)\s*)?(?:fragged|killed|slain|eliminated|destroyed)\s+by\b", re.I)
+# "Fragged by Grism": no one before "by", so the one the screen talks to, killed by the one after it
+_BY_SOMEONE = re.compile(r"^(?:\(\?\)\s*)?(?:fragged|killed|slain|eliminated|destroyed)\s+by\b"
+                         r"(?:\s+(?:an?\s+|the\s+)?(?P<k>[^\s,.!:;()]+))?", re.I)
 # "julian was pierced by roland", "Sarge was machinegunned by Tony": the one before "was ... by"
 # (OCR reads "by" as "bv" or "hy" in small feeds)
 _PASSIVE = re.compile(r"^(?:\(\?\)\s*)?(?P<v>[^\s:]+)\s+(?:was|were|is|got)\s.*?\b[bh][yv]\b(?:\s+(?:an?\s+|the\s+)?(?P<k>[^\s,.!:;()]+))?", re.I)
@@ -47,9 +48,7 @@ def killer_of(label: str, kind: str) -> str | None:
     ate Grism's rocket"), or None when it names no one."""
     if kind not in KINDS:
         return None
-    by = re.search(r"^(?:\(\?\)\s*)?(?:fragged|killed|slain|eliminated|destroyed)\s+by\s+(?:an?\s+|the\s+)?(?P<k>[^\s,.!:;()]+)",
-                   label, re.I)
-    m = by or _PASSIVE.search(label) or _ACTIVE.search(label) or (_OWNER.search(label) if kind == "kill" else None)
+    m = _BY_SOMEONE.match(label) or _PASSIVE.search(label) or _ACTIVE.search(label) or (_OWNER.search(label) if kind == "kill" else None)
     return _name(_POSSESSIVE.sub("", m.group("k") or "")) if m else None
 
 

@@ -401,8 +401,10 @@ def search(kb: KnowledgeBase, query: str | Query, limit: int = 10, filters: Filt
     `per_video`: a question about each video of the library ("in each video"): at most this many
     matches per video, each video's matches judged against its own best one (one search over the
     library, not one per video)."""
-    q = parse(query) if isinstance(query, str) else query
-    q, f = named_videos(kb, q, filters or Filters())
+    f = filters or Filters()
+    # a question as the user typed it may name videos; a parsed Query comes from retrieval.evidence,
+    # which has resolved them once for all its searches
+    q, f = named_videos(kb, parse(query), f) if isinstance(query, str) else (query, f)
     if q.speech and not q.words and not f.kinds:  # "what did I say?": the speech, all of it
         f = replace(f, kinds=["speech"])
     if not q.words and q.at is None and not q.speech and not closest:
