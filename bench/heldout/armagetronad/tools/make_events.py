@@ -68,7 +68,7 @@ def main() -> None:
     print("# [console] lines: from the game's own console log (var/consolelog.txt), placed by the capture shim's per-frame")
     print("#   markers: exact to the frame (+-0.04 s); onsets checked on frames (e.g. 00:11.28, 00:37.80, 00:55.12 absent one")
     print("#   frame earlier). Console text: top left, small (~9 px) bitmap font, white with player names in their cycle")
-    print("#   colour (Cycles3D on a white box), no background box; up to ~8 lines, newest at the bottom, a line stays ~8-10 s.")
+    print("#   colour (Cycles3D on a white box), no background box; newest at the bottom, a line stays ~7-12 s.")
     print("# [centre] messages: measured on the clip's frames (white-pixel onset in the band y 340-378, checked by eye):")
     print("#   exact to the frame. Large outlined-looking bitmap font, white, lower middle of the screen, over the 3D view.")
     print("# Not covered: the HUD at the bottom (\"Scores Me: Top:\", speed gauge value, \"Rubber Used\", \"Brakes\",")
