@@ -471,6 +471,18 @@ def test_auto_picks_doom_for_doom_and_generic_for_a_game_it_does_not_know(tmp_pa
     assert choice.name == "generic" and choice.scores.get("doom", 0.0) < 0.5
 
 
+def test_a_hud_label_that_is_a_word_of_another_games_pack_does_not_pick_that_pack(tmp_path, engine):
+    """Armagetron's HUD shows "Rubber Used" on every frame; "Rubber" is a Hedgewars weapon. One
+    label shown all along is no evidence of Hedgewars; its captions are."""
+    from ingest import game_choice
+
+    label = make_silent_video(tmp_path / "label.mp4", 10.0, texts=[(0.0, 10.0, "Rubber")], size=(640, 360))
+    choice = game_choice.choose(list(decode.sample_frames(label.path, 2.0))[:game_choice.FRAMES], engine)
+    assert choice.name == "generic" and choice.scores.get("hedgewars", 0.0) < 0.5, choice.scores
+    hedgewars = list(decode.sample_frames(DATA / "hedgewars_excerpt.mp4", 2.0))[:game_choice.FRAMES]
+    assert game_choice.choose(hedgewars, engine).name == "hedgewars"
+
+
 def test_auto_choice_is_stored_and_shown(home):
     r = gamekb(home, "ingest", str(DATA / "freedoom_excerpt.mp4"))
     assert r.exit_code == 0 and "read as doom (auto, 1.00)" in r.output, r.output
