@@ -191,6 +191,7 @@ PERSISTENT_SHARE = 0.15
 PERSISTENT_MIN_S = 20.0
 SLOT_MIN_VALUES = 3  # a place showing at least this many different numbers is a HUD series
 SLOT_MANY_VALUES = 6  # ... and one showing this many is one even when read in few frames
+SENTENCE_WORDS = 5  # words of a line that is a sentence, not a label
 REPEAT_S = 4.0  # the same text again within this many seconds is the same event
 MIN_TEXT_CONFIDENCE = 0.8  # an untyped line below this recogniser confidence is no event (typed ones: any)
 MAX_POPUP_S = 3.0  # a number on screen longer than this (not at a HUD place) is a label, not a popup
@@ -268,14 +269,19 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     # 3. persistent text
     total: dict[str, float] = defaultdict(float)
     count: dict[str, int] = defaultdict(int)
+    texts: dict[str, str] = {}
     for tr in tracks:
         total[text_key(tr.text)] += tr.duration
         count[text_key(tr.text)] += 1
+        texts.setdefault(text_key(tr.text), tr.text)
     limit = max(PERSISTENT_MIN_S, PERSISTENT_SHARE * duration_s)
     # long on screen, and either most of the video or again and again (a label, a name tag); one
-    # long showing in the middle of the video is a message that stays ("match start, fight!", 30 s)
-    _fold_misreads(total, count)
-    persistent = {k for k, v in total.items() if v >= limit and (v >= 0.5 * duration_s or count[k] >= 3)}
+    # long showing in the middle of the video is a message that stays ("match start, fight!", 30 s),
+    # and a sentence shown again and again is a message that recurs (a console's "X lost 2 points
+    # since it caused a general protection fault" after each death, 10 s each)
+    _fold_misreads(total, count, texts)
+    persistent = {k for k, v in total.items() if v >= limit and (
+        v >= 0.5 * duration_s or (count[k] >= 3 and len(re.findall(r"[A-Za-z]{2,}", texts[k])) < SENTENCE_WORDS))}
     places = _places(tracks)
     # a number only ever found popping up (new pixels, no line the detector saw) is a popup wherever
     # it shows: damage "5" over one unit, then over others, is no tag shown all over ("70" over a
@@ -328,12 +334,15 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
                          series=series, persistent=persistent_texts)
 
 
-def _fold_misreads(total: dict[str, float], count: dict[str, int]) -> None:
+def _fold_misreads(total: dict[str, float], count: dict[str, int], texts: dict[str, str]) -> None:
     """Add the time on screen of a text's misreads to the text ("USE_ITEM to stop folloving" is
-    "... following" read with one letter wrong): a label on screen all along is read so in pieces."""
+    "... following" read with one letter wrong): a label on screen all along is read so in pieces.
+    A line about someone else is no misread ("Quake lost 2 points since it caused a general
+    protection fault" after "Windows lost 2 points ...": eleven deaths, not one label)."""
     groups: dict[str, list[str]] = {}  # the text most on screen -> its misreads
     for key in sorted((k for k, v in total.items() if v >= 2.0 and len(k) >= 6), key=lambda k: -total[k]):
-        head = next((h for h in groups if similarity(key, h) >= 0.9), None)
+        head = next((h for h, keys in groups.items() if similarity(key, h) >= 0.9
+                     and not any(_other_name(texts[key], texts[k]) for k in keys)), None)
         groups.setdefault(head or key, []).append(key)
     for keys in groups.values():
         t, n = sum(total[k] for k in keys), sum(count[k] for k in keys)
