@@ -288,6 +288,10 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     # hedgehog, read by the detector)
     seen = {text_key(tr.text) for tr in numeric if not tr.popped}
     places.update({text_key(tr.text): 1 for tr in numeric if text_key(tr.text) not in seen})
+    # one read whole in its own box (a fuse's "3", a damage "7" in a frame) is a tag where the
+    # detector read it at 3 places or more outside the HUD (a turn timer's "3" makes no tag)
+    tagged = _places([tr for tr in numeric if not tr.popped and tr.id not in in_series])
+    places.update({text_key(tr.text): tagged.get(text_key(tr.text), 1) for tr in numeric if tr.boxed})
     in_series |= _templated(tracks)
     # where the HUD lives: numbers that keep changing at one place, templated lines
     hud_boxes = [tr.box for tr in tracks if tr.id in in_series] + hud_places
@@ -301,8 +305,8 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     def kept(tr: TextTrack) -> bool:
         """Not HUD, not a label, not a tag's number: a transient text that may be an event."""
         key = text_key(tr.text)
-        if tr.id in in_series or key in persistent or _persistent_like(key, persistent):
-            return False
+        if tr.id in in_series or key in persistent or (not tr.boxed and _persistent_like(key, persistent)):
+            return False  # (a number read whole in its own box is no cut-off piece of a longer one)
         if _piece_of(key, tags) and (classify is None or classify(tr.text) is None):
             return False  # "Brigade" of a "Blue Brigade" tag shown all over
         if parse_value(tr.text) is not None and _on_hud(tr.box, hud_boxes):

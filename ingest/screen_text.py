@@ -127,7 +127,8 @@ class TextTrack:
     moved: bool = False  # it followed text that moved (kill feed scrolling, a name tag)
     first_box: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
     shown: str | None = None  # which of its alike reads to show, when the most frequent one is run together
-    popped: bool = False  # first read as a small number the detector missed, on pixels new since the last frame
+    popped: bool = False  # first read as a small number the detector missed (or saw and could not read), on new pixels
+    boxed: bool = False  # ... read as the whole mark inside a box (so no cut-off piece of a longer number)
 
     @property
     def text(self) -> str:
@@ -166,6 +167,16 @@ class _Open:
     steady: int = 0  # detections in a row that found its box at the same place and width
 
 
+@dataclass
+class _Numbers:
+    """What the number finders saw in one frame (`TextTracker._numbers`)."""
+
+    read: list[tuple[tuple[int, int, int, int], tuple[str, float]]]  # sure digit reads where the detector saw no line
+    boxed: set[tuple[int, int, int, int]]  # ... those that are a mark read whole in its box
+    held: dict[tuple[int, int, int, int], floating_numbers.Boxed]  # detected lines that are a box with a mark in it
+    going_on: list[tuple[tuple[int, int, int, int], _Open]]  # numbers in boxes read before, still there unchanged
+
+
 class TextTracker:
     """Follows the text on screen across sampled frames. One per video; `observe` each frame in
     time order, then `finish`. `engine` recognises lines; `detector` (default: `engine`) finds them,
@@ -188,6 +199,8 @@ class TextTracker:
     MIN_CONFIDENCE = 0.5  # recogniser confidence under which a read is a sprite or a texture
     UNREAD_JOIN_S = 3.0  # a line first read this long after an unreadable box appeared there started with it
     NUMBER_CANDIDATES = 3  # boxes per frame where the detector found nothing but a small number may be (a read each)
+    FRAMED_CANDIDATES = 2  # boxes per frame with a glyph in them and no line over them (a read each; 1 when the view moved)
+    FOLLOW = 0.1  # share of the frame a number in a box may move between two sampled frames and be the same
     NUMBER_CONFIDENCE = 0.95  # digits-only reads of sprites and terrain are mostly under this
 
     def __init__(self, engine, detector=None, max_side: int = 640, max_gap_s: float = 1.6):
@@ -241,26 +254,40 @@ class TextTracker:
         boxes = [b for b in merge_line_boxes(self.detector.detect(image, max_side=self.max_side))
                  if b[3] - b[1] >= self.MIN_BOX_H and b[2] - b[0] >= (b[3] - b[1]) * 0.6
                  and b[0] > 1 and b[2] < w - 1]
-        found = self._numbers(image, boxes)
+        numbers = self._numbers(image, grey, boxes)
+        held, boxed = numbers.held, set(numbers.boxed)
         claimed: set[int] = set()
-        for box, number in [(b, None) for b in boxes] + found:
+        entries: list[tuple[tuple[int, int, int, int], tuple[str, float] | None, _Open | None]] = \
+            [(b, None, None) for b in boxes] + [(b, n, None) for b, n in numbers.read] + [(b, None, o) for b, o in numbers.going_on]
+        for box, number, going_on in entries:
+            if going_on is not None and id(going_on) in claimed:
+                continue
             sig = self._signature(grey, box)
-            o = None if number else self._unchanged(box, sig, claimed)
+            o = going_on or (None if number else self._unchanged(box, sig, claimed))
             if o is None:
                 x0, y0, x1, y1 = box
-                if number:
-                    raw, conf = number
-                else:
+                if number is None:
                     self.recognitions += 1
                     raw, conf = self.engine.read_line(image[y0:y1, x0:x1])
+                    if (conf < self.MIN_CONFIDENCE or not re.search(r"[A-Za-z0-9]", clean(raw))) and box in held:
+                        # a box with a digit in it, its border read as strokes: the digit read alone
+                        number = self._number(floating_numbers.cut_out(image, held[box]))
+                        if number is not None:  # the number's place is its box's, not the line's margin and all
+                            box = held[box].mark
+                            sig = self._signature(grey, box)
+                            boxed.add(box)
+                if number is not None:
+                    raw, conf = number
                 text = clean(raw)
                 if conf < self.MIN_CONFIDENCE or not re.search(r"[A-Za-z0-9]", text):
                     # no text after all (a sprite, a texture): remembered as an empty track, so
                     # that the same pixels are not recognised again
                     o = self._start(t, box, (w, h), sig)
                 else:
-                    o = self._match(box, text, claimed, float(conf)) or self._unread(box, claimed) or self._start(t, box, (w, h), sig)
+                    o = self._match(box, text, claimed, float(conf), box in boxed, (w, h)) or self._unread(box, claimed) or \
+                        self._start(t, box, (w, h), sig)
                     o.track.popped = o.track.popped or (number is not None and not o.track.reads)
+                    o.track.boxed = o.track.boxed or (box in boxed and not o.track.reads)
                     o.track.reads.append((text, float(conf)))
                 o.last_read = t
             else:
@@ -276,18 +303,48 @@ class TextTracker:
             o.track.box = (box[0] / w, box[1] / h, box[2] / w, box[3] / h)
         self._close(t)
 
-    def _numbers(self, image: np.ndarray, boxes) -> list[tuple[tuple[int, int, int, int], tuple[str, float]]]:
-        """Small numbers the detector missed (a damage number floating over a unit), read with
-        digits only; a read that is not a number or not sure is a sprite's piece and is dropped."""
-        prev, self._prev_small = self._prev_small, floating_numbers.shrink(image)
-        out = []
-        for box in floating_numbers.number_boxes(image, prev, boxes, self.NUMBER_CANDIDATES, self._prev_small):
-            x0, y0, x1, y1 = box
-            self.recognitions += 1
-            text, conf = self.engine.read_line(image[y0:y1, x0:x1], charset="0123456789+-")
-            if conf >= self.NUMBER_CONFIDENCE and re.fullmatch(r"[-+]?\d{1,4}", text):
-                out.append((box, (text, float(conf))))
-        return out
+    def _numbers(self, image: np.ndarray, grey: np.ndarray, boxes) -> _Numbers:
+        """Small numbers the detector missed (a damage number floating over a unit, a digit in a
+        box), read with digits only; the detected lines that are a box with a mark in it, read so
+        when the line's own read fails (a box's border read with its digit: "日"); and numbers in
+        boxes read before and still there (a health tag): they go on without a read, so that a
+        label stays on screen and a popup goes."""
+        prev, small = self._prev_small, floating_numbers.shrink(image)
+        self._prev_small = small
+        marks = floating_numbers.boxed_marks(image, grey)
+        held: dict[tuple[int, int, int, int], floating_numbers.Boxed] = {}
+        for line in boxes:
+            for m in marks:
+                if floating_numbers.holds(line, m.mark):
+                    held.setdefault(line, m)
+        going_on: list[tuple[tuple[int, int, int, int], _Open]] = []
+        framed: list[floating_numbers.Boxed] = []
+        # the whole view moved (a scroll, a turn): every box is new, and most are labels
+        limit = 1 if floating_numbers.view_moved(small, prev) else self.FRAMED_CANDIDATES
+        for m in marks:
+            if m in held.values():
+                continue
+            o = self._unchanged(m.mark, self._signature(grey, m.mark), {id(kept) for _, kept in going_on})
+            if o is not None and o.track.boxed:
+                going_on.append((m.mark, o))
+            elif len(framed) < limit and floating_numbers.changed(m.inside, small, prev):
+                framed.append(m)
+        # a box found around a number is not looked at again as loose glyphs (its border would be one)
+        around = [(x0 - 4, y0 - 4, x1 + 4, y1 + 4) for x0, y0, x1, y1 in (m.inside for m in framed)]
+        loose = floating_numbers.number_boxes(image, prev, boxes + around, self.NUMBER_CANDIDATES, small)
+        read = []
+        for box, crop in [(m.mark, floating_numbers.cut_out(image, m)) for m in framed] + \
+                [(b, image[b[1]:b[3], b[0]:b[2]]) for b in loose]:
+            number = self._number(crop)
+            if number:
+                read.append((box, number))
+        return _Numbers(read, {m.mark for m in framed}, held, going_on)
+
+    def _number(self, crop: np.ndarray) -> tuple[str, float] | None:
+        """A sure digits-only read of `crop`, or None."""
+        self.recognitions += 1
+        text, conf = self.engine.read_line(crop, charset="0123456789+-")
+        return (text, float(conf)) if conf >= self.NUMBER_CONFIDENCE and re.fullmatch(r"[-+]?\d{1,4}", text) else None
 
     def _unchanged(self, box, sig, claimed) -> _Open | None:
         """The open track whose last pixels these are: at the same place, or moved (a name tag
@@ -314,7 +371,8 @@ class TextTracker:
                 best, best_diff = o, diff
         return best
 
-    def _match(self, box, text: str, claimed, conf: float = 0.0) -> _Open | None:
+    def _match(self, box, text: str, claimed, conf: float = 0.0, boxed: bool = False,
+               size: tuple[int, int] = (1, 1)) -> _Open | None:
         best, best_score = None, 0.0
         h = box[3] - box[1]
         for o in self._open:
@@ -334,7 +392,11 @@ class TextTracker:
             scrolled = (abs(o.box[1] - box[1]) <= 6 * h and min(len(text_key(text)), len(text_key(o.track.text))) >= 6
                         and (abs(o.box[0] - box[0]) <= h or abs((o.box[0] + o.box[2]) - (box[0] + box[2])) <= 2 * h)
                         and containment(text, o.track.text) >= self.SCROLL_CONTAINMENT)
-            if (same_place and sim >= self.SAME_PLACE_SIM) or scrolled or (len(text_key(text)) >= 4 and sim >= self.MOVED_SIM):
+            # a number in a box that moved with what it labels (a health tag over a falling
+            # character): the same number in a box, not far off (its pixels changed: not `_unchanged`)
+            followed = boxed and o.track.boxed and text_key(text) == text_key(o.track.text) and \
+                abs(o.box[0] - box[0]) <= self.FOLLOW * size[0] and abs(o.box[1] - box[1]) <= self.FOLLOW * size[1]
+            if (same_place and sim >= self.SAME_PLACE_SIM) or scrolled or followed or (len(text_key(text)) >= 4 and sim >= self.MOVED_SIM):
                 score = sim + (0.5 if same_place else 0.0)
                 if score > best_score:
                     best, best_score = o, score

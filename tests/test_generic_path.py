@@ -93,6 +93,64 @@ def test_a_small_number_the_detector_misses_over_busy_terrain_is_read(engine):
     assert quiet.finish() == []
 
 
+def _boxed(image: np.ndarray, text: str, xy: tuple[int, int], px: int) -> np.ndarray:
+    """`text` in white in a small black box with a 1-px white border (a fuse timer, a framed popup)."""
+    from PIL import Image, ImageDraw
+
+    from tests.clips import _font
+
+    out = Image.fromarray(image)
+    draw = ImageDraw.Draw(out)
+    font = _font(px)
+    left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+    x, y = xy
+    draw.rectangle((x, y, x + right - left + 7, y + bottom - top + 7), fill=(0, 0, 0), outline=(255, 255, 255))
+    draw.text((x + 4 - left, y + 4 - top), text, font=font, fill=(255, 255, 255))
+    return np.asarray(out)
+
+
+class _Blind:
+    """A detector that finds no line: the case of a box too small for it at 640 px."""
+
+    def detect(self, image, max_side=640):
+        return []
+
+
+@pytest.mark.parametrize("detector", [None, _Blind()], ids=["detected", "missed"])
+def test_a_digit_in_a_framed_box_is_read_without_the_frame(engine, detector):
+    from ingest.types import Frame
+
+    ground = _terrain(0)
+    # two digits ~8 px tall in bordered boxes pop up over the map and stay a second; read with its
+    # box, a digit is its border's strokes ("日", "0"); the detector, when it finds a box, reads junk
+    shown = _boxed(_boxed(ground, "3", (400, 300), 11), "7", (900, 200), 11)
+    tracker = TextTracker(engine, detector)
+    for t, image in enumerate([ground, shown, shown, _terrain(0)]):
+        tracker.observe(Frame(float(t), image))
+    tracks = tracker.finish()
+    assert sorted((tr.text, tr.t_start, tr.t_end, tr.popped) for tr in tracks) == [("3", 1.0, 2.0, True), ("7", 1.0, 2.0, True)]
+    assert all(tr.boxed and tr.frames == 2 for tr in tracks)
+
+
+def test_a_box_with_a_number_that_stays_is_read_once_and_a_box_without_one_is_no_number(engine):
+    from ingest import floating_numbers
+    from ingest.types import Frame
+
+    ground = _terrain(0)
+    shown = _boxed(ground, "42", (600, 400), 11)
+    tracker = TextTracker(engine, _Blind())
+    for t, image in enumerate([ground, shown, shown, shown]):
+        tracker.observe(Frame(float(t), image))
+    # unchanged pixels in the box: the track goes on with no read
+    assert [(tr.text, tr.t_start, tr.t_end, tr.frames) for tr in tracker.finish()] == [("42", 1.0, 3.0, 3)]
+    # busy terrain and an empty box hold no mark in a box
+    import cv2
+
+    empty = cv2.rectangle(cv2.rectangle(ground.copy(), (600, 400), (614, 415), (0, 0, 0), -1), (600, 400), (614, 415), (255, 255, 255), 1)
+    assert floating_numbers.boxed_marks(empty, cv2.cvtColor(empty, cv2.COLOR_RGB2GRAY)) == []
+    assert [m.mark for m in floating_numbers.boxed_marks(shown, cv2.cvtColor(shown, cv2.COLOR_RGB2GRAY))] != []
+
+
 def test_when_the_whole_view_moves_the_number_finder_reads_one_box_a_frame():
     from ingest import floating_numbers
 
@@ -116,6 +174,28 @@ def test_a_popup_number_shown_at_many_places_is_an_event_each_time_but_a_tag_is_
     tags = [_track(10 + k, 2.0 + 9 * k, 3.0 + 9 * k, "100", (0.2 * k, 0.3, 0.2 * k + 0.03, 0.33)) for k in range(4)]
     events = read_tracks([*popups, *tags], 60).events
     assert [(e.t_start, e.label) for e in events if e.source == "ocr"] == [(10.0, "5"), (15.0, "5"), (20.0, "5")]
+
+def test_a_number_read_whole_in_its_box_is_no_piece_of_a_tag_nor_a_tag_for_a_timer_showing_it():
+    # a health tag "79" stays on screen (persistent); a damage "7" pops up in a box beside it, and
+    # fuse digits "3" in a box over a bomb at three places while the turn timer reads "3" in the corner
+    tag = [_track(k, 10.0 * k, 10.0 * k + 8, "79", (0.7, 0.6, 0.72, 0.62)) for k in range(4)]
+    damage = _track(10, 21.0, 21.0, "7", (0.7, 0.57, 0.71, 0.59), frames=1, conf=0.99)
+    fuses = [_track(20 + k, 5.0 + 12 * k, 5.0 + 12 * k, "3", (0.2 + 0.2 * k, 0.4, 0.21 + 0.2 * k, 0.42), frames=1, conf=0.99)
+             for k in range(3)]
+    timer = [_track(30 + k, 6.0 + 12 * k, 6.0 + 12 * k, "3", (0.03, 0.92, 0.07, 0.98), frames=1) for k in range(3)]
+    for tr in [damage, *fuses]:
+        tr.popped = tr.boxed = True
+
+    def shown(tracks):
+        return [(e.t_start, e.label) for e in read_tracks(tracks, 40).events if e.source == "ocr" and e.t_start in (5.0, 17.0, 21.0, 29.0)]
+
+    assert shown([*tag, damage, *fuses, *timer]) == [(5.0, "3"), (17.0, "3"), (21.0, "7"), (29.0, "3")]
+    # found loose (not in a box), the "7" may be a cut-off read of the tag, and a "3" read by the
+    # detector at three places other than the timer's makes the fuse's "3" a tag
+    damage.boxed = False
+    elsewhere = [_track(40 + k, 1.0 + k, 1.5 + k, "3", (0.5, 0.1 + 0.2 * k, 0.52, 0.12 + 0.2 * k)) for k in range(3)]
+    assert shown([*tag, damage, *fuses, *timer, *elsewhere]) == []
+
 
 def test_words_of_one_line_are_one_box():
     # "Red" and "Raiders" 8 px apart on one 16 px line; a box on the next line stays apart
