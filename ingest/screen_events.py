@@ -280,8 +280,7 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     # and a sentence shown again and again is a message that recurs (a console's "X lost 2 points
     # since it caused a general protection fault" after each death, 10 s each)
     _fold_misreads(total, count, texts)
-    persistent = {k for k, v in total.items() if v >= limit and (
-        v >= 0.5 * duration_s or (count[k] >= 3 and len(re.findall(r"[A-Za-z]{2,}", texts[k])) < SENTENCE_WORDS))}
+    persistent = {k for k, v in total.items() if v >= limit and (v >= 0.5 * duration_s or (count[k] >= 3 and not _sentence(texts[k])))}
     places = _places(tracks)
     # a number only ever found popping up (new pixels, no line the detector saw) is a popup wherever
     # it shows: damage "5" over one unit, then over others, is no tag shown all over ("70" over a
@@ -414,13 +413,18 @@ def _on_hud(box: tuple[float, float, float, float], hud_boxes: Sequence[tuple[fl
     return False
 
 
+def _sentence(text: str) -> bool:
+    return len(re.findall(r"[A-Za-z]{2,}", text)) >= SENTENCE_WORDS
+
+
 def _templated(tracks: Sequence[TextTrack]) -> set[int]:
     """Tracks of a line whose words stay and whose numbers change at one place ("[15 pts]" ->
     "[16 pts]"): seen so over half a minute or more, it is part of the HUD, no event. (Within a
-    few seconds it may be a run of messages, "3 remaining", "2 remaining": each one counts.)"""
+    few seconds it may be a run of messages, "3 remaining", "2 remaining": each one counts; and a
+    sentence is a message each time: "Quake lost 2 points since it caused a ...".)"""
     groups: list[list[TextTrack]] = []
     for tr in sorted(tracks, key=lambda tr: tr.t_start):
-        if not digits(tr.text) or parse_value(tr.text) is not None:
+        if not digits(tr.text) or parse_value(tr.text) is not None or _sentence(tr.text):
             continue
         shape = re.sub(r"\d", "", text_key(tr.text))
         if len(shape) < 3:

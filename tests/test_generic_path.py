@@ -330,6 +330,24 @@ def test_a_label_read_with_one_letter_wrong_half_the_time_is_still_persistent_an
     assert "USE_ITEM to stop following" in reading.persistent
 
 
+def test_a_console_sentence_after_each_death_is_a_message_each_time_not_a_label():
+    """Armagetron prints "X lost 2 points since it caused a general protection fault" after each
+    death, on screen about 10 s and read in several tracks as the console scrolls: eight of them,
+    about four names, are not one label on screen for 40 s."""
+    line = "{} lost 2 points since it caused a general protection fault"
+    names = ["Quake", "Linux", "Windows", "Armagetron"]
+    tracks = [_track(2 * i + k, 12.0 * i + 5 * k, 12.0 * i + 5 * k + 4.5, line.format(name if k == 0 else name + "s"),
+                     (0.01, 0.01 + 0.03 * k, 0.6, 0.04 + 0.03 * k), moved=k == 1)
+              for i, name in enumerate(names) for k in (0, 1)]
+    reading = read_tracks(tracks, 100)
+    assert not reading.persistent
+    said = [e.label for e in reading.events]
+    assert [n for n in names if any(label.startswith(n + " lost") for label in said)] == names, said
+    # a short label shown again and again still is one
+    label = [_track(20 + i, 20.0 * i, 20.0 * i + 9.0, "Rubber Used", (0.7, 0.93, 0.9, 0.96)) for i in range(5)]
+    assert "Rubber Used" in read_tracks(label, 100).persistent
+
+
 class _Scripted:
     """A detector and recogniser that find one box on every frame and read what the script says
     for the frame's time (the tracker under test gets real pixels; only the models are scripted)."""
