@@ -5,8 +5,8 @@ Phases (`choose`):
    where the pack says they are); a clear majority picks the pack at once;
 2. otherwise the screen text of a few of the frames (the message regions of each pack, and one
    full-screen read per frame) is matched against each pack's lexicon and `classify`: a pack
-   scores by the different lines it knows that come and go (a HUD label of another game that
-   happens to be a word of this one, on every frame, is not evidence);
+   scores by the different lines it knows (a label on every frame is one line, and a line of one
+   word, which may be a word of any game, counts half);
 3. the best pack at or above `MIN_SCORE` wins; none means the generic path.
 The frames come from the pipeline's own decode (the first `FRAMES` sampled frames): no second
 pass over the file, and the Doom path pays only the status-bar test.
@@ -15,7 +15,6 @@ pass over the file, and the Doom path pays only the status-bar test.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -26,7 +25,8 @@ FRAMES = 20  # sampled frames looked at: 10 s at the default 2 fps
 MIN_SCORE = 0.5
 BAR_SHARE = 0.6  # a status bar in this share of the frames is enough on its own
 TEXT_FRAMES = 4  # frames whose whole screen is read in phase 2 (~0.1-0.2 s each)
-TEXT_HITS = 2  # different lines the pack knows, each shown in at most half the frames, that make a full score
+TEXT_HITS = 2  # different lines the pack knows that make a full score
+ONE_WORD = 0.5  # what a line of one word counts for
 
 
 @dataclass(frozen=True)
@@ -61,15 +61,16 @@ def choose(frames: Sequence[Frame], engine, candidates: Sequence[RulePack] | Non
     sample = list(frames)[step // 2::step][:TEXT_FRAMES]
     screen = [[snapping.clean(raw) for raw, conf in engine.read(f.image) if conf >= 0.6] for f in sample]
     for p in pool:
-        # what the pack knows, per frame: its message regions' typed reads, and screen lines that
-        # snap to its lexicon or that its `classify` types
-        known = [{_key(r.text) for r in (ocr.read_frame(f, engine, p) if p.message_regions else []) if r.kind is not None}
-                 | {_key(line) for line in lines if _knows(p, line)} for f, lines in zip(sample, screen)]
-        # lines that come and go, each counted once: a label on every frame ("Rubber" of another
-        # game's HUD, a weapon in this one) says less than two different messages
-        seen = Counter(k for keys in known for k in keys)
-        evidence = [k for k, n in seen.items() if n <= max(1, len(sample) // 2)]
-        scores[p.name] = max(scores.get(p.name, 0.0), min(1.0, len(evidence) / TEXT_HITS))
+        # the different lines the pack knows, each counted once (a label on every frame is one line):
+        # typed reads of its message regions, and screen lines its lexicon or `classify` knows; a
+        # line of one word counts half ("Rubber" of another game's HUD is a Hedgewars weapon too)
+        known = {_key(r.text): 1.0 for f in sample for r in (ocr.read_frame(f, engine, p) if p.message_regions else [])
+                 if r.kind is not None}
+        for lines in screen:
+            for line in lines:
+                if _key(line) not in known and _knows(p, line):
+                    known[_key(line)] = 1.0 if len(line.split()) >= 2 else ONE_WORD
+        scores[p.name] = max(scores.get(p.name, 0.0), min(1.0, sum(known.values()) / TEXT_HITS))
     best = max(scores, key=scores.__getitem__)
     if scores[best] >= MIN_SCORE:
         return Choice(get_pack(best), round(scores[best], 3), scores)
