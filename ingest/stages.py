@@ -70,7 +70,8 @@ class Stage(Protocol):
     @property
     def fps(self) -> float | None: ...  # frames per second it wants; None: every sampled frame
 
-    # optional: `early_s`, how early a frame may come and still count as due (see `watch`)
+    # optional: `early_s`, how early a frame may come and still count as due (see `watch`), and
+    # `between(frame)`, which sees the sampled frames it is not due for
 
     def observe(self, frame: Frame) -> None: ...
 
@@ -86,7 +87,8 @@ def watch(frames: Iterable[Frame], stages: Sequence[Stage], on_frame: Callable[[
 
     A stage with an `early_s` attribute also takes a frame up to that much before it is due:
     sampled times jitter by up to a decoded frame, and without it a once-a-second stage over
-    frames at 0.0, 0.52, 0.98, ... skips 0.98 and reads at 1.5."""
+    frames at 0.0, 0.52, 0.98, ... skips 0.98 and reads at 1.5. A stage with a `between` method
+    gets the frames it is not due for there (a cheap look between two full ones)."""
     due = [0.0] * len(stages)
     found = found if found is not None else Found()
     for i, frame in enumerate(frames):
@@ -99,6 +101,8 @@ def watch(frames: Iterable[Frame], stages: Sequence[Stage], on_frame: Callable[[
             elif frame.t + 1e-6 >= due[k]:
                 due[k] = frame.t + 1.0 / stage.fps - getattr(stage, "early_s", 0.0)
                 stage.observe(frame)
+            elif hasattr(stage, "between"):
+                stage.between(frame)
     for stage in stages:
         stage.finish(found)
     return found
@@ -163,6 +167,9 @@ class ScreenTextStage:
 
     def observe(self, frame: Frame) -> None:
         self.tracker.observe(frame)
+
+    def between(self, frame: Frame) -> None:
+        self.tracker.glance(frame)  # a message shown for less than 1/fps s, at a place messages are shown
 
     def finish(self, found: Found) -> None:
         from ingest.screen_events import pack_classifier, read_tracks

@@ -24,9 +24,10 @@ class IngestConfig:
     fps: float = 2.0
     screen_every_s: float = 10.0  # read all screen text (not just the HUD line) this often; ~80 ms a read
     hud_fps: float = 1.0  # HUD numbers read per second; health moves slower than messages, each read ~6 ms
-    # frames per second the generic path's text tracks see (games without a pack): a message shown
-    # for 1 s is still seen once; 2 fps found no more on-screen events on the Hedgewars clip, one
-    # more on Red Eclipse's with far more false ones, and took twice as long (docs/benchmarks.md)
+    # frames per second the generic path's text tracks read whole (games without a pack): a message
+    # shown for 1 s is still seen once; 2 fps found no more on-screen events on the Hedgewars clip, one
+    # more on Red Eclipse's with far more false ones, and took twice as long (docs/benchmarks.md). The
+    # sampled frames between are glanced at where messages come (ingest/screen_text.py).
     text_fps: float = 1.0
     segment_s: float = 10.0  # longest segment, seconds; a search hit must be a moment, not a minute
     min_segment_s: float = 3.0  # a scene cut closer than this to a window's start does not split it

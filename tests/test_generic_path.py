@@ -74,6 +74,27 @@ def _floating(image: np.ndarray, text: str, xy: tuple[int, int], colour: tuple[i
     return np.asarray(out)
 
 
+def test_a_message_shown_between_two_reads_is_caught_at_a_place_where_messages_come(tmp_path, engine):
+    """Captions come and go at the screen's centre; then one is shown for 0.4 s, between two reads
+    a second apart (Hedgewars' "No weapon selected" before the weapon's name). Ingest samples 2
+    frames a second and reads text on one: the other is glanced at where messages come."""
+    from ingest.rules import get_pack
+    from ingest.stages import ScreenTextStage, watch
+
+    texts = [(1.0, 3.0, "Help is on the way"), (4.0, 6.0, "Bazooka selected"), (7.0, 9.0, "Grenade ready now"),
+             (12.4, 12.8, "No weapon selected")]
+    clip = make_silent_video(tmp_path / "short.mp4", 15.0, texts=texts, size=(640, 360))
+
+    def said(sample_fps):
+        stage = ScreenTextStage(engine, None, get_pack("generic"), 1.0, clip.duration_s, early_s=0.5 / sample_fps)
+        return [(round(e.t_start, 1), e.label) for e in watch(decode.sample_frames(clip.path, sample_fps), [stage]).events]
+
+    with_glances = said(2.0)
+    assert (12.5, "No weapon selected") in with_glances, with_glances
+    assert [label for _, label in with_glances] == [text for _, _, text in texts]
+    assert not any("weapon" in label for _, label in said(1.0))  # reads alone, a second apart, never see it
+
+
 def test_a_small_number_the_detector_misses_over_busy_terrain_is_read(engine):
     from ingest.types import Frame
 

@@ -59,6 +59,21 @@ def test_watch_gives_each_stage_its_own_rate_and_finishes_them_in_order():
     assert found.last_t == 4.0
 
 
+def test_a_stage_with_between_sees_the_frames_it_is_not_due_for():
+    class Glancer(Recorder):
+        def __init__(self):
+            super().__init__("glancer", 1.0, early_s=0.25)
+            self.between_seen: list[float] = []
+
+        def between(self, frame):
+            self.between_seen.append(frame.t)
+
+    times = [0.0, 0.514, 1.0, 1.514, 1.971, 2.514, 3.0]
+    glancer = Glancer()
+    stages.watch(_frames(times), [glancer])
+    assert glancer.seen == [0.0, 1.0, 1.971, 3.0] and glancer.between_seen == [0.514, 1.514, 2.514]
+
+
 def test_blank_stage_finds_spans_of_a_flat_screen_and_nothing_in_a_dark_game_view():
     rng = np.random.default_rng(0)
     black = np.full((120, 160, 3), 2, np.uint8)
