@@ -23,9 +23,9 @@ from kb import kinds
 from kb.schema import saved_id, unlabelled_series
 from kb.store import KnowledgeBase
 from retrieval.obituaries import KINDS as OBITUARY_KINDS
-from retrieval.obituaries import killer_of, same_name, victim_of
+from retrieval.obituaries import killer_of, read_as, same_name, victim_of
 from retrieval.query import HUD_WORDS, LIGHT_WORDS, WHEN_IN_VIDEO, Query, parse
-from retrieval.search import LEAD_S, MAX_WINDOW_S, Filters, named, named_videos, said, search
+from retrieval.search import LEAD_S, MAX_WINDOW_S, Filters, match_score, named, named_videos, said, search
 from retrieval.types import Matched, Moment, StateValue
 
 PER_VIDEO = 2  # moments per video for a cross-video question
@@ -111,7 +111,10 @@ def _of_kind(moments: list[Moment], noun: str | None) -> list[Moment]:
     low, known = noun.lower(), kinds.names()
     kind = next((k for k in (low, low.removesuffix("s"), low.removesuffix("es")) if k in known), None)
     if kind is None:
-        return moments
+        # "how many laps": the lines that say "lap" ("Final lap!"), when some do, not every round start
+        # that matched through its kind's search words ("round lap level wave ..."), in any video
+        said_so = [m for m in moments if m.matched and match_score([low], m.matched[0].label) == 1.0]
+        return said_so or moments
     hits = [m for m in moments if any(x.kind == kind for x in m.matched)]
     # a kind of every game (kill, death, pickup ...) counts only itself: a game with no kill events had
     # no kills, whatever its death lines say. A pack's kind, per video: "which weapons did I find" in a
@@ -164,18 +167,41 @@ def _obituaries(kb: KnowledgeBase, q: Query, f: Filters, kind: str | None = None
     ids = kb.ready_ids(names, f.games) if names or f.games else None
     lo, hi = q.window if q.window is not None else (f.t_from, f.t_to)
     out = []
-    for e, v in kb.events(ids, list(OBITUARY_KINDS), lo, hi):
-        if kind == "kill" and (e.kind != "kill" or not (victim_of(e.label, e.kind) or killer_of(e.label, e.kind))):
+    for e, v, e_kind in _obituary_lines(kb, ids, lo, hi):
+        if kind == "kill" and (e_kind != "kill" or not (victim_of(e.label, e_kind) or killer_of(e.label, e_kind))):
             continue
-        if kind == "death" and e.kind == "kill" and not victim_of(e.label, e.kind):
+        if kind == "death" and e_kind == "kill" and not victim_of(e.label, e_kind):
             continue
         start = max(e.t_start - LEAD_S, 0.0)
         out.append(Moment(video=v.name, video_path=v.path, video_id=saved_id(v),
                           segment_id=e.segment_idx if e.segment_idx is not None else -1, start_s=round(start, 2),
                           end_s=round(min(start + MAX_WINDOW_S, max(e.t_end, e.t_start) + LEAD_S), 2), score=1.0,
                           text=e.label, match=1.0, same_thing=True,
-                          matched=[Matched(t=e.t_start, source=e.source, kind=e.kind, label=e.label)]))
+                          matched=[Matched(t=e.t_start, source=e.source, kind=e_kind, label=e.label)]))
     return _one_line_per_death(out)
+
+
+def _obituary_lines(kb: KnowledgeBase, ids: Sequence[int] | None, lo: float | None, hi: float | None) -> list[tuple]:
+    """(event, video, kind) of every kill and death line between lo and hi, with the lines typed as
+    plain text that read as one in a video whose kill feed names the same people (retrieval.obituaries.read_as):
+    a feed's lines are typed one by one, and "Sarge vas melted by Angelyss's plasmagun" or "Tony blew
+    himself up" miss the kill words that "Sarge was machinegunned by Tony" has."""
+    typed = kb.events(ids, list(OBITUARY_KINDS))
+    names: dict[int, set[str]] = {}
+    for e, _v in typed:
+        for who in (victim_of(e.label, e.kind), killer_of(e.label, e.kind)):
+            if who and who.lower() not in PLAYER:
+                names.setdefault(e.video_id, set()).add(who)
+    lines = [(e, v, e.kind) for e, v in typed]
+    if names:
+        for e, v in kb.events(sorted(names), ["text"]):
+            if (read := read_as(e.label, names[e.video_id])) is not None:
+                lines.append((e, v, read))
+
+    def inside(e) -> bool:
+        return (lo is None or e.t_end >= lo) and (hi is None or e.t_start <= hi)
+
+    return sorted((x for x in lines if inside(x[0])), key=lambda x: (x[1].name, x[0].t_start))
 
 
 def _one_line_per_death(lines: list[Moment]) -> list[Moment]:

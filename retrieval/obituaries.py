@@ -7,21 +7,26 @@ from __future__ import annotations
 
 import difflib
 import re
+from typing import Iterable
 
 # "Fragged by Grism": no one before "by", so the one the screen talks to, killed by the one after it
 _BY_SOMEONE = re.compile(r"^(?:\(\?\)\s*)?(?:fragged|killed|slain|eliminated|destroyed)\s+by\b"
                          r"(?:\s+(?:an?\s+|the\s+)?(?P<k>[^\s,.!:;()]+))?", re.I)
 # "julian was pierced by roland", "Sarge was machinegunned by Tony": the one before "was ... by"
-# (OCR reads "by" as "bv" or "hy" in small feeds)
-_PASSIVE = re.compile(r"^(?:\(\?\)\s*)?(?P<v>[^\s:]+)\s+(?:was|were|is|got)\s.*?\b[bh][yv]\b(?:\s+(?:an?\s+|the\s+)?(?P<k>[^\s,.!:;()]+))?", re.I)
+# (OCR reads "by" as "bv" or "hy", and "was" as "vas" or "uas", in small feeds)
+_PASSIVE = re.compile(r"^(?:\(\?\)\s*)?(?P<v>[^\s:]+)\s+(?:[wvu]as|were|is|got)\s.*?\b[bh][yv]\b(?:\s+(?:an?\s+|the\s+)?(?P<k>[^\s,.!:;()]+))?", re.I)
 # "You fragged Sorceress", "roland killed julian": the one after the verb, and the one before it
 _ACTIVE = re.compile(r"(?:^(?:\(\?\)\s*)?(?P<k>[^\s:]+)\s+)?\b(?:killed|fragged|eliminated|slain|slew|defeated|shot|destroyed)"
                      r"\s+(?:the\s+)?(?P<v>[^\s,.!:;]+)", re.I)
 # "Sorceress ate Grism's rocket", "Major almost dodged Tony's rocket": the first name, then the owner
 _OWNER = re.compile(r"^(?:\(\?\)\s*)?(?P<v>[^\s:']+)\s+\D*?\b(?P<k>[^\s']+)['’]s\b", re.I)
+# "Tony blew himself up.", "Sarge tripped on his own grenade.": the one named first died by their own hand
+_SELF = re.compile(r"^(?:\(\?\)\s*)?(?P<v>[^\s:']+)\s+(?:\S+\s+){0,4}?(?:(?:him|her|it|them|one)sel(?:f|ves)"
+                   r"|on\s+(?:his|her|its|their)\s+own)\b", re.I)
 _DEATH_WORD = re.compile(r"^(?:fragged|killed|died|dead|wasted|eliminated|slain)\W*$", re.I)
 _POSSESSIVE = re.compile(r"['’]s?$")
 KINDS = ("kill", "death")
+MIN_CUT_NAME = 4  # letters a cut-off name keeps to still be read as the name it starts ("Ange" for Angelyss)
 
 
 def victim_of(label: str, kind: str) -> str | None:
@@ -58,6 +63,35 @@ def _name(word: str) -> str | None:
 
 
 def same_name(a: str, b: str) -> bool:
-    """Two readings of one name: equal letters and digits, or nearly ("Sarge" and "Sarqe")."""
+    """Two readings of one name: equal letters and digits, or nearly ("Sarge" and "Sarqe"), or one cut
+    short at the edge of the feed ("Tony was gunned down by Sorcer": the last word of a line is the
+    one a fading or clipped line loses first) to at least MIN_CUT_NAME letters."""
     ka, kb = re.sub(r"[^a-z0-9]", "", a.lower()), re.sub(r"[^a-z0-9]", "", b.lower())
-    return bool(ka and kb) and (ka == kb or difflib.SequenceMatcher(None, ka, kb).ratio() >= 0.8)
+    if not (ka and kb):
+        return False
+    short, long_ = sorted((ka, kb), key=len)
+    return ka == kb or difflib.SequenceMatcher(None, ka, kb).ratio() >= 0.8 or \
+        (len(short) >= MIN_CUT_NAME and long_.startswith(short))
+
+
+def read_as(label: str, names: Iterable[str]) -> str | None:
+    """A line ingest typed as plain text that reads as a kill ("Major ate Sarge's grenade", "Sarge vas
+    melted by Angelyss's plasmagun") or a death ("Tony blew himself up."), in a video whose kill and
+    death lines name `names`: "kill" or "death", else None. The shapes are the loose ones of
+    `victim_of` (a name, then another name's thing), so the one killed, and for a kill line the one
+    who killed, must be names the video's kill feed already gave; any other text is no obituary."""
+    known = list(names)
+    first = label.split()[0] if label.split() else ""
+    if not known or not first or ":" in first:
+        return None  # a chat line "Tony: I just couldn't take it anymore." is someone talking
+
+    def is_known(name: str | None) -> bool:
+        return bool(name) and any(same_name(name or "", n) for n in known)
+
+    if (m := _SELF.match(label)) and is_known(m.group("v")):
+        return "death"
+    if (m := _PASSIVE.search(label)) and is_known(m.group("v")):
+        return "kill"  # "Sarge was shredded by" (the killer cut off): still Sarge's death
+    if (m := _OWNER.search(label)) and is_known(m.group("v")) and is_known(_POSSESSIVE.sub("", m.group("k"))):
+        return "kill"
+    return None

@@ -37,6 +37,7 @@ LIGHT_WORDS = {
     "drop", "dropped", "dropping", "collect", "collected", "receive", "received", "obtain", "obtained", "see",
     "saw", "seen", "take", "took", "taken", "happen", "go", "went", "going", "come", "came", "make", "made",
     "finish", "finished", "end", "ended",  # "what place did I finish?": the place, whatever the verb
+    "set",  # "who set the fastest lap?": the lap, not a "Set!" on screen
     "someone", "somebody", "anyone", "anybody", "everyone", "everybody", "people", "bots", "bot", "players",
 }
 # "how many times did I die", "how often did I die", "how many zombies did I kill", "how many deaths were there"

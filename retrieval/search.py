@@ -45,7 +45,13 @@ class Filters:
 
 # irregular forms players write for what the screen says ("when did I get ..." / "You got ...")
 IRREGULAR = {"got": "get", "gotten": "get", "found": "find", "fell": "fall", "threw": "throw", "thrown": "throw",
-             "shot": "shoot", "ran": "run", "saw": "see", "took": "take", "lost": "lose", "won": "win"}
+             "shot": "shoot", "ran": "run", "saw": "see", "took": "take", "lost": "lose", "won": "win",
+             "blew": "blow", "blown": "blow", "ate": "eat", "eaten": "eat", "began": "begin", "begun": "begin",
+             "beaten": "beat", "fought": "fight", "caught": "catch", "struck": "strike",
+             "left": "leave", "broke": "break", "broken": "break", "froze": "freeze", "frozen": "freeze",
+             "drove": "drive", "driven": "drive", "rode": "ride", "ridden": "ride", "flew": "fly", "flown": "fly",
+             "swam": "swim", "sank": "sink", "sunk": "sink", "stole": "steal", "stolen": "steal", "hid": "hide",
+             "bit": "bite", "bitten": "bite", "gave": "give", "given": "give", "fled": "flee", "led": "lead"}
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -137,6 +143,7 @@ def judge(q: Query, text: str, label: str = "", source: str = "", weights: Seque
     head = all_lw[-1] if all_lw else ""
     ok = not any(hits.get(a, 0) > 0 and hits.get(b, 0) == 0 and _word_match(a, {head}, set(_stems(head))) == 1.0
                  for a, b in q.pairs)
+    ok = ok and _numbered_ok(q, label, source)
     lw = all_lw if source != "speech" else []
     if 2 <= len(lw) <= 5 and score > 0:
         head = lw[-1]
@@ -145,6 +152,21 @@ def judge(q: Query, text: str, label: str = "", source: str = "", weights: Seque
                 any(_word_match(w, set(lw[:-1]), _all_stems(lw[:-1])) for w in named):
             score *= HEAD_MISSED
     return score, ok
+
+
+def _numbered_ok(q: Query, label: str, source: str) -> bool:
+    """"lap 2", "turn 5", "round 2": a word and the number after it name one of a series; a moment is
+    that one only when its own label says both. The words an event kind adds to the searchable text
+    ("round lap level wave stage turn ...") make any round event hold "lap", and "Go (round 2 of 30)!"
+    holds the 2: it is round 2, not lap 2. Speech and unlabelled windows are not held to it."""
+    if not label or source == "speech":
+        return True
+    numbered = [(a, b) for a, b in q.pairs if b.isdigit() and not a.isdigit()]
+    if not numbered:
+        return True
+    lw = set(words(label))
+    stems = _all_stems(lw)
+    return all(b in lw and _word_match(a, lw, stems) > 0 for a, b in numbered)
 
 
 def named(query_words: Sequence[str], names: Sequence[str]) -> list[str]:

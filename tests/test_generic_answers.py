@@ -103,20 +103,24 @@ def test_who_killed_a_name_reads_the_name_as_the_one_killed():
     assert victim_of("Double kill!", "kill") is None and victim_of("Sarge: tsk", "text") is None
 
 
-def _arena_kb(tmp_path, lines, name="arena", kb=None, states=()):
+def _arena_kb(tmp_path, lines, name="arena", kb=None, states=(), untyped="kill", kind_words=False):
     """A generic game's kill feed: each (t, line) a kill event in one 60 s segment (a death event
-    when its words say so, as the generic path types it). `kb`: add it to that library, as `name`."""
+    when its words say so, as the generic path types it). `kb`: add it to that library, as `name`.
+    `untyped`: the kind of a line the generic path's words do not type ("text", as ingest leaves it).
+    `kind_words`: each line searchable as ingest indexes it, with its kind's search words (ingest.events.searchable)."""
+    from kb import kinds
     from ingest.words import classify_text
     from kb.lance import RecordedMoment
     from kb.schema import Event
 
     kb = kb or KnowledgeBase.open(tmp_path)
     video = kb.claim(tmp_path / f"{name}.mp4", f"{len(kb.videos()):02x}" * 32, {"duration_s": 60.0}, "lite")
-    kind = {text: (classify_text(text) or ("kill",))[0] for _, text in lines}
+    kind = {text: (classify_text(text) or (untyped,))[0] for _, text in lines}
     events = [Event(video_id=video.id, segment_idx=0, t_start=t, t_end=t + 3, kind=kind[text], label=text, source="ocr")
               for t, text in lines]
-    moments = [RecordedMoment(t, t + 3, "ocr", kind[text], text, f"{kind[text]} {text} killed fragged died death")
-               for t, text in lines]
+    moments = [RecordedMoment(t, t + 3, "ocr", kind[text], text,
+                              f"{kind[text]} {text} {kinds.get(kind[text]).words}" if kind_words
+                              else f"{kind[text]} {text} killed fragged died death") for t, text in lines]
     row = SegmentRow(idx=0, start_s=0.0, end_s=60.0, keyframe_s=5.0, text=" . ".join(m.text for m in moments),
                      moments=moments, text_vec=[1.0] + [0.0] * 383)
     kb.commit_video(video.id, VideoRecords(segments=[Segment(idx=0, start_s=0, end_s=60, keyframe_s=5)], events=events,
@@ -232,3 +236,50 @@ def test_a_race_clock_is_the_time_and_a_when_clause_picks_the_moment(tmp_path):
     assert "clock 0:50.30 (highest, at 00:55)" in text, text
     at = gather(kb, "what was the time when the final lap started?")
     assert [(m.at_s, [(s.name, round(s.value, 1)) for s in m.state]) for m in at] == [(50.0, [("clock", 45.3)])], at
+
+
+def test_feed_lines_typed_as_plain_text_still_tell_who_died(tmp_path):
+    """A kill feed's lines are typed one by one: a misread "vas", a possessive with no kill word ("ate
+    Tony's grenade") or a suicide ("blew himself up") leaves a line typed as plain text. In a video
+    whose kill feed names the same people, those lines are deaths too; other text is not."""
+    from retrieval.obituaries import read_as, same_name
+
+    names = {"Sarge", "Tony", "Angelyss", "Major"}
+    assert read_as("Sarge vas melted by Angelyss's plasmagun", names) == "kill"
+    assert read_as("Major ate Sarge's grenade", names) == "kill"
+    assert read_as("Tony blew himself up", names) == "death" and read_as("Sarge tripped on his own.grenade.", names) == "death"
+    assert read_as("Tony:l just couldn't take it anymore.", names) is None  # someone talking
+    assert read_as("Quake's turn to move", names) is None and read_as("Tied for 4th place with 2", names) is None
+    assert read_as("Sarge vas melted by Angelyss's plasmagun", set()) is None  # no kill feed, no names
+    assert same_name("Ange", "Angelyss") and not same_name("Sa", "Sarge")  # a name cut short at the feed's edge
+    kb = _arena_kb(tmp_path, [(5.0, "Sorceress was gunned down by Sarge"), (10.0, "Major ate Sarge's grenade"),
+                              (19.0, "Sarge was machinegunned by Tony"), (26.0, "Sarge vas melted by Angelyss's plasmagun"),
+                              (30.0, "Major was machinegunned by Tony"), (40.0, "Tony blew himself up"),
+                              (45.0, "Sarge ate Tony's grenade")], untyped="text")
+    assert [m.at_s for m in gather(kb, "who killed Sarge?")] == [19.0, 26.0, 45.0]
+    answer = Extractive().answer("how many kills did Sarge get?", gather(kb, "how many kills did Sarge get?")).text
+    assert answer.startswith("2 kills in arena:"), answer
+    assert [m.at_s for m in gather(kb, "how many times did Tony die?")] == [40.0]
+
+
+def test_a_numbered_thing_is_the_one_whose_label_says_so(tmp_path):
+    """"lap 2": a round event holds "lap" through its kind's search words, and "Go (round 2 of 30)!"
+    holds the 2; neither is lap 2. "round 2" is."""
+    from retrieval.search import search
+
+    kb = _arena_kb(tmp_path, [(3.0, "Go (round 2 of 30)!"), (50.0, "Final lap!"), (52.0, "Tony ate Kyonshi's rocket"),
+                              (55.0, "Tony was electrocuted by Kyonshi"), (59.0, "Tony blew himself up")],
+                   untyped="text", kind_words=True)
+    assert [m.matched[0].label for m in search(kb, "when did round 2 start?")] == ["Go (round 2 of 30)!"]
+    assert [m for m in search(kb, "when did lap 2 start?") if not m.closest] == []
+    # a verb as the screen writes it, irregular: "blow" is "blew"
+    assert [m.at_s for m in search(kb, "when did Tony blow himself up?")] == [59.0]
+
+
+def test_a_count_of_a_thing_no_kind_names_counts_the_lines_that_name_it():
+    q = parse("how many laps did I finish?")
+    assert q.count and q.noun == "laps"
+    found = [_moment(3.0, "round", "Ready!"), _moment(38.0, "achievement", "New fastest lap"),
+             _moment(77.0, "round", "Final lap!")]
+    assert [m.at_s for m in _of_kind(found, "laps")] == [38.0, 77.0]
+    assert _of_kind(found, "items") == found  # no line names one: every match stays
