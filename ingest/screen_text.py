@@ -38,6 +38,22 @@ from ingest.types import Frame
 _FOLD = str.maketrans({"0": "o", "1": "l", "|": "l", "!": "l", "i": "l", "5": "s", "$": "s", "8": "b", "@": "a"})
 
 
+# a capital read apart from the rest of its word: a letter-spaced title font ("W inner", "M atch");
+# "A" and "I" are words themselves ("A round", not "Around")
+_SPACED_CAPITAL = re.compile(r"(?<![\w'])([B-HJ-Z]) ([a-z]{2,})")
+
+
+def respace(text: str) -> str:
+    """"W indows" -> "Windows": a capital the recogniser set apart from the rest of its word, where
+    the two make a word ("team B wins", "Press F to pay" and "A bomb" stay as they are)."""
+    if not _SPACED_CAPITAL.search(text):
+        return text
+    from ingest.words import vocabulary
+
+    vocab = vocabulary()
+    return _SPACED_CAPITAL.sub(lambda m: m[1] + m[2] if (m[1] + m[2]).lower() in vocab else m[0], text)
+
+
 def text_key(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower().translate(_FOLD))
 
@@ -390,7 +406,7 @@ class TextTracker:
                             boxed.add(box)
                 if number is not None:
                     raw, conf = number
-                text = clean(raw)
+                text = respace(clean(raw))
                 if conf < self.MIN_CONFIDENCE or not re.search(r"[A-Za-z0-9]", text):
                     # no text after all (a sprite, a texture): remembered as an empty track, so
                     # that the same pixels are not recognised again

@@ -285,6 +285,15 @@ def test_messages_are_typed_from_their_words():
     assert classify_text("Health 75") is None and classify_text("7") is None
 
 
+def test_a_capital_read_apart_from_its_word_joins_it_where_they_make_a_word():
+    from ingest.screen_text import respace
+
+    # Armagetron's letter-spaced centre font: "Winner: Windows" read "W inner :" and "W indows"
+    assert respace("W inner :") == "Winner :" and respace("W indows") == "Windows" and respace("NeW M atch") == "NeW Match"
+    for kept in ("team B wins", "Press F to pay", "A round begins", "I won", "X marks the spot"):
+        assert respace(kept) == kept
+
+
 def test_a_line_read_run_together_most_often_shows_its_words_apart():
     pickup = TextTrack(1, 5.0, 7.0, (0.1, 0.83, 0.32, 0.87), reads=[("25Health", 0.95), ("25Health", 0.93), ("25 Health", 0.9)],
                        frames=3, first_box=(0.1, 0.83, 0.32, 0.87))
