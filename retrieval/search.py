@@ -57,14 +57,17 @@ IRREGULAR = {"got": "get", "gotten": "get", "found": "find", "fell": "fall", "th
 @functools.lru_cache(maxsize=1 << 16)
 def _stems(w: str) -> frozenset[str]:
     """The word and the stems it may have: "died" -> die/di, "dying" -> die, "weapons" -> weapon,
-    "picked" -> pick, "got" -> get. A loose English stemmer (two words match when their sets meet),
-    enough for players' questions against event text."""
+    "picked" -> pick, "got" -> get, "winner" -> win (so "who won?" meets "Winner: Windows"). A loose
+    English stemmer (two words match when their sets meet), enough for players' questions against
+    event text."""
     out = {w}
     for suffix, repl in (("ying", "ie"), ("ies", "y"), ("ied", "y"), ("ing", ""), ("ing", "e"), ("ed", ""),
-                         ("ed", "e"), ("es", ""), ("s", "")):
+                         ("ed", "e"), ("es", ""), ("s", ""), ("er", "")):
         stem = w[: -len(suffix)] + repl
         if w.endswith(suffix) and len(stem) >= 3:
             out.add(stem)
+            if not repl and stem[-1] == stem[-2] and stem[-1] not in "aeioulsfz":
+                out.add(stem[:-1])  # "winner" -> win, "stopped" -> stop (not "kill", "pass")
     if w in IRREGULAR:
         out.add(IRREGULAR[w])
     return frozenset(out)

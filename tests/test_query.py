@@ -93,6 +93,9 @@ def test_match_score_meets_a_players_word_forms():
     assert match_score(["die"], death) == 1.0  # "how did I die?"
     assert match_score(["dying"], death) == 1.0
     assert match_score(["weapons"], "pickup minigun You got the minigun! weapon") == 1.0
+    assert match_score(["won"], "Winner: Windows") == 1.0  # "who won round 2?"
+    assert match_score(["killer"], "Tony was gunned down by Sarge killed") == 1.0
+    assert match_score(["stopped"], "time stop") == 1.0 and match_score(["passed"], "checkpoint pass") == 1.0
     assert match_score(["tried"], "I try the door") == 1.0
     assert match_score(["red"], "reed") == 0.0 and match_score(["bed"], "be") == 0.0  # no 2-letter stems
 
