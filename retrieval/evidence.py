@@ -14,6 +14,7 @@ Keyframes and projected vectors are attached for reasoners that use them.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import replace
 from typing import Sequence
 
@@ -159,10 +160,10 @@ def _obituary_kind(q: Query) -> str | None:
     return "death" if noun in ("death", "deaths") else None
 
 
-def _obituaries(kb: KnowledgeBase, q: Query, f: Filters, kind: str | None = None) -> list[Moment]:
+def _obituaries(kb: KnowledgeBase, q: Query, f: Filters, kind: str | None = None, once: bool = True) -> list[Moment]:
     """Every kill and death line of the videos asked about, from the event table (a search would stop
     at MAX_LISTED). `kind` "kill": the kill lines that name someone (not "Double kill!"); "death":
-    the death lines and the kill lines that name who was killed."""
+    the death lines and the kill lines that name who was killed. `once`: one line per death."""
     names = list(f.videos or []) + ([q.video] if q.video else [])
     ids = kb.ready_ids(names, f.games) if names or f.games else None
     lo, hi = q.window if q.window is not None else (f.t_from, f.t_to)
@@ -178,7 +179,7 @@ def _obituaries(kb: KnowledgeBase, q: Query, f: Filters, kind: str | None = None
                           end_s=round(min(start + MAX_WINDOW_S, max(e.t_end, e.t_start) + LEAD_S), 2), score=1.0,
                           text=e.label, match=1.0, same_thing=True,
                           matched=[Matched(t=e.t_start, source=e.source, kind=e_kind, label=e.label)]))
-    return _one_line_per_death(out)
+    return _one_line_per_death(out) if once else out
 
 
 def _obituary_lines(kb: KnowledgeBase, ids: Sequence[int] | None, lo: float | None, hi: float | None) -> list[tuple]:
@@ -255,11 +256,42 @@ def _killed(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment] | None:
 
 def _kills_by(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment] | None:
     """"how many kills did Sarge get?", "who did Sarge kill?": the kill lines that name Sarge as the
-    killer (not those where Sarge was killed); None when no kill line names Sarge at all."""
-    lines, killer = _obituaries(kb, q, f, "kill"), q.killer or ""
-    if not any(_names(m.matched[0].label, killer) for m in lines):
+    killer (not those where Sarge was killed), and the screen's "You fragged X" lines in a video
+    whose "you" is Sarge (a spectator following him); None when no kill line names Sarge at all."""
+    every, killer = _obituaries(kb, q, f, "kill", once=False), q.killer or ""
+    if not any(_names(m.matched[0].label, killer) for m in every):
         return None
-    return [m for m in lines if same_name(killer_of(m.matched[0].label, m.matched[0].kind) or "", killer)]
+    you = _you(every)
+
+    def by(m: Moment) -> bool:
+        who = killer_of(m.matched[0].label, m.matched[0].kind) or ""
+        return same_name(who, killer) or (who.lower() == "you" and same_name(you.get(m.video_id, ""), killer))
+
+    return [m for m in _one_line_per_death(every) if by(m)]
+
+
+def _you(lines: list[Moment]) -> dict[int | None, str]:
+    """Per video, whom its "You fragged X" lines mean: the killer its feed names for the same death
+    at the same moment ("You fragged Grism" with "Grism was machinegunned by Sarge": the view follows
+    Sarge), when at least two deaths say so and no more than a third say otherwise."""
+    votes: dict[int | None, Counter] = {}
+    for m in lines:
+        if (killer_of(m.matched[0].label, m.matched[0].kind) or "").lower() != "you":
+            continue
+        victim = victim_of(m.matched[0].label, m.matched[0].kind) or ""
+        for o in lines:
+            named = killer_of(o.matched[0].label, o.matched[0].kind) or ""
+            if o.video_id == m.video_id and abs(o.at_s - m.at_s) <= SAME_DEATH_S and named.lower() not in PLAYER \
+                    and same_name(victim_of(o.matched[0].label, o.matched[0].kind) or "", victim):
+                count = votes.setdefault(m.video_id, Counter())
+                count[next((k for k in count if same_name(k, named)), named)] += 1  # "Sarde" is Sarge
+                break
+    out = {}
+    for video, count in votes.items():
+        (name, n), total = count.most_common(1)[0], sum(count.values())
+        if n >= 2 and n >= 2 * total / 3:
+            out[video] = name
+    return out
 
 
 def _at_edge(kb: KnowledgeBase, q: Query, f: Filters, limit: int) -> list[Moment]:

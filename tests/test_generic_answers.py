@@ -158,6 +158,23 @@ def test_kills_by_a_name_are_the_lines_where_that_name_killed(tmp_path):
     assert [m.matched[0].label for m in gather(kb, "who did Tony kill?")] == ["Sarge was machinegunned by Tony"]
 
 
+def test_a_spectators_you_is_the_one_the_feed_names_for_the_same_deaths(tmp_path):
+    """OpenArena spectating Sarge: "You fragged Grism" shows with "Grism was machinegunned by Sarge";
+    where the feed line was not read, the centre line alone is still Sarge's kill."""
+    kb = _arena_kb(tmp_path, [(5.0, "You fragged Grism"), (5.4, "Grism was machinegunned by Sarge"),
+                              (20.0, "You fragged Tony"), (20.3, "Tony was railed by Sarde"),
+                              (33.0, "You fragged Major"),  # its feed line unread
+                              (40.0, "Major was shredded by Tony's shrapnel")])
+    answer = Extractive().answer("how many kills did Sarge get?", gather(kb, "how many kills did Sarge get?")).text
+    assert answer.startswith("3 kills in arena:") and "You fragged Major" in answer, answer
+    assert [m.matched[0].label for m in gather(kb, "who did Tony kill?")] == ["Major was shredded by Tony's shrapnel"]
+    # one death seen with another killer does not make "you" anyone
+    kb2 = _arena_kb(tmp_path / "two", [(5.0, "You fragged Grism"), (5.4, "Grism was machinegunned by Sarge"),
+                                       (33.0, "You fragged Major")])
+    answer = Extractive().answer("how many kills did Sarge get?", gather(kb2, "how many kills did Sarge get?")).text
+    assert answer.startswith("1 kill in arena:"), answer
+
+
 def test_most_kills_and_deaths_tally_the_kill_feed_by_name_one_line_per_death(tmp_path):
     from retrieval.obituaries import killer_of, victim_of
 
