@@ -273,7 +273,8 @@ def _kills_by(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment] | None:
 def _you(lines: list[Moment]) -> dict[int | None, str]:
     """Per video, whom its "You fragged X" lines mean: the killer its feed names for the same death
     at the same moment ("You fragged Grism" with "Grism was machinegunned by Sarge": the view follows
-    Sarge), when at least two deaths say so and no more than a third say otherwise."""
+    Sarge), when at least two deaths say so and more than half of them (a feed's names are often
+    cut or misread: "Sa", "Safg")."""
     votes: dict[int | None, Counter] = {}
     for m in lines:
         if (killer_of(m.matched[0].label, m.matched[0].kind) or "").lower() != "you":
@@ -289,7 +290,7 @@ def _you(lines: list[Moment]) -> dict[int | None, str]:
     out = {}
     for video, count in votes.items():
         (name, n), total = count.most_common(1)[0], sum(count.values())
-        if n >= 2 and n >= 2 * total / 3:
+        if n >= 2 and n > total / 2:
             out[video] = name
     return out
 

@@ -168,7 +168,7 @@ def test_a_spectators_you_is_the_one_the_feed_names_for_the_same_deaths(tmp_path
     answer = Extractive().answer("how many kills did Sarge get?", gather(kb, "how many kills did Sarge get?")).text
     assert answer.startswith("3 kills in arena:") and "You fragged Major" in answer, answer
     assert [m.matched[0].label for m in gather(kb, "who did Tony kill?")] == ["Major was shredded by Tony's shrapnel"]
-    # one death seen with another killer does not make "you" anyone
+    # one death seen with a named killer does not make "you" anyone
     kb2 = _arena_kb(tmp_path / "two", [(5.0, "You fragged Grism"), (5.4, "Grism was machinegunned by Sarge"),
                                        (33.0, "You fragged Major")])
     answer = Extractive().answer("how many kills did Sarge get?", gather(kb2, "how many kills did Sarge get?")).text
