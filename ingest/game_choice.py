@@ -14,7 +14,6 @@ pass over the file, and the Doom path pays only the status-bar test.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -64,21 +63,17 @@ def choose(frames: Sequence[Frame], engine, candidates: Sequence[RulePack] | Non
         # the different lines the pack knows, each counted once (a label on every frame is one line):
         # typed reads of its message regions, and screen lines its lexicon or `classify` knows; a
         # line of one word counts half ("Rubber" of another game's HUD is a Hedgewars weapon too)
-        known = {_key(r.text): 1.0 for f in sample for r in (ocr.read_frame(f, engine, p) if p.message_regions else [])
+        known = {snapping.lexicon_key(r.text): 1.0 for f in sample for r in (ocr.read_frame(f, engine, p) if p.message_regions else [])
                  if r.kind is not None}
         for lines in screen:
             for line in lines:
-                if _key(line) not in known and _knows(p, line):
-                    known[_key(line)] = 1.0 if len(line.split()) >= 2 else ONE_WORD
+                if snapping.lexicon_key(line) not in known and _knows(p, line):
+                    known[snapping.lexicon_key(line)] = 1.0 if len(line.split()) >= 2 else ONE_WORD
         scores[p.name] = max(scores.get(p.name, 0.0), min(1.0, sum(known.values()) / TEXT_HITS))
     best = max(scores, key=scores.__getitem__)
     if scores[best] >= MIN_SCORE:
         return Choice(get_pack(best), round(scores[best], 3), scores)
     return Choice(get_pack("generic"), round(1.0 - scores[best], 3), scores)
-
-
-def _key(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
 def _knows(pack: RulePack, line: str) -> bool:
