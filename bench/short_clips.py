@@ -2,9 +2,10 @@
 
 A player's clip is often 20-60 s, and on a short clip the generic path has less to go on: a name
 tag is seen at fewer places, a HUD number for fewer seconds. This cuts each clip into excerpts of
-`--length` seconds (re-encoded, so each starts on its own frame; `tmp` keeps them), runs the text
-tracks over each (`ingest.screen_text.TextTracker` at 1 fps, as ingest does), turns them into events
-as the whole video would be (`ingest.screen_events.read_tracks`) and scores them like
+`--length` seconds (re-encoded, so each starts on its own frame; `tmp` keeps them), runs the
+generic path's stage over each as ingest drives it (`ingest.stages.ScreenTextStage`: 2 frames a
+second, text read on one and glanced at on the other; its events as the whole video's would be) and
+scores them like
 bench/onscreen_events.py against the clip's log shifted to the excerpt. A line logged up to 6 s before
 an excerpt starts is still on screen at its start: an event of it at the start counts as correct
 but its line is not asked for.
@@ -39,8 +40,8 @@ def main() -> None:
     from ingest import decode
     from ingest.ocr_engines import OnnxOcrEngine
     from ingest.probe import probe
-    from ingest.screen_events import read_tracks
-    from ingest.screen_text import TextTracker
+    from ingest.rules import get_pack
+    from ingest.stages import ScreenTextStage, watch
 
     engine = OnnxOcrEngine()
     totals = [0, 0, 0, 0]
@@ -54,11 +55,10 @@ def main() -> None:
                 subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-ss", str(start), "-t", str(args.length),
                                 "-i", str(clip), "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-an",
                                 str(part)], check=True)
-                tracker = TextTracker(engine)
-                for frame in decode.sample_frames(part, 1.0):
-                    tracker.observe(frame)
-                reading = read_tracks(tracker.finish(), args.length)
-                found = [(e.t_start, e.payload.get("text", e.label)) for e in reading.events if e.source == "ocr"]
+                # the generic path's stage as ingest drives it: 2 frames a second, text read on one
+                stage = ScreenTextStage(engine, None, get_pack("generic"), 1.0, args.length, early_s=0.25)
+                events = watch(decode.sample_frames(part, 2.0), [stage]).events
+                found = [(e.t_start, e.payload.get("text", e.label)) for e in events if e.source == "ocr"]
                 lines = [(t - start, x) for t, x in logged if start <= t < start + args.length - 0.5]
                 extra = [(x, a - start, b - start) for x, a, b in also] + \
                         [(x, 0.0, 0.0) for t, x in logged if start - 6.0 <= t < start]
