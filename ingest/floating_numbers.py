@@ -107,7 +107,7 @@ def number_boxes(image: np.ndarray, prev: np.ndarray | None, taken: list[tuple[i
             continue  # longer than a popup's number
         pad = max(2, int(0.3 * h * SCALE))
         box = (max(0, x0 * SCALE - pad), max(0, y0 * SCALE - pad), min(iw, x1 * SCALE + pad), min(ih, y1 * SCALE + pad))
-        if not any(_overlaps(box, t) for t in taken):
+        if not any(shared_area(box, t) > 0 for t in taken):
             out.append((box, h))
     # the largest first: a popup is drawn bigger than the clutter that passes for a glyph
     return [b for b, _ in sorted(out, key=lambda bh: -bh[1])[:limit]]
@@ -161,11 +161,14 @@ def changed(box: tuple[int, int, int, int], small: np.ndarray, prev: np.ndarray 
     return new is None or float(new.mean()) >= 0.1
 
 
-def holds(line: tuple[int, int, int, int], box: tuple[int, int, int, int]) -> bool:
-    """Is `box` (most of it) inside this detected line? Then the line's read is the box's."""
-    ix = max(0, min(line[2], box[2]) - max(line[0], box[0]))
-    iy = max(0, min(line[3], box[3]) - max(line[1], box[1]))
-    return ix * iy >= 0.8 * (box[2] - box[0]) * (box[3] - box[1])
+def shared_area(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> int:
+    """Area (px) two boxes share."""
+    return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def holds(line: tuple[int, int, int, int], box: tuple[int, int, int, int], share: float = 0.8) -> bool:
+    """Is `box` (`share` of it) inside this detected line? Then the line's read is the box's."""
+    return shared_area(line, box) >= share * (box[2] - box[0]) * (box[3] - box[1])
 
 
 def _enclosed(mask: np.ndarray) -> tuple[int, int, int, int] | None:
@@ -199,7 +202,3 @@ def shrink(image: np.ndarray) -> np.ndarray:
 
     h, w = image.shape[:2]
     return cv2.resize(image, (w // SCALE, h // SCALE), interpolation=cv2.INTER_AREA)
-
-
-def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
-    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])

@@ -271,9 +271,10 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     count: dict[str, int] = defaultdict(int)
     texts: dict[str, str] = {}
     for tr in tracks:
-        total[text_key(tr.text)] += tr.duration
-        count[text_key(tr.text)] += 1
-        texts.setdefault(text_key(tr.text), tr.text)
+        key = text_key(tr.text)
+        total[key] += tr.duration
+        count[key] += 1
+        texts.setdefault(key, tr.text)
     limit = max(PERSISTENT_MIN_S, PERSISTENT_SHARE * duration_s)
     # long on screen, and either most of the video or again and again (a label, a name tag); one
     # long showing in the middle of the video is a message that stays ("match start, fight!", 30 s),

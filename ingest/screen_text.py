@@ -109,7 +109,7 @@ def _moved(first: tuple[float, float, float, float], box: tuple[int, int, int, i
     return min(abs(box[0] - fx0), abs(box[2] - fx1), abs((box[0] + box[2]) / 2 - (fx0 + fx1) / 2)) > tol
 
 
-def _ink(grey: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+def _strokes(grey: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     """Where a box holds strokes (pixels far from the mean of their surroundings), as the share of
     them per cell of a 32x4 grid: a line of text changes it, a view moving behind a line that
     stays hardly does (its edges are soft next to a font's)."""
@@ -122,15 +122,8 @@ def _ink(grey: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     return cv2.resize(strokes, (32, 4), interpolation=cv2.INTER_AREA)
 
 
-def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> int:
-    """Area (px) the two boxes share."""
-    return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
-
-
 def _iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
-    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
+    inter = floating_numbers.shared_area(a, b)
     union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
     return inter / union if union > 0 else 0.0
 
@@ -201,7 +194,7 @@ class _Place:
 
     box: tuple[float, float, float, float]  # the widest extent of those messages (fractions of the frame)
     count: int = 1  # messages seen there
-    sig: np.ndarray | None = None  # its strokes (`_ink`) when last looked at
+    sig: np.ndarray | None = None  # its strokes (`_strokes`) when last looked at
     looks: int = 0  # glances that read it
     found: int = 0  # lines found there that were gone at the next `observe`
 
@@ -257,7 +250,7 @@ class TextTracker:
     NUMBER_CONFIDENCE = 0.95  # digits-only reads of sprites and terrain are mostly under this
     GLANCE_MAX_S = 3.0  # a line of words shown at most this long is a message; where it was, `glance` looks
     GLANCE_AFTER = 2  # ... once this many were seen at that place
-    # mean difference of a place's stroke shares (`_ink`) above which it is read
+    # mean difference of a place's stroke shares (`_strokes`) above which it is read
     GLANCE_DIFF = 0.05
     # after this many glances at a place, this share of them must have found a line gone by the next
     # read (a feed whose lines stay for seconds gains nothing from them)
@@ -281,7 +274,6 @@ class TextTracker:
         self.frames = 0
         self.glances = 0  # recogniser calls at message places between two reads
         self._observed = 0.0  # the time of the last frame `observe` detected on
-        self._height = 0  # of the frames (`_detect` scales a strip of them as it scales a whole one)
         self._places: list[_Place] = []
         self._glanced: list[tuple[_Open, _Place]] = []  # tracks the glances since the last `observe` started
 
@@ -307,7 +299,6 @@ class TextTracker:
         self._now = t
         h, w = image.shape[:2]
         grey = self._grey(image)
-        self._height = h
         thumb = cv2.resize(grey, (64, 36), interpolation=cv2.INTER_AREA).astype(np.int16)
         if self._thumb is not None and float(np.abs(thumb - self._thumb).max()) < self.GATE_DIFF:
             for still in self._open:  # nothing moved: what was on screen still is
@@ -323,7 +314,8 @@ class TextTracker:
         self._read(t, image, grey, [(b, None, None) for b in boxes] + [(b, n, None) for b, n in numbers.read]
                    + [(b, None, o) for b, o in numbers.going_on], numbers.held, set(numbers.boxed))
         for place in self._places:
-            place.sig = _ink(grey, place.pixels(w, h))
+            if not self._retired(place):
+                place.sig = _strokes(grey, place.pixels(w, h))
         for o, place in self._glanced:  # a line only a glance saw: what glances at its place are for
             place.found += o.last_seen < t
         self._glanced = []
@@ -341,10 +333,10 @@ class TextTracker:
         self._now = t
         grey = self._grey(image)
         for place in self._places:
-            if place.count < self.GLANCE_AFTER or (place.looks >= self.GLANCE_TRIAL and place.found < self.GLANCE_YIELD * place.looks):
-                continue  # not a message place yet, or one where glances find nothing new (a view moving behind a feed)
+            if place.count < self.GLANCE_AFTER or self._retired(place):
+                continue  # not a message place yet, or one where glances find nothing new
             box = place.pixels(w, h)
-            sig = _ink(grey, box)
+            sig = _strokes(grey, box)
             if place.sig is not None and float(np.abs(place.sig - sig).mean()) <= self.GLANCE_DIFF:
                 continue
             place.sig = sig
@@ -359,23 +351,24 @@ class TextTracker:
                     any(len(text_key(o.track.text)) >= 0.75 * len(text_key(text)) and
                         containment(text, o.track.text) >= self.SCROLL_CONTAINMENT for o in shown):
                 continue
-            shown = [o for o in shown if _overlap(o.box, box) > 0]
+            shown = [o for o in shown if floating_numbers.shared_area(o.box, box) > 0]
             # the detector misses or splits lines in a strip only a line or two high: it sees at
             # least 64 rows (at the frame's edge, all of them on the side away from it)
             rows = min(h, max(y1 - y0 + 2 * (y1 - y0), int(64 * max(h, w) / self.max_side)))
             top = min(max(0, (y0 + y1 - rows) // 2), h - rows)
             self.detections += 1
-            found = [(b[0], b[1] + top, b[2], b[3] + top) for b in self._detect(image[top:top + rows])]
-            new = [b for b in found if _overlap(b, box) >= 0.5 * (b[3] - b[1]) * (b[2] - b[0])
-                   and not any(_overlap(b, o.box) >= 0.5 * (b[3] - b[1]) * (b[2] - b[0]) for o in shown)]
+            # the strip scaled as the whole frame is (a frame's longer side to `max_side`)
+            strip = self._detect(image[top:top + rows], self.max_side * max(w, rows) // max(w, h))
+            new = [b for b in ((b[0], b[1] + top, b[2], b[3] + top) for b in strip)
+                   if floating_numbers.holds(box, b, 0.5) and not any(floating_numbers.holds(o.box, b, 0.5) for o in shown)]
             known = {id(o) for o in self._open}
             self._read(t, image, grey, [(b, None, None) for b in new], {}, set(), popped=False)
             self._glanced += [(o, place) for o in self._open if id(o) not in known]
 
-    def _detect(self, image: np.ndarray) -> list[tuple[int, int, int, int]]:
+    def _detect(self, image: np.ndarray, max_side: int | None = None) -> list[tuple[int, int, int, int]]:
         w = image.shape[1]
         # a box touching the frame's edge holds text cut off by it: half a word reads as another word
-        return [b for b in merge_line_boxes(self.detector.detect(image, max_side=self.max_side * max(image.shape[:2]) // max(w, self._height)))
+        return [b for b in merge_line_boxes(self.detector.detect(image, max_side=max_side or self.max_side))
                 if b[3] - b[1] >= self.MIN_BOX_H and b[2] - b[0] >= (b[3] - b[1]) * 0.6
                 and b[0] > 1 and b[2] < w - 1]
 
@@ -555,11 +548,16 @@ class TextTracker:
         return o
 
     def _close(self, t: float) -> None:
-        for o in self._open:
-            if t - o.last_seen > self.max_gap_s:
-                self._message_place(o.track)
-        self._closed += [o.track for o in self._open if t - o.last_seen > self.max_gap_s]
+        closing = [o for o in self._open if t - o.last_seen > self.max_gap_s]
+        for o in closing:
+            self._message_place(o.track)
+        self._closed += [o.track for o in closing]
         self._open = [o for o in self._open if t - o.last_seen <= self.max_gap_s]
+
+    def _retired(self, place: _Place) -> bool:
+        """Glances at this place found nothing a read missed (a view moving behind a feed): none
+        look at it again, so it never finds more."""
+        return place.looks >= self.GLANCE_TRIAL and place.found < self.GLANCE_YIELD * place.looks
 
     def _message_place(self, track: TextTrack) -> None:
         """A line of words shown briefly, standing still and read surely, marks a message place:

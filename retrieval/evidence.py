@@ -194,8 +194,8 @@ def _obituary_lines(kb: KnowledgeBase, ids: Sequence[int] | None, lo: float | No
             if who and who.lower() not in PLAYER:
                 names.setdefault(e.video_id, set()).add(who)
     lines = [(e, v, e.kind) for e, v in typed]
-    if names:
-        for e, v in kb.events(sorted(names), ["text"]):
+    if names:  # (the names come from the whole video; the lines read so, from the window asked about)
+        for e, v in kb.events(sorted(names), ["text"], lo, hi):
             if (read := read_as(e.label, names[e.video_id])) is not None:
                 lines.append((e, v, read))
 
@@ -275,18 +275,24 @@ def _you(lines: list[Moment]) -> dict[int | None, str]:
     at the same moment ("You fragged Grism" with "Grism was machinegunned by Sarge": the view follows
     Sarge), when at least two deaths say so and more than half of them (a feed's names are often
     cut or misread: "Sa", "Safg")."""
+    # each line's killer and victim read once; its video's lines, in their order, are the ones to compare
+    who = [(killer_of(m.matched[0].label, m.matched[0].kind) or "", victim_of(m.matched[0].label, m.matched[0].kind) or "")
+           for m in lines]
+    per_video: dict[int | None, list[int]] = {}
+    for i, m in enumerate(lines):
+        per_video.setdefault(m.video_id, []).append(i)
     votes: dict[int | None, Counter] = {}
-    for m in lines:
-        if (killer_of(m.matched[0].label, m.matched[0].kind) or "").lower() != "you":
-            continue
-        victim = victim_of(m.matched[0].label, m.matched[0].kind) or ""
-        for o in lines:
-            named = killer_of(o.matched[0].label, o.matched[0].kind) or ""
-            if o.video_id == m.video_id and abs(o.at_s - m.at_s) <= SAME_DEATH_S and named.lower() not in PLAYER \
-                    and same_name(victim_of(o.matched[0].label, o.matched[0].kind) or "", victim):
-                count = votes.setdefault(m.video_id, Counter())
-                count[next((k for k in count if same_name(k, named)), named)] += 1  # "Sarde" is Sarge
-                break
+    for video, order in per_video.items():
+        for i in order:
+            if who[i][0].lower() != "you":
+                continue
+            for j in order:
+                named, victim = who[j]
+                if abs(lines[j].at_s - lines[i].at_s) <= SAME_DEATH_S and named.lower() not in PLAYER \
+                        and same_name(victim, who[i][1]):
+                    count = votes.setdefault(video, Counter())
+                    count[next((k for k in count if same_name(k, named)), named)] += 1  # "Sarde" is Sarge
+                    break
     out = {}
     for video, count in votes.items():
         (name, n), total = count.most_common(1)[0], sum(count.values())
