@@ -17,7 +17,7 @@ Decided over the whole video, from the tracks of ingest/screen_text.py:
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -219,24 +219,31 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     hud_events: list[EventRecord] = []
     hud_places: list[tuple[float, float, float, float]] = []  # numbers that stay, changing or not
 
-    def record(name: str, meaning: str, readings: list[tuple[TextTrack, float]]) -> None:
+    def record(name: str, meaning: str, readings: list[tuple[TextTrack, float]], of: int | None = None) -> None:
         """One HUD series: its state samples, at both ends of each track (the value held until
-        then: a drop is dated from its last sample), and its changes as events."""
+        then: a drop is dated from its last sample), and its changes as events. A track that
+        went on after the next one began (the old value's pixels still matched for a frame) ends
+        where the next begins."""
         while name in series:
             name += "'"
         series[name] = meaning
-        points = sorted({(t, float(v)) for tr, v in readings for t in (tr.t_start, tr.t_end)})
+        readings = sorted(readings, key=lambda r: r[0].t_start)
+        starts = [tr.t_start for tr, _ in readings[1:]] + [float("inf")]
+        points = sorted({(t, float(v)) for (tr, v), nxt in zip(readings, starts)
+                         for t in (tr.t_start, max(tr.t_start, min(tr.t_end, nxt)))})
         for t, v in points:
             states[round(t, 3)][name] = v
-        hud_events.extend(_changes(name, points, duration_s))
+        hud_events.extend(_changes(name, points, duration_s, of))
 
     for slot in _slots(numeric):
-        values = {parse_value(tr.text) for tr in slot.tracks}
+        ordered = sorted(slot.tracks, key=lambda tr: tr.t_start)
+        counted = _counter_reads(ordered)  # "1/3", "2/3": a counter, its misreads mended or left out
+        values = {v for _, v in counted.reads} if counted else {parse_value(tr.text) for tr in slot.tracks}
         span = max(tr.t_end for tr in slot.tracks) - min(tr.t_start for tr in slot.tracks)
         shown_s = sum(tr.duration + 0.5 for tr in slot.tracks)  # + one sampling step per track
-        if span < HUD_PLACE_S and sum(len(run) for run in _countdowns(sorted(slot.tracks, key=lambda tr: tr.t_start))) == len(slot.tracks):
+        if span < HUD_PLACE_S and sum(len(run) for run in _countdowns(ordered)) == len(slot.tracks):
             continue  # "3", "2", "1" and gone: a countdown, no HUD place
-        if len(values) < SLOT_MIN_VALUES:
+        if len(values) < (2 if counted else SLOT_MIN_VALUES):
             if len(slot.tracks) >= SLOT_MIN_VALUES and span >= HUD_PLACE_S:
                 hud_places.extend(tr.box for tr in slot.tracks)  # a number that stays: 100 health all along
             continue
@@ -248,7 +255,9 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         if span < min(30.0, 0.3 * duration_s) or shown_s < (0.4 if len(values) < SLOT_MANY_VALUES else 0.15) * span:
             continue
         label = _label_for(slot, words) or _clock(slot)
-        ordered = sorted(slot.tracks, key=lambda tr: tr.t_start)
+        if counted:
+            record(label or area_name(slot.box), label or "", counted.reads, counted.of)
+            continue
         # the place's unsure reads are mostly of what is beside the number (a flag icon read "50"
         # beside a lap counter "1/3"): the series is what was read surely, when that is most of it
         sure = [tr for tr in ordered if tr.confidence >= HUD_SURE]
@@ -600,12 +609,48 @@ def _event(tr: TextTrack, typed: tuple[str, str, dict] | None) -> EventRecord:
                        payload={**payload, "typed_by": "pattern"})
 
 
-def _changes(name: str, points: list[tuple[float, float]], duration_s: float) -> list[EventRecord]:
-    """Changes of one HUD series as `hud` events, unless it changes all the time (a clock)."""
+def _changes(name: str, points: list[tuple[float, float]], duration_s: float, of: int | None = None) -> list[EventRecord]:
+    """Changes of one HUD series as `hud` events, unless it changes all the time (a clock); a
+    counter's with what it counts to ("top-right 1/3 -> 2/3")."""
     changes = [(t, a, b) for (_, a), (t, b) in zip(points, points[1:]) if a != b]
     if not changes or len(changes) > duration_s / 4:
         return []  # a clock or a counter that ticks every few seconds: charted, not listed
-    return [EventRecord(t, t, "hud", f"{name} {a:g} -> {b:g}", "hud", 0.8, value=b - a,
-                        payload={"series": name, "from": a, "to": b}) for t, a, b in changes]
+    out = f"/{of}" if of else ""
+    return [EventRecord(t, t, "hud", f"{name} {a:g}{out} -> {b:g}{out}", "hud", 0.8, value=b - a,
+                        payload={"series": name, "from": a, "to": b, **({"of": of} if of else {})}) for t, a, b in changes]
+
+
+@dataclass
+class Counted:
+    """A place showing a counter "A/B" (a lap "2/3", a turn "5/8"): its tracks' values A, mended."""
+
+    reads: list[tuple[TextTrack, float]]
+    of: int | None  # B, when the place counts to one number throughout
+
+
+_FRACTION = re.compile(r"(\d{1,4})/(\d{1,4})")
+
+
+def _counter_reads(ordered: Sequence[TextTrack]) -> Counted | None:
+    """The values of a place that mostly shows "A/B", or None. The recogniser reads a counter's
+    slash as "7", "1" or "l" ("173" for "1/3") and an icon beside it as one more digit ("2/32"):
+    a read that is one of the place's denominators B after A and a slash, or after A and a
+    character taken for the slash, counts as A; what else is read there is left out."""
+    texts = [re.sub(r"[^\dA-Za-z/]", "", tr.text) for tr in ordered]
+    plain = [_FRACTION.fullmatch(t) for t in texts]
+    if sum(tr.frames for tr, m in zip(ordered, plain) if m) < 0.5 * sum(tr.frames for tr in ordered):
+        return None  # (by the frames that showed them: a misread is mostly read once)
+    dens = Counter(m[2] for m in plain if m)
+    common = [d for d, n in dens.most_common() if n >= 2 or n == max(dens.values())]
+    reads: list[tuple[TextTrack, float]] = []
+    used: set[str] = set()
+    for tr, text in zip(ordered, texts):
+        for den in common:
+            m = re.fullmatch(rf"(\d{{1,4}})[/71l|I]{den}\D?\d?", text) or re.fullmatch(rf"(\d{{1,4}})/{den}.?", text)
+            if m and int(m[1]) <= int(den):
+                reads.append((tr, float(m[1])))
+                used.add(den)
+                break
+    return Counted(reads, int(next(iter(used))) if len(used) == 1 else None) if reads else None
 
 

@@ -80,6 +80,10 @@ def containment(a: str, b: str) -> float:
     return sum(bl.size for bl in blocks) / min(len(ka), len(kb))
 
 
+# a HUD number as read: "75", "75%", "+100", "2/3", "9:51", "1:23.45"
+_HUD_NUMBER = re.compile(r"[-+]?\d[\d/:.,]*%?")
+
+
 def _unusable(track: "TextTrack") -> bool:
     """No read of it the recogniser was fairly sure of (small text over a moving view)."""
     return all(conf < 0.7 for _, conf in track.reads)
@@ -204,6 +208,15 @@ class _Place:
 
 
 @dataclass
+class _NumberPlace:
+    """Where a HUD number stood still and was read surely (`TextTracker._hud_numbers`)."""
+
+    box: tuple[int, int, int, int]  # pixels: where the number was last read surely
+    misses: int = 0  # reads in a row there that found no number
+    sig: np.ndarray | None = None  # its pixels (`TextTracker._signature`) when a read found no number
+
+
+@dataclass
 class _Open:
     track: TextTrack
     box: tuple[int, int, int, int]  # pixels
@@ -256,6 +269,10 @@ class TextTracker:
     # read (a feed whose lines stay for seconds gains nothing from them)
     GLANCE_TRIAL, GLANCE_YIELD = 20, 0.05
     GLANCE_PLACES = 8  # places looked at, at most (one recogniser call each when its pixels changed)
+    NUMBER_PLACES = 8  # HUD number places read where the detector missed them (one call each when changed)
+    NUMBER_PLACE_READS = 2  # sure reads of a number standing still that make its place one
+    NUMBER_PLACE_MISSES = 6  # reads in a row that found no number there end a place (the HUD went)
+    HUD_CHARS = "0123456789/:.,%+-"  # what a HUD number place is read with
 
     def __init__(self, engine, detector=None, max_side: int = 640, max_gap_s: float = 1.6):
         self.engine = engine
@@ -276,6 +293,7 @@ class TextTracker:
         self._observed = 0.0  # the time of the last frame `observe` detected on
         self._places: list[_Place] = []
         self._glanced: list[tuple[_Open, _Place]] = []  # tracks the glances since the last `observe` started
+        self._number_places: list[_NumberPlace] = []
 
     @staticmethod
     def _grey(image: np.ndarray) -> np.ndarray:
@@ -313,6 +331,7 @@ class TextTracker:
         numbers = self._numbers(image, grey, boxes)
         self._read(t, image, grey, [(b, None, None) for b in boxes] + [(b, n, None) for b, n in numbers.read]
                    + [(b, None, o) for b, o in numbers.going_on], numbers.held, set(numbers.boxed))
+        self._hud_numbers(t, image, grey)
         for place in self._places:
             if not self._retired(place):
                 place.sig = _strokes(grey, place.pixels(w, h))
@@ -364,6 +383,56 @@ class TextTracker:
             known = {id(o) for o in self._open}
             self._read(t, image, grey, [(b, None, None) for b in new], {}, set(), popped=False)
             self._glanced += [(o, place) for o in self._open if id(o) not in known]
+
+    def _hud_numbers(self, t: float, image: np.ndarray, grey: np.ndarray) -> None:
+        """HUD numbers the detector missed in this frame: small digits (a turn counter "5/8" in a
+        top bar, a health count over a moving view) are found in some frames only, and a HUD
+        series read in a third of them misses most changes. Where a number stood still and was
+        read surely, its place is read again whenever the detector saw no line there and its
+        pixels changed: one recogniser call, with the characters of numbers only."""
+        for o in self._open:  # the places: numbers that stood still, read surely
+            if o.last_seen == t and not o.track.moved and o.track.frames >= self.NUMBER_PLACE_READS and \
+                    _HUD_NUMBER.fullmatch(o.track.text) and o.track.confidence >= self.SURE:
+                self._number_place(o.box)
+        entries: list[tuple[tuple[int, int, int, int], tuple[str, float] | None, _Open | None]] = []
+        # numbers read in this frame already (by the detector's lines or a number finder)
+        read = [o.box for o in self._open if o.last_seen == t and _HUD_NUMBER.fullmatch(o.track.text)]
+        for place in self._number_places:
+            box = place.box
+            if any(floating_numbers.shared_area(b, box) > 0 for b in read):
+                place.misses = 0
+                continue
+            kept = next((o for o in self._open if not o.track.moved and _iou(o.box, box) >= 0.5
+                         and float(np.abs(o.sig - self._signature(grey, o.box)).mean()) <= self.SIG_DIFF_DIGITS), None)
+            if kept is not None:
+                entries.append((kept.box, None, kept))  # the number there has not changed
+                continue
+            sig = self._signature(grey, box)
+            if place.sig is not None and float(np.abs(place.sig - sig).mean()) <= self.SIG_DIFF_DIGITS:
+                continue  # what was read there last time, no number, is still there
+            place.sig = sig
+            x0, y0, x1, y1 = box
+            pad = (y1 - y0) // 2  # a number finder's box is tight: the recogniser wants a margin
+            self.recognitions += 1
+            text, conf = self.engine.read_line(image[max(0, y0 - pad // 2):y1 + pad // 2, max(0, x0 - pad):x1 + pad],
+                                               charset=self.HUD_CHARS)
+            text = clean(text)
+            if conf >= self.SURE and _HUD_NUMBER.fullmatch(text):
+                place.misses, place.sig = 0, None
+                entries.append((box, (text, float(conf)), None))
+            else:
+                place.misses += 1
+        self._number_places = [p for p in self._number_places if p.misses < self.NUMBER_PLACE_MISSES]
+        if entries:
+            self._read(t, image, grey, entries, {}, set(), popped=False)
+
+    def _number_place(self, box: tuple[int, int, int, int]) -> None:
+        for place in self._number_places:
+            if _iou(place.box, box) >= 0.3:
+                place.box = box  # the last box read there: a wider one takes in what is around the number
+                return
+        if len(self._number_places) < self.NUMBER_PLACES:
+            self._number_places.append(_NumberPlace(box))
 
     def _detect(self, image: np.ndarray, max_side: int | None = None) -> list[tuple[int, int, int, int]]:
         w = image.shape[1]

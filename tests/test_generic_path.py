@@ -153,6 +153,39 @@ def test_a_digit_in_a_framed_box_is_read_without_the_frame(engine, detector):
     assert all(tr.boxed and tr.frames == 2 for tr in tracks)
 
 
+class _SeesFirst:
+    """A detector that finds lines in the first `n` frames only: small HUD digits it finds now
+    and then (a 12-px top bar, a count over a moving view)."""
+
+    def __init__(self, engine, n):
+        self.engine, self.n = engine, n
+
+    def detect(self, image, max_side=640):
+        self.n -= 1
+        return self.engine.detect(image, max_side=max_side) if self.n >= 0 else []
+
+
+def test_a_hud_number_found_once_is_read_again_at_its_place_when_the_detector_misses_it(engine):
+    from ingest.types import Frame
+
+    ground = np.full((720, 1280, 3), (40, 60, 90), np.uint8)
+    frames = [_floating(ground.copy(), value, (1100, 620), (250, 250, 250), 40) for value in ["12"] * 3 + ["13"] * 3 + ["7"] * 3]
+    frames = [f.copy() for f in frames]
+    for i, f in enumerate(frames):
+        f[:40, :40] = 10 * i  # something else changes in each frame (the gate lets it through)
+    tracker = TextTracker(engine, _SeesFirst(engine, 2))
+    for t, image in enumerate(frames):
+        tracker.observe(Frame(float(t), image))
+    tracks = tracker.finish()
+    assert [(tr.text, tr.t_start, tr.t_end) for tr in tracks] == [("12", 0.0, 2.0), ("13", 3.0, 5.0), ("7", 6.0, 8.0)]
+    assert not any(tr.popped for tr in tracks)  # read at its place, not found popping up
+    # found once only (one frame): no place is known, and the number is not followed
+    once = TextTracker(engine, _SeesFirst(engine, 1))
+    for t, image in enumerate(frames):
+        once.observe(Frame(float(t), image))
+    assert [tr.text for tr in once.finish()] == ["12"]
+
+
 def test_a_box_with_a_number_that_stays_is_read_once_and_a_box_without_one_is_no_number(engine):
     from ingest import floating_numbers
     from ingest.types import Frame
@@ -655,6 +688,24 @@ def test_a_race_start_read_once_a_second_and_lap_notices():
     assert read_tracks([_track(3, 5.0, 5.0, "Go!", centre, frames=1, conf=0.84)], 100).events == []
     assert classify_text("Lap2")[0] == "round" and classify_text("New fastest lap")[0] == "achievement"
     assert classify_text("Settings") is None and classify_text("lapse") is None
+
+
+def test_a_counters_misread_slash_and_icon_are_mended_and_a_change_says_what_it_counts_to():
+    # a lap counter "1/3" beside a flag icon: the slash read as "7" or "1", the icon as one more
+    # digit ("2/32"), a read with the lap cut off ("73"); sure reads, all of them
+    box = (0.88, 0.12, 0.96, 0.17)
+    reads = [(5.0, 9.0, "1/3"), (10.0, 12.0, "1/32"), (13.0, 13.0, "173"), (14.0, 30.0, "1/3"), (31.0, 31.0, "73"),
+             (32.0, 37.0, "1/3"), (38.0, 47.0, "2/3"), (48.0, 49.0, "2132"), (50.0, 75.0, "2/3"), (77.0, 80.0, "3/3"),
+             (81.0, 81.0, "313"), (82.0, 99.0, "3/3")]
+    tracks = [_track(k, t0, t1, text, box) for k, (t0, t1, text) in enumerate(reads)]
+    reading = read_tracks(tracks, 100.0)
+    assert [(e.t_start, e.label, e.payload["of"]) for e in reading.events] == \
+        [(38.0, "top-right 1/3 -> 2/3", 3), (77.0, "top-right 2/3 -> 3/3", 3)]
+    # a race of two laps is a counter too, though it shows two values only; two numbers at one
+    # place that are no counter stay no series
+    two = read_tracks([_track(1, 5.0, 40.0, "1/2", box), _track(2, 41.0, 90.0, "2/2", box)], 100.0)
+    assert [e.label for e in two.events] == ["top-right 1/2 -> 2/2"]
+    assert read_tracks([_track(1, 5.0, 40.0, "12", box), _track(2, 41.0, 90.0, "22", box)], 100.0).series == {}
 
 
 def test_a_lap_counter_series_leaves_out_unsure_reads_of_its_icon():
