@@ -247,6 +247,8 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
             if len(slot.tracks) >= SLOT_MIN_VALUES and span >= HUD_PLACE_S:
                 hud_places.extend(tr.box for tr in slot.tracks)  # a number that stays: 100 health all along
             continue
+        if all(tr.popped for tr in slot.tracks) and shown_s < 0.15 * span:
+            continue  # numbers popping up now and then at one place: damage to a unit that stood there
         for tr in slot.tracks:
             in_series.add(tr.id)  # numbers that keep changing at one place are no popups either way
         # a HUD number shows for most of a long stretch; a tag that stood still a while does not.
@@ -292,11 +294,11 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     _fold_misreads(total, count, texts)
     persistent = {k for k, v in total.items() if v >= limit and (v >= 0.5 * duration_s or (count[k] >= 3 and not _sentence(texts[k])))}
     places = _places(tracks)
-    # a number only ever found popping up (new pixels, no line the detector saw) is a popup wherever
-    # it shows: damage "5" over one unit, then over others, is no tag shown all over ("70" over a
-    # hedgehog, read by the detector)
-    seen = {text_key(tr.text) for tr in numeric if not tr.popped}
-    places.update({text_key(tr.text): 1 for tr in numeric if text_key(tr.text) not in seen})
+    # a number is a tag where the detector read it at many places ("70" over a hedgehog); where it
+    # was found popping up (new pixels, no line the detector saw) it is a popup wherever it shows:
+    # damage "5" over one unit, then over others, is no tag, nor is it one for a "5" read in the HUD
+    detected = _places([tr for tr in tracks if not tr.popped])
+    places.update({text_key(tr.text): detected.get(text_key(tr.text), 1) for tr in numeric})
     # one read whole in its own box (a fuse's "3", a damage "7" in a frame) is a tag where the
     # detector read it at 3 places or more outside the HUD (a turn timer's "3" makes no tag)
     tagged = _places([tr for tr in numeric if not tr.popped and tr.id not in in_series])
@@ -309,7 +311,7 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
 
     # 4. transient text -> events
     events: list[EventRecord] = []
-    shown: list[list] = []  # [text, last time on screen] of every message so far
+    shown: list[list] = []  # [text, last time on screen, where] of every message so far
 
     def kept(tr: TextTrack) -> bool:
         """Not HUD, not a label, not a tag's number: a transient text that may be an event."""
@@ -318,8 +320,8 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
             return False  # (a number read whole in its own box is no cut-off piece of a longer one)
         if _piece_of(key, tags) and (classify is None or classify(tr.text) is None):
             return False  # "Brigade" of a "Blue Brigade" tag shown all over
-        if parse_value(tr.text) is not None and _on_hud(tr.box, hud_boxes):
-            return False  # a misread or a cut-off part of a HUD number ("33" of the clock "9:33")
+        if parse_value(tr.text) is not None and (_on_hud(tr.box, hud_boxes) or (not tr.popped and _on_hud_bar(tr.box, hud_boxes))):
+            return False  # a misread or a cut-off part of a HUD number ("33" of the clock "9:33"), or one more
         if parse_value(tr.text) is not None and tr.text.strip()[:1] not in "+-" and digits(tr.text) in labels:
             return False  # a tag's number, or a piece of one ("10", "00" of a "100" tag)
         return True
@@ -335,11 +337,13 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         typed = classify(tr.text) if classify is not None else None  # the pack's type of the line
         if not _message_like(tr, tracks, places, typed):
             continue
-        again = next((m for m in shown if tr.t_start - m[1] <= REPEAT_S and _same_message(tr.text, m[0])), None)
+        # (a number popping up elsewhere is another hit: "5" over one unit, then "5" over another)
+        again = next((m for m in shown if tr.t_start - m[1] <= REPEAT_S and _same_message(tr.text, m[0])
+                      and (parse_value(tr.text) is None or _near(tr.first_box, m[2]))), None)
         if again is not None:
             again[1] = max(again[1], tr.t_end)  # the same line read again (or after it scrolled)
             continue
-        shown.append([tr.text, tr.t_end])
+        shown.append([tr.text, tr.t_end, tr.box])
         events.append(_event(tr, typed))
     persistent_texts = sorted({tr.text for tr in tracks if text_key(tr.text) in persistent and readable(tr.text)})
     return ScreenReading(events=sorted(events + hud_events, key=lambda e: e.t_start),
@@ -421,6 +425,25 @@ def _on_hud(box: tuple[float, float, float, float], hud_boxes: Sequence[tuple[fl
         if inter >= 0.5 * area:
             return True
     return False
+
+
+def _near(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    """Are two boxes within a tenth of the frame of each other (a popup floats up a little)?"""
+    return abs(a[0] + a[2] - b[0] - b[2]) / 2 <= 0.1 and abs(a[1] + a[3] - b[1] - b[3]) / 2 <= 0.1
+
+
+EDGE = 0.1  # share of the frame's height at its top and bottom where HUD bars run
+
+
+def _on_hud_bar(box: tuple[float, float, float, float], hud_boxes: Sequence[tuple[float, float, float, float]]) -> bool:
+    """Is `box` on the row of a HUD number at the frame's top or bottom edge (a strategy game's
+    top bar: turn, gold, villages, units side by side)? A number there read once is one more HUD
+    value, not a popup."""
+    x0, y0, x1, y1 = box
+    if EDGE < y0 and y1 < 1 - EDGE:
+        return False
+    return any(min(y1, hy1) - max(y0, hy0) >= 0.5 * min(y1 - y0, hy1 - hy0) and (hy1 <= EDGE or hy0 >= 1 - EDGE)
+               for _, hy0, _, hy1 in hud_boxes)
 
 
 def _sentence(text: str) -> bool:

@@ -229,6 +229,25 @@ def test_a_popup_number_shown_at_many_places_is_an_event_each_time_but_a_tag_is_
     events = read_tracks([*popups, *tags], 60).events
     assert [(e.t_start, e.label) for e in events if e.source == "ocr"] == [(10.0, "5"), (15.0, "5"), (20.0, "5")]
 
+def test_damage_popping_up_again_and_again_at_one_place_or_twice_at_once_is_a_hit_each_time():
+    # a strategy game: units fight at one hex all game, so damage numbers pop up at one place at
+    # times far apart ("5", "2", "4", "4"); two "5"s pop up 2 s apart over two units; the turn bar at
+    # the top shows numbers the detector reads, one of them ("6", the income) read only once
+    hex_ = (0.69, 0.68, 0.71, 0.72)
+    popups = [_track(k, t, t, v, hex_, frames=1, conf=1.0) for k, (t, v) in enumerate([(20.0, "5"), (50.0, "2"), (80.0, "4"), (110.0, "4")])]
+    popups += [_track(10, 4.0, 4.0, "5", (0.3, 0.4, 0.32, 0.44), frames=1, conf=1.0),
+               _track(11, 6.0, 6.0, "5", (0.6, 0.5, 0.62, 0.54), frames=1, conf=1.0),
+               _track(12, 6.5, 6.5, "5", (0.6, 0.48, 0.62, 0.52), frames=1, conf=1.0),  # the same one, floated up
+               _track(13, 70.0, 70.0, "6", (0.5, 0.3, 0.52, 0.34), frames=1, conf=1.0)]
+    for tr in popups:
+        tr.popped = True
+    turn = [_track(20 + k, 10.0 + 30 * k, 39.0 + 30 * k, f"{k + 3}/8", (0.18, 0.01, 0.2, 0.03)) for k in range(4)]
+    income = _track(30, 35.0, 35.0, "6", (0.53, 0.01, 0.54, 0.03), frames=1, conf=0.94)
+    events = read_tracks([*popups, *turn, income], 130.0).events
+    assert [(e.t_start, e.label) for e in events if e.source == "ocr"] == \
+        [(4.0, "5"), (6.0, "5"), (20.0, "5"), (50.0, "2"), (70.0, "6"), (80.0, "4"), (110.0, "4")]
+
+
 def test_a_number_read_whole_in_its_box_is_no_piece_of_a_tag_nor_a_tag_for_a_timer_showing_it():
     # a health tag "79" stays on screen (persistent); a damage "7" pops up in a box beside it, and
     # fuse digits "3" in a box over a bomb at three places while the turn timer reads "3" in the corner
