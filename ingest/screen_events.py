@@ -247,7 +247,7 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
             if len(slot.tracks) >= SLOT_MIN_VALUES and span >= HUD_PLACE_S:
                 hud_places.extend(tr.box for tr in slot.tracks)  # a number that stays: 100 health all along
             continue
-        if all(tr.popped for tr in slot.tracks) and shown_s < 0.15 * span:
+        if sum(tr.popped for tr in slot.tracks) >= 0.5 * len(slot.tracks) and shown_s < 0.15 * span:
             continue  # numbers popping up now and then at one place: damage to a unit that stood there
         for tr in slot.tracks:
             in_series.add(tr.id)  # numbers that keep changing at one place are no popups either way
@@ -265,7 +265,11 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         sure = [tr for tr in ordered if tr.confidence >= HUD_SURE]
         ordered = sure if len(sure) >= max(2, len(ordered) // 2) else ordered
         numbers = [v for v in (parse_value(tr.text) for tr in ordered) if v is not None]  # all of them: `numeric`
-        record(label or area_name(slot.box), label or "", list(zip(ordered, despike(numbers))))
+        # a read unlike both neighbours is a misread, unless the number stayed for frames (gold 18
+        # read once between 11 and 4 is the 1.4 s it was 18; a 4 held for a minute is no spike)
+        smooth = despike(numbers)
+        record(label or area_name(slot.box), label or "",
+               [(tr, v if tr.duration >= HUD_PLACE_S else s) for tr, v, s in zip(ordered, numbers, smooth)])
 
     # 2b. "HEALTH 75", "LAP 2/3", "Score: 1200": a label and its number read as one line
     for label, group in _labelled_groups(tracks):
@@ -297,7 +301,8 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     # a number is a tag where the detector read it at many places ("70" over a hedgehog); where it
     # was found popping up (new pixels, no line the detector saw) it is a popup wherever it shows:
     # damage "5" over one unit, then over others, is no tag, nor is it one for a "5" read in the HUD
-    detected = _places([tr for tr in tracks if not tr.popped])
+    # (a number of the HUD's is no tag: a top bar shows gold "4" and villages "4" at places of their own)
+    detected = _places([tr for tr in tracks if not tr.popped and tr.id not in in_series and not _on_hud(tr.box, hud_places)])
     places.update({text_key(tr.text): detected.get(text_key(tr.text), 1) for tr in numeric})
     # one read whole in its own box (a fuse's "3", a damage "7" in a frame) is a tag where the
     # detector read it at 3 places or more outside the HUD (a turn timer's "3" makes no tag)
@@ -307,6 +312,8 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     # where the HUD lives: numbers that keep changing at one place, templated lines
     hud_boxes = [tr.box for tr in tracks if tr.id in in_series] + hud_places
     labels = _label_numbers(numeric, places)
+    persistent_numbers = [(text_key(tr.text), tr.box) for tr in numeric
+                          if text_key(tr.text) in persistent and text_key(tr.text).isdigit() and not tr.popped]
     tags = {k for k, n in places.items() if n >= 3 and len(k) >= 6}  # words shown all over: name tags
 
     # 4. transient text -> events
@@ -316,8 +323,15 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     def kept(tr: TextTrack) -> bool:
         """Not HUD, not a label, not a tag's number: a transient text that may be an event."""
         key = text_key(tr.text)
-        if tr.id in in_series or key in persistent or (not tr.boxed and _persistent_like(key, persistent)):
-            return False  # (a number read whole in its own box is no cut-off piece of a longer one)
+        if tr.id in in_series:
+            return False
+        # a number popping up is no persistent text for the same number staying elsewhere (gold "4" in
+        # a top bar), but may be a cut-off piece of one beside it; one read whole in its own box is not
+        if key.isdigit() and tr.popped:
+            if not tr.boxed and any(key in p and _near(tr.box, box) for p, box in persistent_numbers):
+                return False  # a piece of a number that stays beside it (the "7" of a "79" tag)
+        elif key in persistent or (not tr.boxed and _persistent_like(key, persistent)):
+            return False
         if _piece_of(key, tags) and (classify is None or classify(tr.text) is None):
             return False  # "Brigade" of a "Blue Brigade" tag shown all over
         if parse_value(tr.text) is not None and (_on_hud(tr.box, hud_boxes) or (not tr.popped and _on_hud_bar(tr.box, hud_boxes))):
@@ -390,8 +404,8 @@ def _countdowns(ordered: Sequence[TextTrack]) -> list[list[TextTrack]]:
     before a race, a fuse over a bomb): a countdown, not damage."""
     runs: list[list[TextTrack]] = []
     for tr in ordered:
-        if not re.fullmatch(r"\d{1,2}", tr.text.strip()):
-            continue
+        if not re.fullmatch(r"\d{1,2}", tr.text.strip()) or tr.confidence < MIN_TEXT_CONFIDENCE:
+            continue  # (an unsure "0" after a fuse's "1" is no end of its countdown)
         value = int(tr.text)
         cx, cy = (tr.box[0] + tr.box[2]) / 2, (tr.box[1] + tr.box[3]) / 2
         for run in runs:
@@ -670,8 +684,10 @@ def _counter_reads(ordered: Sequence[TextTrack]) -> Counted | None:
     for tr, text in zip(ordered, texts):
         for den in common:
             m = re.fullmatch(rf"(\d{{1,4}})[/71l|I]{den}\D?\d?", text) or re.fullmatch(rf"(\d{{1,4}})/{den}.?", text)
-            if m and int(m[1]) <= int(den):
-                reads.append((tr, float(m[1])))
+            # an icon before the counter read as one more digit in front: "54/8" for the "4/8" by a flag
+            count = int(m[1]) if m and int(m[1]) <= int(den) else int(m[1][1:]) if m and len(m[1]) > 1 and int(m[1][1:]) <= int(den) else None
+            if count is not None:
+                reads.append((tr, float(count)))
                 used.add(den)
                 break
     return Counted(reads, int(next(iter(used))) if len(used) == 1 else None) if reads else None

@@ -273,6 +273,8 @@ class TextTracker:
     NUMBER_PLACE_READS = 2  # sure reads of a number standing still that make its place one
     NUMBER_PLACE_MISSES = 6  # reads in a row that found no number there end a place (the HUD went)
     HUD_CHARS = "0123456789/:.,%+-"  # what a HUD number place is read with
+    DISCOVER_S = 10.0  # a frame larger than `max_side` is looked at whole this often, for small HUD numbers
+    DISCOVER_READS = 12  # ... with at most this many recogniser calls
 
     def __init__(self, engine, detector=None, max_side: int = 640, max_gap_s: float = 1.6):
         self.engine = engine
@@ -294,6 +296,7 @@ class TextTracker:
         self._places: list[_Place] = []
         self._glanced: list[tuple[_Open, _Place]] = []  # tracks the glances since the last `observe` started
         self._number_places: list[_NumberPlace] = []
+        self._discovered = -1e9  # when `_discover` last looked
 
     @staticmethod
     def _grey(image: np.ndarray) -> np.ndarray:
@@ -332,6 +335,8 @@ class TextTracker:
         self._read(t, image, grey, [(b, None, None) for b in boxes] + [(b, n, None) for b, n in numbers.read]
                    + [(b, None, o) for b, o in numbers.going_on], numbers.held, set(numbers.boxed))
         self._hud_numbers(t, image, grey)
+        if t >= self._discovered + self.DISCOVER_S and max(h, w) > 1.25 * self.max_side:
+            self._discover(t, image, grey, boxes)
         for place in self._places:
             if not self._retired(place):
                 place.sig = _strokes(grey, place.pixels(w, h))
@@ -402,8 +407,9 @@ class TextTracker:
             if any(floating_numbers.shared_area(b, box) > 0 for b in read):
                 place.misses = 0
                 continue
-            kept = next((o for o in self._open if not o.track.moved and _iou(o.box, box) >= 0.5
-                         and float(np.abs(o.sig - self._signature(grey, o.box)).mean()) <= self.SIG_DIFF_DIGITS), None)
+            # the tracks at this place (a number finder's box is tighter than the place's)
+            here = [o for o in self._open if not o.track.moved and floating_numbers.holds(box, o.box, 0.5)]
+            kept = next((o for o in here if float(np.abs(o.sig - self._signature(grey, o.box)).mean()) <= self.SIG_DIFF_DIGITS), None)
             if kept is not None:
                 entries.append((kept.box, None, kept))  # the number there has not changed
                 continue
@@ -419,10 +425,38 @@ class TextTracker:
             text = clean(text)
             if conf >= self.SURE and _HUD_NUMBER.fullmatch(text):
                 place.misses, place.sig = 0, None
-                entries.append((box, (text, float(conf)), None))
+                same = next((o for o in here if text_key(o.track.text) == text_key(text)), None)
+                entries.append((same.box, None, same) if same else (box, (text, float(conf)), None))
             else:
                 place.misses += 1
         self._number_places = [p for p in self._number_places if p.misses < self.NUMBER_PLACE_MISSES]
+        if entries:
+            self._read(t, image, grey, entries, {}, set(), popped=False)
+
+    def _discover(self, t: float, image: np.ndarray, grey: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> None:
+        """Small HUD numbers the detector misses at `max_side` (a strategy game's top bar at 720p:
+        digits 12 px high, 6 px once the frame is shrunk): now and then the frame is detected at
+        its own size, and the lines found only there are read; the sure numbers among them start
+        tracks and become number places, read again from then on (`_hud_numbers`)."""
+        self._discovered = t
+        self.detections += 1
+        known = boxes + [p.box for p in self._number_places]
+        small = [b for b in self._detect(image, max(image.shape[:2])) if not any(floating_numbers.shared_area(b, k) > 0 for k in known)]
+        unread = []
+        for b in small:
+            o = next((o for o in self._open if o.last_seen == t and floating_numbers.shared_area(b, o.box) > 0), None)
+            if o is None:
+                unread.append(b)
+            elif _HUD_NUMBER.fullmatch(o.track.text) and o.track.confidence >= self.SURE and not o.track.moved:
+                self._number_place(b)  # read this frame already (a number finder: new pixels)
+        entries: list[tuple[tuple[int, int, int, int], tuple[str, float] | None, _Open | None]] = []
+        for x0, y0, x1, y1 in sorted(unread, key=lambda b: b[3] - b[1])[:self.DISCOVER_READS]:  # the smallest first
+            self.recognitions += 1
+            text, conf = self.engine.read_line(image[y0:y1, x0:x1])
+            text = clean(text)
+            if conf >= self.SURE and _HUD_NUMBER.fullmatch(text):
+                entries.append(((x0, y0, x1, y1), (text, float(conf)), None))
+                self._number_place((x0, y0, x1, y1))
         if entries:
             self._read(t, image, grey, entries, {}, set(), popped=False)
 

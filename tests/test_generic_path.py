@@ -153,6 +153,32 @@ def test_a_digit_in_a_framed_box_is_read_without_the_frame(engine, detector):
     assert all(tr.boxed and tr.frames == 2 for tr in tracks)
 
 
+def _top_bar(values: list[str], shade: int) -> np.ndarray:
+    """A 1280x720 frame with a strategy game's top bar: numbers 11 px high (5 px at 640)."""
+    image = np.full((720, 1280, 3), (40, 35, 30), np.uint8)
+    image[:24] = (70, 60, 45)
+    image[300:340, 600:640] = shade  # something else in the view changes (the gate lets it through)
+    for i, v in enumerate(values):
+        image = _floating(image, v, (200 + 150 * i, 5), (230, 230, 230), 11)
+    return image
+
+
+def test_small_hud_numbers_of_a_large_frame_are_found_at_its_own_size_and_then_followed(engine):
+    from ingest.types import Frame
+
+    frames = [_top_bar(["4/8", "11", "6/14", "6", "8"], 10 * t) for t in range(3)] + \
+             [_top_bar(["5/8", "4", "6/14", "7", "8"], 10 * t) for t in range(3, 6)]
+    assert len(engine.detect(frames[0], max_side=640)) < 5  # what the look at the frame's own size is for
+    tracker = TextTracker(engine)
+    for t, image in enumerate(frames):
+        tracker.observe(Frame(float(t), image))
+    seen = {(tr.text, tr.t_start, tr.t_end) for tr in tracker.finish()}
+    # every number from the first frame on, and the changed ones from their change on, read at their
+    # place (one recogniser call each) with no second look at the whole frame (that comes every 10 s)
+    assert {("4/8", 0.0, 2.0), ("11", 0.0, 2.0), ("6/14", 0.0, 5.0), ("5/8", 3.0, 5.0), ("4", 3.0, 5.0), ("7", 3.0, 5.0)} <= seen, seen
+    assert tracker.detections == 7  # six frames at 640 px, one at 1280
+
+
 class _SeesFirst:
     """A detector that finds lines in the first `n` frames only: small HUD digits it finds now
     and then (a 12-px top bar, a count over a moving view)."""
@@ -161,7 +187,7 @@ class _SeesFirst:
         self.engine, self.n = engine, n
 
     def detect(self, image, max_side=640):
-        self.n -= 1
+        self.n -= max_side == 640  # (a look at a large frame's own size finds the same)
         return self.engine.detect(image, max_side=max_side) if self.n >= 0 else []
 
 
@@ -232,7 +258,8 @@ def test_a_popup_number_shown_at_many_places_is_an_event_each_time_but_a_tag_is_
 def test_damage_popping_up_again_and_again_at_one_place_or_twice_at_once_is_a_hit_each_time():
     # a strategy game: units fight at one hex all game, so damage numbers pop up at one place at
     # times far apart ("5", "2", "4", "4"); two "5"s pop up 2 s apart over two units; the turn bar at
-    # the top shows numbers the detector reads, one of them ("6", the income) read only once
+    # the top shows numbers the detector reads, one of them ("6", the income) read only once, one
+    # of them "4" all along
     hex_ = (0.69, 0.68, 0.71, 0.72)
     popups = [_track(k, t, t, v, hex_, frames=1, conf=1.0) for k, (t, v) in enumerate([(20.0, "5"), (50.0, "2"), (80.0, "4"), (110.0, "4")])]
     popups += [_track(10, 4.0, 4.0, "5", (0.3, 0.4, 0.32, 0.44), frames=1, conf=1.0),
@@ -243,7 +270,8 @@ def test_damage_popping_up_again_and_again_at_one_place_or_twice_at_once_is_a_hi
         tr.popped = True
     turn = [_track(20 + k, 10.0 + 30 * k, 39.0 + 30 * k, f"{k + 3}/8", (0.18, 0.01, 0.2, 0.03)) for k in range(4)]
     income = _track(30, 35.0, 35.0, "6", (0.53, 0.01, 0.54, 0.03), frames=1, conf=0.94)
-    events = read_tracks([*popups, *turn, income], 130.0).events
+    gold = _track(31, 35.0, 125.0, "4", (0.26, 0.01, 0.27, 0.03))  # on screen 90 s: persistent, and no tag
+    events = read_tracks([*popups, *turn, income, gold], 130.0).events
     assert [(e.t_start, e.label) for e in events if e.source == "ocr"] == \
         [(4.0, "5"), (6.0, "5"), (20.0, "5"), (50.0, "2"), (70.0, "6"), (80.0, "4"), (110.0, "4")]
 
@@ -725,6 +753,19 @@ def test_a_counters_misread_slash_and_icon_are_mended_and_a_change_says_what_it_
     two = read_tracks([_track(1, 5.0, 40.0, "1/2", box), _track(2, 41.0, 90.0, "2/2", box)], 100.0)
     assert [e.label for e in two.events] == ["top-right 1/2 -> 2/2"]
     assert read_tracks([_track(1, 5.0, 40.0, "12", box), _track(2, 41.0, 90.0, "22", box)], 100.0).series == {}
+
+
+def test_a_counter_read_with_its_icon_as_a_digit_and_a_value_held_long_between_two_reads_are_kept():
+    # a turn counter "4/8" beside a flag read "54/8"; gold 11, then 4 for a minute, then 11 again:
+    # the 4 is unlike both neighbours but no misread; a "13" read once between two 9s is one
+    turn = [_track(1, 0.0, 2.0, "3/8", (0.18, 0.01, 0.21, 0.03)), _track(2, 3.0, 33.0, "54/8", (0.18, 0.01, 0.21, 0.03)),
+            _track(3, 34.0, 90.0, "5/8", (0.18, 0.01, 0.21, 0.03)), _track(4, 91.0, 119.0, "6/8", (0.18, 0.01, 0.21, 0.03))]
+    box = (0.26, 0.5, 0.27, 0.52)
+    gold = [_track(10 + k, t0, t1, v, box) for k, (t0, t1, v) in enumerate(
+        [(0.0, 2.0, "3"), (3.0, 33.0, "11"), (34.0, 90.0, "4"), (91.0, 96.0, "9"), (97.0, 97.0, "13"), (98.0, 119.0, "9")])]
+    labels = [(e.t_start, e.label) for e in read_tracks([*turn, *gold], 120.0).events]
+    assert labels == [(3.0, "top-left 3/8 -> 4/8"), (3.0, "left 3 -> 11"), (34.0, "top-left 4/8 -> 5/8"), (34.0, "left 11 -> 4"),
+                      (91.0, "top-left 5/8 -> 6/8"), (91.0, "left 4 -> 9")], labels
 
 
 def test_a_lap_counter_series_leaves_out_unsure_reads_of_its_icon():
