@@ -362,8 +362,10 @@ def _with_state(kb: KnowledgeBase, q: Query, f: Filters, values: list[str], limi
         for m in moments:
             if m.closest:
                 continue
-            by_name = _samples(kb, m.video_id, values, cache)
-            found = [(name, _value_at(by_name.get(name, []), m.at_s)) for name in values]
+            # in a video with none of `values` (a library of games: "score" names one game's series), its `fallback`
+            by_name = _samples(kb, m.video_id, [*values, *fallback], cache)
+            shown = values if any(by_name.get(n) for n in values) else list(fallback)
+            found = [(name, _value_at(by_name.get(name, []), m.at_s)) for name in shown]
             m.state = [StateValue(name=n, value=s.value, t=s.t) for n, s in found if s is not None]
         return moments
     moments = []
@@ -385,6 +387,8 @@ def _with_state(kb: KnowledgeBase, q: Query, f: Filters, values: list[str], limi
                 low = min(series, key=lambda s: (s.value, s.t))
                 high = max(series, key=lambda s: (s.value, -s.t))
                 picked = [("first", series[0]), ("lowest", low), ("highest", high), ("last", series[-1])]
+                wanted = _roles(q)
+                picked = [(role, s) for role, s in picked if role in wanted]
             seen = set()
             for role, s in picked:
                 if s is None or s.t in seen:
@@ -395,6 +399,15 @@ def _with_state(kb: KnowledgeBase, q: Query, f: Filters, values: list[str], limi
                                       text=f"{name} {s.value:g}", match=1.0,
                                       state=[StateValue(name=name, value=s.value, t=s.t, role=role)]))
     return moments
+
+
+def _roles(q: Query) -> set[str]:
+    """Which samples of a value's course the question asks for: "at the end" the last, "at the start"
+    the first, "my highest score" the highest (both, "the highest at the end"); else all four."""
+    wanted = {"last" if q.edge == "end" else "first"} if q.edge else set()
+    if q.extreme:
+        wanted.add(q.extreme)
+    return wanted or {"first", "lowest", "highest", "last"}
 
 
 def _speech_around(kb: KnowledgeBase, moments: list[Moment]) -> list[Moment]:

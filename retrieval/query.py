@@ -89,6 +89,11 @@ HUD_WORDS = {"health", "hp", "life", "lives", "armor", "armour", "shield", "ammo
              "money", "gold", "coins", "fuel", "speed", "energy", "mana", "stamina", "bullets", "shells", "lap"}
 # "how much health did I have when I got the minigun?": the moment a value is asked at
 WHEN_CLAUSE = re.compile(r"^\s*\S+.*?\b(?:when|as|after|before|while)\s+(?P<rest>.+)$", re.I)
+# "what was my highest score?", "my best lap time", "the lowest health": which sample of a value's course
+EXTREME_INTENT = re.compile(r"\b(?P<hi>highest|most|max|maximum|peak|top|biggest|largest|best)\b"
+                            r"|\b(?P<lo>lowest|least|min|minimum|smallest|fewest|worst)\b", re.I)
+# a rank is best when its number is lowest ("my best position" is 1st)
+RANK_WORDS = {"position", "place", "rank", "ranking", "standing", "positions", "places"}
 CLOCK_WORDS = {"time", "timer", "clock"}  # what a match or race clock is called in a question
 # "what was the race time ...", "what is my time?": the clock asked for ("the last time I died" is not)
 CLOCK_INTENT = re.compile(r"\bwhat(?:\s+(?:was|is|were)|'s)\s+(?:the|my)\s+(?:\w+\s+)?(?P<w>time|timer|clock)\b", re.I)
@@ -117,6 +122,7 @@ class Query:
     edge: str | None = None  # "what happened at the end?": "end" or "start" of the video
     locator: list[str] = field(default_factory=list)  # a value asked "when the final lap started": those words
     ordinal: str | None = None  # "when was the first kill?": "first" or "last" of the matches, per video
+    extreme: str | None = None  # "what was my highest score?": "highest" or "lowest" of a value's course
 
     @property
     def window(self) -> tuple[float, float] | None:
@@ -126,7 +132,8 @@ class Query:
 
 
 WHEN_IN_VIDEO = {"start", "started", "beginning", "begin", "end", "ending", "ended", "final", "finally", "last",
-                 "first", "middle", "lowest", "highest", "most", "least", "max", "min", "maximum", "minimum"}
+                 "first", "middle", "lowest", "highest", "most", "least", "max", "min", "maximum", "minimum",
+                 "peak", "top", "biggest", "largest", "best", "smallest", "fewest", "worst"}
 
 
 def parse_ts(ts: str) -> float:
@@ -209,7 +216,12 @@ def parse(raw: str) -> Query:
     if edge:
         word = (edge.group("w") or edge.group("v") or edge.group("e")).lower()
         at_edge = "end" if word.split()[-1] in ("end", "finish", "final", "last", "closing") else "start"
-    return Query(raw=raw, text=" ".join(text.split()), words=content, video=video, at=at,
+    extreme = None
+    if locator == [] and (top := EXTREME_INTENT.search(text)) and VALUE_INTENT.search(text):
+        extreme = "highest" if top.group("hi") else "lowest"
+        if top.group(0).lower() in ("best", "worst") and RANK_WORDS & set(tokens):
+            extreme = "lowest" if extreme == "highest" else "highest"  # "my best position": the 1st
+    return Query(raw=raw, text=" ".join(text.split()), words=content, video=video, at=at, extreme=extreme,
                  victim=victim, first_person=bool(FIRST_PERSON.search(text)), killer=killer,
                  most=(None if not most else "death" if most.group("death") or most.group("died") else "kill"),
                  edge=at_edge, ordinal=ordinal, locator=locator,

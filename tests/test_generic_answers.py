@@ -52,9 +52,35 @@ def test_health_over_a_library_where_one_game_labels_it_and_one_does_not(tmp_pat
     assert parse(question).words == ["health"]
     text = Extractive().answer(question, gather(kb, question)).text
     lines = sorted(text.splitlines())
-    assert lines[0].startswith("In doom: health 100 (first, at 00:01) [doom@00:01]") and "health 35 (lowest, at 00:50)" in lines[0]
+    # at the end: the last reading of each, not the first, lowest and highest as well
+    assert lines[0] == "In doom: health 35 (last, at 00:50) [doom@00:50].", lines
     assert lines[1].startswith("In shooter, no number on screen is labelled health;")
-    assert "the number at bottom-left 100 (highest, at 01:27)" in lines[1]
+    assert "the number at bottom-left 100 (last, at 01:27)" in lines[1] and "first" not in lines[1], lines
+    assert "(first, at 00:01)" in Extractive().answer("what was my health?", gather(kb, "what was my health?")).text
+
+
+def test_the_highest_or_lowest_of_a_value_is_the_sample_asked_for(tmp_path):
+    kb = _fps_kb(tmp_path)
+    assert parse("what was my highest health?").extreme == "highest" and parse("what was my lowest ammo?").extreme == "lowest"
+    assert parse("what was my best position?").extreme == "lowest"  # a rank is best at 1
+    assert parse("what was my best score?").extreme == "highest" and parse("what was my health?").extreme is None
+    assert parse("what was my highest health?").words == ["health"]
+    text = Extractive().answer("what was my lowest health?", gather(kb, "what was my lowest health?")).text
+    assert "the number at bottom-left 12 (lowest, at 00:28)" in text and "highest" not in text and "first" not in text, text
+    text = Extractive().answer("what was my best health?", gather(kb, "what was my best health?")).text
+    assert "the number at bottom-left 100 (highest, at 01:27)" in text and "lowest" not in text, text
+
+
+def test_a_value_at_a_moment_in_a_game_whose_hud_labels_nothing_beside_one_that_does(tmp_path):
+    """"what was my score when Tony blew himself up?": "score" names another game's series; in this
+    video the numbers at fixed places are what there is."""
+    kb = _arena_kb(tmp_path, [(40.0, "Tony blew himself up"), (45.0, "Sarge was machinegunned by Tony")],
+                   states=[StateSample(t=t, name="bottom-right", value=v) for t, v in ((10.0, 3.0), (41.0, 7.0))])
+    _arena_kb(tmp_path, [(5.0, "Go (round 1 of 3)!")], name="tron", kb=kb,
+              states=[StateSample(t=t, name="scores", value=v) for t, v in ((4.0, 3.0), (30.0, 9.0))])
+    q = "what was my score when Tony blew himself up?"
+    text = Extractive().answer(q, gather(kb, q)).text
+    assert "the number at bottom-right 7 (at 00:41, when" in text, text
 
 
 def test_a_clock_reads_as_minutes_and_seconds(tmp_path):
@@ -250,7 +276,7 @@ def test_a_race_clock_is_the_time_and_a_when_clause_picks_the_moment(tmp_path):
     assert parse("what was the race time at the end?").words == ["race", "time"]
     assert parse("what was my health the last time I died?").words == ["health", "died"]  # no clock asked
     text = Extractive().answer("what was the race time at the end?", gather(kb, "what was the race time at the end?")).text
-    assert "clock 0:50.30 (highest, at 00:55)" in text, text
+    assert "clock 0:50.30 (last, at 00:55)" in text and "first" not in text, text
     at = gather(kb, "what was the time when the final lap started?")
     assert [(m.at_s, [(s.name, round(s.value, 1)) for s in m.state]) for m in at] == [(50.0, [("clock", 45.3)])], at
 
