@@ -57,6 +57,10 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
         moments = killed
     elif tally:  # none in a game whose screen shows no kill feed: nothing matches
         moments = _obituaries(kb, q, f, tally)
+        if tally == "kill" and moments:  # "who got the most kills?": "You fragged Grism" is the followed player's
+            you = _you(_obituaries(kb, q, f, "kill", once=False))
+            for m in moments:
+                m.you = you.get(m.video_id)
     elif q.edge and not [w for w in q.words if w not in EDGE_WORDS] and (edge := _at_edge(kb, q, f, limit)):
         moments = edge
     else:

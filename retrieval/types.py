@@ -53,6 +53,7 @@ class Moment:
     state: list[StateValue] = field(default_factory=list)  # HUD values read when the matched thing happened
     same_thing: bool = False  # search's verdict: it may count as a match (not "missile" for "missile launcher")
     around: str | None = None  # speech gathered around another moment (retrieval.evidence): that moment's citation
+    you: str | None = None  # a kill line's "you", named: the player a spectator's view follows (retrieval.evidence._you)
 
     @property
     def at_s(self) -> float:

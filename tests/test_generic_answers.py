@@ -194,6 +194,10 @@ def test_a_spectators_you_is_the_one_the_feed_names_for_the_same_deaths(tmp_path
     answer = Extractive().answer("how many kills did Sarge get?", gather(kb, "how many kills did Sarge get?")).text
     assert answer.startswith("3 kills in arena:") and "You fragged Major" in answer, answer
     assert [m.matched[0].label for m in gather(kb, "who did Tony kill?")] == ["Major was shredded by Tony's shrapnel"]
+    # and in a tally of the feed: the centre line alone is a kill of Sarge's, not of someone called "you"
+    text = Extractive().answer("who got the most kills?", gather(kb, "who got the most kills?")).text
+    assert text.startswith("In arena, kills by who made them, as the kill and death lines read: Sarge: 3 kills"), text
+    assert "you:" not in text and "Tony: 1 kill" in text, text
     # one death seen with a named killer does not make "you" anyone
     kb2 = _arena_kb(tmp_path / "two", [(5.0, "You fragged Grism"), (5.4, "Grism was machinegunned by Sarge"),
                                        (33.0, "You fragged Major")])
