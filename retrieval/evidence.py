@@ -49,6 +49,11 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
     values = named(q.words, names)
     fallback = _unlabelled(q, names)
     tally = _obituary_kind(q)
+    # "what place did I finish in?", "who died at the end?": the last of the matches (a value's
+    # course picks its own sample, `_roles`; the edge's words alone are what happened there, `_at_edge`)
+    edge_pick = None if q.ordinal or q.count or values or fallback else (
+        "last" if q.edge == "end" else "first" if q.edge else None)
+    at_edge = False
     if values or fallback:
         moments = _with_state(kb, q, f, values or fallback, limit, fallback)
     elif q.killer and (by := _kills_by(kb, q, f)) is not None:
@@ -62,9 +67,9 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
             for m in moments:
                 m.you = you.get(m.video_id)
     elif q.edge and not [w for w in q.words if w not in EDGE_WORDS] and (edge := _at_edge(kb, q, f, limit)):
-        moments = edge
+        moments, at_edge = edge, True
     else:
-        everything = q.count or q.listing or q.ordinal or (q.speech and not q.words)  # "what did I say?": all of it
+        everything = q.count or q.listing or q.ordinal or edge_pick or (q.speech and not q.words)  # "what did I say?": all of it
         moments = _matching(kb, q, f, MAX_LISTED if everything else limit)
         if q.count or q.listing:
             moments = _of_kind(moments, q.noun)
@@ -73,6 +78,8 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
         if q.speech and q.words and moments and not any(m.closest or (m.matched and said(m.matched[0]))
                                                          for m in moments):
             moments = _speech_around(kb, moments) + moments
+    if edge_pick and not at_edge:
+        moments = _ordinal(_of_kind(moments, q.noun), edge_pick)
     if q.ordinal:
         moments = _ordinal(_of_kind(moments, q.noun), q.ordinal)
     if with_media:

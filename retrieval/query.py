@@ -71,7 +71,8 @@ MOST_INTENT = re.compile(r"\bmost\s+(?P<kill>kills|frags)\b|\b(?:killed|fragged)
 # "what happened at the end of the openarena video?": when in the video, with nothing else asked
 EDGE_INTENT = re.compile(r"\b(?:at|near|towards?|by|in)\s+the\s+(?P<w>end|start|beginning|finish|very\s+end|very\s+start)\b"
                          r"|\b(?P<v>final|last|first|opening|closing)\s+(?:moments?|seconds?|minute)\b"
-                         r"|\bhow\s+did\s+(?:it|the\s+\w+|\w+)\s+(?P<e>end|start|begin)\b", re.I)
+                         r"|\bhow\s+did\s+(?:it|the\s+\w+|\w+)\s+(?P<e>end|start|begin)\b"
+                         r"|\b(?:what|which)\s+\w+\s+did\s+\w+\s+(?P<f>finish|end\s+up)\b", re.I)  # "what place did I finish?"
 # "when was the first kill?", "what was the last thing I picked up?": the earliest or latest of them
 ORDINAL_INTENT = re.compile(r"\b(?P<o>first|last|final|earliest|latest|most\s+recent)\s+(?P<noun>[a-z][\w'-]*)"
                             r"|\b(?P<o2>first|last)\s*[?.!]*\s*$", re.I)  # "which hedgehog drowned first?"
@@ -214,8 +215,9 @@ def parse(raw: str) -> Query:
     edge = EDGE_INTENT.search(text)
     at_edge = None
     if edge:
-        word = (edge.group("w") or edge.group("v") or edge.group("e")).lower()
+        word = (edge.group("w") or edge.group("v") or edge.group("e") or "finish").lower()
         at_edge = "end" if word.split()[-1] in ("end", "finish", "final", "last", "closing") else "start"
+        content = [w for w in content if w not in word.split()]  # "my place at the start": when, not what
     extreme = None
     if locator == [] and (top := EXTREME_INTENT.search(text)) and VALUE_INTENT.search(text):
         extreme = "highest" if top.group("hi") else "lowest"

@@ -330,3 +330,20 @@ def test_a_count_of_a_thing_no_kind_names_counts_the_lines_that_name_it():
              _moment(77.0, "round", "Final lap!")]
     assert [m.at_s for m in _of_kind(found, "laps")] == [38.0, 77.0]
     assert _of_kind(found, "items") == found  # no line names one: every match stays
+
+
+def test_what_place_i_finished_in_is_the_last_place_line_glued_words_and_all(tmp_path):
+    """A notice the screen repeats ("2nd place with 4", ... "1st place with 10"): at the end is the last
+    one; OCR glues a narrow font's short words to their neighbour ("placewith")."""
+    from retrieval.search import match_score
+
+    assert match_score(["place"], "1st placewith 10") == 1.0 and match_score(["place"], "placement") == 0.0
+    assert match_score(["health"], "ofhealth") == 1.0 and match_score(["with"], "withering") == 0.0
+    assert parse("what place did I finish in?").edge == "end" and parse("what place did I end up in?").edge == "end"
+    kb = _arena_kb(tmp_path, [(5.0, "Tied for 4th place with 2"), (17.0, "2nd place with 4"), (30.0, "Sarge was railed by Tony"),
+                              (40.0, "1st placewith 9"), (50.0, "lst placewith 10"), (55.0, "Tony: gg")], untyped="text")
+    assert [m.matched[0].label for m in gather(kb, "what place did I finish in?")] == ["lst placewith 10"]
+    assert [m.matched[0].label for m in gather(kb, "what was my place at the start?")] == ["Tied for 4th place with 2"]
+    assert [m.matched[0].label for m in gather(kb, "who died at the end?")] == ["Sarge was railed by Tony"]
+    # the end alone is what happened in the last seconds, every line of them
+    assert {m.matched[0].label for m in gather(kb, "what happened at the end?")} >= {"lst placewith 10", "Tony: gg"}
