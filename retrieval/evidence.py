@@ -66,6 +66,8 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
             you = _you(_obituaries(kb, q, f, "kill", once=False))
             for m in moments:
                 m.you = you.get(m.video_id)
+    elif q.extreme and (numbers := _biggest_number(kb, q, f)):
+        moments = numbers
     elif q.edge and not [w for w in q.words if w not in EDGE_WORDS] and (edge := _at_edge(kb, q, f, limit)):
         moments, at_edge = edge, True
     else:
@@ -191,6 +193,37 @@ def _obituaries(kb: KnowledgeBase, q: Query, f: Filters, kind: str | None = None
                           text=e.label, match=1.0, same_thing=True,
                           matched=[Matched(t=e.t_start, source=e.source, kind=e_kind, label=e.label)]))
     return _one_line_per_death(out) if once else out
+
+
+_NUMBER = re.compile(r"^\s*[-+]?\d+(?:\.\d+)?\s*$")
+
+
+def _biggest_number(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
+    """"what was the biggest hit?", "the smallest damage": the largest (smallest) damage number each
+    video showed: of its damage events whose label is a number, else of the numbers that floated on
+    screen alone (a damage number over a unit, which the generic path reads as plain text: no words
+    type it). Empty when the question is about no damage or no such number was read."""
+    if not q.words or match_score(q.words, kinds.get("damage").words) == 0.0:
+        return []
+    names = list(f.videos or []) + ([q.video] if q.video else [])
+    ids = kb.ready_ids(names, f.games) if names or f.games else None
+    lo, hi = q.window if q.window is not None else (f.t_from, f.t_to)
+    per_video: dict[int, dict[str, list]] = {}
+    for e, v in kb.events(ids, ["damage", "text"], lo, hi):
+        if _NUMBER.match(e.label or ""):
+            per_video.setdefault(e.video_id, {}).setdefault(e.kind, []).append((float(e.label), e, v))
+    out = []
+    for by_kind in per_video.values():
+        numbers = by_kind.get("damage") or by_kind["text"]
+        pick = max if q.extreme == "highest" else min
+        n, e, v = pick(numbers, key=lambda x: (x[0], -x[1].t_start) if pick is max else (x[0], x[1].t_start))
+        start = max(e.t_start - LEAD_S, 0.0)
+        out.append(Moment(video=v.name, video_path=v.path, video_id=saved_id(v),
+                          segment_id=e.segment_idx if e.segment_idx is not None else -1, start_s=round(start, 2),
+                          end_s=round(min(start + MAX_WINDOW_S, max(e.t_end, e.t_start) + LEAD_S), 2), score=1.0,
+                          text=e.label, match=1.0, same_thing=True,
+                          matched=[Matched(t=e.t_start, source=e.source, kind=e.kind, label=e.label)]))
+    return out
 
 
 def _obituary_lines(kb: KnowledgeBase, ids: Sequence[int] | None, lo: float | None, hi: float | None) -> list[tuple]:

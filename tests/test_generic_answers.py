@@ -347,3 +347,17 @@ def test_what_place_i_finished_in_is_the_last_place_line_glued_words_and_all(tmp
     assert [m.matched[0].label for m in gather(kb, "who died at the end?")] == ["Sarge was railed by Tony"]
     # the end alone is what happened in the last seconds, every line of them
     assert {m.matched[0].label for m in gather(kb, "what happened at the end?")} >= {"lst placewith 10", "Tony: gg"}
+
+
+def test_the_biggest_hit_is_the_largest_damage_number_shown(tmp_path):
+    """A strategy game's damage numbers float over the units, read as plain text (no words type them):
+    the biggest hit is the largest of them, the smallest the least; a question about no damage is not
+    answered with them."""
+    kb = _arena_kb(tmp_path, [(4.0, "5"), (12.0, "Enemy unit sighted"), (20.0, "12"), (35.0, "22"), (41.0, "3"),
+                              (50.0, "7 rounds till the end")], untyped="text")
+    assert parse("what was the biggest hit?").extreme == "highest"
+    assert [m.matched[0].label for m in gather(kb, "what was the biggest hit?")] == ["22"]
+    assert [m.matched[0].label for m in gather(kb, "what was the smallest damage?")] == ["3"]
+    text = Extractive().answer("what was the biggest hit?", gather(kb, "what was the biggest hit?")).text
+    assert text == 'In arena: the screen read "22" [arena@00:34].', text
+    assert "22" not in [m.matched[0].label for m in gather(kb, "what was the biggest enemy unit?") if m.matched]
