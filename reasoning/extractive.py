@@ -19,13 +19,21 @@ from retrieval.types import Moment, format_ts
 def describe(moment: Moment) -> str:
     if moment.matched:
         parts = [kinds.phrase(m.kind, m.label) for m in moment.matched]
-        return "; ".join(parts)
+        return "; ".join(parts) + _read_with(moment)
     if moment.state:
         return "; ".join(_shown_state(s.name, s.value) for s in moment.state)
     if moment.nearby:
         shown = "; ".join(kinds.phrase(m.kind, m.label) for m in moment.nearby[:4])
         return f"nearby: {shown}"
     return "nothing was read or heard there"
+
+
+def _read_with(moment: Moment) -> str:
+    """' (read with it: "Windows")': a match whose line names no one ("Winner:"), and the text the
+    screen read with it (retrieval.evidence._read_with); '' for any other moment."""
+    if not moment.nearby or moment.closest:
+        return ""
+    return " (read with it: " + "; ".join(f'"{m.label}"' for m in moment.nearby[:3]) + ")"
 
 
 def _shown_state(name: str, value: float) -> str:
@@ -45,7 +53,7 @@ def _label(moment: Moment) -> str:
     if not moment.matched:
         return describe(moment)
     hit = moment.matched[0]
-    return f'"{hit.label}"' if hit.source == "speech" else str(hit.label)
+    return f'"{hit.label}"' if hit.source == "speech" else str(hit.label) + _read_with(moment)
 
 
 def _plural(n: int, noun: str | None) -> str:

@@ -84,9 +84,30 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
         moments = _ordinal(_of_kind(moments, q.noun), edge_pick)
     if q.ordinal:
         moments = _ordinal(_of_kind(moments, q.noun), q.ordinal)
+    if _WHO.match(q.text):
+        _read_with(kb, q, moments)
     if with_media:
         attach_media(kb, moments)
     return moments
+
+
+_WHO = re.compile(r"^\s*who\b", re.I)
+WITH_BEFORE_S, WITH_AFTER_S = 1.0, 2.0  # text read this close to a line is shown with it
+
+
+def _read_with(kb: KnowledgeBase, q: Query, moments: list[Moment]) -> None:
+    """"who won the round?": a match whose line names no one ("Winner:", the name drawn apart from it,
+    read as a line of its own) gets the text the screen read with it, so the answer can say who."""
+    for m in moments:
+        if m.closest or not m.matched or m.nearby:
+            continue
+        hit = m.matched[0]
+        own = [w for w in re.findall(r"[^\W\d_]{3,}", hit.label.lower()) if match_score(q.words, w) == 0.0]
+        if own or said(hit):
+            continue  # it names someone, or someone said it
+        m.nearby = [Matched(t=e.t_start, source=e.source, kind=e.kind, label=e.label)
+                    for e, _v in kb.events([m.video_id], ["text", "chat"], hit.t - WITH_BEFORE_S, hit.t + WITH_AFTER_S)
+                    if e.label != hit.label and e.t_start >= hit.t - WITH_BEFORE_S]
 
 
 def _ordinal(moments: list[Moment], which: str) -> list[Moment]:

@@ -49,7 +49,9 @@ class Moment:
     match: float = 0.0  # share of the question's words this moment holds (retrieval.search.judge), 0..1
     closest: bool = False  # not a match: one of the closest moments, shown on request or when nothing matched
     matched: list[Matched] = field(default_factory=list)  # what matched in the window (a closest moment: the nearest thing)
-    nearby: list[Matched] = field(default_factory=list)  # a closest moment: everything recorded in its window
+    # a closest moment: everything recorded in its window; a match for "who ...?" whose own line names
+    # no one ("Winner:"): the text the screen read with it (retrieval.evidence._read_with)
+    nearby: list[Matched] = field(default_factory=list)
     state: list[StateValue] = field(default_factory=list)  # HUD values read when the matched thing happened
     same_thing: bool = False  # search's verdict: it may count as a match (not "missile" for "missile launcher")
     around: str | None = None  # speech gathered around another moment (retrieval.evidence): that moment's citation

@@ -361,3 +361,15 @@ def test_the_biggest_hit_is_the_largest_damage_number_shown(tmp_path):
     text = Extractive().answer("what was the biggest hit?", gather(kb, "what was the biggest hit?")).text
     assert text == 'In arena: the screen read "22" [arena@00:34].', text
     assert "22" not in [m.matched[0].label for m in gather(kb, "what was the biggest enemy unit?") if m.matched]
+
+
+def test_who_won_reads_the_name_the_screen_drew_apart_from_its_line(tmp_path):
+    """"Winner:" in one font and the name in another are read as two lines: a "who" question whose
+    matching line names no one is answered with the text read with it; a line that names someone
+    is answered by itself."""
+    kb = _arena_kb(tmp_path, [(10.0, "Glorp: gg"), (30.0, "Sarge won the duel"), (31.0, "Tony: nice"),
+                              (46.0, "Winner:"), (46.5, "Quake"), (52.0, "Linux core dumped Quake")], untyped="text")
+    text = Extractive().answer("who won?", gather(kb, "who won?")).text
+    assert 'Winner: (read with it: "Quake") [arena@00:45]' in text, text
+    assert "Sarge won the duel [arena@00:29]" in text and "nice" not in text and "core" not in text, text
+    assert "read with it" not in Extractive().answer("when did I win?", gather(kb, "when did I win?")).text
