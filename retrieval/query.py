@@ -38,6 +38,7 @@ LIGHT_WORDS = {
     "saw", "seen", "take", "took", "taken", "happen", "go", "went", "going", "come", "came", "make", "made",
     "finish", "finished", "end", "ended",  # "what place did I finish?": the place, whatever the verb
     "set",  # "who set the fastest lap?": the lap, not a "Set!" on screen
+    "shown", "showed", "displayed", "appeared", "onscreen",  # "when was Ready shown?": the screen shows, not says so
     "someone", "somebody", "anyone", "anybody", "everyone", "everybody", "people", "bots", "bot", "players",
 }
 # "how many times did I die", "how often did I die", "how many zombies did I kill", "how many deaths were there"

@@ -83,10 +83,22 @@ def _glued(q: str, t: str) -> bool:
                                       t.endswith(q) and t[:-len(q)] in GLUE_WORDS)
 
 
+# characters OCR reads for one another in small fonts: "lst" is "1st", "l0st" is "lost", "5core" is "score"
+_LOOKALIKE = str.maketrans({"0": "o", "1": "l", "i": "l", "5": "s"})
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _lookalike(w: str) -> str:
+    return w.translate(_LOOKALIKE)
+
+
 def _word_match(q: str, tw: set[str], stems: set[str]) -> float:
-    """1 for the word itself, a shared stem or the word with a short one glued to it by OCR ("placewith"),
-    0.7 for a near spelling (OCR and ASR noise), else 0."""
+    """1 for the word itself, a shared stem, the word with a short one glued to it by OCR ("placewith")
+    or with a digit misread for a letter that looks like it ("lst" for "1st"), 0.7 for a near
+    spelling (OCR and ASR noise), else 0."""
     if q in tw or not stems.isdisjoint(_stems(q)) or any(_glued(q, t) for t in tw):
+        return 1.0
+    if len(q) >= 3 and any(len(t) == len(q) and t != q and _lookalike(t) == _lookalike(q) for t in tw):
         return 1.0
     if len(q) >= 4 and any(len(t) >= 4 and _near(q, t) for t in tw):
         return 0.7

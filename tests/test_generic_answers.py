@@ -373,3 +373,16 @@ def test_who_won_reads_the_name_the_screen_drew_apart_from_its_line(tmp_path):
     assert 'Winner: (read with it: "Quake") [arena@00:45]' in text, text
     assert "Sarge won the duel [arena@00:29]" in text and "nice" not in text and "core" not in text, text
     assert "read with it" not in Extractive().answer("when did I win?", gather(kb, "when did I win?")).text
+
+
+def test_ocr_lookalikes_and_how_a_player_says_the_screen_showed_it(tmp_path):
+    """A small font's "1" reads as "l" and its "o" as "0": "Tied for lst place" is 1st place. "when was
+    Ready shown?": the screen shows things without saying "shown"."""
+    from retrieval.search import match_score, search
+
+    assert match_score(["1st"], "Tied for lst place with 8") == 1.0 and match_score(["lost"], "Arnagetron l0st 2 points") == 1.0
+    assert match_score(["1st"], "Tied for 4th place") == 0.0 and match_score(["list"], "lst") == 0.0
+    kb = _arena_kb(tmp_path, [(3.0, "Ready!"), (4.0, "Set!"), (5.0, "Go!"), (30.0, "Tied for lst place with 8"),
+                              (40.0, "Tied for 3rd place with 6")], untyped="text", kind_words=True)
+    assert [m.matched[0].label for m in search(kb, "when was Ready shown?")] == ["Ready!"]
+    assert [m.matched[0].label for m in search(kb, "when was I tied for 1st place?")][0] == "Tied for lst place with 8"
