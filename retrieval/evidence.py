@@ -25,7 +25,7 @@ from kb.schema import saved_id, unlabelled_series
 from kb.store import KnowledgeBase
 from retrieval.obituaries import KINDS as OBITUARY_KINDS
 from retrieval.obituaries import killer_of, read_as, same_name, victim_of
-from retrieval.query import HUD_WORDS, LIGHT_WORDS, WHEN_IN_VIDEO, Query, parse
+from retrieval.query import HUD_WORDS, LIGHT_WORDS, WHEN_IN_VIDEO, Query, parse, words
 from retrieval.search import LEAD_S, MAX_WINDOW_S, Filters, match_score, named, named_videos, said, search
 from retrieval.types import Matched, Moment, StateValue
 
@@ -72,7 +72,8 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
         moments, at_edge = edge, True
     else:
         everything = q.count or q.listing or q.ordinal or edge_pick or (q.speech and not q.words)  # "what did I say?": all of it
-        moments = _matching(kb, q, f, MAX_LISTED if everything else limit)
+        moments = _in_numbered(kb, q, f, MAX_LISTED if everything else limit) or \
+            _matching(kb, q, f, MAX_LISTED if everything else limit)
         if q.count or q.listing:
             moments = _of_kind(moments, q.noun)
             if q.first_person:
@@ -108,6 +109,45 @@ def _read_with(kb: KnowledgeBase, q: Query, moments: list[Moment]) -> None:
         m.nearby = [Matched(t=e.t_start, source=e.source, kind=e.kind, label=e.label)
                     for e, _v in kb.events([m.video_id], ["text", "chat"], hit.t - WITH_BEFORE_S, hit.t + WITH_AFTER_S)
                     if e.label != hit.label and e.t_start >= hit.t - WITH_BEFORE_S]
+
+
+# what a numbered thing itself does ("when did round 2 start?"): not something to find within it
+SPAN_WORDS = {"start", "started", "starts", "starting", "begin", "began", "begun", "begins", "end", "ended", "ends",
+              "finish", "finished", "over", "complete", "completed"}
+
+
+def _says(label: str, word: str, n: int) -> bool:
+    """The label names the `n`th of `word`'s series: "Go (round 2 of 30)!" says round 2."""
+    lw = words(label)
+    return str(n) in lw and match_score([word], " ".join(w for w in lw if not w.isdigit())) == 1.0
+
+
+def _in_numbered(kb: KnowledgeBase, q: Query, f: Filters, limit: int) -> list[Moment]:
+    """"who won round 2?", "who died in lap 3?": the matches of the other words between the moment
+    the screen said round 2 began and the moment it said round 3 did (or the video's end). Empty
+    when the question names no numbered thing with something to find in it, or no video said it."""
+    numbered = [(a, b) for a, b in q.pairs if b.isdigit() and not a.isdigit()]
+    if len(numbered) != 1:
+        return []
+    word, n = numbered[0][0], int(numbered[0][1])
+    rest = [w for w in q.words if w not in (word, str(n))]
+    if not [w for w in rest if w not in LIGHT_WORDS and w not in SPAN_WORDS]:
+        return []
+    names = list(f.videos or []) + ([q.video] if q.video else [])
+    ids = kb.ready_ids(names, f.games) if names or f.games else None
+    starts: dict[int, tuple] = {}
+    for e, v in kb.events(ids, None, f.t_from, f.t_to, text=str(n)):
+        if e.kind != "speech" and _says(e.label, word, n) and (e.video_id not in starts or e.t_start < starts[e.video_id][0]):
+            starts[e.video_id] = (e.t_start, v)
+    out: list[Moment] = []
+    inner = replace(q, words=rest, pairs=[p for p in q.pairs if word not in p and str(n) not in p])
+    for video_id, (lo, v) in starts.items():
+        nexts = [e.t_start for e, _v in kb.events([video_id], None, lo, None, text=str(n + 1))
+                 if e.kind != "speech" and e.t_start > lo and _says(e.label, word, n + 1)]
+        hi = min(nexts, default=float(v.duration_s or 1e12))
+        found = _matching(kb, inner, replace(f, videos=[v.name], t_from=lo, t_to=hi), limit)
+        out.extend(m for m in found if not m.closest and lo <= m.at_s < hi)
+    return out
 
 
 def _ordinal(moments: list[Moment], which: str) -> list[Moment]:

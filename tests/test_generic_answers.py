@@ -386,3 +386,17 @@ def test_ocr_lookalikes_and_how_a_player_says_the_screen_showed_it(tmp_path):
                               (40.0, "Tied for 3rd place with 6")], untyped="text", kind_words=True)
     assert [m.matched[0].label for m in search(kb, "when was Ready shown?")] == ["Ready!"]
     assert [m.matched[0].label for m in search(kb, "when was I tied for 1st place?")][0] == "Tied for lst place with 8"
+
+
+def test_who_won_round_2_is_the_win_between_round_2_and_round_3(tmp_path):
+    """"round 2" is a span of the video: from the line that says it began to the one that says round 3
+    did. What the question asks about in it need not say "round 2" itself ("Winner:")."""
+    kb = _arena_kb(tmp_path, [(3.0, "Go (round 1 of 3)!"), (20.0, "Winner:"), (20.4, "Quake"), (30.0, "Go (round 2 of 3)!"),
+                              (50.0, "Winner:"), (50.3, "Windows"), (55.0, "Go (round 3 of 3)!"), (58.0, "Winner:")],
+                   untyped="text", kind_words=True)
+    won = gather(kb, "who won round 2?")
+    assert [m.at_s for m in won] == [50.0], won
+    assert '"Windows"' in Extractive().answer("who won round 2?", won).text
+    assert [m.at_s for m in gather(kb, "who won round 1?")] == [20.0]
+    assert [m.matched[0].label for m in gather(kb, "when did round 2 start?")] == ["Go (round 2 of 3)!"]
+    assert [m for m in gather(kb, "who won lap 2?") if not m.closest] == []  # no lap 2 said: none of them
