@@ -24,7 +24,7 @@ from kb import kinds
 from kb.schema import saved_id, unlabelled_series
 from kb.store import KnowledgeBase
 from retrieval.obituaries import KINDS as OBITUARY_KINDS
-from retrieval.obituaries import killer_of, read_as, same_name, victim_of
+from retrieval.obituaries import killer_of, owner_phrase, read_as, same_name, victim_of
 from retrieval.query import HUD_WORDS, LIGHT_WORDS, WHEN_IN_VIDEO, Query, parse, words
 from retrieval.search import LEAD_S, MAX_WINDOW_S, Filters, match_score, named, named_videos, said, search
 from retrieval.types import Matched, Moment, StateValue
@@ -294,14 +294,21 @@ def _obituary_lines(kb: KnowledgeBase, ids: Sequence[int] | None, lo: float | No
     himself up" miss the kill words that "Sarge was machinegunned by Tony" has."""
     typed = kb.events(ids, list(OBITUARY_KINDS))
     names: dict[int, set[str]] = {}
+    phrases: dict[int, set[str]] = {}  # the words of its kill lines' "X ate Y's rocket" shape, per video
     for e, _v in typed:
         for who in (victim_of(e.label, e.kind), killer_of(e.label, e.kind)):
             if who and who.lower() not in PLAYER:
                 names.setdefault(e.video_id, set()).add(who)
+        if e.kind == "kill" and (phrase := owner_phrase(e.label)):
+            phrases.setdefault(e.video_id, set()).add(phrase)
     lines = [(e, v, e.kind) for e, v in typed]
     if names:  # (the names come from the whole video; the lines read so, from the window asked about)
-        for e, v in kb.events(sorted(names), ["text"], lo, hi):
-            if (read := read_as(e.label, names[e.video_id])) is not None:
+        texts = kb.events(sorted(names), ["text"], lo, hi)
+        for e, _v in texts:  # the shape of the feed's lines typed as plain text too ("Major almost dodged Tony's rocket")
+            if read_as(e.label, names[e.video_id]) == "kill" and (phrase := owner_phrase(e.label)):
+                phrases.setdefault(e.video_id, set()).add(phrase)
+        for e, v in texts:
+            if (read := read_as(e.label, names[e.video_id], phrases.get(e.video_id, ()))) is not None:
                 lines.append((e, v, read))
 
     def inside(e) -> bool:

@@ -400,3 +400,21 @@ def test_who_won_round_2_is_the_win_between_round_2_and_round_3(tmp_path):
     assert [m.at_s for m in gather(kb, "who won round 1?")] == [20.0]
     assert [m.matched[0].label for m in gather(kb, "when did round 2 start?")] == ["Go (round 2 of 3)!"]
     assert [m for m in gather(kb, "who won lap 2?") if not m.closest] == []  # no lap 2 said: none of them
+
+
+def test_a_feed_line_cut_before_the_killers_name_ends_is_still_a_death(tmp_path):
+    """"Kyonshi almost dodged Sorce": the killer's name and its "'s" cut at the feed's edge. The words
+    after the name are those the video's own kill lines use ("Major almost dodged Tony's rocket"):
+    Kyonshi died. Words no kill line of the video uses tell nothing."""
+    from retrieval.obituaries import owner_phrase, read_as
+
+    assert owner_phrase("Major almost dodged Tony's rocket") == "almost dodged" and owner_phrase("Sorceress ate Grism's rocket") == "ate"
+    assert owner_phrase("Sarge was machinegunned by Tony") is None
+    names = {"Kyonshi", "Major", "Tony", "Sorceress"}
+    assert read_as("Kyonshi almost dodged Sorce", names, {"almost dodged"}) == "death"
+    assert read_as("Kyonshi almost dodged Sorce", names) is None and read_as("Kyonshi almost won", names, {"almost dodged"}) is None
+    kb = _arena_kb(tmp_path, [(1.0, "Major was machinegunned by Tony"), (2.0, "Kyonshi was machinegunned by Tony"),
+                              (5.0, "Major almost dodged Tony's rocket"),
+                              (12.0, "Kyonshi almost dodged Sorce"),
+                              (20.0, "Kyonshi blew herself up"), (30.0, "Kyonshi almost reached the flag")], untyped="text")
+    assert [m.at_s for m in gather(kb, "how many times did Kyonshi die?")] == [2.0, 12.0, 20.0]
