@@ -126,7 +126,8 @@ class Extractive:
         """Who got the most kills (or died the most): per video, each name the kill and death lines
         give as the killer (or the one killed), most first, every line cited. None when no line names anyone."""
         pick = killer_of if most == "kill" else victim_of
-        who = {id(m): m.you if m.you and name.lower() == "you" else name for m in matches
+        # a death a spectator's "You fragged X" told is the followed player's kill, whatever name the feed read
+        who = {id(m): m.you if m.you and most == "kill" else name for m in matches
                if m.matched and (name := pick(m.matched[0].label, m.matched[0].kind))}
         named = [m for m in matches if id(m) in who]
         if not named:

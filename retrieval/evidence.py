@@ -61,11 +61,7 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
     elif q.victim and (killed := _killed(kb, q, f)) is not None:
         moments = killed
     elif tally:  # none in a game whose screen shows no kill feed: nothing matches
-        moments = _obituaries(kb, q, f, tally)
-        if tally == "kill" and moments:  # "who got the most kills?": "You fragged Grism" is the followed player's
-            you = _you(_obituaries(kb, q, f, "kill", once=False))
-            for m in moments:
-                m.you = you.get(m.video_id)
+        moments = _obituaries(kb, q, f, tally)  # "You fragged Grism": the followed player's kill (Moment.you)
     elif q.extreme and (numbers := _biggest_number(kb, q, f)):
         moments = numbers
     elif q.edge and not [w for w in q.words if w not in EDGE_WORDS] and (edge := _at_edge(kb, q, f, limit)):
@@ -253,7 +249,7 @@ def _obituaries(kb: KnowledgeBase, q: Query, f: Filters, kind: str | None = None
                           end_s=round(min(start + MAX_WINDOW_S, max(e.t_end, e.t_start) + LEAD_S), 2), score=1.0,
                           text=e.label, match=1.0, same_thing=True,
                           matched=[Matched(t=e.t_start, source=e.source, kind=e_kind, label=e.label)]))
-    return _one_line_per_death(out) if once else out
+    return _one_line_per_death(out, _you(out)) if once else out
 
 
 _NUMBER = re.compile(r"^\s*[-+]?\d+(?:\.\d+)?\s*$")
@@ -317,13 +313,21 @@ def _obituary_lines(kb: KnowledgeBase, ids: Sequence[int] | None, lo: float | No
     return sorted((x for x in lines if inside(x[0])), key=lambda x: (x[1].name, x[0].t_start))
 
 
-def _one_line_per_death(lines: list[Moment]) -> list[Moment]:
+def _one_line_per_death(lines: list[Moment], you: dict[int | None, str] | None = None) -> list[Moment]:
     """One death shown twice ("You fragged Sorceress" at the centre of the screen and "Sorceress was
     melted by Sarge's plasmagun" in the feed, at once) is one line: of those naming the same one
-    killed within SAME_DEATH_S, the one that names a killer other than "you" is kept, else the first."""
+    killed within SAME_DEATH_S, the one that names a killer other than "you" is kept, else the first.
+    `you`: per video, whom its "you" means (`_you`); the kept line of a death a "You fragged" line
+    told gets that name as `Moment.you`: the followed player killed there, whatever the feed's cut or
+    misread name says ("Angelyss was electrocuted by Safg")."""
+    you = you or {}
+
     def rank(m: Moment) -> tuple[int, float]:
         killer = killer_of(m.matched[0].label, m.matched[0].kind)
         return (0 if killer and killer.lower() != "you" else 1), m.at_s
+
+    def said_you(m: Moment) -> bool:
+        return (killer_of(m.matched[0].label, m.matched[0].kind) or "").lower() == "you"
 
     order = sorted(range(len(lines)), key=lambda i: (lines[i].video_id, lines[i].at_s))
     victims = {i: victim_of(lines[i].matched[0].label, lines[i].matched[0].kind) for i in order}
@@ -341,6 +345,8 @@ def _one_line_per_death(lines: list[Moment]) -> list[Moment]:
                 same.append(j)
         best = min(same, key=lambda k: rank(lines[k]))
         dropped.update(k for k in same if k != best)
+        if lines[i].video_id in you and any(said_you(lines[k]) for k in same):
+            lines[best].you = you[lines[i].video_id]
     return [m for i, m in enumerate(lines) if i not in dropped]
 
 
@@ -373,13 +379,10 @@ def _kills_by(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment] | None:
     every, killer = _obituaries(kb, q, f, "kill", once=False), q.killer or ""
     if not any(_names(m.matched[0].label, killer) for m in every):
         return None
-    you = _you(every)
-
     def by(m: Moment) -> bool:
-        who = killer_of(m.matched[0].label, m.matched[0].kind) or ""
-        return same_name(who, killer) or (who.lower() == "you" and same_name(you.get(m.video_id, ""), killer))
+        return same_name(m.you or killer_of(m.matched[0].label, m.matched[0].kind) or "", killer)
 
-    return [m for m in _one_line_per_death(every) if by(m)]
+    return [m for m in _one_line_per_death(every, _you(every)) if by(m)]
 
 
 def _you(lines: list[Moment]) -> dict[int | None, str]:

@@ -55,7 +55,8 @@ class Moment:
     state: list[StateValue] = field(default_factory=list)  # HUD values read when the matched thing happened
     same_thing: bool = False  # search's verdict: it may count as a match (not "missile" for "missile launcher")
     around: str | None = None  # speech gathered around another moment (retrieval.evidence): that moment's citation
-    you: str | None = None  # a kill line's "you", named: the player a spectator's view follows (retrieval.evidence._you)
+    # a death a "You fragged X" line told: the one the view follows, who killed there (retrieval.evidence._you)
+    you: str | None = None
 
     @property
     def at_s(self) -> float:

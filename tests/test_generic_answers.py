@@ -418,3 +418,18 @@ def test_a_feed_line_cut_before_the_killers_name_ends_is_still_a_death(tmp_path)
                               (12.0, "Kyonshi almost dodged Sorce"),
                               (20.0, "Kyonshi blew herself up"), (30.0, "Kyonshi almost reached the flag")], untyped="text")
     assert [m.at_s for m in gather(kb, "how many times did Kyonshi die?")] == [2.0, 12.0, 20.0]
+
+
+def test_a_death_a_spectators_you_line_told_is_the_followed_players_kill_whatever_the_feed_misread(tmp_path):
+    """"You fragged Angelyss" with "Angelyss was electrocuted by Safg" at once: one death, and the
+    followed player's (Sarge, as two other deaths say) kill, though the feed's name is misread."""
+    kb = _arena_kb(tmp_path, [(5.0, "You fragged Grism"), (5.4, "Grism was machinegunned by Sarge"),
+                              (20.0, "You fragged Tony"), (20.3, "Tony was railed by Sarde"),
+                              (45.0, "You fragged Angelyss"), (45.3, "Angelyss was electrocuted by Safg"),
+                              (50.0, "Major was shredded by Tony's shrapnel")])
+    answer = Extractive().answer("how many kills did Sarge get?", gather(kb, "how many kills did Sarge get?")).text
+    assert answer.startswith("3 kills in arena:") and "Safg" in answer, answer
+    text = Extractive().answer("who got the most kills?", gather(kb, "who got the most kills?")).text
+    assert "read: Sarge: 3 kills" in text and "Safg" not in text.split("read:")[1].split("[")[0], text
+    # who was killed is read as before: the feed's line, its killer named as it reads
+    assert [m.matched[0].label for m in gather(kb, "who killed Angelyss?")] == ["Angelyss was electrocuted by Safg"]
