@@ -70,6 +70,8 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
         everything = q.count or q.listing or q.ordinal or edge_pick or (q.speech and not q.words)  # "what did I say?": all of it
         moments = _in_numbered(kb, q, f, MAX_LISTED if everything else limit) or \
             _matching(kb, q, f, MAX_LISTED if everything else limit)
+        if not any(not m.closest for m in moments):
+            moments = _counter_reached(kb, q, f) or moments
         if q.count or q.listing:
             moments = _of_kind(moments, q.noun)
             if q.first_person:
@@ -143,6 +145,39 @@ def _in_numbered(kb: KnowledgeBase, q: Query, f: Filters, limit: int) -> list[Mo
         hi = min(nexts, default=float(v.duration_s or 1e12))
         found = _matching(kb, inner, replace(f, videos=[v.name], t_from=lo, t_to=hi), limit)
         out.extend(m for m in found if not m.closest and lo <= m.at_s < hi)
+    return out
+
+
+# a counter on the HUD ("1/3" laps, "5/8" turns) the generic path saw change: "top-right 1/3 -> 2/3"
+COUNTER_CHANGE = re.compile(r"^(?P<name>\S+) \d+/(?P<of>\d+) -> (?P<n>\d+)/(?P=of)$")
+# what a counter on screen counts, said in a question ("when did lap 2 start?", "at the start of turn 6")
+SEQUENCE_WORDS = {"lap", "turn", "round", "wave", "level", "stage", "heat", "leg", "set", "inning", "period",
+                  "quarter", "day", "week", "chapter", "mission", "race", "game", "match"}
+
+
+def _counter_reached(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
+    """"when did lap 2 start?", "turn 6": where no line on screen says "Lap 2", the moment a counter on
+    the HUD ("1/3") went to 2 ("top-right 1/3 -> 2/3"), the first time in each video. Empty when the
+    question names no numbered thing a counter counts, or no counter reached it."""
+    numbered = [(a, b) for a, b in q.pairs if b.isdigit() and not a.isdigit()]
+    if len(numbered) != 1 or numbered[0][0] not in SEQUENCE_WORDS | {w + "s" for w in SEQUENCE_WORDS}:
+        return []
+    n = int(numbered[0][1])
+    names = list(f.videos or []) + ([q.video] if q.video else [])
+    ids = kb.ready_ids(names, f.games) if names or f.games else None
+    first: dict[int, tuple] = {}
+    for e, v in kb.events(ids, ["hud"], f.t_from, f.t_to, text=f"-> {n}/"):
+        m = COUNTER_CHANGE.match(e.label or "")
+        if m and int(m.group("n")) == n and (e.video_id not in first or e.t_start < first[e.video_id][0].t_start):
+            first[e.video_id] = (e, v)
+    out = []
+    for e, v in first.values():
+        start = max(e.t_start - LEAD_S, 0.0)
+        out.append(Moment(video=v.name, video_path=v.path, video_id=saved_id(v),
+                          segment_id=e.segment_idx if e.segment_idx is not None else -1, start_s=round(start, 2),
+                          end_s=round(min(start + MAX_WINDOW_S, max(e.t_end, e.t_start) + LEAD_S), 2), score=1.0,
+                          text=e.label, match=1.0, same_thing=True,
+                          matched=[Matched(t=e.t_start, source=e.source, kind=e.kind, label=e.label)]))
     return out
 
 
@@ -474,6 +509,8 @@ def _with_state(kb: KnowledgeBase, q: Query, f: Filters, values: list[str], limi
         located = replace(q, words=rest, pairs=[p for p in q.pairs if p[0] in rest and p[1] in rest],
                           asks_value=False, count=False, listing=False)
         moments = _matching(kb, located, f, limit)
+        if not any(not m.closest for m in moments):
+            moments = _counter_reached(kb, located, f) or moments  # "... when lap 2 started": the lap counter
         for m in moments:
             if m.closest:
                 continue

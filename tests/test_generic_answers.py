@@ -433,3 +433,39 @@ def test_a_death_a_spectators_you_line_told_is_the_followed_players_kill_whateve
     assert "read: Sarge: 3 kills" in text and "Safg" not in text.split("read:")[1].split("[")[0], text
     # who was killed is read as before: the feed's line, its killer named as it reads
     assert [m.matched[0].label for m in gather(kb, "who killed Angelyss?")] == ["Angelyss was electrocuted by Safg"]
+
+
+def _race_kb(tmp_path, events, states=()):
+    """A race as the generic path reads it: (t, kind, label) events (its HUD counter's changes typed
+    "hud": "top-right 1/3 -> 2/3"), each searchable with its kind's words, and state samples."""
+    from kb import kinds
+    from kb.lance import RecordedMoment
+    from kb.schema import Event
+
+    kb = KnowledgeBase.open(tmp_path)
+    video = kb.claim(tmp_path / "race.mp4", "ef" * 32, {"duration_s": 100.0}, "lite")
+    rows = [Event(video_id=video.id, segment_idx=0, t_start=t, t_end=t, kind=k, label=label, source="hud" if k == "hud" else "ocr")
+            for t, k, label in events]
+    moments = [RecordedMoment(t, t, "ocr", k, label, f"{k} {label} {kinds.get(k).words}") for t, k, label in events]
+    row = SegmentRow(idx=0, start_s=0.0, end_s=100.0, keyframe_s=5.0, text=" . ".join(m.text for m in moments),
+                     moments=moments, text_vec=[1.0] + [0.0] * 383)
+    kb.commit_video(video.id, VideoRecords(segments=[Segment(idx=0, start_s=0, end_s=100, keyframe_s=5)], events=rows,
+                                           states=list(states), rows=[row], manifest={"text_vec": {"model": "sentence-transformers/all-MiniLM-L6-v2", "dim": 384}}),
+                    {"profile": "lite"})
+    return kb
+
+
+def test_when_lap_2_started_is_when_the_lap_counter_went_to_2(tmp_path):
+    """No "Lap 2" read on screen: the HUD's counter "1/3" going to "2/3" says when lap 2 began; a
+    number that is no counter (the position "2 -> 1") does not, nor does a counter for "round 2"
+    when the question is about something else in it."""
+    clock = [StateSample(t=float(t), name="clock", value=t - 4.7) for t in range(5, 100)]
+    kb = _race_kb(tmp_path, [(3.0, "round", "Ready!"), (5.0, "round", "Go!"), (25.0, "hud", "bottom-right 3 -> 2"),
+                             (38.0, "hud", "top-right 1/3 -> 2/3"), (40.0, "hud", "bottom-right 2 -> 1"),
+                             (76.0, "round", "Final lap!"), (77.0, "hud", "top-right 2/3 -> 3/3")], states=clock)
+    assert [m.at_s for m in gather(kb, "when did lap 2 start?")] == [38.0]
+    assert [m.at_s for m in gather(kb, "when did lap 3 start?")] == [77.0]
+    assert [m for m in gather(kb, "when did lap 4 start?") if not m.closest] == []
+    at = gather(kb, "what was the race time when lap 2 started?")
+    assert [(m.at_s, [(s.name, round(s.value, 1)) for s in m.state]) for m in at] == [(38.0, [("clock", 33.3)])], at
+    assert [m.matched[0].label for m in gather(kb, "when did the final lap start?")] == ["Final lap!"]  # said on screen
