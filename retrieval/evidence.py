@@ -25,7 +25,7 @@ from kb.schema import saved_id, unlabelled_series
 from kb.store import KnowledgeBase
 from retrieval.obituaries import KINDS as OBITUARY_KINDS
 from retrieval.obituaries import killer_of, owner_phrase, read_as, same_name, victim_of
-from retrieval.query import HUD_WORDS, LIGHT_WORDS, WHEN_IN_VIDEO, Query, parse, words
+from retrieval.query import HUD_WORDS, LIGHT_WORDS, RANK_WORDS, WHEN_IN_VIDEO, Query, parse, words
 from retrieval.search import LEAD_S, MAX_WINDOW_S, Filters, match_score, named, named_videos, said, search
 from retrieval.types import Matched, Moment, StateValue
 
@@ -48,6 +48,8 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
     names = kb.state_names() if q.asks_value else []
     values = named(q.words, names)
     fallback = _unlabelled(q, names)
+    if fallback and not values and _worded(kb, q, f):
+        fallback = []  # "what place did I finish in?" where the screen writes it: "1st place with 10"
     tally = _obituary_kind(q)
     # "what place did I finish in?", "who died at the end?": the last of the matches (a value's
     # course picks its own sample, `_roles`; the edge's words alone are what happened there, `_at_edge`)
@@ -475,6 +477,30 @@ def _unlabelled(q: Query, names: list[str]) -> list[str]:
     return [n for n in names if unlabelled_series(n)]
 
 
+def _worded(kb: KnowledgeBase, q: Query, f: Filters) -> bool:
+    """Does a video asked about write the rank the question asks for in words ("2nd place with 5",
+    "Position 3")? Then its lines answer, not the unlabelled numbers (a rank is often written out; a
+    health or ammo number rarely is)."""
+    asked = [w for w in q.words if w in RANK_WORDS]
+    names = list(f.videos or []) + ([q.video] if q.video else [])
+    ids = kb.ready_ids(names, f.games) if names or f.games else None
+    return any(e.kind not in ("speech", "hud") for w in asked for e, _v in kb.events(ids, None, text=w, limit=20))
+
+
+def _fitting(kb: KnowledgeBase, q: Query, video_id: int, fallback: Sequence[str]) -> list[str]:
+    """Of the unlabelled series of a video, those that can be what is asked: a counter ("1/3", whose
+    changes the generic path writes "top-right 1/3 -> 2/3") is a lap, turn or round number, and no
+    position, score or health; all of them when that leaves none."""
+    counters = {m.group("name") for e, _v in kb.events([video_id], ["hud"])
+                if (m := COUNTER_CHANGE.match(e.label or ""))}
+    # "my position when the final lap started", "... at the start of lap 2": position
+    numbered = {a for a, b in q.pairs if b.isdigit() and not a.isdigit()}
+    asked = {w for w in q.words if w in HUD_WORDS and w not in q.locator and w not in numbered}
+    counted = bool(SEQUENCE_WORDS & asked)
+    fitting = [n for n in fallback if (n.rstrip("'") in counters or n in counters) == counted]
+    return fitting or list(fallback)
+
+
 def _samples(kb: KnowledgeBase, video_id: int, names: list[str], cache: dict) -> dict[str, list]:
     if video_id not in cache:
         by_name: dict[str, list] = {}
@@ -486,9 +512,14 @@ def _samples(kb: KnowledgeBase, video_id: int, names: list[str], cache: dict) ->
 
 
 def _value_at(samples: list, t: float):
-    """The sample nearest to t (the earlier one on a tie), or None when none is near."""
+    """The sample nearest to t (the earlier one on a tie); with none near, the last one read before t
+    when the value was read again after it (a HUD number stays until it changes: the generic path
+    keeps a sample where it changed, not every second); else None."""
     best = min(samples, key=lambda s: (abs(s.t - t), s.t), default=None)
-    return best if best is not None and abs(best.t - t) <= STATE_NEAR_S else None
+    if best is not None and abs(best.t - t) <= STATE_NEAR_S:
+        return best
+    before = [s for s in samples if s.t <= t]
+    return max(before, key=lambda s: s.t) if before and any(s.t > t for s in samples) else None
 
 
 def _with_state(kb: KnowledgeBase, q: Query, f: Filters, values: list[str], limit: int,
@@ -498,7 +529,9 @@ def _with_state(kb: KnowledgeBase, q: Query, f: Filters, values: list[str], limi
     video with none of `values`, that of its `fallback` series: a game whose HUD labels nothing)."""
     # the value's own word ("health") says what to read, not when: a game whose HUD labels
     # nothing has no series named so, and "health" would find a damage event instead
-    rest = [w for w in q.words if not named([w], values) and w not in HUD_WORDS]
+    # ... but "turn 5", "lap 2" (a word and its number) say when: "my gold at the start of turn 5"
+    numbered = {w for a, b in q.pairs if b.isdigit() and not a.isdigit() for w in (a, b)}
+    rest = [w for w in q.words if w in numbered or (not named([w], values) and w not in HUD_WORDS)]
     # "the race time": a word paired with the value's own names which value, not when
     asked = {w for w in q.words if w not in rest}
     rest = [w for w in rest if not any((a == w and b in asked) or (b == w and a in asked) for a, b in q.pairs)]
@@ -516,7 +549,7 @@ def _with_state(kb: KnowledgeBase, q: Query, f: Filters, values: list[str], limi
                 continue
             # in a video with none of `values` (a library of games: "score" names one game's series), its `fallback`
             by_name = _samples(kb, m.video_id, [*values, *fallback], cache)
-            shown = values if any(by_name.get(n) for n in values) else list(fallback)
+            shown = [n for n in values if n not in fallback and by_name.get(n)] or _fitting(kb, q, m.video_id, fallback)
             found = [(name, _value_at(by_name.get(name, []), m.at_s)) for name in shown]
             m.state = [StateValue(name=n, value=s.value, t=s.t) for n, s in found if s is not None]
         return moments
@@ -528,7 +561,7 @@ def _with_state(kb: KnowledgeBase, q: Query, f: Filters, values: list[str], limi
         if ids is not None and video_id not in ids:
             continue
         by_name = _samples(kb, video_id, [*values, *fallback], cache)
-        shown = values if any(by_name.get(n) for n in values) else list(fallback)
+        shown = [n for n in values if n not in fallback and by_name.get(n)] or _fitting(kb, q, video_id, fallback)
         for name in shown:
             series = by_name.get(name, [])
             if not series:

@@ -54,7 +54,8 @@ LIST_INTENT = re.compile(r"^\s*(?:(?:which|what)\s+(?P<noun>[a-z0-9'-]+)|who\b|l
 LIST_NOUN = re.compile(r"^\s*(?:list|name|show(?:\s+me)?)\s+(?:(?:all|every|each|the|my|of)\s+)*(?P<noun>[a-z0-9'-]+)", re.I)
 # the question asks for a value ("how much health ...", "what was my armor ...", "how many lives did I have")
 VALUE_INTENT = re.compile(r"\bhow\s+(?:much|many|high|low)\b|\bwhat\s+(?:was|is|were|'s)\s+(?:my|the|his|her|their)\b"
-                          r"|\bwhat's\s+(?:my|the)\b|\b(?:level|value|reading)\b|\bwhat\s+lap\b", re.I)
+                          r"|\bwhat's\s+(?:my|the)\b|\b(?:level|value|reading)\b|\bwhat\s+lap\b"
+                          r"|\b(?:what|which)\s+(?:position|place|rank|turn)\b", re.I)  # "what position was I in?"
 # "who killed Sarge?", "how many times did Sarge die?", "when was Sarge fragged?": a name as the victim
 VICTIM_INTENT = re.compile(r"\bwho\s+(?:killed|fragged|shot|eliminated)\s+(?:the\s+)?(?P<a>[a-z][\w-]*)"
                            r"|\b(?:did|was|were)\s+(?P<b>[a-z][\w-]*)\s+(?:die|died|get\s+killed|killed|fragged|eliminated)\b",
@@ -88,7 +89,8 @@ NOT_A_NAME = {"i", "me", "you", "he", "she", "they", "we", "it", "the", "a", "an
 FIRST_PERSON = re.compile(r"\b(?:i|me|my|mine|myself)\b", re.I)
 # what a HUD number is called in a question
 HUD_WORDS = {"health", "hp", "life", "lives", "armor", "armour", "shield", "ammo", "ammunition", "score", "points",
-             "money", "gold", "coins", "fuel", "speed", "energy", "mana", "stamina", "bullets", "shells", "lap"}
+             "money", "gold", "coins", "fuel", "speed", "energy", "mana", "stamina", "bullets", "shells", "lap",
+             "position", "place", "rank", "turn"}
 # "how much health did I have when I got the minigun?": the moment a value is asked at
 WHEN_CLAUSE = re.compile(r"^\s*\S+.*?\b(?:when|as|after|before|while)\s+(?P<rest>.+)$", re.I)
 # "what was my highest score?", "my best lap time", "the lowest health": which sample of a value's course

@@ -469,3 +469,30 @@ def test_when_lap_2_started_is_when_the_lap_counter_went_to_2(tmp_path):
     at = gather(kb, "what was the race time when lap 2 started?")
     assert [(m.at_s, [(s.name, round(s.value, 1)) for s in m.state]) for m in at] == [(38.0, [("clock", 33.3)])], at
     assert [m.matched[0].label for m in gather(kb, "when did the final lap start?")] == ["Final lap!"]  # said on screen
+
+
+def test_my_position_is_the_number_that_is_no_counter_unless_the_screen_writes_it_out(tmp_path):
+    """A kart race's HUD: the position digit bottom right and the lap counter "1/3" top right, neither
+    labelled. "what position was I in at the end?" is the position's last reading, "my best
+    position" its lowest, and the lap counter is no position (but is what "what lap" asks). Where a
+    video writes the rank in words ("2nd place with 5"), its lines answer instead."""
+    states = [StateSample(t=t, name="bottom-right", value=v) for t, v in ((10.0, 5.0), (25.0, 2.0), (40.0, 1.0), (52.0, 2.0), (88.0, 6.0))]
+    states += [StateSample(t=t, name="top-right", value=v) for t, v in ((6.0, 1.0), (38.0, 2.0), (77.0, 3.0), (99.0, 3.0))]
+    kb = _race_kb(tmp_path, [(5.0, "round", "Go!"), (38.0, "hud", "top-right 1/3 -> 2/3"), (40.0, "hud", "bottom-right 2 -> 1"),
+                             (76.0, "round", "Final lap!"), (77.0, "hud", "top-right 2/3 -> 3/3")], states=states)
+    assert parse("what position was I in at the end?").asks_value and parse("what place did I finish in?").asks_value
+    end = Extractive().answer("what position was I in at the end?", gather(kb, "what position was I in at the end?")).text
+    assert "the number at bottom-right 6 (last, at 01:28)" in end and "top-right" not in end, end
+    best = Extractive().answer("what was my best position?", gather(kb, "what was my best position?")).text
+    assert "the number at bottom-right 1 (lowest, at 00:40)" in best and "top-right" not in best, best
+    lap = Extractive().answer("what lap was I on at the end?", gather(kb, "what lap was I on at the end?")).text
+    assert "the number at top-right 3 (last, at 01:39)" in lap and "bottom-right" not in lap, lap
+    when = {m.matched[0].label: [(s.name, s.value, s.t) for s in m.state] for m in gather(kb, "what was my position when the final lap started?")}
+    assert when["Final lap!"] == [("bottom-right", 2.0, 52.0)], when  # read at 52 s, and again only at 88 s
+    # "lap 2" says when: the position at the moment the counter went to 2
+    at = gather(kb, "what was my position at the start of lap 2?")
+    assert [[(s.name, s.value) for s in m.state] for m in at] == [[("bottom-right", 1.0)]], at
+    # a shooter that writes its rank out: the lines, not its unlabelled numbers
+    kb2 = _arena_kb(tmp_path / "arena", [(17.0, "2nd place with 4"), (50.0, "1st place with 10")], untyped="text",
+                    states=[StateSample(t=t, name="bottom-right", value=v) for t, v in ((1.0, 2.0), (50.0, 10.0))])
+    assert [m.matched[0].label for m in gather(kb2, "what place did I finish in?")] == ["1st place with 10"]
