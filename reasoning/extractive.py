@@ -13,7 +13,7 @@ from kb.schema import clock_series, unlabelled_series
 from reasoning.protocols import Answer, Citation
 from retrieval.obituaries import killer_of, same_name, victim_of
 from retrieval.query import HUD_WORDS, Query, parse
-from retrieval.types import Moment, format_ts
+from retrieval.types import COUNTER_CHANGE, Moment, format_ts
 
 
 def describe(moment: Moment) -> str:
@@ -34,6 +34,19 @@ def _read_with(moment: Moment) -> str:
     if not moment.nearby or moment.closest:
         return ""
     return " (read with it: " + "; ".join(f'"{m.label}"' for m in moment.nearby[:3]) + ")"
+
+
+def _counted(moment: Moment, q: Query) -> str | None:
+    """"lap 2 began: the counter at top-right went 1/3 -> 2/3": a HUD counter's change found for a
+    numbered thing the question names (retrieval.evidence._counter_reached), said as what it is taken for."""
+    if not moment.matched or moment.matched[0].kind != "hud":
+        return None
+    hit = moment.matched[0]
+    m = COUNTER_CHANGE.match(hit.label)
+    asked = next(((a, b) for a, b in q.pairs if b.isdigit() and not a.isdigit()), None)
+    if not m or not asked or m.group("n") != asked[1]:
+        return None
+    return f"{asked[0]} {asked[1]} began: the counter at {m.group('name')} went {hit.label[len(m.group('name')) + 1:]}"
 
 
 def _shown_state(name: str, value: float) -> str:
@@ -94,7 +107,7 @@ class Extractive:
         if q.listing:
             return self._list(matches, q.noun)
         # the best matches first ("pump-action shotgun" before "shotgun shells"), then in time order
-        text, cites = self._claims(matches, lambda ms: [(describe(m), [m]) for m in
+        text, cites = self._claims(matches, lambda ms: [(_counted(m, q) or describe(m), [m]) for m in
                                                         sorted(ms, key=lambda m: (-round(m.match, 1), m.start_s))])
         return Answer(text, cites, self.name)
 

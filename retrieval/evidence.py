@@ -27,7 +27,7 @@ from retrieval.obituaries import KINDS as OBITUARY_KINDS
 from retrieval.obituaries import killer_of, owner_phrase, read_as, same_name, victim_of
 from retrieval.query import HUD_WORDS, LIGHT_WORDS, RANK_WORDS, WHEN_IN_VIDEO, Query, parse, words
 from retrieval.search import LEAD_S, MAX_WINDOW_S, Filters, match_score, named, named_videos, said, search
-from retrieval.types import Matched, Moment, StateValue
+from retrieval.types import COUNTER_CHANGE, Matched, Moment, StateValue
 
 PER_VIDEO = 2  # moments per video for a cross-video question
 PLAYER = {"", "player", "you", "your", "i"}  # a death line naming one of these is the player's
@@ -150,8 +150,6 @@ def _in_numbered(kb: KnowledgeBase, q: Query, f: Filters, limit: int) -> list[Mo
     return out
 
 
-# a counter on the HUD ("1/3" laps, "5/8" turns) the generic path saw change: "top-right 1/3 -> 2/3"
-COUNTER_CHANGE = re.compile(r"^(?P<name>\S+) \d+/(?P<of>\d+) -> (?P<n>\d+)/(?P=of)$")
 # what a counter on screen counts, said in a question ("when did lap 2 start?", "at the start of turn 6")
 SEQUENCE_WORDS = {"lap", "turn", "round", "wave", "level", "stage", "heat", "leg", "set", "inning", "period",
                   "quarter", "day", "week", "chapter", "mission", "race", "game", "match"}

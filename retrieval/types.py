@@ -3,11 +3,16 @@ is in reasoning/protocols.py)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # `gamekb videos` and `events` print times from here: they need no numpy
     import numpy as np
+
+
+# a counter on the HUD ("1/3" laps, "5/8" turns) the generic path saw change: "top-right 1/3 -> 2/3"
+COUNTER_CHANGE = re.compile(r"^(?P<name>\S+) \d+/(?P<of>\d+) -> (?P<n>\d+)/(?P=of)$")
 
 
 @dataclass(frozen=True)

@@ -465,6 +465,8 @@ def test_when_lap_2_started_is_when_the_lap_counter_went_to_2(tmp_path):
                              (76.0, "round", "Final lap!"), (77.0, "hud", "top-right 2/3 -> 3/3")], states=clock)
     assert [m.at_s for m in gather(kb, "when did lap 2 start?")] == [38.0]
     assert [m.at_s for m in gather(kb, "when did lap 3 start?")] == [77.0]
+    text = Extractive().answer("when did lap 2 start?", gather(kb, "when did lap 2 start?")).text
+    assert text == "In race: lap 2 began: the counter at top-right went 1/3 -> 2/3 [race@00:37].", text
     assert [m for m in gather(kb, "when did lap 4 start?") if not m.closest] == []
     at = gather(kb, "what was the race time when lap 2 started?")
     assert [(m.at_s, [(s.name, round(s.value, 1)) for s in m.state]) for m in at] == [(38.0, [("clock", 33.3)])], at
