@@ -30,6 +30,7 @@ from retrieval.search import LEAD_S, MAX_WINDOW_S, Filters, match_score, named, 
 from retrieval.types import COUNTER_CHANGE, Matched, Moment, StateValue
 
 PER_VIDEO = 2  # moments per video for a cross-video question
+MAX_RANK = 99  # a place in a race or a match: more would be a misread ("3132": two digits read twice)
 PLAYER = {"", "player", "you", "your", "i"}  # a death line naming one of these is the player's
 SAME_DEATH_S = 3.0  # two lines naming the same one killed this close together tell of one death
 EDGE_S = 5.0  # "at the end": what happened around this long before the end (the anchor's window, retrieval.query)
@@ -64,6 +65,8 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
         moments = killed
     elif tally:  # none in a game whose screen shows no kill feed: nothing matches
         moments = _obituaries(kb, q, f, tally)  # "You fragged Grism": the followed player's kill (Moment.you)
+    elif q.rank_move and (moved := _rank_moved(kb, q, f)):
+        moments = moved
     elif q.extreme and (numbers := _biggest_number(kb, q, f)):
         moments = numbers
     elif q.edge and not [w for w in q.words if w not in EDGE_WORDS] and (edge := _at_edge(kb, q, f, limit)):
@@ -475,13 +478,54 @@ def _unlabelled(q: Query, names: list[str]) -> list[str]:
     return [n for n in names if unlabelled_series(n)]
 
 
-def _worded(kb: KnowledgeBase, q: Query, f: Filters) -> bool:
-    """Does a video asked about write the rank the question asks for in words ("2nd place with 5",
-    "Position 3")? Then its lines answer, not the unlabelled numbers (a rank is often written out; a
-    health or ammo number rarely is)."""
-    asked = [w for w in q.words if w in RANK_WORDS]
+def _rank_moved(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
+    """"when did I take the lead?" (a rank went to 1), "lose the lead" (left 1), "drop to last place"
+    (went to its largest value), "fall to 6th": the first such change of each video's rank: a series
+    named position, place or rank, else its unlabelled numbers that are no counter (`_fitting`)."""
+    if q.rank_move is None:
+        return []
+    way, n = q.rank_move
     names = list(f.videos or []) + ([q.video] if q.video else [])
-    ids = kb.ready_ids(names, f.games) if names or f.games else None
+    ids = set(kb.ready_ids(names, f.games)) if names or f.games else None
+    ranked = replace(q, words=["position"], locator=[], pairs=[])
+    out = []
+    for video in kb.videos(status="ready"):
+        video_id = saved_id(video)
+        if ids is not None and video_id not in ids:
+            continue
+        if _worded(kb, replace(ranked, words=sorted(RANK_WORDS)), f, [video_id]):
+            continue  # a game that writes its rank out ("1st place with 8"): its lines answer
+        series: dict[str, list] = {}
+        for s in kb.states(video_id):
+            series.setdefault(s.name, []).append(s)
+        shown = [name for name in series if set(words(name.replace("_", " "))) & RANK_WORDS] or \
+            _fitting(kb, ranked, video_id, [name for name in series if unlabelled_series(name)])
+        for name in shown:
+            samples = sorted(series[name], key=lambda s: s.t)
+            if not all(s.value == int(s.value) and 1 <= s.value <= MAX_RANK for s in samples):
+                continue  # a rank is a whole number from 1: not a speed (42.5), a score from 0, a misread 3132
+            target = n if n is not None else max(s.value for s in samples)
+            prev = None
+            for s in samples:
+                if prev is not None and (s.value == target != prev.value if way == "to" else prev.value == target != s.value):
+                    role = f"went from {prev.value:g}"
+                    out.append(Moment(video=video.name, video_path=video.path, video_id=video_id, segment_id=-1,
+                                      start_s=round(max(s.t - LEAD_S, 0.0), 2), end_s=round(s.t + 1.0, 2), score=1.0,
+                                      text=f"{name} {s.value:g}", match=1.0,
+                                      state=[StateValue(name=name, value=s.value, t=s.t, role=role)]))
+                    break
+                prev = s
+    return out
+
+
+def _worded(kb: KnowledgeBase, q: Query, f: Filters, ids: Sequence[int] | None = None) -> bool:
+    """Does a video asked about (of `ids`, when given) write the rank the question asks for in words
+    ("2nd place with 5", "Position 3")? Then its lines answer, not the unlabelled numbers (a rank is
+    often written out; a health or ammo number rarely is)."""
+    asked = [w for w in q.words if w in RANK_WORDS]
+    if ids is None:
+        names = list(f.videos or []) + ([q.video] if q.video else [])
+        ids = kb.ready_ids(names, f.games) if names or f.games else None
     return any(e.kind not in ("speech", "hud") for w in asked for e, _v in kb.events(ids, None, text=w, limit=20))
 
 

@@ -74,7 +74,7 @@ MOST_INTENT = re.compile(r"\bmost\s+(?P<kill>kills|frags)\b|\b(?:killed|fragged)
 EDGE_INTENT = re.compile(r"\b(?:at|near|towards?|by|in)\s+the\s+(?P<w>end|start|beginning|finish|very\s+end|very\s+start)\b"
                          r"|\b(?P<v>final|last|first|opening|closing)\s+(?:moments?|seconds?|minute)\b"
                          r"|\bhow\s+did\s+(?:it|the\s+\w+|\w+)\s+(?P<e>end|start|begin)\b"
-                         r"|\b(?:what|which)\s+\w+\s+did\s+\w+\s+(?P<f>finish|end\s+up)\b", re.I)  # "what place did I finish?"
+                         r"|\b(?:what|which)\s+\w+\s+did\s+\w+\s+(?P<f>finish|end\s+up|start|begin)\b", re.I)  # "what place did I finish?"
 # "when was the first kill?", "what was the last thing I picked up?": the earliest or latest of them
 ORDINAL_INTENT = re.compile(r"\b(?P<o>first|last|final|earliest|latest|most\s+recent)\s+(?P<noun>[a-z][\w'-]*)"
                             r"|\b(?P<o2>first|last)\s*[?.!]*\s*$", re.I)  # "which hedgehog drowned first?"
@@ -98,6 +98,15 @@ EXTREME_INTENT = re.compile(r"\b(?P<hi>highest|most|max|maximum|peak|top|biggest
                             r"|\b(?P<lo>lowest|least|min|minimum|smallest|fewest|worst)\b", re.I)
 # a rank is best when its number is lowest ("my best position" is 1st)
 RANK_WORDS = {"position", "place", "rank", "ranking", "standing", "positions", "places"}
+# "when did I take the lead?", "when did I lose the lead?", "when did I drop to last place?", "fall to 6th":
+# a rank going to (or leaving) a value
+RANK_MOVE = re.compile(r"\b(?P<take>take|took|taken|get|got|grab|grabbed|gain|gained|regain|regained)\s+the\s+lead\b"
+                       r"|\b(?P<lose>lose|lost|losing)\s+the\s+lead\b"
+                       r"|\b(?:drop|dropped|fall|fell|slip|slipped|sink|sank|move|moved|go|went|climb|climbed|get|got|rise|rose)"
+                       r"\s+(?:back\s+|down\s+|up\s+)?(?:in)?to\s+(?:the\s+)?(?:(?P<nth>\d+)(?:st|nd|rd|th)?|(?P<word>first|second|"
+                       r"third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last))\s+(?:place|position)\b", re.I)
+NTH = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9,
+       "tenth": 10}
 CLOCK_WORDS = {"time", "timer", "clock"}  # what a match or race clock is called in a question
 # "what was the race time ...", "what is my time?": the clock asked for ("the last time I died" is not)
 CLOCK_INTENT = re.compile(r"\bwhat(?:\s+(?:was|is|were)|'s)\s+(?:the|my)\s+(?:\w+\s+)?(?P<w>time|timer|clock)\b", re.I)
@@ -127,6 +136,7 @@ class Query:
     locator: list[str] = field(default_factory=list)  # a value asked "when the final lap started": those words
     ordinal: str | None = None  # "when was the first kill?": "first" or "last" of the matches, per video
     extreme: str | None = None  # "what was my highest score?": "highest" or "lowest" of a value's course
+    rank_move: tuple[str, int | None] | None = None  # "take the lead": ("to", 1); "lose the lead": ("from", 1); "last": ("to", None)
 
     @property
     def window(self) -> tuple[float, float] | None:
@@ -218,15 +228,21 @@ def parse(raw: str) -> Query:
     edge = EDGE_INTENT.search(text)
     at_edge = None
     if edge:
-        word = (edge.group("w") or edge.group("v") or edge.group("e") or "finish").lower()
-        at_edge = "end" if word.split()[-1] in ("end", "finish", "final", "last", "closing") else "start"
+        word = (edge.group("w") or edge.group("v") or edge.group("e") or edge.group("f")).lower()
+        at_edge = "end" if set(word.split()) & {"end", "finish", "final", "last", "closing"} else "start"
         content = [w for w in content if w not in word.split()]  # "my place at the start": when, not what
     extreme = None
     if locator == [] and (top := EXTREME_INTENT.search(text)) and VALUE_INTENT.search(text):
         extreme = "highest" if top.group("hi") else "lowest"
         if top.group(0).lower() in ("best", "worst") and RANK_WORDS & set(tokens):
             extreme = "lowest" if extreme == "highest" else "highest"  # "my best position": the 1st
-    return Query(raw=raw, text=" ".join(text.split()), words=content, video=video, at=at, extreme=extreme,
+    move = RANK_MOVE.search(text)
+    rank_move: tuple[str, int | None] | None = None
+    if move:
+        place = move.group("nth") or (move.group("word") or "").lower()
+        rank_move = ("from", 1) if move.group("lose") else ("to", 1) if move.group("take") else (
+            "to", None if place == "last" else int(place) if place.isdigit() else NTH[place])
+    return Query(raw=raw, text=" ".join(text.split()), words=content, video=video, at=at, extreme=extreme, rank_move=rank_move,
                  victim=victim, first_person=bool(FIRST_PERSON.search(text)), killer=killer,
                  most=(None if not most else "death" if most.group("death") or most.group("died") else "kill"),
                  edge=at_edge, ordinal=ordinal, locator=locator,

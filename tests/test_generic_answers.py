@@ -340,6 +340,7 @@ def test_what_place_i_finished_in_is_the_last_place_line_glued_words_and_all(tmp
     assert match_score(["place"], "1st placewith 10") == 1.0 and match_score(["place"], "placement") == 0.0
     assert match_score(["health"], "ofhealth") == 1.0 and match_score(["with"], "withering") == 0.0
     assert parse("what place did I finish in?").edge == "end" and parse("what place did I end up in?").edge == "end"
+    assert parse("what position did I start in?").edge == "start"
     kb = _arena_kb(tmp_path, [(5.0, "Tied for 4th place with 2"), (17.0, "2nd place with 4"), (30.0, "Sarge was railed by Tony"),
                               (40.0, "1st placewith 9"), (50.0, "lst placewith 10"), (55.0, "Tony: gg")], untyped="text")
     assert [m.matched[0].label for m in gather(kb, "what place did I finish in?")] == ["lst placewith 10"]
@@ -498,3 +499,26 @@ def test_my_position_is_the_number_that_is_no_counter_unless_the_screen_writes_i
     kb2 = _arena_kb(tmp_path / "arena", [(17.0, "2nd place with 4"), (50.0, "1st place with 10")], untyped="text",
                     states=[StateSample(t=t, name="bottom-right", value=v) for t, v in ((1.0, 2.0), (50.0, 10.0))])
     assert [m.matched[0].label for m in gather(kb2, "what place did I finish in?")] == ["1st place with 10"]
+
+
+def test_taking_and_losing_the_lead_are_changes_of_the_position(tmp_path):
+    """"when did I take the lead?": the position went to 1; "lose the lead": it left 1; "drop to last
+    place": it went to its largest value. The lap counter is no position, nor a number that is no
+    whole number from 1 (a speed)."""
+    assert parse("when did I take the lead?").rank_move == ("to", 1) and parse("when did I lose the lead?").rank_move == ("from", 1)
+    assert parse("when did I drop to last place?").rank_move == ("to", None) and parse("when did I fall to 6th place?").rank_move == ("to", 6)
+    assert parse("when did I move up to second place?").rank_move == ("to", 2) and parse("when did I take the shotgun?").rank_move is None
+    states = [StateSample(t=t, name="bottom-right", value=v) for t, v in ((10.0, 5.0), (25.0, 2.0), (40.0, 1.0), (52.0, 2.0), (88.0, 6.0))]
+    states += [StateSample(t=t, name="top-right", value=v) for t, v in ((6.0, 1.0), (38.0, 2.0), (77.0, 3.0))]
+    states += [StateSample(t=t, name="bottom-left", value=v) for t, v in ((6.0, 1.0), (30.0, 42.5))]
+    kb = _race_kb(tmp_path, [(5.0, "round", "Go!"), (38.0, "hud", "top-right 1/3 -> 2/3"), (77.0, "hud", "top-right 2/3 -> 3/3")],
+                  states=states)
+
+    def when(question):
+        return [(s.name, s.value, s.t) for m in gather(kb, question) for s in m.state]
+
+    assert when("when did I take the lead?") == [("bottom-right", 1.0, 40.0)]
+    assert when("when did I lose the lead?") == [("bottom-right", 2.0, 52.0)]
+    assert when("when did I drop to last place?") == [("bottom-right", 6.0, 88.0)]
+    text = Extractive().answer("when did I take the lead?", gather(kb, "when did I take the lead?")).text
+    assert text == "In race: the number at bottom-right 1 (went from 2, at 00:40) [race@00:39].", text
