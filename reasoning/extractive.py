@@ -13,19 +13,40 @@ from kb.schema import clock_series, unlabelled_series
 from reasoning.protocols import Answer, Citation
 from retrieval.obituaries import killer_of, same_name, victim_of
 from retrieval.query import HUD_WORDS, Query, parse
-from retrieval.types import Moment, format_ts
+from retrieval.types import COUNTER_CHANGE, Moment, format_ts
 
 
 def describe(moment: Moment) -> str:
     if moment.matched:
         parts = [kinds.phrase(m.kind, m.label) for m in moment.matched]
-        return "; ".join(parts)
+        return "; ".join(parts) + _read_with(moment)
     if moment.state:
         return "; ".join(_shown_state(s.name, s.value) for s in moment.state)
     if moment.nearby:
         shown = "; ".join(kinds.phrase(m.kind, m.label) for m in moment.nearby[:4])
         return f"nearby: {shown}"
     return "nothing was read or heard there"
+
+
+def _read_with(moment: Moment) -> str:
+    """' (read with it: "Windows")': a match whose line names no one ("Winner:"), and the text the
+    screen read with it (retrieval.evidence._read_with); '' for any other moment."""
+    if not moment.nearby or moment.closest:
+        return ""
+    return " (read with it: " + "; ".join(f'"{m.label}"' for m in moment.nearby[:3]) + ")"
+
+
+def _counted(moment: Moment, q: Query) -> str | None:
+    """"lap 2 began: the counter at top-right went 1/3 -> 2/3": a HUD counter's change found for a
+    numbered thing the question names (retrieval.evidence._counter_reached), said as what it is taken for."""
+    if not moment.matched or moment.matched[0].kind != "hud":
+        return None
+    hit = moment.matched[0]
+    m = COUNTER_CHANGE.match(hit.label)
+    asked = next(((a, b) for a, b in q.pairs if b.isdigit() and not a.isdigit()), None)
+    if not m or not asked or m.group("n") != asked[1]:
+        return None
+    return f"{asked[0]} {asked[1]} began: the counter at {m.group('name')} went {hit.label[len(m.group('name')) + 1:]}"
 
 
 def _shown_state(name: str, value: float) -> str:
@@ -45,7 +66,7 @@ def _label(moment: Moment) -> str:
     if not moment.matched:
         return describe(moment)
     hit = moment.matched[0]
-    return f'"{hit.label}"' if hit.source == "speech" else str(hit.label)
+    return f'"{hit.label}"' if hit.source == "speech" else str(hit.label) + _read_with(moment)
 
 
 def _plural(n: int, noun: str | None) -> str:
@@ -86,7 +107,7 @@ class Extractive:
         if q.listing:
             return self._list(matches, q.noun)
         # the best matches first ("pump-action shotgun" before "shotgun shells"), then in time order
-        text, cites = self._claims(matches, lambda ms: [(describe(m), [m]) for m in
+        text, cites = self._claims(matches, lambda ms: [(_counted(m, q) or describe(m), [m]) for m in
                                                         sorted(ms, key=lambda m: (-round(m.match, 1), m.start_s))])
         return Answer(text, cites, self.name)
 
@@ -118,7 +139,9 @@ class Extractive:
         """Who got the most kills (or died the most): per video, each name the kill and death lines
         give as the killer (or the one killed), most first, every line cited. None when no line names anyone."""
         pick = killer_of if most == "kill" else victim_of
-        who = {id(m): name for m in matches if m.matched and (name := pick(m.matched[0].label, m.matched[0].kind))}
+        # a death a spectator's "You fragged X" told is the followed player's kill, whatever name the feed read
+        who = {id(m): m.you if m.you and most == "kill" else name for m in matches
+               if m.matched and (name := pick(m.matched[0].label, m.matched[0].kind))}
         named = [m for m in matches if id(m) in who]
         if not named:
             return None

@@ -24,12 +24,13 @@ from kb import kinds
 from kb.schema import saved_id, unlabelled_series
 from kb.store import KnowledgeBase
 from retrieval.obituaries import KINDS as OBITUARY_KINDS
-from retrieval.obituaries import killer_of, read_as, same_name, victim_of
-from retrieval.query import HUD_WORDS, LIGHT_WORDS, WHEN_IN_VIDEO, Query, parse
+from retrieval.obituaries import killer_of, owner_phrase, read_as, same_name, victim_of
+from retrieval.query import HUD_WORDS, LIGHT_WORDS, RANK_WORDS, WHEN_IN_VIDEO, Query, parse, words
 from retrieval.search import LEAD_S, MAX_WINDOW_S, Filters, match_score, named, named_videos, said, search
-from retrieval.types import Matched, Moment, StateValue
+from retrieval.types import COUNTER_CHANGE, Matched, Moment, StateValue
 
 PER_VIDEO = 2  # moments per video for a cross-video question
+MAX_RANK = 99  # a place in a race or a match: more would be a misread ("3132": two digits read twice)
 PLAYER = {"", "player", "you", "your", "i"}  # a death line naming one of these is the player's
 SAME_DEATH_S = 3.0  # two lines naming the same one killed this close together tell of one death
 EDGE_S = 5.0  # "at the end": what happened around this long before the end (the anchor's window, retrieval.query)
@@ -48,7 +49,14 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
     names = kb.state_names() if q.asks_value else []
     values = named(q.words, names)
     fallback = _unlabelled(q, names)
+    if fallback and not values and _worded(kb, q, f):
+        fallback = []  # "what place did I finish in?" where the screen writes it: "1st place with 10"
     tally = _obituary_kind(q)
+    # "what place did I finish in?", "who died at the end?": the last of the matches (a value's
+    # course picks its own sample, `_roles`; the edge's words alone are what happened there, `_at_edge`)
+    edge_pick = None if q.ordinal or q.count or values or fallback else (
+        "last" if q.edge == "end" else "first" if q.edge else None)
+    at_edge = False
     if values or fallback:
         moments = _with_state(kb, q, f, values or fallback, limit, fallback)
     elif q.killer and (by := _kills_by(kb, q, f)) is not None:
@@ -56,12 +64,19 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
     elif q.victim and (killed := _killed(kb, q, f)) is not None:
         moments = killed
     elif tally:  # none in a game whose screen shows no kill feed: nothing matches
-        moments = _obituaries(kb, q, f, tally)
+        moments = _obituaries(kb, q, f, tally)  # "You fragged Grism": the followed player's kill (Moment.you)
+    elif q.rank_move and (moved := _rank_moved(kb, q, f)):
+        moments = moved
+    elif q.extreme and (numbers := _biggest_number(kb, q, f)):
+        moments = numbers
     elif q.edge and not [w for w in q.words if w not in EDGE_WORDS] and (edge := _at_edge(kb, q, f, limit)):
-        moments = edge
+        moments, at_edge = edge, True
     else:
-        everything = q.count or q.listing or q.ordinal or (q.speech and not q.words)  # "what did I say?": all of it
-        moments = _matching(kb, q, f, MAX_LISTED if everything else limit)
+        everything = q.count or q.listing or q.ordinal or edge_pick or (q.speech and not q.words)  # "what did I say?": all of it
+        moments = _in_numbered(kb, q, f, MAX_LISTED if everything else limit) or \
+            _matching(kb, q, f, MAX_LISTED if everything else limit)
+        if not any(not m.closest for m in moments):
+            moments = _counter_reached(kb, q, f) or moments
         if q.count or q.listing:
             moments = _of_kind(moments, q.noun)
             if q.first_person:
@@ -69,11 +84,104 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
         if q.speech and q.words and moments and not any(m.closest or (m.matched and said(m.matched[0]))
                                                          for m in moments):
             moments = _speech_around(kb, moments) + moments
+    if edge_pick and not at_edge:
+        moments = _ordinal(_of_kind(moments, q.noun), edge_pick)
     if q.ordinal:
         moments = _ordinal(_of_kind(moments, q.noun), q.ordinal)
+    if _WHO.match(q.text):
+        _read_with(kb, q, moments)
     if with_media:
         attach_media(kb, moments)
     return moments
+
+
+_WHO = re.compile(r"^\s*who\b", re.I)
+WITH_BEFORE_S, WITH_AFTER_S = 1.0, 2.0  # text read this close to a line is shown with it
+
+
+def _read_with(kb: KnowledgeBase, q: Query, moments: list[Moment]) -> None:
+    """"who won the round?": a match whose line names no one ("Winner:", the name drawn apart from it,
+    read as a line of its own) gets the text the screen read with it, so the answer can say who."""
+    for m in moments:
+        if m.closest or not m.matched or m.nearby:
+            continue
+        hit = m.matched[0]
+        own = [w for w in re.findall(r"[^\W\d_]{3,}", hit.label.lower()) if match_score(q.words, w) == 0.0]
+        if own or said(hit):
+            continue  # it names someone, or someone said it
+        m.nearby = [Matched(t=e.t_start, source=e.source, kind=e.kind, label=e.label)
+                    for e, _v in kb.events([m.video_id], ["text", "chat"], hit.t - WITH_BEFORE_S, hit.t + WITH_AFTER_S)
+                    if e.label != hit.label and e.t_start >= hit.t - WITH_BEFORE_S]
+
+
+# what a numbered thing itself does ("when did round 2 start?"): not something to find within it
+SPAN_WORDS = {"start", "started", "starts", "starting", "begin", "began", "begun", "begins", "end", "ended", "ends",
+              "finish", "finished", "over", "complete", "completed"}
+
+
+def _says(label: str, word: str, n: int) -> bool:
+    """The label names the `n`th of `word`'s series: "Go (round 2 of 30)!" says round 2."""
+    lw = words(label)
+    return str(n) in lw and match_score([word], " ".join(w for w in lw if not w.isdigit())) == 1.0
+
+
+def _in_numbered(kb: KnowledgeBase, q: Query, f: Filters, limit: int) -> list[Moment]:
+    """"who won round 2?", "who died in lap 3?": the matches of the other words between the moment
+    the screen said round 2 began and the moment it said round 3 did (or the video's end). Empty
+    when the question names no numbered thing with something to find in it, or no video said it."""
+    numbered = [(a, b) for a, b in q.pairs if b.isdigit() and not a.isdigit()]
+    if len(numbered) != 1:
+        return []
+    word, n = numbered[0][0], int(numbered[0][1])
+    rest = [w for w in q.words if w not in (word, str(n))]
+    if not [w for w in rest if w not in LIGHT_WORDS and w not in SPAN_WORDS]:
+        return []
+    names = list(f.videos or []) + ([q.video] if q.video else [])
+    ids = kb.ready_ids(names, f.games) if names or f.games else None
+    starts: dict[int, tuple] = {}
+    for e, v in kb.events(ids, None, f.t_from, f.t_to, text=str(n)):
+        if e.kind != "speech" and _says(e.label, word, n) and (e.video_id not in starts or e.t_start < starts[e.video_id][0]):
+            starts[e.video_id] = (e.t_start, v)
+    out: list[Moment] = []
+    inner = replace(q, words=rest, pairs=[p for p in q.pairs if word not in p and str(n) not in p])
+    for video_id, (lo, v) in starts.items():
+        nexts = [e.t_start for e, _v in kb.events([video_id], None, lo, None, text=str(n + 1))
+                 if e.kind != "speech" and e.t_start > lo and _says(e.label, word, n + 1)]
+        hi = min(nexts, default=float(v.duration_s or 1e12))
+        found = _matching(kb, inner, replace(f, videos=[v.name], t_from=lo, t_to=hi), limit)
+        out.extend(m for m in found if not m.closest and lo <= m.at_s < hi)
+    return out
+
+
+# what a counter on screen counts, said in a question ("when did lap 2 start?", "at the start of turn 6")
+SEQUENCE_WORDS = {"lap", "turn", "round", "wave", "level", "stage", "heat", "leg", "set", "inning", "period",
+                  "quarter", "day", "week", "chapter", "mission", "race", "game", "match"}
+
+
+def _counter_reached(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
+    """"when did lap 2 start?", "turn 6": where no line on screen says "Lap 2", the moment a counter on
+    the HUD ("1/3") went to 2 ("top-right 1/3 -> 2/3"), the first time in each video. Empty when the
+    question names no numbered thing a counter counts, or no counter reached it."""
+    numbered = [(a, b) for a, b in q.pairs if b.isdigit() and not a.isdigit()]
+    if len(numbered) != 1 or numbered[0][0] not in SEQUENCE_WORDS | {w + "s" for w in SEQUENCE_WORDS}:
+        return []
+    n = int(numbered[0][1])
+    names = list(f.videos or []) + ([q.video] if q.video else [])
+    ids = kb.ready_ids(names, f.games) if names or f.games else None
+    first: dict[int, tuple] = {}
+    for e, v in kb.events(ids, ["hud"], f.t_from, f.t_to, text=f"-> {n}/"):
+        m = COUNTER_CHANGE.match(e.label or "")
+        if m and int(m.group("n")) == n and (e.video_id not in first or e.t_start < first[e.video_id][0].t_start):
+            first[e.video_id] = (e, v)
+    out = []
+    for e, v in first.values():
+        start = max(e.t_start - LEAD_S, 0.0)
+        out.append(Moment(video=v.name, video_path=v.path, video_id=saved_id(v),
+                          segment_id=e.segment_idx if e.segment_idx is not None else -1, start_s=round(start, 2),
+                          end_s=round(min(start + MAX_WINDOW_S, max(e.t_end, e.t_start) + LEAD_S), 2), score=1.0,
+                          text=e.label, match=1.0, same_thing=True,
+                          matched=[Matched(t=e.t_start, source=e.source, kind=e.kind, label=e.label)]))
+    return out
 
 
 def _ordinal(moments: list[Moment], which: str) -> list[Moment]:
@@ -179,7 +287,38 @@ def _obituaries(kb: KnowledgeBase, q: Query, f: Filters, kind: str | None = None
                           end_s=round(min(start + MAX_WINDOW_S, max(e.t_end, e.t_start) + LEAD_S), 2), score=1.0,
                           text=e.label, match=1.0, same_thing=True,
                           matched=[Matched(t=e.t_start, source=e.source, kind=e_kind, label=e.label)]))
-    return _one_line_per_death(out) if once else out
+    return _one_line_per_death(out, _you(out)) if once else out
+
+
+_NUMBER = re.compile(r"^\s*[-+]?\d+(?:\.\d+)?\s*$")
+
+
+def _biggest_number(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
+    """"what was the biggest hit?", "the smallest damage": the largest (smallest) damage number each
+    video showed: of its damage events whose label is a number, else of the numbers that floated on
+    screen alone (a damage number over a unit, which the generic path reads as plain text: no words
+    type it). Empty when the question is about no damage or no such number was read."""
+    if not q.words or match_score(q.words, kinds.get("damage").words) == 0.0:
+        return []
+    names = list(f.videos or []) + ([q.video] if q.video else [])
+    ids = kb.ready_ids(names, f.games) if names or f.games else None
+    lo, hi = q.window if q.window is not None else (f.t_from, f.t_to)
+    per_video: dict[int, dict[str, list]] = {}
+    for e, v in kb.events(ids, ["damage", "text"], lo, hi):
+        if _NUMBER.match(e.label or ""):
+            per_video.setdefault(e.video_id, {}).setdefault(e.kind, []).append((float(e.label), e, v))
+    out = []
+    for by_kind in per_video.values():
+        numbers = by_kind.get("damage") or by_kind["text"]
+        pick = max if q.extreme == "highest" else min
+        n, e, v = pick(numbers, key=lambda x: (x[0], -x[1].t_start) if pick is max else (x[0], x[1].t_start))
+        start = max(e.t_start - LEAD_S, 0.0)
+        out.append(Moment(video=v.name, video_path=v.path, video_id=saved_id(v),
+                          segment_id=e.segment_idx if e.segment_idx is not None else -1, start_s=round(start, 2),
+                          end_s=round(min(start + MAX_WINDOW_S, max(e.t_end, e.t_start) + LEAD_S), 2), score=1.0,
+                          text=e.label, match=1.0, same_thing=True,
+                          matched=[Matched(t=e.t_start, source=e.source, kind=e.kind, label=e.label)]))
+    return out
 
 
 def _obituary_lines(kb: KnowledgeBase, ids: Sequence[int] | None, lo: float | None, hi: float | None) -> list[tuple]:
@@ -189,14 +328,21 @@ def _obituary_lines(kb: KnowledgeBase, ids: Sequence[int] | None, lo: float | No
     himself up" miss the kill words that "Sarge was machinegunned by Tony" has."""
     typed = kb.events(ids, list(OBITUARY_KINDS))
     names: dict[int, set[str]] = {}
+    phrases: dict[int, set[str]] = {}  # the words of its kill lines' "X ate Y's rocket" shape, per video
     for e, _v in typed:
         for who in (victim_of(e.label, e.kind), killer_of(e.label, e.kind)):
             if who and who.lower() not in PLAYER:
                 names.setdefault(e.video_id, set()).add(who)
+        if e.kind == "kill" and (phrase := owner_phrase(e.label)):
+            phrases.setdefault(e.video_id, set()).add(phrase)
     lines = [(e, v, e.kind) for e, v in typed]
     if names:  # (the names come from the whole video; the lines read so, from the window asked about)
-        for e, v in kb.events(sorted(names), ["text"], lo, hi):
-            if (read := read_as(e.label, names[e.video_id])) is not None:
+        texts = kb.events(sorted(names), ["text"], lo, hi)
+        for e, _v in texts:  # the shape of the feed's lines typed as plain text too ("Major almost dodged Tony's rocket")
+            if read_as(e.label, names[e.video_id]) == "kill" and (phrase := owner_phrase(e.label)):
+                phrases.setdefault(e.video_id, set()).add(phrase)
+        for e, v in texts:
+            if (read := read_as(e.label, names[e.video_id], phrases.get(e.video_id, ()))) is not None:
                 lines.append((e, v, read))
 
     def inside(e) -> bool:
@@ -205,13 +351,21 @@ def _obituary_lines(kb: KnowledgeBase, ids: Sequence[int] | None, lo: float | No
     return sorted((x for x in lines if inside(x[0])), key=lambda x: (x[1].name, x[0].t_start))
 
 
-def _one_line_per_death(lines: list[Moment]) -> list[Moment]:
+def _one_line_per_death(lines: list[Moment], you: dict[int | None, str] | None = None) -> list[Moment]:
     """One death shown twice ("You fragged Sorceress" at the centre of the screen and "Sorceress was
     melted by Sarge's plasmagun" in the feed, at once) is one line: of those naming the same one
-    killed within SAME_DEATH_S, the one that names a killer other than "you" is kept, else the first."""
+    killed within SAME_DEATH_S, the one that names a killer other than "you" is kept, else the first.
+    `you`: per video, whom its "you" means (`_you`); the kept line of a death a "You fragged" line
+    told gets that name as `Moment.you`: the followed player killed there, whatever the feed's cut or
+    misread name says ("Angelyss was electrocuted by Safg")."""
+    you = you or {}
+
     def rank(m: Moment) -> tuple[int, float]:
         killer = killer_of(m.matched[0].label, m.matched[0].kind)
         return (0 if killer and killer.lower() != "you" else 1), m.at_s
+
+    def said_you(m: Moment) -> bool:
+        return (killer_of(m.matched[0].label, m.matched[0].kind) or "").lower() == "you"
 
     order = sorted(range(len(lines)), key=lambda i: (lines[i].video_id, lines[i].at_s))
     victims = {i: victim_of(lines[i].matched[0].label, lines[i].matched[0].kind) for i in order}
@@ -229,6 +383,8 @@ def _one_line_per_death(lines: list[Moment]) -> list[Moment]:
                 same.append(j)
         best = min(same, key=lambda k: rank(lines[k]))
         dropped.update(k for k in same if k != best)
+        if lines[i].video_id in you and any(said_you(lines[k]) for k in same):
+            lines[best].you = you[lines[i].video_id]
     return [m for i, m in enumerate(lines) if i not in dropped]
 
 
@@ -261,13 +417,10 @@ def _kills_by(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment] | None:
     every, killer = _obituaries(kb, q, f, "kill", once=False), q.killer or ""
     if not any(_names(m.matched[0].label, killer) for m in every):
         return None
-    you = _you(every)
-
     def by(m: Moment) -> bool:
-        who = killer_of(m.matched[0].label, m.matched[0].kind) or ""
-        return same_name(who, killer) or (who.lower() == "you" and same_name(you.get(m.video_id, ""), killer))
+        return same_name(m.you or killer_of(m.matched[0].label, m.matched[0].kind) or "", killer)
 
-    return [m for m in _one_line_per_death(every) if by(m)]
+    return [m for m in _one_line_per_death(every, _you(every)) if by(m)]
 
 
 def _you(lines: list[Moment]) -> dict[int | None, str]:
@@ -325,6 +478,71 @@ def _unlabelled(q: Query, names: list[str]) -> list[str]:
     return [n for n in names if unlabelled_series(n)]
 
 
+def _rank_moved(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
+    """"when did I take the lead?" (a rank went to 1), "lose the lead" (left 1), "drop to last place"
+    (went to its largest value), "fall to 6th": the first such change of each video's rank: a series
+    named position, place or rank, else its unlabelled numbers that are no counter (`_fitting`)."""
+    if q.rank_move is None:
+        return []
+    way, n = q.rank_move
+    names = list(f.videos or []) + ([q.video] if q.video else [])
+    ids = set(kb.ready_ids(names, f.games)) if names or f.games else None
+    ranked = replace(q, words=["position"], locator=[], pairs=[])
+    out = []
+    for video in kb.videos(status="ready"):
+        video_id = saved_id(video)
+        if ids is not None and video_id not in ids:
+            continue
+        if _worded(kb, replace(ranked, words=sorted(RANK_WORDS)), f, [video_id]):
+            continue  # a game that writes its rank out ("1st place with 8"): its lines answer
+        series: dict[str, list] = {}
+        for s in kb.states(video_id):
+            series.setdefault(s.name, []).append(s)
+        shown = [name for name in series if set(words(name.replace("_", " "))) & RANK_WORDS] or \
+            _fitting(kb, ranked, video_id, [name for name in series if unlabelled_series(name)])
+        for name in shown:
+            samples = sorted(series[name], key=lambda s: s.t)
+            if not all(s.value == int(s.value) and 1 <= s.value <= MAX_RANK for s in samples):
+                continue  # a rank is a whole number from 1: not a speed (42.5), a score from 0, a misread 3132
+            target = n if n is not None else max(s.value for s in samples)
+            prev = None
+            for s in samples:
+                if prev is not None and (s.value == target != prev.value if way == "to" else prev.value == target != s.value):
+                    role = f"went from {prev.value:g}"
+                    out.append(Moment(video=video.name, video_path=video.path, video_id=video_id, segment_id=-1,
+                                      start_s=round(max(s.t - LEAD_S, 0.0), 2), end_s=round(s.t + 1.0, 2), score=1.0,
+                                      text=f"{name} {s.value:g}", match=1.0,
+                                      state=[StateValue(name=name, value=s.value, t=s.t, role=role)]))
+                    break
+                prev = s
+    return out
+
+
+def _worded(kb: KnowledgeBase, q: Query, f: Filters, ids: Sequence[int] | None = None) -> bool:
+    """Does a video asked about (of `ids`, when given) write the rank the question asks for in words
+    ("2nd place with 5", "Position 3")? Then its lines answer, not the unlabelled numbers (a rank is
+    often written out; a health or ammo number rarely is)."""
+    asked = [w for w in q.words if w in RANK_WORDS]
+    if ids is None:
+        names = list(f.videos or []) + ([q.video] if q.video else [])
+        ids = kb.ready_ids(names, f.games) if names or f.games else None
+    return any(e.kind not in ("speech", "hud") for w in asked for e, _v in kb.events(ids, None, text=w, limit=20))
+
+
+def _fitting(kb: KnowledgeBase, q: Query, video_id: int, fallback: Sequence[str]) -> list[str]:
+    """Of the unlabelled series of a video, those that can be what is asked: a counter ("1/3", whose
+    changes the generic path writes "top-right 1/3 -> 2/3") is a lap, turn or round number, and no
+    position, score or health; all of them when that leaves none."""
+    counters = {m.group("name") for e, _v in kb.events([video_id], ["hud"])
+                if (m := COUNTER_CHANGE.match(e.label or ""))}
+    # "my position when the final lap started", "... at the start of lap 2": position
+    numbered = {a for a, b in q.pairs if b.isdigit() and not a.isdigit()}
+    asked = {w for w in q.words if w in HUD_WORDS and w not in q.locator and w not in numbered}
+    counted = bool(SEQUENCE_WORDS & asked)
+    fitting = [n for n in fallback if (n.rstrip("'") in counters or n in counters) == counted]
+    return fitting or list(fallback)
+
+
 def _samples(kb: KnowledgeBase, video_id: int, names: list[str], cache: dict) -> dict[str, list]:
     if video_id not in cache:
         by_name: dict[str, list] = {}
@@ -336,9 +554,14 @@ def _samples(kb: KnowledgeBase, video_id: int, names: list[str], cache: dict) ->
 
 
 def _value_at(samples: list, t: float):
-    """The sample nearest to t (the earlier one on a tie), or None when none is near."""
+    """The sample nearest to t (the earlier one on a tie); with none near, the last one read before t
+    when the value was read again after it (a HUD number stays until it changes: the generic path
+    keeps a sample where it changed, not every second); else None."""
     best = min(samples, key=lambda s: (abs(s.t - t), s.t), default=None)
-    return best if best is not None and abs(best.t - t) <= STATE_NEAR_S else None
+    if best is not None and abs(best.t - t) <= STATE_NEAR_S:
+        return best
+    before = [s for s in samples if s.t <= t]
+    return max(before, key=lambda s: s.t) if before and any(s.t > t for s in samples) else None
 
 
 def _with_state(kb: KnowledgeBase, q: Query, f: Filters, values: list[str], limit: int,
@@ -348,7 +571,9 @@ def _with_state(kb: KnowledgeBase, q: Query, f: Filters, values: list[str], limi
     video with none of `values`, that of its `fallback` series: a game whose HUD labels nothing)."""
     # the value's own word ("health") says what to read, not when: a game whose HUD labels
     # nothing has no series named so, and "health" would find a damage event instead
-    rest = [w for w in q.words if not named([w], values) and w not in HUD_WORDS]
+    # ... but "turn 5", "lap 2" (a word and its number) say when: "my gold at the start of turn 5"
+    numbered = {w for a, b in q.pairs if b.isdigit() and not a.isdigit() for w in (a, b)}
+    rest = [w for w in q.words if w in numbered or (not named([w], values) and w not in HUD_WORDS)]
     # "the race time": a word paired with the value's own names which value, not when
     asked = {w for w in q.words if w not in rest}
     rest = [w for w in rest if not any((a == w and b in asked) or (b == w and a in asked) for a, b in q.pairs)]
@@ -359,11 +584,15 @@ def _with_state(kb: KnowledgeBase, q: Query, f: Filters, values: list[str], limi
         located = replace(q, words=rest, pairs=[p for p in q.pairs if p[0] in rest and p[1] in rest],
                           asks_value=False, count=False, listing=False)
         moments = _matching(kb, located, f, limit)
+        if not any(not m.closest for m in moments):
+            moments = _counter_reached(kb, located, f) or moments  # "... when lap 2 started": the lap counter
         for m in moments:
             if m.closest:
                 continue
-            by_name = _samples(kb, m.video_id, values, cache)
-            found = [(name, _value_at(by_name.get(name, []), m.at_s)) for name in values]
+            # in a video with none of `values` (a library of games: "score" names one game's series), its `fallback`
+            by_name = _samples(kb, m.video_id, [*values, *fallback], cache)
+            shown = [n for n in values if n not in fallback and by_name.get(n)] or _fitting(kb, q, m.video_id, fallback)
+            found = [(name, _value_at(by_name.get(name, []), m.at_s)) for name in shown]
             m.state = [StateValue(name=n, value=s.value, t=s.t) for n, s in found if s is not None]
         return moments
     moments = []
@@ -374,7 +603,7 @@ def _with_state(kb: KnowledgeBase, q: Query, f: Filters, values: list[str], limi
         if ids is not None and video_id not in ids:
             continue
         by_name = _samples(kb, video_id, [*values, *fallback], cache)
-        shown = values if any(by_name.get(n) for n in values) else list(fallback)
+        shown = [n for n in values if n not in fallback and by_name.get(n)] or _fitting(kb, q, video_id, fallback)
         for name in shown:
             series = by_name.get(name, [])
             if not series:
@@ -385,6 +614,8 @@ def _with_state(kb: KnowledgeBase, q: Query, f: Filters, values: list[str], limi
                 low = min(series, key=lambda s: (s.value, s.t))
                 high = max(series, key=lambda s: (s.value, -s.t))
                 picked = [("first", series[0]), ("lowest", low), ("highest", high), ("last", series[-1])]
+                wanted = _roles(q)
+                picked = [(role, s) for role, s in picked if role in wanted]
             seen = set()
             for role, s in picked:
                 if s is None or s.t in seen:
@@ -395,6 +626,15 @@ def _with_state(kb: KnowledgeBase, q: Query, f: Filters, values: list[str], limi
                                       text=f"{name} {s.value:g}", match=1.0,
                                       state=[StateValue(name=name, value=s.value, t=s.t, role=role)]))
     return moments
+
+
+def _roles(q: Query) -> set[str]:
+    """Which samples of a value's course the question asks for: "at the end" the last, "at the start"
+    the first, "my highest score" the highest (both, "the highest at the end"); else all four."""
+    wanted = {"last" if q.edge == "end" else "first"} if q.edge else set()
+    if q.extreme:
+        wanted.add(q.extreme)
+    return wanted or {"first", "lowest", "highest", "last"}
 
 
 def _speech_around(kb: KnowledgeBase, moments: list[Moment]) -> list[Moment]:

@@ -74,7 +74,17 @@ def same_name(a: str, b: str) -> bool:
         (len(short) >= MIN_CUT_NAME and long_.startswith(short))
 
 
-def read_as(label: str, names: Iterable[str]) -> str | None:
+def owner_phrase(label: str) -> str | None:
+    """The words a kill line of the "X <words> Y's <weapon>" shape puts between the one killed and the
+    killer ("almost dodged" of "Major almost dodged Tony's rocket", "ate"), lower case; else None."""
+    m = _OWNER.search(label)
+    if not m:
+        return None
+    between = label[m.end("v"):m.start("k")].strip().lower()
+    return between if between and len(between.split()) <= 3 and re.fullmatch(r"[^\W\d_]+(?: [^\W\d_]+)*", between) else None
+
+
+def read_as(label: str, names: Iterable[str], phrases: Iterable[str] = ()) -> str | None:
     """A line ingest typed as plain text that reads as a kill ("Major ate Sarge's grenade", "Sarge vas
     melted by Angelyss's plasmagun") or a death ("Tony blew himself up."), in a video whose kill and
     death lines name `names`: "kill" or "death", else None. The shapes are the loose ones of
@@ -94,4 +104,10 @@ def read_as(label: str, names: Iterable[str]) -> str | None:
         return "kill"  # "Sarge was shredded by" (the killer cut off): still Sarge's death
     if (m := _OWNER.search(label)) and is_known(m.group("v")) and is_known(_POSSESSIVE.sub("", m.group("k"))):
         return "kill"
+    # "Kyonshi almost dodged Sorce": the killer's name cut at the feed's edge, its "'s" with it; the words
+    # after a known name are those the video's own kill lines use ("Major almost dodged Tony's rocket"):
+    # a death (of the one named; who killed is not read)
+    rest = " ".join(label.split()[1:]).lower()
+    if is_known(first) and any(rest.startswith(p + " ") for p in phrases):
+        return "death"
     return None

@@ -38,6 +38,7 @@ LIGHT_WORDS = {
     "saw", "seen", "take", "took", "taken", "happen", "go", "went", "going", "come", "came", "make", "made",
     "finish", "finished", "end", "ended",  # "what place did I finish?": the place, whatever the verb
     "set",  # "who set the fastest lap?": the lap, not a "Set!" on screen
+    "shown", "showed", "displayed", "appeared", "onscreen",  # "when was Ready shown?": the screen shows, not says so
     "someone", "somebody", "anyone", "anybody", "everyone", "everybody", "people", "bots", "bot", "players",
 }
 # "how many times did I die", "how often did I die", "how many zombies did I kill", "how many deaths were there"
@@ -53,7 +54,8 @@ LIST_INTENT = re.compile(r"^\s*(?:(?:which|what)\s+(?P<noun>[a-z0-9'-]+)|who\b|l
 LIST_NOUN = re.compile(r"^\s*(?:list|name|show(?:\s+me)?)\s+(?:(?:all|every|each|the|my|of)\s+)*(?P<noun>[a-z0-9'-]+)", re.I)
 # the question asks for a value ("how much health ...", "what was my armor ...", "how many lives did I have")
 VALUE_INTENT = re.compile(r"\bhow\s+(?:much|many|high|low)\b|\bwhat\s+(?:was|is|were|'s)\s+(?:my|the|his|her|their)\b"
-                          r"|\bwhat's\s+(?:my|the)\b|\b(?:level|value|reading)\b|\bwhat\s+lap\b", re.I)
+                          r"|\bwhat's\s+(?:my|the)\b|\b(?:level|value|reading)\b|\bwhat\s+lap\b"
+                          r"|\b(?:what|which)\s+(?:position|place|rank|turn)\b", re.I)  # "what position was I in?"
 # "who killed Sarge?", "how many times did Sarge die?", "when was Sarge fragged?": a name as the victim
 VICTIM_INTENT = re.compile(r"\bwho\s+(?:killed|fragged|shot|eliminated)\s+(?:the\s+)?(?P<a>[a-z][\w-]*)"
                            r"|\b(?:did|was|were)\s+(?P<b>[a-z][\w-]*)\s+(?:die|died|get\s+killed|killed|fragged|eliminated)\b",
@@ -71,7 +73,8 @@ MOST_INTENT = re.compile(r"\bmost\s+(?P<kill>kills|frags)\b|\b(?:killed|fragged)
 # "what happened at the end of the openarena video?": when in the video, with nothing else asked
 EDGE_INTENT = re.compile(r"\b(?:at|near|towards?|by|in)\s+the\s+(?P<w>end|start|beginning|finish|very\s+end|very\s+start)\b"
                          r"|\b(?P<v>final|last|first|opening|closing)\s+(?:moments?|seconds?|minute)\b"
-                         r"|\bhow\s+did\s+(?:it|the\s+\w+|\w+)\s+(?P<e>end|start|begin)\b", re.I)
+                         r"|\bhow\s+did\s+(?:it|the\s+\w+|\w+)\s+(?P<e>end|start|begin)\b"
+                         r"|\b(?:what|which)\s+\w+\s+did\s+\w+\s+(?P<f>finish|end\s+up|start|begin)\b", re.I)  # "what place did I finish?"
 # "when was the first kill?", "what was the last thing I picked up?": the earliest or latest of them
 ORDINAL_INTENT = re.compile(r"\b(?P<o>first|last|final|earliest|latest|most\s+recent)\s+(?P<noun>[a-z][\w'-]*)"
                             r"|\b(?P<o2>first|last)\s*[?.!]*\s*$", re.I)  # "which hedgehog drowned first?"
@@ -86,9 +89,24 @@ NOT_A_NAME = {"i", "me", "you", "he", "she", "they", "we", "it", "the", "a", "an
 FIRST_PERSON = re.compile(r"\b(?:i|me|my|mine|myself)\b", re.I)
 # what a HUD number is called in a question
 HUD_WORDS = {"health", "hp", "life", "lives", "armor", "armour", "shield", "ammo", "ammunition", "score", "points",
-             "money", "gold", "coins", "fuel", "speed", "energy", "mana", "stamina", "bullets", "shells", "lap"}
+             "money", "gold", "coins", "fuel", "speed", "energy", "mana", "stamina", "bullets", "shells", "lap",
+             "position", "place", "rank", "turn"}
 # "how much health did I have when I got the minigun?": the moment a value is asked at
 WHEN_CLAUSE = re.compile(r"^\s*\S+.*?\b(?:when|as|after|before|while)\s+(?P<rest>.+)$", re.I)
+# "what was my highest score?", "my best lap time", "the lowest health": which sample of a value's course
+EXTREME_INTENT = re.compile(r"\b(?P<hi>highest|most|max|maximum|peak|top|biggest|largest|best)\b"
+                            r"|\b(?P<lo>lowest|least|min|minimum|smallest|fewest|worst)\b", re.I)
+# a rank is best when its number is lowest ("my best position" is 1st)
+RANK_WORDS = {"position", "place", "rank", "ranking", "standing", "positions", "places"}
+# "when did I take the lead?", "when did I lose the lead?", "when did I drop to last place?", "fall to 6th":
+# a rank going to (or leaving) a value
+RANK_MOVE = re.compile(r"\b(?P<take>take|took|taken|get|got|grab|grabbed|gain|gained|regain|regained)\s+the\s+lead\b"
+                       r"|\b(?P<lose>lose|lost|losing)\s+the\s+lead\b"
+                       r"|\b(?:drop|dropped|fall|fell|slip|slipped|sink|sank|move|moved|go|went|climb|climbed|get|got|rise|rose)"
+                       r"\s+(?:back\s+|down\s+|up\s+)?(?:in)?to\s+(?:the\s+)?(?:(?P<nth>\d+)(?:st|nd|rd|th)?|(?P<word>first|second|"
+                       r"third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last))\s+(?:place|position)\b", re.I)
+NTH = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9,
+       "tenth": 10}
 CLOCK_WORDS = {"time", "timer", "clock"}  # what a match or race clock is called in a question
 # "what was the race time ...", "what is my time?": the clock asked for ("the last time I died" is not)
 CLOCK_INTENT = re.compile(r"\bwhat(?:\s+(?:was|is|were)|'s)\s+(?:the|my)\s+(?:\w+\s+)?(?P<w>time|timer|clock)\b", re.I)
@@ -117,6 +135,8 @@ class Query:
     edge: str | None = None  # "what happened at the end?": "end" or "start" of the video
     locator: list[str] = field(default_factory=list)  # a value asked "when the final lap started": those words
     ordinal: str | None = None  # "when was the first kill?": "first" or "last" of the matches, per video
+    extreme: str | None = None  # "what was my highest score?": "highest" or "lowest" of a value's course
+    rank_move: tuple[str, int | None] | None = None  # "take the lead": ("to", 1); "lose the lead": ("from", 1); "last": ("to", None)
 
     @property
     def window(self) -> tuple[float, float] | None:
@@ -126,7 +146,8 @@ class Query:
 
 
 WHEN_IN_VIDEO = {"start", "started", "beginning", "begin", "end", "ending", "ended", "final", "finally", "last",
-                 "first", "middle", "lowest", "highest", "most", "least", "max", "min", "maximum", "minimum"}
+                 "first", "middle", "lowest", "highest", "most", "least", "max", "min", "maximum", "minimum",
+                 "peak", "top", "biggest", "largest", "best", "smallest", "fewest", "worst"}
 
 
 def parse_ts(ts: str) -> float:
@@ -207,9 +228,21 @@ def parse(raw: str) -> Query:
     edge = EDGE_INTENT.search(text)
     at_edge = None
     if edge:
-        word = (edge.group("w") or edge.group("v") or edge.group("e")).lower()
-        at_edge = "end" if word.split()[-1] in ("end", "finish", "final", "last", "closing") else "start"
-    return Query(raw=raw, text=" ".join(text.split()), words=content, video=video, at=at,
+        word = (edge.group("w") or edge.group("v") or edge.group("e") or edge.group("f")).lower()
+        at_edge = "end" if set(word.split()) & {"end", "finish", "final", "last", "closing"} else "start"
+        content = [w for w in content if w not in word.split()]  # "my place at the start": when, not what
+    extreme = None
+    if locator == [] and (top := EXTREME_INTENT.search(text)) and VALUE_INTENT.search(text):
+        extreme = "highest" if top.group("hi") else "lowest"
+        if top.group(0).lower() in ("best", "worst") and RANK_WORDS & set(tokens):
+            extreme = "lowest" if extreme == "highest" else "highest"  # "my best position": the 1st
+    move = RANK_MOVE.search(text)
+    rank_move: tuple[str, int | None] | None = None
+    if move:
+        place = move.group("nth") or (move.group("word") or "").lower()
+        rank_move = ("from", 1) if move.group("lose") else ("to", 1) if move.group("take") else (
+            "to", None if place == "last" else int(place) if place.isdigit() else NTH[place])
+    return Query(raw=raw, text=" ".join(text.split()), words=content, video=video, at=at, extreme=extreme, rank_move=rank_move,
                  victim=victim, first_person=bool(FIRST_PERSON.search(text)), killer=killer,
                  most=(None if not most else "death" if most.group("death") or most.group("died") else "kill"),
                  edge=at_edge, ordinal=ordinal, locator=locator,

@@ -73,9 +73,32 @@ def _stems(w: str) -> frozenset[str]:
     return frozenset(out)
 
 
+# short words OCR glues to the word beside them when a font's spaces are narrow ("1st placewith 10")
+GLUE_WORDS = ("with", "of", "the", "and", "to", "in", "on", "at", "by", "for", "a")
+
+
+def _glued(q: str, t: str) -> bool:
+    """t is q with a short word glued on, before or after: "placewith" holds "place"."""
+    return len(t) > len(q) >= 3 and (t.startswith(q) and t[len(q):] in GLUE_WORDS or
+                                      t.endswith(q) and t[:-len(q)] in GLUE_WORDS)
+
+
+# characters OCR reads for one another in small fonts: "lst" is "1st", "l0st" is "lost", "5core" is "score"
+_LOOKALIKE = str.maketrans({"0": "o", "1": "l", "i": "l", "5": "s"})
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _lookalike(w: str) -> str:
+    return w.translate(_LOOKALIKE)
+
+
 def _word_match(q: str, tw: set[str], stems: set[str]) -> float:
-    """1 for the word itself or a shared stem, 0.7 for a near spelling (OCR and ASR noise), else 0."""
-    if q in tw or not stems.isdisjoint(_stems(q)):
+    """1 for the word itself, a shared stem, the word with a short one glued to it by OCR ("placewith")
+    or with a digit misread for a letter that looks like it ("lst" for "1st"), 0.7 for a near
+    spelling (OCR and ASR noise), else 0."""
+    if q in tw or not stems.isdisjoint(_stems(q)) or any(_glued(q, t) for t in tw):
+        return 1.0
+    if len(q) >= 3 and any(len(t) == len(q) and t != q and _lookalike(t) == _lookalike(q) for t in tw):
         return 1.0
     if len(q) >= 4 and any(len(t) >= 4 and _near(q, t) for t in tw):
         return 0.7

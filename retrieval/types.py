@@ -3,11 +3,16 @@ is in reasoning/protocols.py)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # `gamekb videos` and `events` print times from here: they need no numpy
     import numpy as np
+
+
+# a counter on the HUD ("1/3" laps, "5/8" turns) the generic path saw change: "top-right 1/3 -> 2/3"
+COUNTER_CHANGE = re.compile(r"^(?P<name>\S+) \d+/(?P<of>\d+) -> (?P<n>\d+)/(?P=of)$")
 
 
 @dataclass(frozen=True)
@@ -49,10 +54,14 @@ class Moment:
     match: float = 0.0  # share of the question's words this moment holds (retrieval.search.judge), 0..1
     closest: bool = False  # not a match: one of the closest moments, shown on request or when nothing matched
     matched: list[Matched] = field(default_factory=list)  # what matched in the window (a closest moment: the nearest thing)
-    nearby: list[Matched] = field(default_factory=list)  # a closest moment: everything recorded in its window
+    # a closest moment: everything recorded in its window; a match for "who ...?" whose own line names
+    # no one ("Winner:"): the text the screen read with it (retrieval.evidence._read_with)
+    nearby: list[Matched] = field(default_factory=list)
     state: list[StateValue] = field(default_factory=list)  # HUD values read when the matched thing happened
     same_thing: bool = False  # search's verdict: it may count as a match (not "missile" for "missile launcher")
     around: str | None = None  # speech gathered around another moment (retrieval.evidence): that moment's citation
+    # a death a "You fragged X" line told: the one the view follows, who killed there (retrieval.evidence._you)
+    you: str | None = None
 
     @property
     def at_s(self) -> float:

@@ -52,9 +52,35 @@ def test_health_over_a_library_where_one_game_labels_it_and_one_does_not(tmp_pat
     assert parse(question).words == ["health"]
     text = Extractive().answer(question, gather(kb, question)).text
     lines = sorted(text.splitlines())
-    assert lines[0].startswith("In doom: health 100 (first, at 00:01) [doom@00:01]") and "health 35 (lowest, at 00:50)" in lines[0]
+    # at the end: the last reading of each, not the first, lowest and highest as well
+    assert lines[0] == "In doom: health 35 (last, at 00:50) [doom@00:50].", lines
     assert lines[1].startswith("In shooter, no number on screen is labelled health;")
-    assert "the number at bottom-left 100 (highest, at 01:27)" in lines[1]
+    assert "the number at bottom-left 100 (last, at 01:27)" in lines[1] and "first" not in lines[1], lines
+    assert "(first, at 00:01)" in Extractive().answer("what was my health?", gather(kb, "what was my health?")).text
+
+
+def test_the_highest_or_lowest_of_a_value_is_the_sample_asked_for(tmp_path):
+    kb = _fps_kb(tmp_path)
+    assert parse("what was my highest health?").extreme == "highest" and parse("what was my lowest ammo?").extreme == "lowest"
+    assert parse("what was my best position?").extreme == "lowest"  # a rank is best at 1
+    assert parse("what was my best score?").extreme == "highest" and parse("what was my health?").extreme is None
+    assert parse("what was my highest health?").words == ["health"]
+    text = Extractive().answer("what was my lowest health?", gather(kb, "what was my lowest health?")).text
+    assert "the number at bottom-left 12 (lowest, at 00:28)" in text and "highest" not in text and "first" not in text, text
+    text = Extractive().answer("what was my best health?", gather(kb, "what was my best health?")).text
+    assert "the number at bottom-left 100 (highest, at 01:27)" in text and "lowest" not in text, text
+
+
+def test_a_value_at_a_moment_in_a_game_whose_hud_labels_nothing_beside_one_that_does(tmp_path):
+    """"what was my score when Tony blew himself up?": "score" names another game's series; in this
+    video the numbers at fixed places are what there is."""
+    kb = _arena_kb(tmp_path, [(40.0, "Tony blew himself up"), (45.0, "Sarge was machinegunned by Tony")],
+                   states=[StateSample(t=t, name="bottom-right", value=v) for t, v in ((10.0, 3.0), (41.0, 7.0))])
+    _arena_kb(tmp_path, [(5.0, "Go (round 1 of 3)!")], name="tron", kb=kb,
+              states=[StateSample(t=t, name="scores", value=v) for t, v in ((4.0, 3.0), (30.0, 9.0))])
+    q = "what was my score when Tony blew himself up?"
+    text = Extractive().answer(q, gather(kb, q)).text
+    assert "the number at bottom-right 7 (at 00:41, when" in text, text
 
 
 def test_a_clock_reads_as_minutes_and_seconds(tmp_path):
@@ -168,6 +194,10 @@ def test_a_spectators_you_is_the_one_the_feed_names_for_the_same_deaths(tmp_path
     answer = Extractive().answer("how many kills did Sarge get?", gather(kb, "how many kills did Sarge get?")).text
     assert answer.startswith("3 kills in arena:") and "You fragged Major" in answer, answer
     assert [m.matched[0].label for m in gather(kb, "who did Tony kill?")] == ["Major was shredded by Tony's shrapnel"]
+    # and in a tally of the feed: the centre line alone is a kill of Sarge's, not of someone called "you"
+    text = Extractive().answer("who got the most kills?", gather(kb, "who got the most kills?")).text
+    assert text.startswith("In arena, kills by who made them, as the kill and death lines read: Sarge: 3 kills"), text
+    assert "you:" not in text and "Tony: 1 kill" in text, text
     # one death seen with a named killer does not make "you" anyone
     kb2 = _arena_kb(tmp_path / "two", [(5.0, "You fragged Grism"), (5.4, "Grism was machinegunned by Sarge"),
                                        (33.0, "You fragged Major")])
@@ -250,7 +280,7 @@ def test_a_race_clock_is_the_time_and_a_when_clause_picks_the_moment(tmp_path):
     assert parse("what was the race time at the end?").words == ["race", "time"]
     assert parse("what was my health the last time I died?").words == ["health", "died"]  # no clock asked
     text = Extractive().answer("what was the race time at the end?", gather(kb, "what was the race time at the end?")).text
-    assert "clock 0:50.30 (highest, at 00:55)" in text, text
+    assert "clock 0:50.30 (last, at 00:55)" in text and "first" not in text, text
     at = gather(kb, "what was the time when the final lap started?")
     assert [(m.at_s, [(s.name, round(s.value, 1)) for s in m.state]) for m in at] == [(50.0, [("clock", 45.3)])], at
 
@@ -300,3 +330,195 @@ def test_a_count_of_a_thing_no_kind_names_counts_the_lines_that_name_it():
              _moment(77.0, "round", "Final lap!")]
     assert [m.at_s for m in _of_kind(found, "laps")] == [38.0, 77.0]
     assert _of_kind(found, "items") == found  # no line names one: every match stays
+
+
+def test_what_place_i_finished_in_is_the_last_place_line_glued_words_and_all(tmp_path):
+    """A notice the screen repeats ("2nd place with 4", ... "1st place with 10"): at the end is the last
+    one; OCR glues a narrow font's short words to their neighbour ("placewith")."""
+    from retrieval.search import match_score
+
+    assert match_score(["place"], "1st placewith 10") == 1.0 and match_score(["place"], "placement") == 0.0
+    assert match_score(["health"], "ofhealth") == 1.0 and match_score(["with"], "withering") == 0.0
+    assert parse("what place did I finish in?").edge == "end" and parse("what place did I end up in?").edge == "end"
+    assert parse("what position did I start in?").edge == "start"
+    kb = _arena_kb(tmp_path, [(5.0, "Tied for 4th place with 2"), (17.0, "2nd place with 4"), (30.0, "Sarge was railed by Tony"),
+                              (40.0, "1st placewith 9"), (50.0, "lst placewith 10"), (55.0, "Tony: gg")], untyped="text")
+    assert [m.matched[0].label for m in gather(kb, "what place did I finish in?")] == ["lst placewith 10"]
+    assert [m.matched[0].label for m in gather(kb, "what was my place at the start?")] == ["Tied for 4th place with 2"]
+    assert [m.matched[0].label for m in gather(kb, "who died at the end?")] == ["Sarge was railed by Tony"]
+    # the end alone is what happened in the last seconds, every line of them
+    assert {m.matched[0].label for m in gather(kb, "what happened at the end?")} >= {"lst placewith 10", "Tony: gg"}
+
+
+def test_the_biggest_hit_is_the_largest_damage_number_shown(tmp_path):
+    """A strategy game's damage numbers float over the units, read as plain text (no words type them):
+    the biggest hit is the largest of them, the smallest the least; a question about no damage is not
+    answered with them."""
+    kb = _arena_kb(tmp_path, [(4.0, "5"), (12.0, "Enemy unit sighted"), (20.0, "12"), (35.0, "22"), (41.0, "3"),
+                              (50.0, "7 rounds till the end")], untyped="text")
+    assert parse("what was the biggest hit?").extreme == "highest"
+    assert [m.matched[0].label for m in gather(kb, "what was the biggest hit?")] == ["22"]
+    assert [m.matched[0].label for m in gather(kb, "what was the smallest damage?")] == ["3"]
+    text = Extractive().answer("what was the biggest hit?", gather(kb, "what was the biggest hit?")).text
+    assert text == 'In arena: the screen read "22" [arena@00:34].', text
+    assert "22" not in [m.matched[0].label for m in gather(kb, "what was the biggest enemy unit?") if m.matched]
+
+
+def test_who_won_reads_the_name_the_screen_drew_apart_from_its_line(tmp_path):
+    """"Winner:" in one font and the name in another are read as two lines: a "who" question whose
+    matching line names no one is answered with the text read with it; a line that names someone
+    is answered by itself."""
+    kb = _arena_kb(tmp_path, [(10.0, "Glorp: gg"), (30.0, "Sarge won the duel"), (31.0, "Tony: nice"),
+                              (46.0, "Winner:"), (46.5, "Quake"), (52.0, "Linux core dumped Quake")], untyped="text")
+    text = Extractive().answer("who won?", gather(kb, "who won?")).text
+    assert 'Winner: (read with it: "Quake") [arena@00:45]' in text, text
+    assert "Sarge won the duel [arena@00:29]" in text and "nice" not in text and "core" not in text, text
+    assert "read with it" not in Extractive().answer("when did I win?", gather(kb, "when did I win?")).text
+
+
+def test_ocr_lookalikes_and_how_a_player_says_the_screen_showed_it(tmp_path):
+    """A small font's "1" reads as "l" and its "o" as "0": "Tied for lst place" is 1st place. "when was
+    Ready shown?": the screen shows things without saying "shown"."""
+    from retrieval.search import match_score, search
+
+    assert match_score(["1st"], "Tied for lst place with 8") == 1.0 and match_score(["lost"], "Arnagetron l0st 2 points") == 1.0
+    assert match_score(["1st"], "Tied for 4th place") == 0.0 and match_score(["list"], "lst") == 0.0
+    kb = _arena_kb(tmp_path, [(3.0, "Ready!"), (4.0, "Set!"), (5.0, "Go!"), (30.0, "Tied for lst place with 8"),
+                              (40.0, "Tied for 3rd place with 6")], untyped="text", kind_words=True)
+    assert [m.matched[0].label for m in search(kb, "when was Ready shown?")] == ["Ready!"]
+    assert [m.matched[0].label for m in search(kb, "when was I tied for 1st place?")][0] == "Tied for lst place with 8"
+
+
+def test_who_won_round_2_is_the_win_between_round_2_and_round_3(tmp_path):
+    """"round 2" is a span of the video: from the line that says it began to the one that says round 3
+    did. What the question asks about in it need not say "round 2" itself ("Winner:")."""
+    kb = _arena_kb(tmp_path, [(3.0, "Go (round 1 of 3)!"), (20.0, "Winner:"), (20.4, "Quake"), (30.0, "Go (round 2 of 3)!"),
+                              (50.0, "Winner:"), (50.3, "Windows"), (55.0, "Go (round 3 of 3)!"), (58.0, "Winner:")],
+                   untyped="text", kind_words=True)
+    won = gather(kb, "who won round 2?")
+    assert [m.at_s for m in won] == [50.0], won
+    assert '"Windows"' in Extractive().answer("who won round 2?", won).text
+    assert [m.at_s for m in gather(kb, "who won round 1?")] == [20.0]
+    assert [m.matched[0].label for m in gather(kb, "when did round 2 start?")] == ["Go (round 2 of 3)!"]
+    assert [m for m in gather(kb, "who won lap 2?") if not m.closest] == []  # no lap 2 said: none of them
+
+
+def test_a_feed_line_cut_before_the_killers_name_ends_is_still_a_death(tmp_path):
+    """"Kyonshi almost dodged Sorce": the killer's name and its "'s" cut at the feed's edge. The words
+    after the name are those the video's own kill lines use ("Major almost dodged Tony's rocket"):
+    Kyonshi died. Words no kill line of the video uses tell nothing."""
+    from retrieval.obituaries import owner_phrase, read_as
+
+    assert owner_phrase("Major almost dodged Tony's rocket") == "almost dodged" and owner_phrase("Sorceress ate Grism's rocket") == "ate"
+    assert owner_phrase("Sarge was machinegunned by Tony") is None
+    names = {"Kyonshi", "Major", "Tony", "Sorceress"}
+    assert read_as("Kyonshi almost dodged Sorce", names, {"almost dodged"}) == "death"
+    assert read_as("Kyonshi almost dodged Sorce", names) is None and read_as("Kyonshi almost won", names, {"almost dodged"}) is None
+    kb = _arena_kb(tmp_path, [(1.0, "Major was machinegunned by Tony"), (2.0, "Kyonshi was machinegunned by Tony"),
+                              (5.0, "Major almost dodged Tony's rocket"),
+                              (12.0, "Kyonshi almost dodged Sorce"),
+                              (20.0, "Kyonshi blew herself up"), (30.0, "Kyonshi almost reached the flag")], untyped="text")
+    assert [m.at_s for m in gather(kb, "how many times did Kyonshi die?")] == [2.0, 12.0, 20.0]
+
+
+def test_a_death_a_spectators_you_line_told_is_the_followed_players_kill_whatever_the_feed_misread(tmp_path):
+    """"You fragged Angelyss" with "Angelyss was electrocuted by Safg" at once: one death, and the
+    followed player's (Sarge, as two other deaths say) kill, though the feed's name is misread."""
+    kb = _arena_kb(tmp_path, [(5.0, "You fragged Grism"), (5.4, "Grism was machinegunned by Sarge"),
+                              (20.0, "You fragged Tony"), (20.3, "Tony was railed by Sarde"),
+                              (45.0, "You fragged Angelyss"), (45.3, "Angelyss was electrocuted by Safg"),
+                              (50.0, "Major was shredded by Tony's shrapnel")])
+    answer = Extractive().answer("how many kills did Sarge get?", gather(kb, "how many kills did Sarge get?")).text
+    assert answer.startswith("3 kills in arena:") and "Safg" in answer, answer
+    text = Extractive().answer("who got the most kills?", gather(kb, "who got the most kills?")).text
+    assert "read: Sarge: 3 kills" in text and "Safg" not in text.split("read:")[1].split("[")[0], text
+    # who was killed is read as before: the feed's line, its killer named as it reads
+    assert [m.matched[0].label for m in gather(kb, "who killed Angelyss?")] == ["Angelyss was electrocuted by Safg"]
+
+
+def _race_kb(tmp_path, events, states=()):
+    """A race as the generic path reads it: (t, kind, label) events (its HUD counter's changes typed
+    "hud": "top-right 1/3 -> 2/3"), each searchable with its kind's words, and state samples."""
+    from kb import kinds
+    from kb.lance import RecordedMoment
+    from kb.schema import Event
+
+    kb = KnowledgeBase.open(tmp_path)
+    video = kb.claim(tmp_path / "race.mp4", "ef" * 32, {"duration_s": 100.0}, "lite")
+    rows = [Event(video_id=video.id, segment_idx=0, t_start=t, t_end=t, kind=k, label=label, source="hud" if k == "hud" else "ocr")
+            for t, k, label in events]
+    moments = [RecordedMoment(t, t, "ocr", k, label, f"{k} {label} {kinds.get(k).words}") for t, k, label in events]
+    row = SegmentRow(idx=0, start_s=0.0, end_s=100.0, keyframe_s=5.0, text=" . ".join(m.text for m in moments),
+                     moments=moments, text_vec=[1.0] + [0.0] * 383)
+    kb.commit_video(video.id, VideoRecords(segments=[Segment(idx=0, start_s=0, end_s=100, keyframe_s=5)], events=rows,
+                                           states=list(states), rows=[row], manifest={"text_vec": {"model": "sentence-transformers/all-MiniLM-L6-v2", "dim": 384}}),
+                    {"profile": "lite"})
+    return kb
+
+
+def test_when_lap_2_started_is_when_the_lap_counter_went_to_2(tmp_path):
+    """No "Lap 2" read on screen: the HUD's counter "1/3" going to "2/3" says when lap 2 began; a
+    number that is no counter (the position "2 -> 1") does not, nor does a counter for "round 2"
+    when the question is about something else in it."""
+    clock = [StateSample(t=float(t), name="clock", value=t - 4.7) for t in range(5, 100)]
+    kb = _race_kb(tmp_path, [(3.0, "round", "Ready!"), (5.0, "round", "Go!"), (25.0, "hud", "bottom-right 3 -> 2"),
+                             (38.0, "hud", "top-right 1/3 -> 2/3"), (40.0, "hud", "bottom-right 2 -> 1"),
+                             (76.0, "round", "Final lap!"), (77.0, "hud", "top-right 2/3 -> 3/3")], states=clock)
+    assert [m.at_s for m in gather(kb, "when did lap 2 start?")] == [38.0]
+    assert [m.at_s for m in gather(kb, "when did lap 3 start?")] == [77.0]
+    text = Extractive().answer("when did lap 2 start?", gather(kb, "when did lap 2 start?")).text
+    assert text == "In race: lap 2 began: the counter at top-right went 1/3 -> 2/3 [race@00:37].", text
+    assert [m for m in gather(kb, "when did lap 4 start?") if not m.closest] == []
+    at = gather(kb, "what was the race time when lap 2 started?")
+    assert [(m.at_s, [(s.name, round(s.value, 1)) for s in m.state]) for m in at] == [(38.0, [("clock", 33.3)])], at
+    assert [m.matched[0].label for m in gather(kb, "when did the final lap start?")] == ["Final lap!"]  # said on screen
+
+
+def test_my_position_is_the_number_that_is_no_counter_unless_the_screen_writes_it_out(tmp_path):
+    """A kart race's HUD: the position digit bottom right and the lap counter "1/3" top right, neither
+    labelled. "what position was I in at the end?" is the position's last reading, "my best
+    position" its lowest, and the lap counter is no position (but is what "what lap" asks). Where a
+    video writes the rank in words ("2nd place with 5"), its lines answer instead."""
+    states = [StateSample(t=t, name="bottom-right", value=v) for t, v in ((10.0, 5.0), (25.0, 2.0), (40.0, 1.0), (52.0, 2.0), (88.0, 6.0))]
+    states += [StateSample(t=t, name="top-right", value=v) for t, v in ((6.0, 1.0), (38.0, 2.0), (77.0, 3.0), (99.0, 3.0))]
+    kb = _race_kb(tmp_path, [(5.0, "round", "Go!"), (38.0, "hud", "top-right 1/3 -> 2/3"), (40.0, "hud", "bottom-right 2 -> 1"),
+                             (76.0, "round", "Final lap!"), (77.0, "hud", "top-right 2/3 -> 3/3")], states=states)
+    assert parse("what position was I in at the end?").asks_value and parse("what place did I finish in?").asks_value
+    end = Extractive().answer("what position was I in at the end?", gather(kb, "what position was I in at the end?")).text
+    assert "the number at bottom-right 6 (last, at 01:28)" in end and "top-right" not in end, end
+    best = Extractive().answer("what was my best position?", gather(kb, "what was my best position?")).text
+    assert "the number at bottom-right 1 (lowest, at 00:40)" in best and "top-right" not in best, best
+    lap = Extractive().answer("what lap was I on at the end?", gather(kb, "what lap was I on at the end?")).text
+    assert "the number at top-right 3 (last, at 01:39)" in lap and "bottom-right" not in lap, lap
+    when = {m.matched[0].label: [(s.name, s.value, s.t) for s in m.state] for m in gather(kb, "what was my position when the final lap started?")}
+    assert when["Final lap!"] == [("bottom-right", 2.0, 52.0)], when  # read at 52 s, and again only at 88 s
+    # "lap 2" says when: the position at the moment the counter went to 2
+    at = gather(kb, "what was my position at the start of lap 2?")
+    assert [[(s.name, s.value) for s in m.state] for m in at] == [[("bottom-right", 1.0)]], at
+    # a shooter that writes its rank out: the lines, not its unlabelled numbers
+    kb2 = _arena_kb(tmp_path / "arena", [(17.0, "2nd place with 4"), (50.0, "1st place with 10")], untyped="text",
+                    states=[StateSample(t=t, name="bottom-right", value=v) for t, v in ((1.0, 2.0), (50.0, 10.0))])
+    assert [m.matched[0].label for m in gather(kb2, "what place did I finish in?")] == ["1st place with 10"]
+
+
+def test_taking_and_losing_the_lead_are_changes_of_the_position(tmp_path):
+    """"when did I take the lead?": the position went to 1; "lose the lead": it left 1; "drop to last
+    place": it went to its largest value. The lap counter is no position, nor a number that is no
+    whole number from 1 (a speed)."""
+    assert parse("when did I take the lead?").rank_move == ("to", 1) and parse("when did I lose the lead?").rank_move == ("from", 1)
+    assert parse("when did I drop to last place?").rank_move == ("to", None) and parse("when did I fall to 6th place?").rank_move == ("to", 6)
+    assert parse("when did I move up to second place?").rank_move == ("to", 2) and parse("when did I take the shotgun?").rank_move is None
+    states = [StateSample(t=t, name="bottom-right", value=v) for t, v in ((10.0, 5.0), (25.0, 2.0), (40.0, 1.0), (52.0, 2.0), (88.0, 6.0))]
+    states += [StateSample(t=t, name="top-right", value=v) for t, v in ((6.0, 1.0), (38.0, 2.0), (77.0, 3.0))]
+    states += [StateSample(t=t, name="bottom-left", value=v) for t, v in ((6.0, 1.0), (30.0, 42.5))]
+    kb = _race_kb(tmp_path, [(5.0, "round", "Go!"), (38.0, "hud", "top-right 1/3 -> 2/3"), (77.0, "hud", "top-right 2/3 -> 3/3")],
+                  states=states)
+
+    def when(question):
+        return [(s.name, s.value, s.t) for m in gather(kb, question) for s in m.state]
+
+    assert when("when did I take the lead?") == [("bottom-right", 1.0, 40.0)]
+    assert when("when did I lose the lead?") == [("bottom-right", 2.0, 52.0)]
+    assert when("when did I drop to last place?") == [("bottom-right", 6.0, 88.0)]
+    text = Extractive().answer("when did I take the lead?", gather(kb, "when did I take the lead?")).text
+    assert text == "In race: the number at bottom-right 1 (went from 2, at 00:40) [race@00:39].", text
