@@ -78,7 +78,7 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
         if not any(not m.closest for m in moments):
             moments = _counter_reached(kb, q, f) or moments
         if q.count or q.listing:
-            moments = _of_kind(moments, q.noun)
+            moments = _did_it(_of_kind(moments, q.noun), q)
             if q.first_person:
                 moments = _mine(moments)
         if q.speech and q.words and moments and not any(m.closest or (m.matched and said(m.matched[0]))
@@ -232,6 +232,25 @@ def _of_kind(moments: list[Moment], noun: str | None) -> list[Moment]:
         return hits or moments
     videos, kept = {m.video for m in hits}, {id(m) for m in hits}
     return [m for m in moments if m.video not in videos or id(m) in kept]
+
+
+# what was done to what is counted: "how many enemy units did I kill?" counts kills, not the lines
+# that name enemy units ("Enemy unit sighted")
+DEEDS = {"kill": ("kill", "frag", "eliminate", "destroy", "slay", "slain"), "death": ("die", "death", "dead")}
+
+
+def _did_it(moments: list[Moment], q: Query) -> list[Moment]:
+    """A count or list of something the question says was done to ("how many enemy units did I
+    kill?"): only the moments of that kind, or whose line says it, count; none when no line does
+    (the screen never said it)."""
+    from retrieval.search import _stems
+
+    said = {kind for kind, verbs in DEEDS.items() for w in q.words if _stems(w.lower()) & set(verbs)}
+    if not said or not q.noun:
+        return moments  # ("who killed Linux?" shows the lines that name Linux, whatever they say)
+    verbs = {v for kind in said for v in DEEDS[kind]}
+    return [m for m in moments if m.matched and (m.matched[0].kind in said or any(
+        _stems(w) & verbs for w in re.findall(r"[a-z]+", m.matched[0].label.lower())))]
 
 
 _YOU = re.compile(r"\b(?:you|your)\b", re.I)

@@ -522,3 +522,16 @@ def test_taking_and_losing_the_lead_are_changes_of_the_position(tmp_path):
     assert when("when did I drop to last place?") == [("bottom-right", 6.0, 88.0)]
     text = Extractive().answer("when did I take the lead?", gather(kb, "when did I take the lead?")).text
     assert text == "In race: the number at bottom-right 1 (went from 2, at 00:40) [race@00:39].", text
+
+
+def test_a_count_of_things_done_to_counts_the_deed_not_lines_naming_the_things(tmp_path):
+    # a strategy game's notices name enemy units, but none says one was killed: "how many enemy
+    # units did I kill?" has nothing to count; kill lines would be counted
+    kb = _arena_kb(tmp_path, [(24.0, "Enemy unit sighted"), (114.0 - 60.0, "2 enemy units sighted!")], name="strategy",
+                   untyped="text", kind_words=True)
+    assert gather(kb, "how many enemy units did I kill?") == []
+    assert len(gather(kb, "how many enemy units were sighted?")) == 2
+    kb = _arena_kb(tmp_path, [(10.0, "Enemy unit destroyed"), (30.0, "Enemy unit sighted")], name="rts", kb=kb,
+                   untyped="text", kind_words=True)
+    counted = [m.matched[0].label for m in gather(kb, "how many enemy units did I kill?")]
+    assert counted == ["Enemy unit destroyed"], counted
