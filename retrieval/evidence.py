@@ -558,7 +558,7 @@ def _fitting(kb: KnowledgeBase, q: Query, video_id: int, fallback: Sequence[str]
     numbered = {a for a, b in q.pairs if b.isdigit() and not a.isdigit()}
     asked = {w for w in q.words if w in HUD_WORDS and w not in q.locator and w not in numbered}
     counted = bool(SEQUENCE_WORDS & asked)
-    fitting = [n for n in fallback if (n.rstrip("'") in counters or n in counters) == counted]
+    fitting = [n for n in fallback if (n in counters) == counted]  # ("top-left'" is another series than "top-left")
     return fitting or list(fallback)
 
 

@@ -535,3 +535,14 @@ def test_a_count_of_things_done_to_counts_the_deed_not_lines_naming_the_things(t
                    untyped="text", kind_words=True)
     counted = [m.matched[0].label for m in gather(kb, "how many enemy units did I kill?")]
     assert counted == ["Enemy unit destroyed"], counted
+
+
+def test_a_series_beside_a_counter_at_the_same_area_is_no_counter(tmp_path):
+    # a strategy game's top bar: the turn counter "3/8" and the gold, both top left: the gold's
+    # series is "top-left'" (a second series of the area), and a value question reads it
+    states = [StateSample(t=t, name="top-left", value=v) for t, v in ((0.0, 3.0), (3.0, 4.0), (34.0, 5.0))]
+    states += [StateSample(t=t, name="top-left'", value=v) for t, v in ((0.0, 3.0), (3.0, 11.0), (35.0, 4.0))]
+    kb = _race_kb(tmp_path, [(3.0, "hud", "top-left 3/8 -> 4/8"), (34.0, "hud", "top-left 4/8 -> 5/8"),
+                             (3.0, "hud", "top-left' 3 -> 11"), (35.0, "hud", "top-left' 11 -> 4")], states=states)
+    text = Extractive().answer("how much gold did I have at the start?", gather(kb, "how much gold did I have at the start?")).text
+    assert "the number at top-left' 3 (first, at 00:00)" in text and "the number at top-left 3" not in text, text
