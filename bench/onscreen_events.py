@@ -54,6 +54,19 @@ ALSO_ON_SCREEN = {
     "openarena_bots_dm": [("Sorceress was melted by Sarge's plasmagun", 0, 0.3), ("You fragged Sorceress", 0, 0.3),
                           ("Tied for 4th place with 2", 0, 0.3), ("USE_ITEM to stop following", 0, 120.0),
                           ("following", 0, 120.0), ("Sarge", 0, 120.0)],
+    # bench/heldout/freeciv: the message log's lines from before the clip began, on its first frame
+    "freeciv_ai_italians": [(line, 0, 0.5) for line in (
+        "Settlers cost 2 population. Napoli shrinks to size 1.",
+        "The cease-fire with Theodor Körner has run out. You are now at war with the Austrians.", "Year: 1750 BCE",
+        "You bought Settlers in Palermo.", "Technology goal is Masonry.",
+        "The Austrians have started building The Pyramids(W) in Wien.",
+        "Napoli can't build Settlers yet. (city size: 1, unit population cost: 2)",
+        "Palermo can't build Settlers yet. (city size: 2, unit population cost: 2)",
+        "Milano can't build Settlers yet. (city size: 2, unit population cost: 2)",
+        "Learned Masonry. Scientists choose to research Writing.", "Year: 1700 BCE",
+        "A treaty containing 1 clause was agreed upon.",
+        "*Theodor Körner (AI)* Agreed. No more hostilities, Luigi Federico Menabrea.",
+        "You agree on a cease-fire with Theodor Körner.")],
 }
 
 

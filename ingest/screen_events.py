@@ -80,11 +80,12 @@ _LABEL_WORDS = ("health", "hp", "life", "lives", "armor", "armour", "shield", "a
 
 
 _LABELLED = re.compile(r"^\s*([A-Za-z][A-Za-z .']{0,18}?)\s*[:=]?\s*([-+]?\d[\dOo]{0,6}(?:[.,]\d+)?)\s*"
-                       r"(?:/\s*\d{1,7})?\s*(?:%|pts|points|hp)?\s*$")
+                       r"(?:/\s*\d{1,7})?\s*(?:%|pts|points|hp)?\s*(?:\(\s*[-+]?\d{1,6}\s*\))?\s*$")  # "Gold: 16 (+1)"
 
 
 def labelled_value(text: str) -> tuple[str, float] | None:
-    """("health", 75.0) for "HEALTH 75", ("lap", 2.0) for "LAP 2/3"; None when the words before
+    """("health", 75.0) for "HEALTH 75", ("lap", 2.0) for "LAP 2/3", ("gold", 16.0) for "Gold: 16 (+1)"
+    (the change beside it left out); None when the words before
     the number are no dictionary words (a kill-feed fragment "julian (62)" has brackets anyway)."""
     m = _LABELLED.match(text)
     if not m:
@@ -352,10 +353,13 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         if not _message_like(tr, tracks, places, typed):
             continue
         # (a number popping up elsewhere is another hit: "5" over one unit, then "5" over another)
+        # the same line read again, or after it scrolled: where it was last seen, or a few lines off;
+        # not a copy printed anew at a log's last row while the other scrolled away ("Napoli can't
+        # build Settlers yet." each turn), nor a number popping up elsewhere
         again = next((m for m in shown if tr.t_start - m[1] <= REPEAT_S and _same_message(tr.text, m[0])
-                      and (parse_value(tr.text) is None or _near(tr.first_box, m[2]))), None)
+                      and (_near(tr.first_box, m[2]) if parse_value(tr.text) is not None else _rows_near(tr.first_box, m[2]))), None)
         if again is not None:
-            again[1] = max(again[1], tr.t_end)  # the same line read again (or after it scrolled)
+            again[1], again[2] = max(again[1], tr.t_end), tr.box
             continue
         shown.append([tr.text, tr.t_end, tr.box])
         events.append(_event(tr, typed))
@@ -369,16 +373,23 @@ def _fold_misreads(total: dict[str, float], count: dict[str, int], texts: dict[s
     """Add the time on screen of a text's misreads to the text ("USE_ITEM to stop folloving" is
     "... following" read with one letter wrong): a label on screen all along is read so in pieces.
     A line about someone else is no misread ("Quake lost 2 points since it caused a general
-    protection fault" after "Windows lost 2 points ...": eleven deaths, not one label)."""
+    protection fault" after "Windows lost 2 points ...": eleven deaths, not one label), nor one
+    with other numbers ("Year: 1600 BCE" after "Year: 1650 BCE": a log's turns)."""
     groups: dict[str, list[str]] = {}  # the text most on screen -> its misreads
     for key in sorted((k for k, v in total.items() if v >= 2.0 and len(k) >= 6), key=lambda k: -total[k]):
         head = next((h for h, keys in groups.items() if similarity(key, h) >= 0.9
-                     and not any(_other_name(texts[key], texts[k]) for k in keys)), None)
+                     and not any(_other_name(texts[key], texts[k]) or _other_number(texts[key], texts[k]) for k in keys)), None)
         groups.setdefault(head or key, []).append(key)
     for keys in groups.values():
         t, n = sum(total[k] for k in keys), sum(count[k] for k in keys)
         for k in keys:  # a misread of a persistent text is persistent too
             total[k], count[k] = t, n
+
+
+def _other_number(a: str, b: str) -> bool:
+    """Do both lines hold numbers, different ones ("Year: 1600 BCE", "Year: 1650 BCE")? (A read that
+    lost its number, "Enemies: L Friends:", may still be a misread of the other.)"""
+    return bool(digits(a)) and bool(digits(b)) and digits(a) != digits(b)
 
 
 def _label_numbers(numeric: Sequence[TextTrack], places: dict[str, int]) -> set[str]:
@@ -471,8 +482,8 @@ def _templated(tracks: Sequence[TextTrack]) -> set[int]:
     sentence is a message each time: "Quake lost 2 points since it caused a ...".)"""
     groups: list[list[TextTrack]] = []
     for tr in sorted(tracks, key=lambda tr: tr.t_start):
-        if not digits(tr.text) or parse_value(tr.text) is not None or _sentence(tr.text):
-            continue
+        if not digits(tr.text) or parse_value(tr.text) is not None or _sentence(tr.text) or _scrolled(tr):
+            continue  # (a line that scrolled up is a log's: "Year: 1650 BCE" heads each turn's messages)
         shape = re.sub(r"\d", "", text_key(tr.text))
         if len(shape) < 3:
             continue
@@ -494,6 +505,17 @@ def _templated(tracks: Sequence[TextTrack]) -> set[int]:
         if span > 30.0 and sum(tr.duration + 1.0 for tr in g) >= 0.3 * span:  # and on screen much of it
             out |= {tr.id for tr in g}
     return out
+
+
+def _rows_near(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    """Is `a` within 3 of its line heights of `b`, up or down?"""
+    return abs(a[1] + a[3] - b[1] - b[3]) / 2 <= 3 * (a[3] - a[1])
+
+
+def _scrolled(tr: TextTrack) -> bool:
+    """Did the line move up or down by more than its height (a log or a feed scrolling), not just
+    change its width in place?"""
+    return abs(tr.box[1] - tr.first_box[1]) > tr.first_box[3] - tr.first_box[1]
 
 
 def _same_message(a: str, b: str) -> bool:

@@ -224,6 +224,7 @@ class _Open:
     last_seen: float
     last_read: float = 0.0  # when its pixels were last recognised
     steady: int = 0  # detections in a row that found its box at the same place and width
+    strokes: np.ndarray | None = None  # `_strokes` of its box, for a line with a number in it
 
 
 @dataclass
@@ -273,6 +274,7 @@ class TextTracker:
     NUMBER_PLACE_READS = 2  # sure reads of a number standing still that make its place one
     NUMBER_PLACE_MISSES = 6  # reads in a row that found no number there end a place (the HUD went)
     HUD_CHARS = "0123456789/:.,%+-"  # what a HUD number place is read with
+    DIGIT_STROKES = 0.25  # change of a cell of `_strokes` in a line with a number in it that says a digit changed
     DISCOVER_S = 10.0  # a frame larger than `max_side` is looked at whole this often, for small HUD numbers
     DISCOVER_READS = 12  # ... with at most this many recogniser calls
 
@@ -487,7 +489,7 @@ class TextTracker:
             if going_on is not None and id(going_on) in claimed:
                 continue
             sig = self._signature(grey, box)
-            o = going_on or (None if number else self._unchanged(box, sig, claimed))
+            o = going_on or (None if number else self._unchanged(box, sig, claimed, grey))
             if o is None:
                 x0, y0, x1, y1 = box
                 if number is None:
@@ -523,6 +525,7 @@ class TextTracker:
                 o.track.moved = True
             o.steady = o.steady + 1 if o.last_seen != t and _same_geometry(o.box, box) else 0
             o.box, o.sig, o.last_seen = box, sig, t
+            o.strokes = _strokes(grey, box) if re.search(r"\d", o.track.text) else None
             o.track.t_end = t
             o.track.box = (box[0] / w, box[1] / h, box[2] / w, box[3] / h)
 
@@ -569,7 +572,7 @@ class TextTracker:
         text, conf = self.engine.read_line(crop, charset="0123456789+-")
         return (text, float(conf)) if conf >= self.NUMBER_CONFIDENCE and re.fullmatch(r"[-+]?\d{1,4}", text) else None
 
-    def _unchanged(self, box, sig, claimed) -> _Open | None:
+    def _unchanged(self, box, sig, claimed, grey: np.ndarray | None = None) -> _Open | None:
         """The open track whose last pixels these are: at the same place, or moved (a name tag
         following its character, a scrolled line) with pixels closer still. Over a moving view
         (a first-person game) the pixels around the letters change every frame: a line of words
@@ -591,6 +594,9 @@ class TextTracker:
                 limit *= 0.7  # elsewhere on screen: must look more alike still
             diff = float(np.abs(o.sig - sig).mean())
             if diff <= limit and (best is None or diff < best_diff):
+                if o.strokes is not None and grey is not None and _same_geometry(o.box, box) and \
+                        float(np.abs(_strokes(grey, box) - o.strokes).max()) > self.DIGIT_STROKES:
+                    continue  # a digit of the line changed ("Year: 1700 BCE (T47)" -> "... (T48)"), not the view behind it
                 best, best_diff = o, diff
         return best
 

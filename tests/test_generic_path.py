@@ -179,6 +179,22 @@ def test_small_hud_numbers_of_a_large_frame_are_found_at_its_own_size_and_then_f
     assert tracker.detections == 7  # six frames at 640 px, one at 1280
 
 
+def test_a_digit_changing_in_a_line_of_words_is_a_new_text_though_the_line_looks_almost_the_same(engine):
+    from ingest.types import Frame
+
+    def panel(year: str, turn: int, shade: int) -> np.ndarray:
+        image = np.full((360, 640, 3), (235, 225, 200), np.uint8)
+        image[300:340, 500:540] = shade  # something else changes (the gate lets the frame through)
+        return _floating(image, f"Year: {year} BCE (T{turn})", (20, 100), (20, 20, 20), 18)
+
+    frames = [panel("1700", 47, 10 * t) for t in range(3)] + [panel("1650", 48, 10 * t) for t in range(3, 6)]
+    tracker = TextTracker(engine)
+    for t, image in enumerate(frames):
+        tracker.observe(Frame(float(t), image))
+    shown = [(tr.text, tr.t_start) for tr in tracker.finish()]
+    assert shown == [("Year: 1700 BCE (T47)", 0.0), ("Year: 1650 BCE (T48)", 3.0)], shown
+
+
 class _SeesFirst:
     """A detector that finds lines in the first `n` frames only: small HUD digits it finds now
     and then (a 12-px top bar, a count over a moving view)."""
@@ -766,6 +782,25 @@ def test_a_counter_read_with_its_icon_as_a_digit_and_a_value_held_long_between_t
     labels = [(e.t_start, e.label) for e in read_tracks([*turn, *gold], 120.0).events]
     assert labels == [(3.0, "top-left 3/8 -> 4/8"), (3.0, "left 3 -> 11"), (34.0, "top-left 4/8 -> 5/8"), (34.0, "left 11 -> 4"),
                       (91.0, "top-left 5/8 -> 6/8"), (91.0, "left 4 -> 9")], labels
+
+
+def test_a_labelled_number_with_its_change_beside_it_is_a_series_and_a_log_line_is_no_hud():
+    from ingest.screen_events import labelled_value
+
+    assert labelled_value("Gold: 16 (+1)") == ("gold", 16.0) and labelled_value("Gold: 11 (-1)") == ("gold", 11.0)
+    assert labelled_value("julian (62)") is None and labelled_value("Year: 1650 BCE") is None
+    panel = [_track(k, 2.0 + 3.3 * k, 5.0 + 3.3 * k, f"Gold: {g} (+1)", (0.01, 0.26, 0.08, 0.28)) for k, g in enumerate([12, 13, 14, 15])]
+    # a strategy game's message log: each turn's messages print at its last row and scroll up, the
+    # first of them "Year: N BCE", and the same message again a turn later is a new message
+    log = [TextTrack(10 + k, 2.4 + 10 * k, 8.0 + 10 * k, (0.02, 0.55, 0.2, 0.57), reads=[(f"Year: {1650 - 50 * k} BCE", 0.97)],
+                     frames=12, moved=True, first_box=(0.02, 0.94, 0.2, 0.96)) for k in range(5)]
+    log += [TextTrack(20 + k, 2.45 + 3.3 * k, 6.0 + 3.3 * k, (0.02, 0.7, 0.5, 0.72), reads=[("Napoli can't build Settlers yet.", 0.97)],
+                    frames=8, moved=True, first_box=(0.02, 0.94, 0.5, 0.96)) for k in range(2)]
+    reading = read_tracks([*panel, *log], 60.0)
+    assert reading.series == {"gold": "gold"}
+    said = [(e.t_start, e.label) for e in reading.events if e.source == "ocr"]
+    assert [t for t, label in said if label.startswith("Year")] == [2.4 + 10 * k for k in range(5)], said
+    assert [t for t, label in said if label.startswith("Napoli")] == [2.45, 5.75], said
 
 
 def test_a_lap_counter_series_leaves_out_unsure_reads_of_its_icon():
