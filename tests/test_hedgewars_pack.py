@@ -216,3 +216,13 @@ def test_pack_contract(name):
             got = pack.classify(text)
             assert got is None or (isinstance(got, tuple) and len(got) == 3 and all(got[:2])
                                    and isinstance(got[2], dict)), (text, got)
+
+
+@pytest.mark.parametrize("line", [
+    "A treaty containing 1 clause was agreed upon",  # holds the letters of "<name> drowned"-like captions, scattered
+    "Your Diplomat was captured after completing the mission in Kitu",
+    "The cease-fire with Theodor Körner has run out. You are now at war with the Austrians.",  # goes on past a template
+])
+def test_another_games_sentences_are_no_captions(line):
+    # a strategy game's message log, read on the frames --game auto looks at: none may pick this pack
+    assert classify(line) is None

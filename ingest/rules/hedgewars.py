@@ -155,9 +155,14 @@ def _fuzzy(text: str, t: _Template) -> tuple[float, str] | None:
     if m.real_quick_ratio() < need or m.quick_ratio() < need:
         return None
     blocks = m.get_matching_blocks()
-    score = sum(n for _, _, n in blocks) / t.fixed_len
+    # in runs of 2 characters or more: a long line of another game holds the template's letters
+    # scattered ("A treaty containing 1 clause was agreed upon" has those of "<name> drowned")
+    score = sum(n for _, _, n in blocks if n >= 2) / t.fixed_len
     if score < FUZZY_MIN:
         return None
+    i, j, n = [b for b in blocks if b[2]][-1]
+    if len(text) - (i + n) > 3 + len(t.fixed) - (j + n):
+        return None  # the line goes on past the template's end: another game's sentence
     s = t.fixed.index("\0")
     lo = max((i + n for i, j, n in blocks if n and j + n <= s), default=0)
     hi = min((i for i, j, n in blocks if n and j > s), default=len(text))
