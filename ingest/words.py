@@ -112,7 +112,7 @@ PATTERNS: list[tuple[str, re.Pattern, float]] = [(k, re.compile(p), c) for k, p,
               r"victory|defeat|you win|wins!?$|winner|draw|overtime|final|go!?$|let'?s go|ready|start|loading)"
               r"|^(get )?set!?$", 0.65),
     ("pickup", r"\b(picked up|you got|got (a|an|the)|found|collected|acquired|received|obtained|pick ?up|"
-               r"ammo|health pack|medkit|armou?r)|(?:^|\s)\+?\d+ ?(?:ammo|health|armou?r|hp|coins?|gold|shields?)\b", 0.7),
+               r"ammo|health pack|medkit|armou?r)\b|(?:^|\s)\+?\d+ ?(?:ammo|health|armou?r|hp|coins?|gold|shields?)\b", 0.7),
     ("locked", r"\b(locked|need(s)? (a|the)? ?key|requires? (a|the)? ?key)", 0.75),
 )]
 _NUMBER = re.compile(r"^[-+]?\d{1,5}$")

@@ -384,7 +384,9 @@ def _moments(row: FoundSegment, seg_score: float, cands: list[tuple[float, bool,
         labels = [_matched(m) for _, _, m in cands if m.kind != "scene"]
         near = max((c for c in cands if c[0] > 0), key=lambda c: (c[1], c[0]), default=None)
         s, ok = (near[0], near[1]) if near else (0.0, False)
-        return [Moment(start_s=row.start_s, end_s=min(row.end_s, row.start_s + MAX_WINDOW_S),
+        # cited where its nearest line was read, not where its segment begins
+        start = max(row.start_s, near[2].t_start - LEAD_S, 0.0) if near else row.start_s
+        return [Moment(start_s=start, end_s=min(row.end_s, start + MAX_WINDOW_S),
                        score=seg_score * (0.5 + s), match=round(s, 4), closest=True,
                        matched=[_matched(near[2])] if near else [], nearby=labels, same_thing=ok, **base)]
     out = []

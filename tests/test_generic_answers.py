@@ -546,3 +546,13 @@ def test_a_series_beside_a_counter_at_the_same_area_is_no_counter(tmp_path):
                              (3.0, "hud", "top-left' 3 -> 11"), (35.0, "hud", "top-left' 11 -> 4")], states=states)
     text = Extractive().answer("how much gold did I have at the start?", gather(kb, "how much gold did I have at the start?")).text
     assert "the number at top-left' 3 (first, at 00:00)" in text and "the number at top-left 3" not in text, text
+
+
+def test_a_closest_moment_is_cited_where_its_line_was_read(tmp_path):
+    # nothing says "Khmers"; the closest line, read 15 s into a 60-s segment, is cited at 00:14
+    # (half a second before it), not at the segment's start
+    kb = _arena_kb(tmp_path, [(15.0, "You agree on an alliance with Jayavarman II")], name="civ", untyped="text", kind_words=True)
+    near = gather(kb, "when did we make an alliance with the Khmers?")
+    assert [(m.closest, m.start_s) for m in near] == [(True, 14.5)], near
+    text = Extractive().answer("when did we make an alliance with the Khmers?", near).text
+    assert "[civ@00:14]" in text, text

@@ -379,6 +379,8 @@ def test_messages_are_typed_from_their_words():
     # an amount of something picked up, with or without its plus; not a HUD label and its value
     assert classify_text("25 Health")[0] == classify_text("+25 Health")[0] == classify_text("+10 gold")[0] == "pickup"
     assert classify_text("Health 75") is None and classify_text("7") is None
+    # a word of a kind's is no prefix of another word: a city founded is nothing found
+    assert classify_text("You found a secret")[0] == "pickup" and classify_text("You have founded Torino") is None
 
 
 def test_a_capital_read_apart_from_its_word_joins_it_where_they_make_a_word():
