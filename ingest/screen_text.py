@@ -275,7 +275,7 @@ class TextTracker:
     NUMBER_PLACE_MISSES = 6  # reads in a row that found no number there end a place (the HUD went)
     HUD_CHARS = "0123456789/:.,%+-"  # what a HUD number place is read with
     DIGIT_STROKES = 0.25  # change of a cell of `_strokes` in a line with a number in it that says a digit changed
-    DISCOVER_S = 10.0  # a frame larger than `max_side` is looked at whole this often, for small HUD numbers
+    DISCOVER_S = 30.0  # a frame larger than `max_side` is looked at whole this often, for small HUD numbers
     DISCOVER_READS = 12  # ... with at most this many recogniser calls
 
     def __init__(self, engine, detector=None, max_side: int = 640, max_gap_s: float = 1.6):

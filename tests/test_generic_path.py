@@ -174,7 +174,7 @@ def test_small_hud_numbers_of_a_large_frame_are_found_at_its_own_size_and_then_f
         tracker.observe(Frame(float(t), image))
     seen = {(tr.text, tr.t_start, tr.t_end) for tr in tracker.finish()}
     # every number from the first frame on, and the changed ones from their change on, read at their
-    # place (one recogniser call each) with no second look at the whole frame (that comes every 10 s)
+    # place (one recogniser call each) with no second look at the whole frame (that comes every 30 s)
     assert {("4/8", 0.0, 2.0), ("11", 0.0, 2.0), ("6/14", 0.0, 5.0), ("5/8", 3.0, 5.0), ("4", 3.0, 5.0), ("7", 3.0, 5.0)} <= seen, seen
     assert tracker.detections == 7  # six frames at 640 px, one at 1280
 
