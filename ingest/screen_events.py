@@ -377,7 +377,7 @@ def _fold_misreads(total: dict[str, float], count: dict[str, int], texts: dict[s
     with other numbers ("Year: 1600 BCE" after "Year: 1650 BCE": a log's turns)."""
     groups: dict[str, list[str]] = {}  # the text most on screen -> its misreads
     for key in sorted((k for k, v in total.items() if v >= 2.0 and len(k) >= 6), key=lambda k: -total[k]):
-        head = next((h for h, keys in groups.items() if similarity(key, h) >= 0.9
+        head = next((h for h, keys in groups.items() if _lengths_allow(key, h, 0.9) and similarity(key, h) >= 0.9
                      and not any(_other_name(texts[key], texts[k]) or _other_number(texts[key], texts[k]) for k in keys)), None)
         groups.setdefault(head or key, []).append(key)
     for keys in groups.values():
@@ -524,10 +524,12 @@ def _same_message(a: str, b: str) -> bool:
     ka, kb = text_key(a), text_key(b)
     if ka == kb:
         return True
-    if _other_name(a, b):
-        return False  # "Tony was electrocuted by Sarge" after "Angelyss was electrocuted by Sarge"
     if digits(a) != digits(b) and min(len(ka), len(kb)) < 12:
         return False  # "3 remaining" -> "2 remaining"
+    if sum((Counter(ka) & Counter(kb)).values()) < 0.75 * min(len(ka), len(kb)):
+        return False  # too few letters in common to be 0.8 alike or mostly contained (a quick test first)
+    if _other_name(a, b):
+        return False  # "Tony was electrocuted by Sarge" after "Angelyss was electrocuted by Sarge"
     if similarity(a, b) >= 0.8:
         return True
     return min(len(ka), len(kb)) >= 10 and containment(a, b) >= 0.75
@@ -555,7 +557,13 @@ def _other_name(a: str, b: str) -> bool:
 def _alike(a: str, b: str) -> bool:
     """One word, perhaps misread or cut ("Sorcer" of "Sorceress")."""
     short, long = sorted((a, b), key=len)
-    return (len(short) >= 3 and long.startswith(short)) or similarity(a, b) >= 0.75
+    return (len(short) >= 3 and long.startswith(short)) or (_lengths_allow(a, b, 0.75) and similarity(a, b) >= 0.75)
+
+
+def _lengths_allow(a: str, b: str, ratio: float) -> bool:
+    """Can texts of these lengths be `ratio` alike (`similarity`: twice the matched characters
+    over both lengths)? A quick test before the slow one, for videos with hundreds of lines."""
+    return 2 * min(len(a), len(b)) >= ratio * (len(a) + len(b))
 
 
 def _places(tracks: Sequence[TextTrack]) -> dict[str, int]:
@@ -640,7 +648,7 @@ def _persistent_like(key: str, persistent: set[str]) -> bool:
         return any(key in p for p in persistent if p.isdigit())  # "10", "00": cut-off reads of a "100" tag
     if len(key) < 3:
         return False
-    return any(key in p or similarity(key, p) >= 0.8 for p in persistent)
+    return any(key in p or (_lengths_allow(key, p, 0.8) and similarity(key, p) >= 0.8) for p in persistent)
 
 
 def _event(tr: TextTrack, typed: tuple[str, str, dict] | None) -> EventRecord:
