@@ -175,13 +175,18 @@ def _counter_reached(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
             first[e.video_id] = (e, v)
     out = []
     for e, v in first.values():
-        start = max(e.t_start - LEAD_S, 0.0)
-        out.append(Moment(video=v.name, video_path=v.path, video_id=saved_id(v),
-                          segment_id=e.segment_idx if e.segment_idx is not None else -1, start_s=round(start, 2),
-                          end_s=round(min(start + MAX_WINDOW_S, max(e.t_end, e.t_start) + LEAD_S), 2), score=1.0,
-                          text=e.label, match=1.0, same_thing=True,
-                          matched=[Matched(t=e.t_start, source=e.source, kind=e.kind, label=e.label)]))
+        out.append(_event_moment(e, v))
     return out
+
+
+def _event_moment(e, v, kind: str | None = None) -> Moment:
+    """The moment of one stored event `e` of video `v` (`kind`: what it is taken for, if not its own)."""
+    start = max(e.t_start - LEAD_S, 0.0)
+    return Moment(video=v.name, video_path=v.path, video_id=saved_id(v),
+                  segment_id=e.segment_idx if e.segment_idx is not None else -1, start_s=round(start, 2),
+                  end_s=round(min(start + MAX_WINDOW_S, max(e.t_end, e.t_start) + LEAD_S), 2), score=1.0,
+                  text=e.label, match=1.0, same_thing=True,
+                  matched=[Matched(t=e.t_start, source=e.source, kind=kind or e.kind, label=e.label)])
 
 
 def _ordinal(moments: list[Moment], which: str) -> list[Moment]:
@@ -300,12 +305,7 @@ def _obituaries(kb: KnowledgeBase, q: Query, f: Filters, kind: str | None = None
             continue
         if kind == "death" and e_kind == "kill" and not victim_of(e.label, e_kind):
             continue
-        start = max(e.t_start - LEAD_S, 0.0)
-        out.append(Moment(video=v.name, video_path=v.path, video_id=saved_id(v),
-                          segment_id=e.segment_idx if e.segment_idx is not None else -1, start_s=round(start, 2),
-                          end_s=round(min(start + MAX_WINDOW_S, max(e.t_end, e.t_start) + LEAD_S), 2), score=1.0,
-                          text=e.label, match=1.0, same_thing=True,
-                          matched=[Matched(t=e.t_start, source=e.source, kind=e_kind, label=e.label)]))
+        out.append(_event_moment(e, v, e_kind))
     return _one_line_per_death(out, _you(out)) if once else out
 
 
@@ -331,12 +331,7 @@ def _biggest_number(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
         numbers = by_kind.get("damage") or by_kind["text"]
         pick = max if q.extreme == "highest" else min
         n, e, v = pick(numbers, key=lambda x: (x[0], -x[1].t_start) if pick is max else (x[0], x[1].t_start))
-        start = max(e.t_start - LEAD_S, 0.0)
-        out.append(Moment(video=v.name, video_path=v.path, video_id=saved_id(v),
-                          segment_id=e.segment_idx if e.segment_idx is not None else -1, start_s=round(start, 2),
-                          end_s=round(min(start + MAX_WINDOW_S, max(e.t_end, e.t_start) + LEAD_S), 2), score=1.0,
-                          text=e.label, match=1.0, same_thing=True,
-                          matched=[Matched(t=e.t_start, source=e.source, kind=e.kind, label=e.label)]))
+        out.append(_event_moment(e, v))
     return out
 
 
