@@ -266,11 +266,11 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         sure = [tr for tr in ordered if tr.confidence >= HUD_SURE]
         ordered = sure if len(sure) >= max(2, len(ordered) // 2) else ordered
         numbers = [v for v in (parse_value(tr.text) for tr in ordered) if v is not None]  # all of them: `numeric`
-        # a read unlike both neighbours is a misread, unless the number stayed for frames (gold 18
-        # read once between 11 and 4 is the 1.4 s it was 18; a 4 held for a minute is no spike)
+        # a read unlike both neighbours is a misread, unless the number stayed 10 s or more (gold 4
+        # for a minute between two 11s is no spike)
         smooth = despike(numbers)
         record(label or area_name(slot.box), label or "",
-               [(tr, v if tr.duration >= HUD_PLACE_S else s) for tr, v, s in zip(ordered, numbers, smooth)])
+               [(tr, v if tr.duration >= HUD_PLACE_S else smoothed) for tr, v, smoothed in zip(ordered, numbers, smooth)])
 
     # 2b. "HEALTH 75", "LAP 2/3", "Score: 1200": a label and its number read as one line
     for label, group in _labelled_groups(tracks):
@@ -352,10 +352,9 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         typed = classify(tr.text) if classify is not None else None  # the pack's type of the line
         if not _message_like(tr, tracks, places, typed):
             continue
-        # (a number popping up elsewhere is another hit: "5" over one unit, then "5" over another)
         # the same line read again, or after it scrolled: where it was last seen, or a few lines off;
         # not a copy printed anew at a log's last row while the other scrolled away ("Napoli can't
-        # build Settlers yet." each turn), nor a number popping up elsewhere
+        # build Settlers yet." each turn), nor a number popping up elsewhere ("5" over another unit)
         again = next((m for m in shown if tr.t_start - m[1] <= REPEAT_S and _same_message(tr.text, m[0])
                       and (_near(tr.first_box, m[2]) if parse_value(tr.text) is not None else _rows_near(tr.first_box, m[2]))), None)
         if again is not None:

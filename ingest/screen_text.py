@@ -8,6 +8,9 @@ Phases, per sampled frame (`TextTracker.observe`):
    pixels are the same text (no recognition call), changed ones are recognised;
 3b. small numbers the detector missed (a damage number over busy terrain: ingest/floating_numbers.py)
    are read with digits only and join the frame's reads;
+3c. places where a number stood still are read again where no number was read this time (a small
+   HUD digit the detector finds now and then); a frame larger than the detector's size is also
+   detected at its own size every 30 s, for HUD numbers too small at that size;
 4. a read joins the open track at the same place when the text is alike, or an open track elsewhere
    with the same text (a kill feed scrolls up, a tag follows a character); otherwise a track starts;
 5. tracks not seen for `max_gap_s` close; a short line of words that closes marks a message place.
@@ -395,8 +398,8 @@ class TextTracker:
         """HUD numbers the detector missed in this frame: small digits (a turn counter "5/8" in a
         top bar, a health count over a moving view) are found in some frames only, and a HUD
         series read in a third of them misses most changes. Where a number stood still and was
-        read surely, its place is read again whenever the detector saw no line there and its
-        pixels changed: one recogniser call, with the characters of numbers only."""
+        read surely, its place is read again whenever no number was read there in this frame and
+        its pixels changed: one recogniser call, with the characters of numbers only."""
         for o in self._open:  # the places: numbers that stood still, read surely
             if o.last_seen == t and not o.track.moved and o.track.frames >= self.NUMBER_PLACE_READS and \
                     _HUD_NUMBER.fullmatch(o.track.text) and o.track.confidence >= self.SURE:

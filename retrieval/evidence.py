@@ -26,7 +26,7 @@ from kb.store import KnowledgeBase
 from retrieval.obituaries import KINDS as OBITUARY_KINDS
 from retrieval.obituaries import killer_of, owner_phrase, read_as, same_name, victim_of
 from retrieval.query import HUD_WORDS, LIGHT_WORDS, RANK_WORDS, WHEN_IN_VIDEO, Query, parse, words
-from retrieval.search import LEAD_S, MAX_WINDOW_S, Filters, match_score, named, named_videos, said, search
+from retrieval.search import LEAD_S, MAX_WINDOW_S, Filters, match_score, named, named_videos, said, search, stems_of
 from retrieval.types import COUNTER_CHANGE, Matched, Moment, StateValue
 
 PER_VIDEO = 2  # moments per video for a cross-video question
@@ -248,14 +248,12 @@ def _did_it(moments: list[Moment], q: Query) -> list[Moment]:
     """A count or list of something the question says was done to ("how many enemy units did I
     kill?"): only the moments of that kind, or whose line says it, count; none when no line does
     (the screen never said it)."""
-    from retrieval.search import _stems
-
-    said = {kind for kind, verbs in DEEDS.items() for w in q.words if _stems(w.lower()) & set(verbs)}
-    if not said or not q.noun:
+    done = {kind for kind, verbs in DEEDS.items() for w in q.words if stems_of(w.lower()) & set(verbs)}
+    if not done or not q.noun:
         return moments  # ("who killed Linux?" shows the lines that name Linux, whatever they say)
-    verbs = {v for kind in said for v in DEEDS[kind]}
-    return [m for m in moments if m.matched and (m.matched[0].kind in said or any(
-        _stems(w) & verbs for w in re.findall(r"[a-z]+", m.matched[0].label.lower())))]
+    verbs = {v for kind in done for v in DEEDS[kind]}
+    return [m for m in moments if m.matched and (m.matched[0].kind in done or any(
+        stems_of(w) & verbs for w in re.findall(r"[a-z]+", m.matched[0].label.lower())))]
 
 
 _YOU = re.compile(r"\b(?:you|your)\b", re.I)

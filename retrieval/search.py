@@ -55,7 +55,7 @@ IRREGULAR = {"got": "get", "gotten": "get", "found": "find", "fell": "fall", "th
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _stems(w: str) -> frozenset[str]:
+def stems_of(w: str) -> frozenset[str]:
     """The word and the stems it may have: "died" -> die/di, "dying" -> die, "weapons" -> weapon,
     "picked" -> pick, "got" -> get, "winner" -> win (so "who won?" meets "Winner: Windows"). A loose
     English stemmer (two words match when their sets meet), enough for players' questions against
@@ -96,7 +96,7 @@ def _word_match(q: str, tw: set[str], stems: set[str]) -> float:
     """1 for the word itself, a shared stem, the word with a short one glued to it by OCR ("placewith")
     or with a digit misread for a letter that looks like it ("lst" for "1st"), 0.7 for a near
     spelling (OCR and ASR noise), else 0."""
-    if q in tw or not stems.isdisjoint(_stems(q)) or any(_glued(q, t) for t in tw):
+    if q in tw or not stems.isdisjoint(stems_of(q)) or any(_glued(q, t) for t in tw):
         return 1.0
     if len(q) >= 3 and any(len(t) == len(q) and t != q and _lookalike(t) == _lookalike(q) for t in tw):
         return 1.0
@@ -112,7 +112,7 @@ def _near(a: str, b: str) -> bool:
 
 
 def _all_stems(ws) -> set[str]:
-    return set().union(*map(_stems, ws)) if ws else set()
+    return set().union(*map(stems_of, ws)) if ws else set()
 
 
 def match_score(query_words: Sequence[str], text: str, weights: Sequence[float] | None = None) -> float:
@@ -167,14 +167,14 @@ def judge(q: Query, text: str, label: str = "", source: str = "", weights: Seque
     score = sum(wt * hits[w] for w, wt in zip(q.words, weights)) / (sum(weights) or 1.0)
     all_lw = _label_words(label)
     head = all_lw[-1] if all_lw else ""
-    ok = not any(hits.get(a, 0) > 0 and hits.get(b, 0) == 0 and _word_match(a, {head}, set(_stems(head))) == 1.0
+    ok = not any(hits.get(a, 0) > 0 and hits.get(b, 0) == 0 and _word_match(a, {head}, set(stems_of(head))) == 1.0
                  for a, b in q.pairs)
     ok = ok and _numbered_ok(q, label, source)
     lw = all_lw if source != "speech" else []
     if 2 <= len(lw) <= 5 and score > 0:
         head = lw[-1]
         named = [w for w in q.words if w not in LIGHT_WORDS]
-        if not any(_word_match(w, {head}, set(_stems(head))) for w in named) and \
+        if not any(_word_match(w, {head}, set(stems_of(head))) for w in named) and \
                 any(_word_match(w, set(lw[:-1]), _all_stems(lw[:-1])) for w in named):
             score *= HEAD_MISSED
     return score, ok
@@ -202,7 +202,7 @@ def named(query_words: Sequence[str], names: Sequence[str]) -> list[str]:
     out = []
     for name in names:
         parts = words(name.replace("_", " "))
-        if parts and all(any(_word_match(w, {p}, set(_stems(p))) == 1.0 for w in query_words) for p in parts):
+        if parts and all(any(_word_match(w, {p}, set(stems_of(p))) == 1.0 for w in query_words) for p in parts):
             out.append(name)
         elif clock_series(name) and {"time", "timer"} & set(query_words):
             out.append(name)
