@@ -43,7 +43,7 @@ def _counted(moment: Moment, q: Query) -> str | None:
         return None
     hit = moment.matched[0]
     m = COUNTER_CHANGE.match(hit.label)
-    asked = next(((a, b) for a, b in q.pairs if b.isdigit() and not a.isdigit()), None)
+    asked = next(iter(q.numbered), None)
     if not m or not asked or m.group("n") != asked[1]:
         return None
     return f"{asked[0]} {asked[1]} began: the counter at {m.group('name')} went {hit.label[len(m.group('name')) + 1:]}"

@@ -26,7 +26,7 @@ from kb.store import KnowledgeBase
 from retrieval.obituaries import KINDS as OBITUARY_KINDS
 from retrieval.obituaries import killer_of, owner_phrase, read_as, same_name, victim_of
 from retrieval.query import HUD_WORDS, LIGHT_WORDS, RANK_WORDS, WHEN_IN_VIDEO, Query, parse, words
-from retrieval.search import LEAD_S, MAX_WINDOW_S, Filters, match_score, named, named_videos, said, search, stems_of
+from retrieval.search import LEAD_S, MAX_WINDOW_S, Filters, asked_ids, match_score, named, named_videos, said, search, stems_of
 from retrieval.types import COUNTER_CHANGE, Matched, Moment, StateValue
 
 PER_VIDEO = 2  # moments per video for a cross-video question
@@ -129,15 +129,14 @@ def _in_numbered(kb: KnowledgeBase, q: Query, f: Filters, limit: int) -> list[Mo
     """"who won round 2?", "who died in lap 3?": the matches of the other words between the moment
     the screen said round 2 began and the moment it said round 3 did (or the video's end). Empty
     when the question names no numbered thing with something to find in it, or no video said it."""
-    numbered = [(a, b) for a, b in q.pairs if b.isdigit() and not a.isdigit()]
+    numbered = q.numbered
     if len(numbered) != 1:
         return []
     word, n = numbered[0][0], int(numbered[0][1])
     rest = [w for w in q.words if w not in (word, str(n))]
     if not [w for w in rest if w not in LIGHT_WORDS and w not in SPAN_WORDS]:
         return []
-    names = list(f.videos or []) + ([q.video] if q.video else [])
-    ids = kb.ready_ids(names, f.games) if names or f.games else None
+    ids = asked_ids(kb, q, f)
     starts: dict[int, tuple] = {}
     for e, v in kb.events(ids, None, f.t_from, f.t_to, text=str(n)):
         if e.kind != "speech" and _says(e.label, word, n) and (e.video_id not in starts or e.t_start < starts[e.video_id][0]):
@@ -162,21 +161,17 @@ def _counter_reached(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
     """"when did lap 2 start?", "turn 6": where no line on screen says "Lap 2", the moment a counter on
     the HUD ("1/3") went to 2 ("top-right 1/3 -> 2/3"), the first time in each video. Empty when the
     question names no numbered thing a counter counts, or no counter reached it."""
-    numbered = [(a, b) for a, b in q.pairs if b.isdigit() and not a.isdigit()]
+    numbered = q.numbered
     if len(numbered) != 1 or numbered[0][0] not in SEQUENCE_WORDS | {w + "s" for w in SEQUENCE_WORDS}:
         return []
     n = int(numbered[0][1])
-    names = list(f.videos or []) + ([q.video] if q.video else [])
-    ids = kb.ready_ids(names, f.games) if names or f.games else None
+    ids = asked_ids(kb, q, f)
     first: dict[int, tuple] = {}
     for e, v in kb.events(ids, ["hud"], f.t_from, f.t_to, text=f"-> {n}/"):
         m = COUNTER_CHANGE.match(e.label or "")
         if m and int(m.group("n")) == n and (e.video_id not in first or e.t_start < first[e.video_id][0].t_start):
             first[e.video_id] = (e, v)
-    out = []
-    for e, v in first.values():
-        out.append(_event_moment(e, v))
-    return out
+    return [_event_moment(e, v) for e, v in first.values()]
 
 
 def _event_moment(e, v, kind: str | None = None) -> Moment:
@@ -294,8 +289,7 @@ def _obituaries(kb: KnowledgeBase, q: Query, f: Filters, kind: str | None = None
     """Every kill and death line of the videos asked about, from the event table (a search would stop
     at MAX_LISTED). `kind` "kill": the kill lines that name someone (not "Double kill!"); "death":
     the death lines and the kill lines that name who was killed. `once`: one line per death."""
-    names = list(f.videos or []) + ([q.video] if q.video else [])
-    ids = kb.ready_ids(names, f.games) if names or f.games else None
+    ids = asked_ids(kb, q, f)
     lo, hi = q.window if q.window is not None else (f.t_from, f.t_to)
     out = []
     for e, v, e_kind in _obituary_lines(kb, ids, lo, hi):
@@ -317,8 +311,7 @@ def _biggest_number(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
     type it). Empty when the question is about no damage or no such number was read."""
     if not q.words or match_score(q.words, kinds.get("damage").words) == 0.0:
         return []
-    names = list(f.videos or []) + ([q.video] if q.video else [])
-    ids = kb.ready_ids(names, f.games) if names or f.games else None
+    ids = asked_ids(kb, q, f)
     lo, hi = q.window if q.window is not None else (f.t_from, f.t_to)
     per_video: dict[int, dict[str, list]] = {}
     for e, v in kb.events(ids, ["damage", "text"], lo, hi):
@@ -497,8 +490,8 @@ def _rank_moved(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
     if q.rank_move is None:
         return []
     way, n = q.rank_move
-    names = list(f.videos or []) + ([q.video] if q.video else [])
-    ids = set(kb.ready_ids(names, f.games)) if names or f.games else None
+    chosen = asked_ids(kb, q, f)
+    ids = set(chosen) if chosen is not None else None
     ranked = replace(q, words=["position"], locator=[], pairs=[])
     out = []
     for video in kb.videos(status="ready"):
@@ -536,8 +529,7 @@ def _worded(kb: KnowledgeBase, q: Query, f: Filters, ids: Sequence[int] | None =
     often written out; a health or ammo number rarely is)."""
     asked = [w for w in q.words if w in RANK_WORDS]
     if ids is None:
-        names = list(f.videos or []) + ([q.video] if q.video else [])
-        ids = kb.ready_ids(names, f.games) if names or f.games else None
+        ids = asked_ids(kb, q, f)
     return any(e.kind not in ("speech", "hud") for w in asked for e, _v in kb.events(ids, None, text=w, limit=20))
 
 
@@ -548,7 +540,7 @@ def _fitting(kb: KnowledgeBase, q: Query, video_id: int, fallback: Sequence[str]
     counters = {m.group("name") for e, _v in kb.events([video_id], ["hud"])
                 if (m := COUNTER_CHANGE.match(e.label or ""))}
     # "my position when the final lap started", "... at the start of lap 2": position
-    numbered = {a for a, b in q.pairs if b.isdigit() and not a.isdigit()}
+    numbered = {a for a, _ in q.numbered}
     asked = {w for w in q.words if w in HUD_WORDS and w not in q.locator and w not in numbered}
     counted = bool(SEQUENCE_WORDS & asked)
     fitting = [n for n in fallback if (n in counters) == counted]  # ("top-left'" is another series than "top-left")
@@ -584,7 +576,7 @@ def _with_state(kb: KnowledgeBase, q: Query, f: Filters, values: list[str], limi
     # the value's own word ("health") says what to read, not when: a game whose HUD labels
     # nothing has no series named so, and "health" would find a damage event instead
     # ... but "turn 5", "lap 2" (a word and its number) say when: "my gold at the start of turn 5"
-    numbered = {w for a, b in q.pairs if b.isdigit() and not a.isdigit() for w in (a, b)}
+    numbered = {w for pair in q.numbered for w in pair}
     rest = [w for w in q.words if w in numbered or (not named([w], values) and w not in HUD_WORDS)]
     # "the race time": a word paired with the value's own names which value, not when
     asked = {w for w in q.words if w not in rest}
@@ -608,8 +600,8 @@ def _with_state(kb: KnowledgeBase, q: Query, f: Filters, values: list[str], limi
             m.state = [StateValue(name=n, value=s.value, t=s.t) for n, s in found if s is not None]
         return moments
     moments = []
-    names = list(f.videos or []) + ([q.video] if q.video else [])
-    ids = set(kb.ready_ids(names, f.games)) if names or f.games else None
+    chosen = asked_ids(kb, q, f)
+    ids = set(chosen) if chosen is not None else None
     for video in kb.videos(status="ready"):
         video_id = saved_id(video)
         if ids is not None and video_id not in ids:

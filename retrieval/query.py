@@ -139,6 +139,11 @@ class Query:
     rank_move: tuple[str, int | None] | None = None  # "take the lead": ("to", 1); "lose the lead": ("from", 1); "last": ("to", None)
 
     @property
+    def numbered(self) -> list[tuple[str, str]]:
+        """A word and the number after it: [("lap", "2")] for "when did lap 2 start?"."""
+        return [(a, b) for a, b in self.pairs if b.isdigit() and not a.isdigit()]
+
+    @property
     def window(self) -> tuple[float, float] | None:
         if self.at is None:
             return None

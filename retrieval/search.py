@@ -187,7 +187,7 @@ def _numbered_ok(q: Query, label: str, source: str) -> bool:
     holds the 2: it is round 2, not lap 2. Speech and unlabelled windows are not held to it."""
     if not label or source == "speech":
         return True
-    numbered = [(a, b) for a, b in q.pairs if b.isdigit() and not a.isdigit()]
+    numbered = q.numbered
     if not numbered:
         return True
     lw = set(words(label))
@@ -273,12 +273,16 @@ def _window(q: Query, f: Filters) -> tuple[float, float] | None:
     return (lo or 0.0, hi if hi is not None else 1e12)
 
 
+def asked_ids(kb: KnowledgeBase, q: Query, f: Filters) -> list[int] | None:
+    """The ready videos the question or the filters name (or whose game they name); None for every
+    video: listing a million segments' worth of ready ids in a filter costs more than the search."""
+    names = list(f.videos or []) + ([q.video] if q.video else [])
+    return kb.ready_ids(names, f.games) if names or f.games else None
+
+
 def segment_hits(kb: KnowledgeBase, q: Query, f: Filters, k: int) -> list[tuple[FoundSegment, float]]:
     """Segments ranked by RRF over the full-text and vector lists, within the filters."""
-    names = list(f.videos or []) + ([q.video] if q.video else [])
-    # Naming videos (or games) lists them; otherwise every video but the few that are not ready
-    # (listing a million segments' worth of ready ids in the filter cost more than the search itself).
-    ids = kb.ready_ids(names, f.games) if names or f.games else None
+    ids = asked_ids(kb, q, f)
     if ids == []:
         return []
     pairs = None
