@@ -147,9 +147,14 @@ def _arena_kb(tmp_path, lines, name="arena", kb=None, states=(), untyped="kill",
     moments = [RecordedMoment(t, t + 3, "ocr", kind[text], text,
                               f"{kind[text]} {text} {kinds.get(kind[text]).words}" if kind_words
                               else f"{kind[text]} {text} killed fragged died death") for t, text in lines]
-    row = SegmentRow(idx=0, start_s=0.0, end_s=60.0, keyframe_s=5.0, text=" . ".join(m.text for m in moments),
+    return _one_segment(kb, video, 60.0, events, moments, states)
+
+
+def _one_segment(kb, video, duration_s, events, moments, states):
+    """Commit `video` as one segment of `duration_s` holding these events, searchable moments and states."""
+    row = SegmentRow(idx=0, start_s=0.0, end_s=duration_s, keyframe_s=5.0, text=" . ".join(m.text for m in moments),
                      moments=moments, text_vec=[1.0] + [0.0] * 383)
-    kb.commit_video(video.id, VideoRecords(segments=[Segment(idx=0, start_s=0, end_s=60, keyframe_s=5)], events=events,
+    kb.commit_video(video.id, VideoRecords(segments=[Segment(idx=0, start_s=0, end_s=duration_s, keyframe_s=5)], events=events,
                                            states=list(states), rows=[row], manifest={"text_vec": {"model": "sentence-transformers/all-MiniLM-L6-v2", "dim": 384}}),
                     {"profile": "lite"})
     return kb
@@ -448,12 +453,7 @@ def _race_kb(tmp_path, events, states=()):
     rows = [Event(video_id=video.id, segment_idx=0, t_start=t, t_end=t, kind=k, label=label, source="hud" if k == "hud" else "ocr")
             for t, k, label in events]
     moments = [RecordedMoment(t, t, "ocr", k, label, f"{k} {label} {kinds.get(k).words}") for t, k, label in events]
-    row = SegmentRow(idx=0, start_s=0.0, end_s=100.0, keyframe_s=5.0, text=" . ".join(m.text for m in moments),
-                     moments=moments, text_vec=[1.0] + [0.0] * 383)
-    kb.commit_video(video.id, VideoRecords(segments=[Segment(idx=0, start_s=0, end_s=100, keyframe_s=5)], events=rows,
-                                           states=list(states), rows=[row], manifest={"text_vec": {"model": "sentence-transformers/all-MiniLM-L6-v2", "dim": 384}}),
-                    {"profile": "lite"})
-    return kb
+    return _one_segment(kb, video, 100.0, rows, moments, states)
 
 
 def test_when_lap_2_started_is_when_the_lap_counter_went_to_2(tmp_path):

@@ -35,12 +35,8 @@ MAXWAIT = 40                             # frames; a later change is not taken a
 
 
 def diffs(clip: str, box) -> np.ndarray:
-    x0, x1, y0, y1 = box
-    w, h = x1 - x0, y1 - y0
-    raw = subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-i", clip, "-vf",
-                          f"crop={w}:{h}:{x0}:{y0},format=gray", "-f", "rawvideo", "-"],
-                         capture_output=True, check=True).stdout
-    fr = np.frombuffer(raw, np.uint8).reshape(-1, h, w).astype(np.int16)
+    """Mean grey change of `box` from each frame to the next (0 for the first)."""
+    fr = grey_frames(clip, box)
     return np.concatenate([[0.0], np.abs(np.diff(fr, axis=0)).mean(axis=(1, 2))])
 
 
