@@ -16,10 +16,13 @@ Decided over the whole video, from the tracks of ingest/screen_text.py:
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Callable, Sequence
+
+import numpy as np
 
 from ingest.events import UNCERTAIN, despike
 from ingest.screen_text import TextTrack, containment, digits, similarity, text_key
@@ -313,13 +316,14 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     # where the HUD lives: numbers that keep changing at one place, templated lines
     hud_boxes = [tr.box for tr in tracks if tr.id in in_series] + hud_places
     labels = _label_numbers(numeric, places)
+    persistent_index = _Persistent(persistent)
     persistent_numbers = [(text_key(tr.text), tr.box) for tr in numeric
                           if text_key(tr.text) in persistent and text_key(tr.text).isdigit() and not tr.popped]
     tags = {k for k, n in places.items() if n >= 3 and len(k) >= 6}  # words shown all over: name tags
 
     # 4. transient text -> events
     events: list[EventRecord] = []
-    shown: list[list] = []  # [text, last time on screen, where] of every message so far
+    shown: list[list] = []  # [text, last time on screen, where] of the messages of the last seconds
 
     def kept(tr: TextTrack) -> bool:
         """Not HUD, not a label, not a tag's number: a transient text that may be an event."""
@@ -331,7 +335,7 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         if key.isdigit() and tr.popped:
             if not tr.boxed and any(key in p and _near(tr.box, box) for p, box in persistent_numbers):
                 return False  # a piece of a number that stays beside it (the "7" of a "79" tag)
-        elif key in persistent or (not tr.boxed and _persistent_like(key, persistent)):
+        elif key in persistent or (not tr.boxed and _persistent_like(key, persistent_index)):
             return False
         if _piece_of(key, tags) and (classify is None or classify(tr.text) is None):
             return False  # "Brigade" of a "Blue Brigade" tag shown all over
@@ -343,6 +347,7 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
 
     ordered = [tr for tr in sorted(tracks, key=lambda tr: tr.t_start) if kept(tr)]
     counting = {tr.id: g for g in _countdowns(ordered) for tr in g}
+    anchors = _Anchors(tracks)
     for tr in ordered:
         if tr.id in counting:
             run = counting[tr.id]
@@ -350,12 +355,13 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
                 events.append(_countdown_event(run))
             continue
         typed = classify(tr.text) if classify is not None else None  # the pack's type of the line
-        if not _message_like(tr, tracks, places, typed):
+        if not _message_like(tr, anchors, places, typed):
             continue
         # the same line read again, or after it scrolled: where it was last seen, or a few lines off;
         # not a copy printed anew at a log's last row while the other scrolled away ("Napoli can't
         # build Settlers yet." each turn), nor a number popping up elsewhere ("5" over another unit)
-        again = next((m for m in shown if tr.t_start - m[1] <= REPEAT_S and _same_message(tr.text, m[0])
+        shown = [m for m in shown if tr.t_start - m[1] <= REPEAT_S]  # (the rest are too old to come again)
+        again = next((m for m in shown if _same_message(tr.text, m[0])
                       and (_near(tr.first_box, m[2]) if parse_value(tr.text) is not None else _rows_near(tr.first_box, m[2]))), None)
         if again is not None:
             again[1], again[2] = max(again[1], tr.t_end), tr.box
@@ -375,14 +381,54 @@ def _fold_misreads(total: dict[str, float], count: dict[str, int], texts: dict[s
     protection fault" after "Windows lost 2 points ...": eleven deaths, not one label), nor one
     with other numbers ("Year: 1600 BCE" after "Year: 1650 BCE": a log's turns)."""
     groups: dict[str, list[str]] = {}  # the text most on screen -> its misreads
+    heads = _Letters()
     for key in sorted((k for k, v in total.items() if v >= 2.0 and len(k) >= 6), key=lambda k: -total[k]):
-        head = next((h for h, keys in groups.items() if _lengths_allow(key, h, 0.9) and similarity(key, h) >= 0.9
-                     and not any(_other_name(texts[key], texts[k]) or _other_number(texts[key], texts[k]) for k in keys)), None)
+        head = next((h for h in heads.could_be(key, 0.9) if similarity(key, h) >= 0.9
+                     and not any(_other_name(texts[key], texts[k]) or _other_number(texts[key], texts[k]) for k in groups[h])), None)
+        if head is None:
+            heads.add(key)
         groups.setdefault(head or key, []).append(key)
     for keys in groups.values():
         t, n = sum(total[k] for k in keys), sum(count[k] for k in keys)
         for k in keys:  # a misread of a persistent text is persistent too
             total[k], count[k] = t, n
+
+
+class _Letters:
+    """Texts (`text_key`s) to find the ones alike to a text among, in the order they were added:
+    the letters each one has rule out most of them at once (`similarity` >= r needs the two to
+    share r/2 of their letters), so a long video's thousands of lines are not compared pair by
+    pair with the slow test."""
+
+    def __init__(self, keys: Sequence[str] = ()):
+        self.keys: list[str] = []
+        self._counts = np.zeros((max(16, len(keys)), 36), np.int32)
+        self._lengths = np.zeros(len(self._counts), np.int32)
+        for key in keys:
+            self.add(key)
+
+    @staticmethod
+    def _count(key: str) -> np.ndarray:
+        codes = np.frombuffer(key.encode("ascii", "replace"), np.uint8).astype(np.int32)
+        return np.bincount(np.where(codes >= 97, codes - 97, codes - 48 + 26).clip(0, 35), minlength=36)
+
+    def add(self, key: str) -> None:
+        n = len(self.keys)
+        if n == len(self._counts):
+            self._counts = np.concatenate([self._counts, np.zeros_like(self._counts)])
+            self._lengths = np.concatenate([self._lengths, np.zeros_like(self._lengths)])
+        self._counts[n], self._lengths[n] = self._count(key), len(key)
+        self.keys.append(key)
+
+    def could_be(self, key: str, ratio: float) -> list[str]:
+        """The texts that may be `ratio` alike to `key` (a superset of them), in the order added."""
+        n = len(self.keys)
+        if not n:
+            return []
+        both = self._lengths[:n] + len(key)
+        shared = np.minimum(self._counts[:n], self._count(key)).sum(axis=1)
+        fits = (2 * np.minimum(self._lengths[:n], len(key)) >= ratio * both) & (2 * shared >= ratio * both)
+        return [self.keys[i] for i in np.flatnonzero(fits)]
 
 
 def _other_number(a: str, b: str) -> bool:
@@ -413,12 +459,14 @@ def _countdowns(ordered: Sequence[TextTrack]) -> list[list[TextTrack]]:
     """Runs of single numbers at one place, one less each second, down to 1 or 0 ("3", "2", "1"
     before a race, a fuse over a bomb): a countdown, not damage."""
     runs: list[list[TextTrack]] = []
+    going: list[list[TextTrack]] = []  # the runs whose last number came recently enough to go on
     for tr in ordered:
         if not re.fullmatch(r"\d{1,2}", tr.text.strip()) or tr.confidence < MIN_TEXT_CONFIDENCE:
             continue  # (an unsure "0" after a fuse's "1" is no end of its countdown)
         value = int(tr.text)
         cx, cy = (tr.box[0] + tr.box[2]) / 2, (tr.box[1] + tr.box[3]) / 2
-        for run in runs:
+        going = [run for run in going if tr.t_start - run[-1].t_start <= 1.6]
+        for run in going:
             last = run[-1]
             lx, ly = (last.box[0] + last.box[2]) / 2, (last.box[1] + last.box[3]) / 2
             if int(last.text) - value == 1 and 0.4 <= tr.t_start - last.t_start <= 1.6 and \
@@ -427,6 +475,7 @@ def _countdowns(ordered: Sequence[TextTrack]) -> list[list[TextTrack]]:
                 break
         else:
             runs.append([tr])
+            going.append(runs[-1])
     return [run for run in runs if len(run) >= 2 and int(run[-1].text) <= 1]
 
 
@@ -577,26 +626,36 @@ def _places(tracks: Sequence[TextTrack]) -> dict[str, int]:
     return {k: len(v) for k, v in seen.items()}
 
 
-def _anchored(tr: TextTrack, tracks: Sequence[TextTrack], box: tuple[float, float, float, float] | None = None) -> int:
-    """Other texts that appeared where this one did (same line, same left edge or centre: `box`,
-    by default where it appeared): a message line, a caption box, a kill feed shows text after
-    text at one anchor."""
-    x0, y0, x1, y1 = box or tr.first_box
-    h = y1 - y0
-    key = text_key(tr.text)
-    others = set()
-    for o in tracks:
-        ox0, oy0, ox1, oy1 = o.first_box
-        if abs((oy0 + oy1) - (y0 + y1)) / 2 > 0.6 * h:
-            continue
-        if abs(ox0 - x0) <= 0.5 * h or abs((ox0 + ox1) - (x0 + x1)) / 2 <= h:
-            k = text_key(o.text)
-            if k != key and parse_value(o.text) is None and readable(o.text) and similarity(k, key) < 0.8:
-                others.add(k)
-    return len(others)
+class _Anchors:
+    """Where each text appeared, by its row (sorted by the centre of its first box), so that the
+    texts on one line are found without going through a long video's thousands of tracks."""
+
+    def __init__(self, tracks: Sequence[TextTrack]):
+        # only the lines of words count: no number, no noise
+        rows = sorted(((tr.first_box[1] + tr.first_box[3]) / 2, tr.first_box, text_key(tr.text)) for tr in tracks
+                      if parse_value(tr.text) is None and readable(tr.text))
+        self._ys = [y for y, _, _ in rows]
+        self._rows = [(box, key) for _, box, key in rows]
+
+    def anchored(self, tr: TextTrack, others: int, box: tuple[float, float, float, float] | None = None) -> bool:
+        """Did at least `others` other texts appear where this one did (same line, same left edge
+        or centre: `box`, by default where it appeared)? A message line, a caption box, a kill
+        feed shows text after text at one anchor."""
+        x0, y0, x1, y1 = box or tr.first_box
+        h = y1 - y0
+        key = text_key(tr.text)
+        seen = set()
+        lo, hi = bisect.bisect_left(self._ys, (y0 + y1) / 2 - 0.6 * h), bisect.bisect_right(self._ys, (y0 + y1) / 2 + 0.6 * h)
+        for (ox0, _, ox1, _), k in self._rows[lo:hi]:
+            if abs(ox0 - x0) <= 0.5 * h or abs((ox0 + ox1) - (x0 + x1)) / 2 <= h:
+                if k != key and k not in seen and similarity(k, key) < 0.8:
+                    seen.add(k)
+                    if len(seen) >= others:
+                        return True
+        return False
 
 
-def _message_like(tr: TextTrack, tracks: Sequence[TextTrack], places: dict[str, int],
+def _message_like(tr: TextTrack, anchors: _Anchors, places: dict[str, int],
                   typed: tuple[str, str, dict] | None) -> bool:
     """Is this transient track a message (an event) rather than a label, a tag or a misread?"""
     text = tr.text
@@ -618,7 +677,7 @@ def _message_like(tr: TextTrack, tracks: Sequence[TextTrack], places: dict[str, 
             # a short call read well twice ("GO!"), or once where other calls came ("Ready!", "Set!",
             # "Go!" a second each at the centre: sampled once a second, each is read once)
             return (tr.frames >= 2 and tr.confidence >= 0.9) or (
-                len(text_key(text)) <= SHORT_CALL and tr.confidence >= 0.8 and _anchored(tr, tracks) >= 1)
+                len(text_key(text)) <= SHORT_CALL and tr.confidence >= 0.8 and anchors.anchored(tr, 1))
         return said is not None and (tr.frames >= 2 or tr.confidence >= 0.8)
     if typed is not None or classify_text(text) is not None:
         return True
@@ -632,22 +691,31 @@ def _message_like(tr: TextTrack, tracks: Sequence[TextTrack], places: dict[str, 
     if tr.moved:
         # a name tag following its character; but a caption that slid up when the one above it
         # went ("Grenade, 3 sec" under "Let's go!") ends where captions keep appearing
-        return _anchored(tr, tracks, tr.box) >= 3
+        return anchors.anchored(tr, 3, tr.box)
     vocab = vocabulary()
     if not all(w.lower() in vocab or compound(w.lower(), vocab) for w in words):
         # a word no dictionary knows ("Bazooka", or a name: "Marlin") is a message only where
         # messages keep appearing; a name alone elsewhere labels something
-        return _anchored(tr, tracks) >= 3
-    return _anchored(tr, tracks) >= 2
+        return anchors.anchored(tr, 3)
+    return anchors.anchored(tr, 2)
 
 
-def _persistent_like(key: str, persistent: set[str]) -> bool:
+def _persistent_like(key: str, persistent: "_Persistent") -> bool:
     """A misread or a part of a persistent text ("Goblins" of "Green Goblins")."""
     if key.isdigit():
-        return any(key in p for p in persistent if p.isdigit())  # "10", "00": cut-off reads of a "100" tag
+        return key in persistent.numbers  # "10", "00": cut-off reads of a "100" tag
     if len(key) < 3:
         return False
-    return any(key in p or (_lengths_allow(key, p, 0.8) and similarity(key, p) >= 0.8) for p in persistent)
+    return key in persistent.joined or any(similarity(key, p) >= 0.8 for p in persistent.letters.could_be(key, 0.8))
+
+
+class _Persistent:
+    """The persistent texts, ready for `_persistent_like` to look a text up in."""
+
+    def __init__(self, keys: set[str]):
+        self.joined = "\n".join(sorted(keys))  # (keys hold no newline: a part of one is found within it)
+        self.numbers = "\n".join(sorted(k for k in keys if k.isdigit()))
+        self.letters = _Letters(sorted(keys))
 
 
 def _event(tr: TextTrack, typed: tuple[str, str, dict] | None) -> EventRecord:

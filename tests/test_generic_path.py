@@ -814,3 +814,40 @@ def test_a_lap_counter_series_leaves_out_unsure_reads_of_its_icon():
     reading = read_tracks(tracks, 100.0)
     values = {v for g in reading.states for v in g.values.values()}
     assert values == {1.0, 2.0, 3.0}, values  # not the flag icon's "50", nor "/3" with its lap cut off
+
+
+def test_the_quick_letter_test_never_rules_out_a_text_that_is_alike():
+    """A long video's lines are first sorted out by the letters they share (`_Letters`), before
+    the slow similarity test: that must only drop pairs the slow test would drop too."""
+    from ingest.screen_events import _Letters
+    from ingest.screen_text import similarity, text_key
+
+    rng = np.random.default_rng(7)
+    alphabet = np.array(list("abcdefghijklmnopqrstuvwxyz0123456789"))
+    base = ["".join(rng.choice(alphabet[:12], rng.integers(6, 40))) for _ in range(60)]
+
+    def misread(key: str) -> str:  # a letter or two changed, dropped or added
+        chars = list(key)
+        for _ in range(int(rng.integers(0, 3))):
+            i = int(rng.integers(0, len(chars)))
+            op = rng.integers(0, 3)
+            if op == 0:
+                chars[i] = str(rng.choice(alphabet))
+            elif op == 1 and len(chars) > 1:
+                del chars[i]
+            else:
+                chars.insert(i, str(rng.choice(alphabet)))
+        return "".join(chars)
+
+    keys = [text_key(k) for k in base + [misread(k) for k in base for _ in range(3)]]
+    letters = _Letters(keys)
+    checked = 0
+    for key in keys[:80]:
+        for ratio in (0.8, 0.9):
+            alike = {k for k in keys if similarity(key, k) >= ratio}
+            found = letters.could_be(key, ratio)
+            assert alike <= set(found), (key, ratio)
+            assert found == [k for k in keys if k in set(found)]  # in the order added
+            assert len(found) < len(keys)  # and it does rule out the others
+            checked += len(alike)
+    assert checked > 200
