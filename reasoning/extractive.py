@@ -5,6 +5,7 @@ plainly when nothing in the library matches, and offers the closest moments only
 
 from __future__ import annotations
 
+import re
 from typing import Iterator, Sequence
 
 from kb import kinds
@@ -19,7 +20,7 @@ from retrieval.types import COUNTER_CHANGE, Moment, format_ts
 def describe(moment: Moment) -> str:
     if moment.matched:
         parts = [kinds.phrase(m.kind, m.label) for m in moment.matched]
-        return "; ".join(parts) + _read_with(moment)
+        return "; ".join(parts) + _read_with(moment) + _followed(moment)
     if moment.state:
         return "; ".join(_shown_state(s.name, s.value) for s in moment.state)
     if moment.nearby:
@@ -34,6 +35,14 @@ def _read_with(moment: Moment) -> str:
     if not moment.nearby or moment.closest:
         return ""
     return " (read with it: " + "; ".join(f'"{m.label}"' for m in moment.nearby[:3]) + ")"
+
+
+def _followed(moment: Moment) -> str:
+    """' (the player on screen: Sarge)': a line that speaks of "you" or names no one ("1st place
+    with 10"), seen by a spectator whose kill lines told whom the view follows (`Moment.you`)."""
+    if not moment.you or any(same_name(w, moment.you) for m in moment.matched for w in re.findall(r"[^\W\d_]{3,}", m.label)):
+        return ""
+    return f" (the player on screen: {moment.you})"
 
 
 def _counted(moment: Moment, q: Query) -> str | None:
@@ -66,7 +75,7 @@ def _label(moment: Moment) -> str:
     if not moment.matched:
         return describe(moment)
     hit = moment.matched[0]
-    return f'"{hit.label}"' if hit.source == "speech" else str(hit.label) + _read_with(moment)
+    return f'"{hit.label}"' if hit.source == "speech" else str(hit.label) + _read_with(moment) + _followed(moment)
 
 
 def _plural(n: int, noun: str | None) -> str:

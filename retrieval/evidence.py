@@ -84,6 +84,8 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
         if q.speech and q.words and moments and not any(m.closest or (m.matched and said(m.matched[0]))
                                                          for m in moments):
             moments = _speech_around(kb, moments) + moments
+        if WIN_WORDS & set(q.words) and (standing := _final_standing(kb, q, f, moments)):
+            moments = [m for m in moments if not m.closest] + standing
     if edge_pick and not at_edge:
         moments = _ordinal(_of_kind(moments, q.noun), edge_pick)
     if q.ordinal:
@@ -182,6 +184,35 @@ def _event_moment(e, v, kind: str | None = None) -> Moment:
                   end_s=round(min(start + MAX_WINDOW_S, max(e.t_end, e.t_start) + LEAD_S), 2), score=1.0,
                   text=e.label, match=1.0, same_thing=True,
                   matched=[Matched(t=e.t_start, source=e.source, kind=kind or e.kind, label=e.label)])
+
+
+# "who won?": the words that ask it, and a line that says the first place ("1st place with 10",
+# read "lst placewith 10"; "First position")
+WIN_WORDS = {"win", "won", "wins", "winner", "winners", "winning", "victory", "victorious", "champion"}
+_FIRST_PLACE = re.compile(r"(?<![\w])(?:1st|lst|ist|first)\s*(?:place|position)", re.I)
+FINAL_SHARE = 0.8  # a standing in a video's last fifth is where it ended
+
+
+def _final_standing(kb: KnowledgeBase, q: Query, f: Filters, found: list[Moment]) -> list[Moment]:
+    """"who won?" in a video whose screen writes no win ("Winner: Quake") but the standing: its last
+    "1st place with 10" near the end, with the one the view follows (whom its "You fragged X" lines
+    mean: `_you`), when the kill feed tells. Videos with a match of their own keep it."""
+    chosen = asked_ids(kb, q, f)
+    won = {m.video_id for m in found if not m.closest}
+    last: dict[int, Moment] = {}
+    for word in ("place", "position"):
+        for e, v in kb.events(chosen, None, f.t_from, f.t_to, text=word):
+            vid = saved_id(v)
+            if vid in won or not _FIRST_PLACE.search(e.label) or e.t_start < FINAL_SHARE * float(v.duration_s or 0.0):
+                continue
+            if vid not in last or e.t_start > last[vid].at_s:
+                last[vid] = _event_moment(e, v)
+    out = list(last.values())
+    if out:
+        you = _you(_obituaries(kb, q, f, "kill", once=False))
+        for m in out:
+            m.you = you.get(m.video_id)
+    return out
 
 
 def _ordinal(moments: list[Moment], which: str) -> list[Moment]:

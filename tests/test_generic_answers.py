@@ -11,6 +11,7 @@ from kb.store import KnowledgeBase, VideoRecords
 from reasoning.extractive import Extractive
 from retrieval.evidence import _of_kind, gather
 from retrieval.query import parse
+from retrieval.search import Filters
 from retrieval.types import Matched, Moment
 
 
@@ -379,6 +380,24 @@ def test_who_won_reads_the_name_the_screen_drew_apart_from_its_line(tmp_path):
     assert 'Winner: (read with it: "Quake") [arena@00:45]' in text, text
     assert "Sarge won the duel [arena@00:29]" in text and "nice" not in text and "core" not in text, text
     assert "read with it" not in Extractive().answer("when did I win?", gather(kb, "when did I win?")).text
+
+
+def test_who_won_where_the_screen_writes_only_the_standing_is_its_first_place_at_the_end(tmp_path):
+    """A spectator's deathmatch writes no "Winner:" but "1st place with 10" when the followed player
+    hits the limit: "who won?" is that last standing, with the player the view follows (its "You
+    fragged X" lines beside the feed's); a first place early in the match won nothing, and a video
+    with a line of its own that says who won keeps it."""
+    lines = [(5.0, "You fragged Grism"), (5.4, "Grism was machinegunned by Sarge"), (9.0, "Tied for 2nd place with 1"),
+             (20.0, "You fragged Tony"), (20.3, "Tony was railed by Sarge"), (21.0, "1st place with 2"),
+             (35.0, "Tony was railed by Major"), (52.0, "2nd place with 9"), (57.0, "lst placewith 10")]
+    kb = _arena_kb(tmp_path, lines, untyped="text")
+    text = Extractive().answer("who won the match?", gather(kb, "who won the match?")).text
+    assert "lst placewith 10 (the player on screen: Sarge) [arena@00:56]" in text and "with 2" not in text, text
+    assert [m.matched[0].label for m in gather(kb, "did I win?")] == ["lst placewith 10"]
+    early = _arena_kb(tmp_path / "early", lines[:6])  # first at 00:21 of 60 s: no standing at the end
+    assert not [m for m in gather(early, "who won?") if not m.closest]
+    _arena_kb(tmp_path, [(40.0, "Winner: Quake"), (55.0, "1st place with 3")], name="rounds", kb=kb, untyped="text")
+    assert [m.matched[0].label for m in gather(kb, "who won?", filters=Filters(videos=["rounds"]))] == ["Winner: Quake"]
 
 
 def test_ocr_lookalikes_and_how_a_player_says_the_screen_showed_it(tmp_path):
