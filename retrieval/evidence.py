@@ -84,7 +84,7 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
         if q.speech and q.words and moments and not any(m.closest or (m.matched and said(m.matched[0]))
                                                          for m in moments):
             moments = _speech_around(kb, moments) + moments
-        if WIN_WORDS & set(q.words) and (standing := _final_standing(kb, q, f, moments)):
+        if _asks_winner(q) and (standing := _final_standing(kb, q, f, moments)):
             moments = [m for m in moments if not m.closest] + standing
     if edge_pick and not at_edge:
         moments = _ordinal(_of_kind(moments, q.noun), edge_pick)
@@ -191,6 +191,14 @@ def _event_moment(e, v, kind: str | None = None) -> Moment:
 WIN_WORDS = {"win", "won", "wins", "winner", "winners", "winning", "victory", "victorious", "champion"}
 _FIRST_PLACE = re.compile(r"(?<![\w])(?:1st|lst|ist|first)\s*(?:place|position)", re.I)
 FINAL_SHARE = 0.8  # a standing in a video's last fifth is where it ended
+WHOLE_GAME = {"match", "game", "race", "duel", "battle", "fight", "deathmatch", "overall", "end", "finally"}
+
+
+def _asks_winner(q: Query) -> bool:
+    """"who won?", "who won the match?", "did I win the race?": the winner of the whole game, not of
+    "the first round" or "round 2"."""
+    return bool(WIN_WORDS & set(q.words)) and not q.ordinal and not q.numbered and \
+        all(w in WIN_WORDS or w in WHOLE_GAME for w in q.words)
 
 
 def _final_standing(kb: KnowledgeBase, q: Query, f: Filters, found: list[Moment]) -> list[Moment]:

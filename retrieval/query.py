@@ -45,6 +45,14 @@ LIGHT_WORDS = {
 COUNT_INTENT = re.compile(r"\bhow\s+(?:many\s+times|often)\b|\bnumber\s+of\s+times\b|\bcount\s+(?:the|my|all)\b"
                           r"|\bhow\s+many\s+(?P<noun>[a-z0-9'-]+)(?:\s+[a-z0-9'-]+)?\s+(?:did|do|does|have|has|had|were\s+there"
                           r"|was\s+there|are\s+there|is\s+there)\b", re.I)
+# "how many hedgehogs drowned?", "how many players were killed?": the noun is who did it (or had it
+# done to them), the verb what is counted
+SUBJECT_COUNT = re.compile(r"^\s*how\s+many\s+(?P<noun>[a-z][\w'-]*)\s+(?:were\s+|got\s+|have\s+been\s+|had\s+been\s+)?"
+                           r"(?P<verb>[a-z]{2,}ed|died|fell|lost|won|blew|froze|sank|drew|left|quit)\b", re.I)
+# past tenses that are no thing to count: "how many died?" counts times, not "dieds"
+PAST = re.compile(r"^(?:[a-z]{2,}ed|died|fell|lost|won|blew|froze|sank|drew|left|quit)$", re.I)
+# "who was the first to die?", "the last hedgehog to drown": who did it first or last, not a thing
+ORDINAL_SUBJECT = re.compile(r"\b(?:first|last)\s+(?:(?P<noun>[a-z][\w'-]*)\s+|one\s+)?to\s+[a-z]", re.I)
 # "how many deaths?", "how many kills in total"
 BARE_COUNT = re.compile(r"^\s*how\s+many\s+(?P<noun>[a-z0-9'-]+)(?:\s+(?:in\s+total|in\s+all|overall|altogether))?"
                         r"(?:\s+(?:in|on|during|of)\s+[\w' -]+)?\s*\??\s*$", re.I)
@@ -202,10 +210,15 @@ def parse(raw: str) -> Query:
         locator = [w for w in words(clause.group("rest")) if kept(w)] if clause else []
         # "what was my health at the end?": when, not what; the answer gives first, lowest, highest, last
         content = [w for w in content if w not in WHEN_IN_VIDEO or w in locator]
-    count = COUNT_INTENT.search(text) or BARE_COUNT.search(text)
+    subject_count = SUBJECT_COUNT.search(text)
+    count = COUNT_INTENT.search(text) or subject_count or BARE_COUNT.search(text)
     listing = None if count else LIST_INTENT.search(text)
     intent = count or listing
     noun = intent.group("noun") if intent else None
+    if noun and PAST.match(noun):
+        noun = None  # "how many drowned?": times
+    if subject_count and [w for w in content if w != subject_count.group("noun").lower() and w not in LIGHT_WORDS]:
+        content = [w for w in content if w != subject_count.group("noun").lower()]  # "how many hedgehogs drowned?": drownings
     if listing and noun is None and (what := LIST_NOUN.match(text)):
         noun = what.group("noun")  # "list every death", "show me all the kills"
     if noun and (noun in QUESTION_WORDS or noun in LIGHT_WORDS):
@@ -223,6 +236,11 @@ def parse(raw: str) -> Query:
         ordinal = "first" if (nth.group("o") or nth.group("o2")).lower() in ("first", "earliest") else "last"
         content = [w for w in content if w not in ("final", "earliest", "latest", "recent")]
         noun = noun or (nth.group("noun") or "").lower() or None
+        if (who := ORDINAL_SUBJECT.search(text)) is not None:
+            # "the last hedgehog to die": who died last; the noun is who, and no word to find
+            asked = (who.group("noun") or "").lower()
+            noun = None if noun in (asked, "to", "one") else noun
+            content = [w for w in content if w != asked or not [c for c in content if c != asked and c not in LIGHT_WORDS]]
     subject = LIST_SUBJECT.match(text) if listing else None
     if subject and [w for w in content if w != subject.group("noun").lower() and w not in LIGHT_WORDS]:
         content = [w for w in content if w != subject.group("noun").lower()]  # "which hedgehog drowned?": who drowned

@@ -280,6 +280,25 @@ def test_which_name_did_something_first_and_an_anchor_in_a_named_video(tmp_path)
     assert {m.video for m in gather(kb, "what happened at 0:30 in redeclipse?")} == {"redeclipse_tdm"}
 
 
+def test_how_many_of_them_did_it_and_who_was_the_first_or_last_to(tmp_path):
+    """"how many hedgehogs drowned?" counts the drownings (the hedgehogs are who drowned, no word to
+    find: it was answered with "a health crate dropped in"); "how many drowned?" counts times, not
+    "drowneds"; "the last hedgehog to die" is who died last, "the first to die" no "1 to"."""
+    kb = _arena_kb(tmp_path, [(5.0, "Supply crate for hedgehogs"), (12.0, "Thorn drowned"), (20.0, "A health crate dropped in"),
+                              (40.0, "Ember drowned"), (50.0, "Moss drowned")], name="nature", untyped="text", kind_words=True)
+    assert (parse("how many hedgehogs drowned?").words, parse("how many hedgehogs drowned?").count) == (["drowned"], True)
+    text = Extractive().answer("how many hedgehogs drowned?", gather(kb, "how many hedgehogs drowned?")).text
+    assert text.startswith("3 hedgehogs in nature:") and "crate" not in text, text
+    assert Extractive().answer("how many drowned?", gather(kb, "how many drowned?")).text.startswith("3 times in nature:")
+    assert parse("how many players were killed?").words == ["killed"]
+    q = parse("who was the last hedgehog to die?")
+    assert (q.words, q.noun, q.ordinal) == (["die"], None, "last")
+    assert [m.matched[0].label for m in gather(kb, "who was the last hedgehog to die?")] == ["Moss drowned"]
+    first = Extractive().answer("who was the first to die?", gather(kb, "who was the first to die?")).text
+    assert first == "In nature, 1 match: Thorn drowned [nature@00:11].", first
+    assert parse("when was the first kill?").noun == "kill"  # a thing, as before
+
+
 def test_a_race_clock_is_the_time_and_a_when_clause_picks_the_moment(tmp_path):
     clock = [StateSample(t=t, name="clock", value=t - 4.7) for t in range(5, 60, 5)]
     kb = _arena_kb(tmp_path, [(3.0, "Go!"), (38.0, "Lap 2"), (50.0, "Final lap!")], states=clock)
@@ -394,6 +413,7 @@ def test_who_won_where_the_screen_writes_only_the_standing_is_its_first_place_at
     text = Extractive().answer("who won the match?", gather(kb, "who won the match?")).text
     assert "lst placewith 10 (the player on screen: Sarge) [arena@00:56]" in text and "with 2" not in text, text
     assert [m.matched[0].label for m in gather(kb, "did I win?")] == ["lst placewith 10"]
+    assert not [m for m in gather(kb, "who won the first round?") if not m.closest]  # no standing of a round
     early = _arena_kb(tmp_path / "early", lines[:6])  # first at 00:21 of 60 s: no standing at the end
     assert not [m for m in gather(early, "who won?") if not m.closest]
     _arena_kb(tmp_path, [(40.0, "Winner: Quake"), (55.0, "1st place with 3")], name="rounds", kb=kb, untyped="text")

@@ -820,7 +820,7 @@ def test_the_quick_letter_test_never_rules_out_a_text_that_is_alike():
     """A long video's lines are first sorted out by the letters they share (`_Letters`), before
     the slow similarity test: that must only drop pairs the slow test would drop too."""
     from ingest.screen_events import _Letters
-    from ingest.screen_text import similarity, text_key
+    from ingest.screen_text import containment, similarity, text_key
 
     rng = np.random.default_rng(7)
     alphabet = np.array(list("abcdefghijklmnopqrstuvwxyz0123456789"))
@@ -839,10 +839,10 @@ def test_the_quick_letter_test_never_rules_out_a_text_that_is_alike():
                 chars.insert(i, str(rng.choice(alphabet)))
         return "".join(chars)
 
-    keys = [text_key(k) for k in base + [misread(k) for k in base for _ in range(3)]]
+    keys = [text_key(k) for k in base + [misread(k) for k in base for _ in range(3)] + [k[3:] for k in base]]
     letters = _Letters(keys)
-    checked = 0
-    for key in keys[:80]:
+    checked = pieces = 0
+    for key in keys[-80:]:
         for ratio in (0.8, 0.9):
             alike = {k for k in keys if similarity(key, k) >= ratio}
             found = letters.could_be(key, ratio)
@@ -850,4 +850,7 @@ def test_the_quick_letter_test_never_rules_out_a_text_that_is_alike():
             assert found == [k for k in keys if k in set(found)]  # in the order added
             assert len(found) < len(keys)  # and it does rule out the others
             checked += len(alike)
-    assert checked > 200
+        held = {k for k in keys if len(k) > len(key) + 1 and containment(key, k) >= 0.85}
+        assert held <= set(letters.could_hold(key, 0.85)), key  # (the pieces of a longer tag)
+        pieces += len(held)
+    assert checked > 200 and pieces > 20
