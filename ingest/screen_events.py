@@ -319,7 +319,7 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     persistent_index = _Persistent(persistent)
     persistent_numbers = [(text_key(tr.text), tr.box) for tr in numeric
                           if text_key(tr.text) in persistent and text_key(tr.text).isdigit() and not tr.popped]
-    tags = {k for k, n in places.items() if n >= 3 and len(k) >= 6}  # words shown all over: name tags
+    tags = _Letters(sorted(k for k, n in places.items() if n >= 3 and len(k) >= 6))  # words shown all over: name tags
 
     # 4. transient text -> events
     events: list[EventRecord] = []
@@ -430,6 +430,15 @@ class _Letters:
         fits = (2 * np.minimum(self._lengths[:n], len(key)) >= ratio * both) & (2 * shared >= ratio * both)
         return [self.keys[i] for i in np.flatnonzero(fits)]
 
+    def could_hold(self, key: str, share: float) -> list[str]:
+        """The longer texts (by two letters or more) that may hold `share` of `key`'s letters in
+        order (`containment`): a superset of them."""
+        n = len(self.keys)
+        if not n:
+            return []
+        shared = np.minimum(self._counts[:n], self._count(key)).sum(axis=1)
+        return [self.keys[i] for i in np.flatnonzero((self._lengths[:n] > len(key) + 1) & (shared >= share * len(key)))]
+
 
 def _other_number(a: str, b: str) -> bool:
     """Do both lines hold numbers, different ones ("Year: 1600 BCE", "Year: 1650 BCE")? (A read that
@@ -450,9 +459,9 @@ def _label_numbers(numeric: Sequence[TextTrack], places: dict[str, int]) -> set[
     return out
 
 
-def _piece_of(key: str, tags: set[str]) -> bool:
+def _piece_of(key: str, tags: _Letters) -> bool:
     """Is this text a part of a longer tag, read cut off ("brigadee" of "blue brigade")?"""
-    return len(key) >= 3 and any(len(t) > len(key) + 1 and containment(key, t) >= 0.85 for t in tags)
+    return len(key) >= 3 and any(containment(key, t) >= 0.85 for t in tags.could_hold(key, 0.85))
 
 
 def _countdowns(ordered: Sequence[TextTrack]) -> list[list[TextTrack]]:
@@ -700,7 +709,7 @@ def _message_like(tr: TextTrack, anchors: _Anchors, places: dict[str, int],
     return anchors.anchored(tr, 2)
 
 
-def _persistent_like(key: str, persistent: "_Persistent") -> bool:
+def _persistent_like(key: str, persistent: _Persistent) -> bool:
     """A misread or a part of a persistent text ("Goblins" of "Green Goblins")."""
     if key.isdigit():
         return key in persistent.numbers  # "10", "00": cut-off reads of a "100" tag
