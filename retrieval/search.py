@@ -51,7 +51,12 @@ IRREGULAR = {"got": "get", "gotten": "get", "found": "find", "fell": "fall", "th
              "left": "leave", "broke": "break", "broken": "break", "froze": "freeze", "frozen": "freeze",
              "drove": "drive", "driven": "drive", "rode": "ride", "ridden": "ride", "flew": "fly", "flown": "fly",
              "swam": "swim", "sank": "sink", "sunk": "sink", "stole": "steal", "stolen": "steal", "hid": "hide",
-             "bit": "bite", "bitten": "bite", "gave": "give", "given": "give", "fled": "flee", "led": "lead"}
+             "bit": "bite", "bitten": "bite", "gave": "give", "given": "give", "fled": "flee", "led": "lead",
+             "grew": "grow", "grown": "grow", "built": "build", "bought": "buy", "sold": "sell", "spent": "spend",
+             "held": "hold", "kept": "keep", "paid": "pay", "sent": "send", "brought": "bring", "drew": "draw",
+             "drawn": "draw", "dealt": "deal", "slew": "slay", "slain": "slay", "rose": "rise", "risen": "rise",
+             "chose": "choose", "chosen": "choose", "went": "go", "came": "come", "made": "make", "told": "tell",
+             "wore": "wear", "worn": "wear", "shook": "shake", "spoke": "speak", "spoken": "speak", "knew": "know"}
 
 
 @functools.lru_cache(maxsize=1 << 16)

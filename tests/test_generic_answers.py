@@ -299,6 +299,18 @@ def test_how_many_of_them_did_it_and_who_was_the_first_or_last_to(tmp_path):
     assert parse("when was the first kill?").noun == "kill"  # a thing, as before
 
 
+def test_a_past_tense_a_player_writes_meets_the_present_a_log_writes(tmp_path):
+    """A strategy game's log writes "Milano grows to size 3.", "You bought Barracks in Roma.": "which
+    cities grew?" and "what did we buy?" find them (nothing matched "grew" before)."""
+    from retrieval.search import match_score
+
+    assert match_score(["grew"], "Milano grows to size 3.") == 1.0 and match_score(["built"], "Roma is building Walls") == 1.0
+    assert match_score(["grew"], "Milano is building Settlers") == 0.0
+    kb = _arena_kb(tmp_path, [(5.0, "Milano grows to size 3."), (9.0, "Roma is building Diplomat."), (15.0, "Torino grows to size 2.")],
+                   untyped="text")
+    assert [m.matched[0].label for m in gather(kb, "which cities grew?")] == ["Milano grows to size 3.", "Torino grows to size 2."]
+
+
 def test_a_race_clock_is_the_time_and_a_when_clause_picks_the_moment(tmp_path):
     clock = [StateSample(t=t, name="clock", value=t - 4.7) for t in range(5, 60, 5)]
     kb = _arena_kb(tmp_path, [(3.0, "Go!"), (38.0, "Lap 2"), (50.0, "Final lap!")], states=clock)
