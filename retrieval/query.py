@@ -15,6 +15,9 @@ ANCHOR = re.compile(r"(?:(?P<video>[^\s@]+))?@(?P<ts>\d{1,3}:\d{2}(?::\d{2})?(?:
 SPOKEN_ANCHOR = re.compile(r"\b(?:at|around|near|about)\s+(?P<ts>\d{1,3}:\d{2}(?::\d{2})?(?:\.\d+)?)(?![\d:])", re.I)
 SPEECH_INTENT = re.compile(r"\b(did i|i)\s+(say|said|mention|mentioned|talk|talked|tell|told|call|called|shout|shouted)\b"
                            r"|\b(say|said|says|saying|mention(?:ed)?|talk(?:ed)? about|commentary|spoken|voice)\b", re.I)
+# who speaks, in "what did the commentator say?": the transcript names no one, so no word to find
+SPEAKERS = {"commentator", "commentators", "narrator", "caster", "casters", "announcer", "streamer", "host",
+            "speaker", "commentary", "voice", "voices", "he", "she", "they", "guy"}
 CROSS_VIDEO = re.compile(r"\b(each|every|all|which|any|across)\s+(of\s+the\s+)?(videos?|clips?|runs?|recordings?|games?)\b", re.I)
 THIS_VIDEO = re.compile(r"\b(?:in|of|from)\s+(?:this|that|the|my)\s+(?:videos?|clips?|runs?|recordings?)\b", re.I)
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -265,10 +268,13 @@ def parse(raw: str) -> Query:
         place = move.group("nth") or (move.group("word") or "").lower()
         rank_move = ("from", 1) if move.group("lose") else ("to", 1) if move.group("take") else (
             "to", None if place == "last" else int(place) if place.isdigit() else NTH[place])
+    speech = bool(SPEECH_INTENT.search(text))
+    if speech:
+        content = [w for w in content if w not in SPEAKERS]
     return Query(raw=raw, text=" ".join(text.split()), words=content, video=video, at=at, extreme=extreme, rank_move=rank_move,
                  victim=victim, first_person=bool(FIRST_PERSON.search(text)), killer=killer,
                  most=(None if not most else "death" if most.group("death") or most.group("died") else "kill"),
                  edge=at_edge, ordinal=ordinal, locator=locator,
-                 speech=bool(SPEECH_INTENT.search(text)), cross_video=bool(CROSS_VIDEO.search(text)),
+                 speech=speech, cross_video=bool(CROSS_VIDEO.search(text)),
                  count=bool(count), listing=bool(listing), noun=noun, asks_value=bool(VALUE_INTENT.search(text)),
                  pairs=pairs)

@@ -119,3 +119,12 @@ def test_filter_strings_hold_only_numbers(ids, lo):
     for where in (_where(ids, (lo, lo + 10), [(ids[0], 3)]), _where(None, (lo, lo + 10), None, hidden=ids)):
         assert set(where) <= allowed
     assert _where(None, None, None) is None
+
+
+def test_who_speaks_is_no_word_to_find_in_what_was_said():
+    """A transcript names no speaker: "what did the commentator say?" is all that was said (it found
+    nothing: no line holds "commentator"), "... about Thorn" what was said about Thorn."""
+    q = parse("what did the commentator say?")
+    assert q.speech and q.words == []
+    assert parse("what did the caster say about Thorn?").words == ["thorn"]
+    assert parse("when did the announcer appear on screen?").words == ["announcer", "appear", "screen"]  # no speech asked
