@@ -20,6 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ingest.words import readable
 from kb import kinds
 from kb.schema import saved_id, unlabelled_series
 from kb.store import KnowledgeBase
@@ -71,8 +72,11 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
         moments = numbers
     elif q.edge and not [w for w in q.words if w not in EDGE_WORDS] and (edge := _at_edge(kb, q, f, limit)):
         moments, at_edge = edge, True
+    elif q.summary and not q.words and (told := _summary(kb, q, f)):
+        moments = told
     else:
-        everything = q.count or q.listing or q.ordinal or edge_pick or (q.speech and not q.words)  # "what did I say?": all of it
+        # "what did I say?": all of it; "what happened between 0:30 and 1:00?": all of that stretch
+        everything = q.count or q.listing or q.ordinal or edge_pick or (q.speech and not q.words) or q.span
         moments = _in_numbered(kb, q, f, MAX_LISTED if everything else limit) or \
             _matching(kb, q, f, MAX_LISTED if everything else limit)
         if not any(not m.closest for m in moments):
@@ -510,6 +514,41 @@ def _at_edge(kb: KnowledgeBase, q: Query, f: Filters, limit: int) -> list[Moment
         at = max(float(v.duration_s or 0.0) - EDGE_S, 0.0) if q.edge == "end" else EDGE_S
         there = replace(q, at=at, video=v.name, words=[], pairs=[], edge=None, count=False, listing=False)
         out.extend(m for m in search(kb, there, limit=limit, filters=replace(f, videos=[v.name])) if not m.closest)
+    return out
+
+
+SUMMARY_EVENTS = 12  # events a summary tells per video
+NOT_TOLD = {"text", "scene", "hud", "speech", "appear", "disappear"}  # what a summary leaves out, where it has more
+TOLD_FIRST = {"kill", "death", "objective", "achievement", "secret"}
+
+
+def _spread(items: list, n: int) -> list:
+    """At most `n` of `items`, spread evenly over them (the first and the last kept)."""
+    if len(items) <= n:
+        return items
+    return [items[int(i)] for i in np.linspace(0, len(items) - 1, n).round()] if n > 0 else []
+
+
+def _summary(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
+    """"what happened?", "summarize the match": in each video asked about (every video of a small
+    library when none is named), what happened in it: its kills, deaths, pickups, rounds and its
+    pack's kinds, at most SUMMARY_EVENTS spread over the video, in time order; what the screen read
+    and what was said where nothing was typed."""
+    chosen = asked_ids(kb, q, f)
+    videos = [v for v in kb.videos(status="ready") if chosen is None or saved_id(v) in chosen]
+    if len(videos) > MAX_EDGE_VIDEOS:
+        return []
+    out: list[Moment] = []
+    for v in videos:
+        every = sorted((e for e, _v in kb.events([saved_id(v)], None, f.t_from, f.t_to)), key=lambda e: e.t_start)
+        # the story first (who died, what was reached), then what else happened, then what was read and said
+        tiers = [[e for e in every if e.kind in TOLD_FIRST],
+                 [e for e in every if e.kind not in TOLD_FIRST and e.kind not in NOT_TOLD],
+                 [e for e in every if e.kind in ("text", "speech") and readable(e.label)]]
+        told: list = []
+        for tier in tiers:
+            told += _spread(tier, SUMMARY_EVENTS - len(told))
+        out.extend(_event_moment(e, v) for e in sorted(told, key=lambda e: e.t_start))
     return out
 
 

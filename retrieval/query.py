@@ -12,6 +12,17 @@ from kb.errors import GamekbError
 
 ANCHOR = re.compile(r"(?:(?P<video>[^\s@]+))?@(?P<ts>\d{1,3}:\d{2}(?::\d{2})?(?:\.\d+)?)")
 # the same anchor as people write it in a question: "what happened at 0:53?", "around 1:05"
+# "what happened between 0:30 and 1:00?", "from 1:00 to 1:30": a stretch of the video
+SPAN = re.compile(r"\b(?:between|from)\s+(?P<a>\d{1,3}:\d{2}(?::\d{2})?)\s+(?:and|to|till|until|-)\s+"
+                  r"(?P<b>\d{1,3}:\d{2}(?::\d{2})?)(?![\d:])", re.I)
+# "what happened?", "summarize the match", "give me a recap": what a video holds, told in short
+SUMMARY_INTENT = re.compile(r"^\s*(?:so\s+)?what\s+(?:happened|went\s+on|happens)\s*(?:in\s+(?:the|this|that)\s+\w+\s*)?[?.!]*\s*$"
+                            r"|\b(?:summari[sz]e|summary|recap|overview|highlights|rundown|tl;?dr)\b", re.I)
+SUMMARY_WORDS = {"summarize", "summarise", "summary", "recap", "overview", "highlights", "rundown", "tldr", "tl",
+                 "dr", "happened", "give", "short", "brief", "quick", "whole", "entire", "full"}
+EDGE_GAME = {"match", "game", "race", "round", "video", "clip", "recording", "level", "fight", "battle"}
+# "give me a timeline of the kills": the kills, in order
+LIST_WORDS = {"timeline", "list", "chronology", "sequence", "order", "show", "give", "me"}
 SPOKEN_ANCHOR = re.compile(r"\b(?:at|around|near|about)\s+(?P<ts>\d{1,3}:\d{2}(?::\d{2})?(?:\.\d+)?)(?![\d:])", re.I)
 SPEECH_INTENT = re.compile(r"\b(did i|i)\s+(say|said|mention|mentioned|talk|talked|tell|told|call|called|shout|shouted)\b"
                            r"|\b(say|said|says|saying|mention(?:ed)?|talk(?:ed)? about|commentary|spoken|voice)\b", re.I)
@@ -131,7 +142,9 @@ class Query:
     text: str  # the question without anchors
     words: list[str] = field(default_factory=list)  # content words for matching
     video: str | None = None  # from a `video@MM:SS` anchor
-    at: float | None = None  # from an anchor, seconds
+    at: float | None = None  # from an anchor, seconds (a span's middle)
+    span: tuple[float, float] | None = None  # "between 0:30 and 1:00": from, to (seconds)
+    summary: bool = False  # "what happened?", "summarize the match": the video told in short
     speech: bool = False  # asks what was said
     cross_video: bool = False  # asks across the library ("in each video")
     count: bool = False  # the answer is a number ("how many times did I die?")
@@ -156,6 +169,8 @@ class Query:
 
     @property
     def window(self) -> tuple[float, float] | None:
+        if self.span is not None:
+            return self.span
         if self.at is None:
             return None
         return max(0.0, self.at - ANCHOR_BEFORE_S), self.at + ANCHOR_AFTER_S
@@ -189,7 +204,13 @@ def words(text: str) -> list[str]:
 
 def parse(raw: str) -> Query:
     text, video, at = raw, None, None
-    m = ANCHOR.search(raw) or SPOKEN_ANCHOR.search(raw)
+    span = None
+    stretch = SPAN.search(raw)
+    if stretch:
+        lo, hi = sorted((parse_ts(stretch.group("a")), parse_ts(stretch.group("b"))))
+        span, at = (lo, hi), (lo + hi) / 2
+        text = (raw[:stretch.start()] + " " + raw[stretch.end():]).strip()
+    m = None if stretch else ANCHOR.search(raw) or SPOKEN_ANCHOR.search(raw)
     if m:
         at = parse_ts(m.group("ts"))
         video = m.groupdict().get("video") or None
@@ -271,10 +292,19 @@ def parse(raw: str) -> Query:
     speech = bool(SPEECH_INTENT.search(text))
     if speech:
         content = [w for w in content if w not in SPEAKERS]
-    return Query(raw=raw, text=" ".join(text.split()), words=content, video=video, at=at, extreme=extreme, rank_move=rank_move,
+    summary = at is None and bool(SUMMARY_INTENT.search(text))
+    listed = bool(listing) and not summary  # a summary is told in time order, not grouped as a list
+    if summary:
+        content = [w for w in content if w not in SUMMARY_WORDS and w not in EDGE_GAME]
+    elif (listing or count) and LIST_WORDS & set(content) and [w for w in content if w not in LIST_WORDS]:
+        content = [w for w in content if w not in LIST_WORDS]  # "a timeline of the kills": the kills
+    elif not listing and not count and {"timeline", "list"} & set(content) and [w for w in content if w not in LIST_WORDS]:
+        listed, content = True, [w for w in content if w not in LIST_WORDS]  # "the kills in a timeline"
+    return Query(raw=raw, text=" ".join(text.split()), words=content, video=video, at=at, span=span, summary=summary,
+                 extreme=extreme, rank_move=rank_move,
                  victim=victim, first_person=bool(FIRST_PERSON.search(text)), killer=killer,
                  most=(None if not most else "death" if most.group("death") or most.group("died") else "kill"),
                  edge=at_edge, ordinal=ordinal, locator=locator,
                  speech=speech, cross_video=bool(CROSS_VIDEO.search(text)),
-                 count=bool(count), listing=bool(listing), noun=noun, asks_value=bool(VALUE_INTENT.search(text)),
+                 count=bool(count), listing=listed, noun=noun, asks_value=bool(VALUE_INTENT.search(text)),
                  pairs=pairs)

@@ -311,6 +311,33 @@ def test_a_past_tense_a_player_writes_meets_the_present_a_log_writes(tmp_path):
     assert [m.matched[0].label for m in gather(kb, "which cities grew?")] == ["Milano grows to size 3.", "Torino grows to size 2."]
 
 
+def test_what_happened_in_a_stretch_and_in_the_whole_video(tmp_path, monkeypatch):
+    """"what happened between 0:30 and 1:00?" is all of that stretch (it found nothing); "what
+    happened?" and "summarize the match" tell each video in short: who died first, then what else
+    happened, spread over the video, in time order (they found nothing either); "a timeline of the
+    kills" is the kills."""
+    lines = [(2.0, "Round start"), (8.0, "Bazooka"), (11.0, "Thorn drowned"), (20.0, "Grenade"), (26.0, "Ember drowned"),
+             (33.0, "Bazooka"), (41.0, "Supply crate for hedgehogs"), (47.0, "Turn start"), (52.0, "Rusty killed"),
+             (57.0, "Grenade")]
+    kb = _arena_kb(tmp_path, lines, name="nature", untyped="text", kind_words=True)
+    q = parse("what happened between 0:30 and 1:00?")
+    assert (q.words, q.span, q.summary) == ([], (30.0, 60.0), False)
+    stretch = [m.matched[0].label for m in gather(kb, "what happened between 0:30 and 1:00?")]
+    assert sorted(stretch) == sorted(["Bazooka", "Supply crate for hedgehogs", "Turn start", "Rusty killed", "Grenade"]), stretch
+    assert [m.matched[0].label for m in gather(kb, "who died between 0:20 and 0:40?")] == ["Ember drowned"]
+    for question in ("what happened?", "summarize the match", "give me a quick recap"):
+        q = parse(question)
+        assert q.summary and not q.words and not q.listing, question
+        assert len(gather(kb, question)) == len(lines), question  # ten events: all told
+    from retrieval import evidence
+
+    monkeypatch.setattr(evidence, "SUMMARY_EVENTS", 4)  # room for four: the deaths, then one more
+    told = [m.matched[0].label for m in gather(kb, "what happened?")]
+    assert told == ["Round start", "Thorn drowned", "Ember drowned", "Rusty killed"], told
+    assert [m.at_s for m in gather(kb, "what happened?")] == sorted(m.at_s for m in gather(kb, "what happened?"))
+    assert parse("give me a timeline of the kills").words == ["kills"] and parse("give me a timeline of the kills").listing
+
+
 def test_a_race_clock_is_the_time_and_a_when_clause_picks_the_moment(tmp_path):
     clock = [StateSample(t=t, name="clock", value=t - 4.7) for t in range(5, 60, 5)]
     kb = _arena_kb(tmp_path, [(3.0, "Go!"), (38.0, "Lap 2"), (50.0, "Final lap!")], states=clock)
