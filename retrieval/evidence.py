@@ -72,7 +72,7 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
         moments = numbers
     elif q.edge and not [w for w in q.words if w not in EDGE_WORDS] and (edge := _at_edge(kb, q, f, limit)):
         moments, at_edge = edge, True
-    elif q.summary and not q.words and (told := _summary(kb, q, f)):
+    elif q.summary and not q.words and (told := _summary(kb, q, f, everything=bool(q.ordinal))):
         moments = told
     else:
         # "what did I say?": all of it; "what happened between 0:30 and 1:00?": all of that stretch
@@ -529,11 +529,11 @@ def _spread(items: list, n: int) -> list:
     return [items[int(i)] for i in np.linspace(0, len(items) - 1, n).round()] if n > 0 else []
 
 
-def _summary(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
+def _summary(kb: KnowledgeBase, q: Query, f: Filters, everything: bool = False) -> list[Moment]:
     """"what happened?", "summarize the match": in each video asked about (every video of a small
     library when none is named), what happened in it: its kills, deaths, pickups, rounds and its
     pack's kinds, at most SUMMARY_EVENTS spread over the video, in time order; what the screen read
-    and what was said where nothing was typed."""
+    and what was said where nothing was typed. `everything`: all of it ("what happened last?")."""
     chosen = asked_ids(kb, q, f)
     videos = [v for v in kb.videos(status="ready") if chosen is None or saved_id(v) in chosen]
     if len(videos) > MAX_EDGE_VIDEOS:
@@ -547,7 +547,7 @@ def _summary(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
                  [e for e in every if e.kind in ("text", "speech") and readable(e.label)]]
         told: list = []
         for tier in tiers:
-            told += _spread(tier, SUMMARY_EVENTS - len(told))
+            told += tier if everything else _spread(tier, SUMMARY_EVENTS - len(told))
         out.extend(_event_moment(e, v) for e in sorted(told, key=lambda e: e.t_start))
     return out
 

@@ -16,10 +16,13 @@ ANCHOR = re.compile(r"(?:(?P<video>[^\s@]+))?@(?P<ts>\d{1,3}:\d{2}(?::\d{2})?(?:
 SPAN = re.compile(r"\b(?:between|from)\s+(?P<a>\d{1,3}:\d{2}(?::\d{2})?)\s+(?:and|to|till|until|-)\s+"
                   r"(?P<b>\d{1,3}:\d{2}(?::\d{2})?)(?![\d:])", re.I)
 # "what happened?", "summarize the match", "give me a recap": what a video holds, told in short
-SUMMARY_INTENT = re.compile(r"^\s*(?:so\s+)?what\s+(?:happened|went\s+on|happens)\s*(?:in\s+(?:the|this|that)\s+\w+\s*)?[?.!]*\s*$"
+SUMMARY_INTENT = re.compile(r"^\s*(?:so\s+)?what\s+(?:happened|went\s+on|happens)\s*(?:in\s+(?:the|this|that)\s+\w+\s*)?"
+                            r"(?:first|last)?\s*[?.!]*\s*$"  # "what happened last?": the last of it
+                            r"|^\s*what\s+(?:was|were)\s+(?:the\s+)?(?:first|last|final)\s+(?:things?|events?)\b"
                             r"|\b(?:summari[sz]e|summary|recap|overview|highlights|rundown|tl;?dr)\b", re.I)
 SUMMARY_WORDS = {"summarize", "summarise", "summary", "recap", "overview", "highlights", "rundown", "tldr", "tl",
-                 "dr", "happened", "give", "short", "brief", "quick", "whole", "entire", "full"}
+                 "dr", "happened", "give", "short", "brief", "quick", "whole", "entire", "full", "thing", "things",
+                 "event", "events"}
 EDGE_GAME = {"match", "game", "race", "round", "video", "clip", "recording", "level", "fight", "battle"}
 # "give me a timeline of the kills": the kills, in order
 LIST_WORDS = {"timeline", "list", "chronology", "sequence", "order", "show", "give", "me"}
@@ -296,6 +299,7 @@ def parse(raw: str) -> Query:
     listed = bool(listing) and not summary  # a summary is told in time order, not grouped as a list
     if summary:
         content = [w for w in content if w not in SUMMARY_WORDS and w not in EDGE_GAME]
+        noun = None if noun in SUMMARY_WORDS else noun
     elif (listing or count) and LIST_WORDS & set(content) and [w for w in content if w not in LIST_WORDS]:
         content = [w for w in content if w not in LIST_WORDS]  # "a timeline of the kills": the kills
     elif not listing and not count and {"timeline", "list"} & set(content) and [w for w in content if w not in LIST_WORDS]:

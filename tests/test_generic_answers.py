@@ -336,6 +336,9 @@ def test_what_happened_in_a_stretch_and_in_the_whole_video(tmp_path, monkeypatch
     assert told == ["Round start", "Thorn drowned", "Ember drowned", "Rusty killed"], told
     assert [m.at_s for m in gather(kb, "what happened?")] == sorted(m.at_s for m in gather(kb, "what happened?"))
     assert parse("give me a timeline of the kills").words == ["kills"] and parse("give me a timeline of the kills").listing
+    # the first or the last of all of it, not of the summary's picks
+    assert [m.matched[0].label for m in gather(kb, "what was the last thing that happened?")] == ["Grenade"]
+    assert [m.matched[0].label for m in gather(kb, "what happened first?")] == ["Round start"]
 
 
 def test_a_race_clock_is_the_time_and_a_when_clause_picks_the_moment(tmp_path):
