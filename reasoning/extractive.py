@@ -105,6 +105,8 @@ class Extractive:
                 return Answer(f"Nothing in the library matches “{asked}”.", [], self.name)
             text, cites = self._claims(near, lambda ms: [(describe(m), [m]) for m in sorted(ms, key=lambda m: m.start_s)])
             return Answer(f"Nothing matched “{asked}” exactly; the closest moments:\n{text}", cites, self.name)
+        if q.length:
+            return self._length(matches)
         if any(m.state for m in matches):
             return self._state(matches, q)
         if q.most:
@@ -134,6 +136,19 @@ class Extractive:
                 claims.append(f"{claim} " + " ".join(f"[{c}]" for c in cs))
             lines.append(head(video, ms) + "; ".join(claims) + ".")
         return "\n".join(lines), citations
+
+    def _length(self, matches: Sequence[Moment]) -> Answer:
+        """How long: each video's length, and what its clock read at its first and last sight."""
+        def items(ms):
+            out = []
+            for m in ms:
+                read = [f"{_shown_state(s.name, s.value).split(' ', 1)[1]} at {format_ts(s.t)}" for s in m.state]
+                clock = "its clock read " + " and ".join(read) if read else ""
+                out.append((f"the video runs {format_ts(m.end_s)}" + (f" ({clock})" if clock else ""), [m]))
+            return out
+
+        text, cites = self._claims(matches, items)
+        return Answer(text, cites, self.name)
 
     def _count(self, matches: Sequence[Moment], noun: str | None) -> Answer:
         """How many: the number per video (and in all), each counted moment cited."""

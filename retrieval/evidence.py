@@ -22,7 +22,7 @@ import numpy as np
 
 from ingest.words import readable
 from kb import kinds
-from kb.schema import saved_id, unlabelled_series
+from kb.schema import clock_series, saved_id, unlabelled_series
 from kb.store import KnowledgeBase
 from retrieval.obituaries import KINDS as OBITUARY_KINDS
 from retrieval.obituaries import killer_of, owner_phrase, read_as, same_name, victim_of
@@ -72,6 +72,8 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
         moments = numbers
     elif q.edge and not [w for w in q.words if w not in EDGE_WORDS] and (edge := _at_edge(kb, q, f, limit)):
         moments, at_edge = edge, True
+    elif q.length and (lengths := _lengths(kb, q, f)):
+        moments = lengths
     elif q.summary and not q.words and (told := _summary(kb, q, f, everything=bool(q.ordinal))):
         moments = told
     else:
@@ -549,6 +551,24 @@ def _summary(kb: KnowledgeBase, q: Query, f: Filters, everything: bool = False) 
         for tier in tiers:
             told += tier if everything else _spread(tier, SUMMARY_EVENTS - len(told))
         out.extend(_event_moment(e, v) for e in sorted(told, key=lambda e: e.t_start))
+    return out
+
+
+def _lengths(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
+    """"how long was the match?": each video asked about (every video of a small library when none
+    is named) from its start to its end, with its clock's first and last readings when its screen
+    shows one (a match clock counting down from 10:00 tells how much of the match the video holds)."""
+    chosen = asked_ids(kb, q, f)
+    videos = [v for v in kb.videos(status="ready") if chosen is None or saved_id(v) in chosen]
+    if len(videos) > MAX_EDGE_VIDEOS:
+        return []
+    out = []
+    for v in videos:
+        clocks = [s for s in kb.states(saved_id(v)) if clock_series(s.name)]
+        ends = [(clocks[0], "first"), (clocks[-1], "last")] if len(clocks) >= 2 else []
+        out.append(Moment(video=v.name, video_path=v.path, video_id=saved_id(v), segment_id=-1, start_s=0.0,
+                          end_s=round(float(v.duration_s or 0.0), 2), score=1.0, text="", match=1.0, same_thing=True,
+                          state=[StateValue(name=s.name, value=s.value, t=s.t, role=role) for s, role in ends]))
     return out
 
 

@@ -24,6 +24,9 @@ SUMMARY_WORDS = {"summarize", "summarise", "summary", "recap", "overview", "high
                  "dr", "happened", "give", "short", "brief", "quick", "whole", "entire", "full", "thing", "things",
                  "event", "events"}
 EDGE_GAME = {"match", "game", "race", "round", "video", "clip", "recording", "level", "fight", "battle"}
+# "how long was the match?", "how long is this video?": its length (a round or a lap is looked for)
+LENGTH_INTENT = re.compile(r"^\s*how\s+long\s+(?:was|is|did)\s+(?:the|this|that|my|it)?\s*(?:match|game|video|clip|race|"
+                           r"recording|fight|battle|deathmatch|session|last|take|run)?\s*(?:last|take)?\s*[?.!]*\s*$", re.I)
 # "give me a timeline of the kills": the kills, in order
 LIST_WORDS = {"timeline", "list", "chronology", "sequence", "order", "show", "give", "me"}
 SPOKEN_ANCHOR = re.compile(r"\b(?:at|around|near|about)\s+(?P<ts>\d{1,3}:\d{2}(?::\d{2})?(?:\.\d+)?)(?![\d:])", re.I)
@@ -148,6 +151,7 @@ class Query:
     at: float | None = None  # from an anchor, seconds (a span's middle)
     span: tuple[float, float] | None = None  # "between 0:30 and 1:00": from, to (seconds)
     summary: bool = False  # "what happened?", "summarize the match": the video told in short
+    length: bool = False  # "how long was the match?": each video's length, and its clock
     speech: bool = False  # asks what was said
     cross_video: bool = False  # asks across the library ("in each video")
     count: bool = False  # the answer is a number ("how many times did I die?")
@@ -295,6 +299,9 @@ def parse(raw: str) -> Query:
     speech = bool(SPEECH_INTENT.search(text))
     if speech:
         content = [w for w in content if w not in SPEAKERS]
+    length = bool(LENGTH_INTENT.search(text))
+    if length:
+        content = []
     summary = at is None and bool(SUMMARY_INTENT.search(text))
     listed = bool(listing) and not summary  # a summary is told in time order, not grouped as a list
     if summary:
@@ -304,7 +311,7 @@ def parse(raw: str) -> Query:
         content = [w for w in content if w not in LIST_WORDS]  # "a timeline of the kills": the kills
     elif not listing and not count and {"timeline", "list"} & set(content) and [w for w in content if w not in LIST_WORDS]:
         listed, content = True, [w for w in content if w not in LIST_WORDS]  # "the kills in a timeline"
-    return Query(raw=raw, text=" ".join(text.split()), words=content, video=video, at=at, span=span, summary=summary,
+    return Query(raw=raw, text=" ".join(text.split()), words=content, video=video, at=at, span=span, summary=summary, length=length,
                  extreme=extreme, rank_move=rank_move,
                  victim=victim, first_person=bool(FIRST_PERSON.search(text)), killer=killer,
                  most=(None if not most else "death" if most.group("death") or most.group("died") else "kill"),
