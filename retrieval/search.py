@@ -105,9 +105,18 @@ def _word_match(q: str, tw: set[str], stems: set[str]) -> float:
         return 1.0
     if len(q) >= 3 and any(len(t) == len(q) and t != q and _lookalike(t) == _lookalike(q) for t in tw):
         return 1.0
-    if len(q) >= 4 and any(len(t) >= 4 and _near(q, t) for t in tw):
+    if len(q) >= 4 and any(len(t) >= 4 and _near(q, t) and not _other_word(q, t) for t in tw):
         return 0.7
     return 0.0
+
+
+def _other_word(q: str, t: str) -> bool:
+    """Are both words of the dictionary, and not forms of one word? "down" is no misread of "drown",
+    nor "last" of "lost" (a read "Arnaqetron" or "Windous" is of "Armagetron", "Windows")."""
+    from ingest.words import vocabulary
+
+    vocab = vocabulary()
+    return q in vocab and t in vocab
 
 
 @functools.lru_cache(maxsize=1 << 16)

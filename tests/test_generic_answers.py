@@ -306,6 +306,9 @@ def test_a_past_tense_a_player_writes_meets_the_present_a_log_writes(tmp_path):
 
     assert match_score(["grew"], "Milano grows to size 3.") == 1.0 and match_score(["built"], "Roma is building Walls") == 1.0
     assert match_score(["grew"], "Milano is building Settlers") == 0.0
+    # a near spelling is a misread, not another word: "down" is no "drown", "Windous" is "Windows"
+    assert match_score(["drown"], "Sorceress was gunned down") == 0.0 and match_score(["lost"], "the last lap") == 0.0
+    assert match_score(["windows"], "Windous core dumped Quake") == 0.7 and match_score(["drowned"], "Thorn drovned") == 0.7
     kb = _arena_kb(tmp_path, [(5.0, "Milano grows to size 3."), (9.0, "Roma is building Diplomat."), (15.0, "Torino grows to size 2.")],
                    untyped="text")
     assert [m.matched[0].label for m in gather(kb, "which cities grew?")] == ["Milano grows to size 3.", "Torino grows to size 2."]
