@@ -26,7 +26,8 @@ SUMMARY_WORDS = {"summarize", "summarise", "summary", "recap", "overview", "high
 EDGE_GAME = {"match", "game", "race", "round", "video", "clip", "recording", "level", "fight", "battle"}
 # "how long was the match?", "how long is this video?": its length (a round or a lap is looked for)
 LENGTH_INTENT = re.compile(r"^\s*how\s+long\s+(?:was|is|did)\s+(?:the|this|that|my|it)?\s*(?:match|game|video|clip|race|"
-                           r"recording|fight|battle|deathmatch|session|last|take|run)?\s*(?:last|take)?\s*[?.!]*\s*$", re.I)
+                           r"recording|fight|battle|deathmatch|session|level|mission|stage|map|run|playthrough|speedrun)?"
+                           r"\s*(?:last|take)?\s*[?.!]*\s*$", re.I)
 # "give me a timeline of the kills": the kills, in order
 LIST_WORDS = {"timeline", "list", "chronology", "sequence", "order", "show", "give", "me"}
 SPOKEN_ANCHOR = re.compile(r"\b(?:at|around|near|about)\s+(?P<ts>\d{1,3}:\d{2}(?::\d{2})?(?:\.\d+)?)(?![\d:])", re.I)

@@ -349,7 +349,7 @@ def test_how_long_the_match_was_is_the_videos_length_and_its_clock(tmp_path):
     and last where the screen shows one; "how long was the first round?" is not that."""
     clock = [StateSample(t=t, name="clock", value=600.0 - t) for t in range(4, 60, 5)]
     kb = _arena_kb(tmp_path, [(3.0, "Fight!"), (38.0, "Tony was railed by Sarge")], states=clock)
-    assert parse("how long was the match?").length and parse("how long did the race take?").length
+    assert parse("how long was the match?").length and parse("how long did the race take?").length and parse("how long was the level?").length
     assert not parse("how long was the first round?").length
     text = Extractive().answer("how long was the match?", gather(kb, "how long was the match?")).text
     assert text == "In arena: the video runs 01:00 (its clock read 9:56 at 00:04 and 9:01 at 00:59) [arena@00:00].", text
