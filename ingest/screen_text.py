@@ -279,7 +279,9 @@ class TextTracker:
     HUD_CHARS = "0123456789/:.,%+-"  # what a HUD number place is read with
     DIGIT_STROKES = 0.25  # change of a cell of `_strokes` in a line with a number in it that says a digit changed
     DISCOVER_S = 30.0  # a frame larger than `max_side` is looked at whole this often, for small HUD numbers
+    DISCOVER_EARLY_S, DISCOVER_EARLY_UNTIL = 10.0, 60.0  # ... and this often in the video's first minute
     DISCOVER_READS = 12  # ... with at most this many recogniser calls
+    SMALL_TEXT_LINES = 2  # sentences read surely at a large frame's own size only: its text is read at that size
 
     def __init__(self, engine, detector=None, max_side: int = 640, max_gap_s: float = 1.6):
         self.engine = engine
@@ -340,7 +342,8 @@ class TextTracker:
         self._read(t, image, grey, [(b, None, None) for b in boxes] + [(b, n, None) for b, n in numbers.read]
                    + [(b, None, o) for b, o in numbers.going_on], numbers.held, set(numbers.boxed))
         self._hud_numbers(t, image, grey)
-        if t >= self._discovered + self.DISCOVER_S and max(h, w) > 1.25 * self.max_side:
+        every = self.DISCOVER_EARLY_S if t < self.DISCOVER_EARLY_UNTIL else self.DISCOVER_S
+        if t >= self._discovered + every and max(h, w) > 1.25 * self.max_side:
             self._discover(t, image, grey, boxes)
         for place in self._places:
             if not self._retired(place):
@@ -455,6 +458,7 @@ class TextTracker:
             elif _HUD_NUMBER.fullmatch(o.track.text) and o.track.confidence >= self.SURE and not o.track.moved:
                 self._number_place(b)  # read this frame already (a number finder: new pixels)
         entries: list[tuple[tuple[int, int, int, int], tuple[str, float] | None, _Open | None]] = []
+        sentences = 0
         for x0, y0, x1, y1 in sorted(unread, key=lambda b: b[3] - b[1])[:self.DISCOVER_READS]:  # the smallest first
             self.recognitions += 1
             text, conf = self.engine.read_line(image[y0:y1, x0:x1])
@@ -462,6 +466,13 @@ class TextTracker:
             if conf >= self.SURE and _HUD_NUMBER.fullmatch(text):
                 entries.append(((x0, y0, x1, y1), (text, float(conf)), None))
                 self._number_place((x0, y0, x1, y1))
+            elif conf >= self.SURE and len(re.findall(r"[A-Za-z]{2,}", text)) >= 3:
+                entries.append(((x0, y0, x1, y1), (text, float(conf)), None))  # a line of words too small at `max_side`
+                sentences += 1
+        if sentences >= self.SMALL_TEXT_LINES:
+            # a console or a log in a font too small for the detector at `max_side` (Warzone 2100's
+            # ~10 px lines at 720p: 5 px once shrunk, none found): from now on it sees the frame whole
+            self.max_side = max(image.shape[:2])
         if entries:
             self._read(t, image, grey, entries, {}, set(), popped=False)
 

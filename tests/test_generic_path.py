@@ -179,6 +179,40 @@ def test_small_hud_numbers_of_a_large_frame_are_found_at_its_own_size_and_then_f
     assert tracker.detections == 7  # six frames at 640 px, one at 1280
 
 
+def _console(lines: list[str], shade: int, px: int = 10) -> np.ndarray:
+    """A 1280x720 frame with a console of small lines at its top left (Warzone 2100's ~10 px font:
+    5 px at 640, where the detector finds none of them)."""
+    image = np.full((720, 1280, 3), (30, 40, 35), np.uint8)
+    image[400:440, 600:640] = shade  # something else in the view changes
+    for i, line in enumerate(lines):
+        image = _floating(image, line, (10, 10 + 16 * i), (230, 230, 230), px)
+    return image
+
+
+def test_a_console_too_small_for_the_detector_at_640_px_is_read_at_the_frames_own_size(engine):
+    """0 of Warzone 2100's 39 console lines were found: at 640 px its text is 5 px. A look at the
+    frame's own size in the first minute reads the sentences there, and the tracker reads the video
+    at that size from then on; lines that come later start tracks when they come. A frame whose
+    small text is a label or a number (a strategy game's top bar) stays at 640 px."""
+    from ingest.types import Frame
+
+    first = ["[09:13] Yellow (private to Player): hello there friend", "Black gives you a new truck with wheels"]
+    later = first + ["[09:15] Black (private to Player): I have more power now"]
+    frames = [_console(first, 10 * t) for t in range(12)] + [_console(later, 10 * t) for t in range(12, 16)]
+    assert not [b for b in engine.detect(frames[0], max_side=640) if b[1] < 100]  # what the look at full size is for
+    tracker = TextTracker(engine)
+    for t, image in enumerate(frames):
+        tracker.observe(Frame(float(t), image))
+    assert tracker.max_side == 1280
+    seen = {tr.text: tr.t_start for tr in tracker.finish()}
+    assert seen.get("[09:15] Black (private to Player): I have more power now") == 12.0, seen
+    assert seen.get("Black gives you a new truck with wheels") == 0.0, seen  # read at the first look, at 00:00
+    labels = TextTracker(engine)
+    for t in range(3):
+        labels.observe(Frame(float(t), _top_bar(["4/8", "11", "6/14"], 10 * t)))
+    assert labels.max_side == 640
+
+
 def test_a_digit_changing_in_a_line_of_words_is_a_new_text_though_the_line_looks_almost_the_same(engine):
     from ingest.types import Frame
 
