@@ -559,7 +559,7 @@ def _templated(tracks: Sequence[TextTrack]) -> set[int]:
         if len(g) < 3:
             continue
         span = max(tr.t_end for tr in g) - g[0].t_start
-        if span > 30.0 and sum(tr.duration + 1.0 for tr in g) >= 0.3 * span:  # and on screen much of it
+        if span > 30.0 and sum(tr.duration + 1.0 for tr in g) >= 0.5 * span:  # and on screen most of it
             out |= {tr.id for tr in g}
     return out
 
