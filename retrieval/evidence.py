@@ -504,15 +504,19 @@ def _you(lines: list[Moment]) -> dict[int | None, str]:
     return out
 
 
+def _few_videos(kb: KnowledgeBase, q: Query, f: Filters) -> list:
+    """The ready videos asked about, every one of the library when none is named; none when that is
+    more than MAX_EDGE_VIDEOS (a question about each video of a large library is answered by search)."""
+    chosen = asked_ids(kb, q, f)
+    videos = [v for v in kb.videos(status="ready") if chosen is None or saved_id(v) in chosen]
+    return videos if len(videos) <= MAX_EDGE_VIDEOS else []
+
+
 def _at_edge(kb: KnowledgeBase, q: Query, f: Filters, limit: int) -> list[Moment]:
     """"what happened at the end of the openarena video?": what was seen and heard in its last (or
     first) seconds, in each video asked about (every video of a small library when none is named)."""
-    asked = set(f.videos or []) | ({q.video} if q.video else set())
-    videos = [v for v in kb.videos(status="ready") if not asked or v.name in asked]
-    if len(videos) > MAX_EDGE_VIDEOS:
-        return []
     out: list[Moment] = []
-    for v in videos:
+    for v in _few_videos(kb, q, f):
         at = max(float(v.duration_s or 0.0) - EDGE_S, 0.0) if q.edge == "end" else EDGE_S
         there = replace(q, at=at, video=v.name, words=[], pairs=[], edge=None, count=False, listing=False)
         out.extend(m for m in search(kb, there, limit=limit, filters=replace(f, videos=[v.name])) if not m.closest)
@@ -536,12 +540,8 @@ def _summary(kb: KnowledgeBase, q: Query, f: Filters, everything: bool = False) 
     library when none is named), what happened in it: its kills, deaths, pickups, rounds and its
     pack's kinds, at most SUMMARY_EVENTS spread over the video, in time order; what the screen read
     and what was said where nothing was typed. `everything`: all of it ("what happened last?")."""
-    chosen = asked_ids(kb, q, f)
-    videos = [v for v in kb.videos(status="ready") if chosen is None or saved_id(v) in chosen]
-    if len(videos) > MAX_EDGE_VIDEOS:
-        return []
     out: list[Moment] = []
-    for v in videos:
+    for v in _few_videos(kb, q, f):
         every = sorted((e for e, _v in kb.events([saved_id(v)], None, f.t_from, f.t_to)), key=lambda e: e.t_start)
         # the story first (who died, what was reached), then what else happened, then what was read and said
         tiers = [[e for e in every if e.kind in TOLD_FIRST],
@@ -558,12 +558,8 @@ def _lengths(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
     """"how long was the match?": each video asked about (every video of a small library when none
     is named) from its start to its end, with its clock's first and last readings when its screen
     shows one (a match clock counting down from 10:00 tells how much of the match the video holds)."""
-    chosen = asked_ids(kb, q, f)
-    videos = [v for v in kb.videos(status="ready") if chosen is None or saved_id(v) in chosen]
-    if len(videos) > MAX_EDGE_VIDEOS:
-        return []
     out = []
-    for v in videos:
+    for v in _few_videos(kb, q, f):
         clocks = [s for s in kb.states(saved_id(v)) if clock_series(s.name)]
         ends = [(clocks[0], "first"), (clocks[-1], "last")] if len(clocks) >= 2 else []
         length = round(float(v.duration_s or 0.0), 2)

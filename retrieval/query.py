@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from kb.errors import GamekbError
 
 ANCHOR = re.compile(r"(?:(?P<video>[^\s@]+))?@(?P<ts>\d{1,3}:\d{2}(?::\d{2})?(?:\.\d+)?)")
-# the same anchor as people write it in a question: "what happened at 0:53?", "around 1:05"
 # "what happened between 0:30 and 1:00?", "from 1:00 to 1:30": a stretch of the video
 SPAN = re.compile(r"\b(?:between|from)\s+(?P<a>\d{1,3}:\d{2}(?::\d{2})?)\s+(?:and|to|till|until|-)\s+"
                   r"(?P<b>\d{1,3}:\d{2}(?::\d{2})?)(?![\d:])", re.I)
@@ -23,13 +22,15 @@ SUMMARY_INTENT = re.compile(r"^\s*(?:so\s+)?what\s+(?:happened|went\s+on|happens
 SUMMARY_WORDS = {"summarize", "summarise", "summary", "recap", "overview", "highlights", "rundown", "tldr", "tl",
                  "dr", "happened", "give", "short", "brief", "quick", "whole", "entire", "full", "thing", "things",
                  "event", "events"}
-EDGE_GAME = {"match", "game", "race", "round", "video", "clip", "recording", "level", "fight", "battle"}
+# what a summary is of ("summarize the match"): no word to find
+SUMMARY_OF = {"match", "game", "race", "round", "video", "clip", "recording", "level", "fight", "battle"}
 # "how long was the match?", "how long is this video?": its length (a round or a lap is looked for)
 LENGTH_INTENT = re.compile(r"^\s*how\s+long\s+(?:was|is|did)\s+(?:the|this|that|my|it)?\s*(?:match|game|video|clip|race|"
                            r"recording|fight|battle|deathmatch|session|level|mission|stage|map|run|playthrough|speedrun)?"
                            r"\s*(?:last|take)?\s*[?.!]*\s*$", re.I)
 # "give me a timeline of the kills": the kills, in order
 LIST_WORDS = {"timeline", "list", "chronology", "sequence", "order", "show", "give", "me"}
+# the same anchor as people write it in a question: "what happened at 0:53?", "around 1:05"
 SPOKEN_ANCHOR = re.compile(r"\b(?:at|around|near|about)\s+(?P<ts>\d{1,3}:\d{2}(?::\d{2})?(?:\.\d+)?)(?![\d:])", re.I)
 SPEECH_INTENT = re.compile(r"\b(did i|i)\s+(say|said|mention|mentioned|talk|talked|tell|told|call|called|shout|shouted)\b"
                            r"|\b(say|said|says|saying|mention(?:ed)?|talk(?:ed)? about|commentary|spoken|voice)\b", re.I)
@@ -68,10 +69,11 @@ COUNT_INTENT = re.compile(r"\bhow\s+(?:many\s+times|often)\b|\bnumber\s+of\s+tim
                           r"|was\s+there|are\s+there|is\s+there)\b", re.I)
 # "how many hedgehogs drowned?", "how many players were killed?": the noun is who did it (or had it
 # done to them), the verb what is counted
+_PAST = r"(?:[a-z]{2,}ed|died|fell|lost|won|blew|froze|sank|drew|left|quit)"  # what happened, as a player writes it
 SUBJECT_COUNT = re.compile(r"^\s*how\s+many\s+(?P<noun>[a-z][\w'-]*)\s+(?:were\s+|got\s+|have\s+been\s+|had\s+been\s+)?"
-                           r"(?P<verb>[a-z]{2,}ed|died|fell|lost|won|blew|froze|sank|drew|left|quit)\b", re.I)
+                           + _PAST + r"\b", re.I)
 # past tenses that are no thing to count: "how many died?" counts times, not "dieds"
-PAST = re.compile(r"^(?:[a-z]{2,}ed|died|fell|lost|won|blew|froze|sank|drew|left|quit)$", re.I)
+PAST = re.compile(r"^" + _PAST + r"$", re.I)
 # "who was the first to die?", "the last hedgehog to drown": who did it first or last, not a thing
 ORDINAL_SUBJECT = re.compile(r"\b(?:first|last)\s+(?:(?P<noun>[a-z][\w'-]*)\s+|one\s+)?to\s+[a-z]", re.I)
 # "how many deaths?", "how many kills in total"
@@ -306,12 +308,11 @@ def parse(raw: str) -> Query:
     summary = at is None and bool(SUMMARY_INTENT.search(text))
     listed = bool(listing) and not summary  # a summary is told in time order, not grouped as a list
     if summary:
-        content = [w for w in content if w not in SUMMARY_WORDS and w not in EDGE_GAME]
+        content = [w for w in content if w not in SUMMARY_WORDS and w not in SUMMARY_OF]
         noun = None if noun in SUMMARY_WORDS else noun
-    elif (listing or count) and LIST_WORDS & set(content) and [w for w in content if w not in LIST_WORDS]:
-        content = [w for w in content if w not in LIST_WORDS]  # "a timeline of the kills": the kills
-    elif not listing and not count and {"timeline", "list"} & set(content) and [w for w in content if w not in LIST_WORDS]:
-        listed, content = True, [w for w in content if w not in LIST_WORDS]  # "the kills in a timeline"
+    elif (rest := [w for w in content if w not in LIST_WORDS]) != content and rest and \
+            (listing or count or {"timeline", "list"} & set(content)):
+        listed, content = listed or not count, rest  # "give me a timeline of the kills": the kills, listed
     return Query(raw=raw, text=" ".join(text.split()), words=content, video=video, at=at, span=span, summary=summary, length=length,
                  extreme=extreme, rank_move=rank_move,
                  victim=victim, first_person=bool(FIRST_PERSON.search(text)), killer=killer,
