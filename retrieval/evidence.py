@@ -20,7 +20,6 @@ from typing import Sequence
 
 import numpy as np
 
-from ingest.words import readable
 from kb import kinds
 from kb.schema import clock_series, saved_id, unlabelled_series
 from kb.store import KnowledgeBase
@@ -546,12 +545,20 @@ def _summary(kb: KnowledgeBase, q: Query, f: Filters, everything: bool = False) 
         # the story first (who died, what was reached), then what else happened, then what was read and said
         tiers = [[e for e in every if e.kind in TOLD_FIRST],
                  [e for e in every if e.kind not in TOLD_FIRST and e.kind not in NOT_TOLD],
-                 [e for e in every if e.kind in ("text", "speech") and readable(e.label)]]
+                 [e for e in every if e.kind in ("text", "speech") and _has_word(e.label)]]
         told: list = []
         for tier in tiers:
             told += tier if everything else _spread(tier, SUMMARY_EVENTS - len(told))
         out.extend(_event_moment(e, v) for e in sorted(told, key=lambda e: e.t_start))
     return out
+
+
+def _has_word(label: str) -> bool:
+    """A line that holds a word or a name ("Bazooka"), not a number alone nor a misread of a texture."""
+    from kb.models.vocabulary import vocabulary
+
+    vocab = vocabulary()
+    return any(w.lower() in vocab or (len(w) >= 4 and w[0].isupper() and w[1:].islower()) for w in re.findall(r"[A-Za-z]{3,}", label))
 
 
 def _lengths(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:

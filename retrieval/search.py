@@ -113,7 +113,7 @@ def _word_match(q: str, tw: set[str], stems: set[str]) -> float:
 def _other_word(q: str, t: str) -> bool:
     """Are both words of the dictionary, and not forms of one word? "down" is no misread of "drown",
     nor "last" of "lost" (a read "Arnaqetron" or "Windous" is of "Armagetron", "Windows")."""
-    from ingest.words import vocabulary
+    from kb.models.vocabulary import vocabulary
 
     vocab = vocabulary()
     return q in vocab and t in vocab
