@@ -585,11 +585,22 @@ def _same_message(a: str, b: str) -> bool:
         return False  # "3 remaining" -> "2 remaining"
     if sum((Counter(ka) & Counter(kb)).values()) < 0.75 * min(len(ka), len(kb)):
         return False  # too few letters in common to be 0.8 alike or mostly contained (a quick test first)
-    if _other_name(a, b):
+    if _other_name(a, b) or _other_ending(a, b):
         return False  # "Tony was electrocuted by Sarge" after "Angelyss was electrocuted by Sarge"
     if similarity(a, b) >= 0.8:
         return True
     return min(len(ka), len(kb)) >= 10 and containment(a, b) >= 0.75
+
+
+def _other_ending(a: str, b: str) -> bool:
+    """Do the two lines read the same but for their last word, and is that word another one, not a
+    misread of it? Chat after chat from one sender: "[09:15] Player (Global): bc gmp", then "... bc
+    gaa" (the words of a chat are often no dictionary word: "gg", "gl", "gmp")."""
+    wa, wb = a.split(), b.split()
+    if len(wa) < 2 or len(wb) < 2 or text_key(" ".join(wa[:-1])) != text_key(" ".join(wb[:-1])):
+        return False
+    ea, eb = text_key(wa[-1]), text_key(wb[-1])
+    return len(ea) >= 2 and len(eb) >= 2 and similarity(ea, eb) < 0.5
 
 
 def _other_name(a: str, b: str) -> bool:

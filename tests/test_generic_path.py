@@ -894,9 +894,11 @@ def test_a_consoles_lines_with_a_clock_in_them_are_messages_and_a_panel_line_is_
     """Warzone 2100's console prints "[09:15] Player (Global): bc gmp", then "[09:15] Player (Global):
     bc gaa" ... at its first row, 4 s each, a few times a minute: its words stay, its numbers change,
     but it is on screen a third of the time, as messages are, not most of it, as a HUD line is
-    (Freeciv's "Tax: 30 Lux: 0 Sci: 70" panel line). The host's seven lines were no events."""
+    (Freeciv's "Tax: 30 Lux: 0 Sci: 70" panel line). The host's seven lines were no events. And a
+    line that reads as the one before but for its last word, another word, is a new line, not a
+    reread of it (the reread of a line garbles a letter or two: "bc gnp")."""
     commands = ["gmp", "gaa", "gtn", "ver", "gmp", "btm", "caa"]
-    starts = [19.5, 27.9, 42.8, 62.6, 81.9, 91.0, 103.1]
+    starts = [19.5, 27.9, 42.8, 62.6, 81.9, 87.4, 103.1]  # "bc btm" 1.5 s after "bc gmp" went, same clock
     console = [_track(k, t, t + 4.0, f"[09:{15 + k // 2:02d}] Player (Global): bc {c}", (0.01, 0.03, 0.16, 0.05))
                for k, (t, c) in enumerate(zip(starts, commands))]
     panel = [_track(20 + k, 10.0 * k, 10.0 * k + 9.5, f"Tax: {30 + 10 * k} Lux: 0 Sci: {70 - 10 * k}", (0.01, 0.3, 0.12, 0.32))
@@ -905,3 +907,8 @@ def test_a_consoles_lines_with_a_clock_in_them_are_messages_and_a_panel_line_is_
     said = [e.label for e in reading.events if e.source == "ocr"]
     assert [label.rsplit(" ", 1)[-1] for label in said if "Player" in label] == commands, said
     assert not [label for label in said if label.startswith("Tax")], said
+    from ingest.screen_events import _same_message
+
+    assert not _same_message("[09:21] Player (Global): bc gmp", "[09:21] Player (Global): bc btm")
+    assert _same_message("[09:21] Player (Global): bc gmp", "[09:21] Player (Global): bc gnp")
+    assert _same_message("Sarge was railed by Tony", "Sarge was railed by Tany")
