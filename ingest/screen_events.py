@@ -422,22 +422,23 @@ class _Letters:
 
     def could_be(self, key: str, ratio: float) -> list[str]:
         """The texts that may be `ratio` alike to `key` (a superset of them), in the order added."""
-        n = len(self.keys)
-        if not n:
-            return []
-        both = self._lengths[:n] + len(key)
-        shared = np.minimum(self._counts[:n], self._count(key)).sum(axis=1)
-        fits = (2 * np.minimum(self._lengths[:n], len(key)) >= ratio * both) & (2 * shared >= ratio * both)
-        return [self.keys[i] for i in np.flatnonzero(fits)]
+        lengths, shared = self._shared(key)
+        both = lengths + len(key)
+        return self._where((2 * np.minimum(lengths, len(key)) >= ratio * both) & (2 * shared >= ratio * both))
 
     def could_hold(self, key: str, share: float) -> list[str]:
         """The longer texts (by two letters or more) that may hold `share` of `key`'s letters in
         order (`containment`): a superset of them."""
+        lengths, shared = self._shared(key)
+        return self._where((lengths > len(key) + 1) & (shared >= share * len(key)))
+
+    def _shared(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """Each text's length, and how many of its letters `key` has too."""
         n = len(self.keys)
-        if not n:
-            return []
-        shared = np.minimum(self._counts[:n], self._count(key)).sum(axis=1)
-        return [self.keys[i] for i in np.flatnonzero((self._lengths[:n] > len(key) + 1) & (shared >= share * len(key)))]
+        return self._lengths[:n], np.minimum(self._counts[:n], self._count(key)).sum(axis=1)
+
+    def _where(self, fits: np.ndarray) -> list[str]:
+        return [self.keys[i] for i in np.flatnonzero(fits)]
 
 
 def _other_number(a: str, b: str) -> bool:

@@ -10,7 +10,9 @@ Phases, per sampled frame (`TextTracker.observe`):
    are read with digits only and join the frame's reads;
 3c. places where a number stood still are read again where no number was read this time (a small
    HUD digit the detector finds now and then); a frame larger than the detector's size is also
-   detected at its own size every 30 s, for HUD numbers too small at that size;
+   detected at its own size every 30 s (every 10 s in the first minute), for HUD numbers too small
+   at that size, and where that look reads sentences the detector missed (a console in a small
+   font), the tracker detects at the frame's own size from then on;
 4. a read joins the open track at the same place when the text is alike, or an open track elsewhere
    with the same text (a kill feed scrolls up, a tag follows a character); otherwise a track starts;
 5. tracks not seen for `max_gap_s` close; a short line of words that closes marks a message place.
@@ -445,7 +447,9 @@ class TextTracker:
         """Small HUD numbers the detector misses at `max_side` (a strategy game's top bar at 720p:
         digits 12 px high, 6 px once the frame is shrunk): now and then the frame is detected at
         its own size, and the lines found only there are read; the sure numbers among them start
-        tracks and become number places, read again from then on (`_hud_numbers`)."""
+        tracks and become number places, read again from then on (`_hud_numbers`). Sentences read
+        there start tracks too, and SMALL_TEXT_LINES of them make the tracker detect at the
+        frame's own size from then on."""
         self._discovered = t
         self.detections += 1
         known = boxes + [p.box for p in self._number_places]

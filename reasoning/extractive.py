@@ -14,7 +14,7 @@ from kb.schema import clock_series, unlabelled_series
 from reasoning.protocols import Answer, Citation
 from retrieval.obituaries import killer_of, same_name, victim_of
 from retrieval.query import HUD_WORDS, Query, parse
-from retrieval.types import COUNTER_CHANGE, Moment, format_ts
+from retrieval.types import COUNTER_CHANGE, Moment, format_clock, format_ts
 
 
 def describe(moment: Moment) -> str:
@@ -62,12 +62,7 @@ def _shown_state(name: str, value: float) -> str:
     """"health 58", "clock 9:51" (stored as seconds), "the number at bottom-left 82" (a HUD number
     the generic path found with no label beside it, named by where it is)."""
     if clock_series(name) and value >= 0:
-        whole = int(value)
-        h, m, sec = whole // 3600, whole // 60 % 60, whole % 60
-        shown = f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
-        if value != whole:  # a race timer's hundredths
-            shown += f"{value - whole:.2f}"[1:]
-        return f"{name} {shown}"
+        return f"{name} {format_clock(value)}"
     return f"the number at {name} {value:g}" if unlabelled_series(name) else f"{name} {value:g}"
 
 
@@ -142,7 +137,7 @@ class Extractive:
         def items(ms):
             out = []
             for m in ms:
-                read = [f"{_shown_state(s.name, s.value).split(' ', 1)[1]} at {format_ts(s.t)}" for s in m.state]
+                read = [f"{format_clock(s.value)} at {format_ts(s.t)}" for s in m.state]
                 clock = "its clock read " + " and ".join(read) if read else ""
                 out.append((f"the video runs {format_ts(m.end_s)}" + (f" ({clock})" if clock else ""), [m]))
             return out

@@ -21,13 +21,14 @@ from typing import Sequence
 import numpy as np
 
 from kb import kinds
+from kb.models.vocabulary import vocabulary
 from kb.schema import clock_series, saved_id, unlabelled_series
 from kb.store import KnowledgeBase
 from retrieval.obituaries import KINDS as OBITUARY_KINDS
 from retrieval.obituaries import killer_of, owner_phrase, read_as, same_name, victim_of
 from retrieval.query import HUD_WORDS, LIGHT_WORDS, RANK_WORDS, WHEN_IN_VIDEO, Query, parse, words
 from retrieval.search import LEAD_S, MAX_WINDOW_S, Filters, asked_ids, match_score, named, named_videos, said, search, stems_of
-from retrieval.types import COUNTER_CHANGE, Matched, Moment, StateValue, format_ts
+from retrieval.types import COUNTER_CHANGE, Matched, Moment, StateValue, format_clock, format_ts
 
 PER_VIDEO = 2  # moments per video for a cross-video question
 MAX_RANK = 99  # a place in a race or a match: more would be a misread ("3132": two digits read twice)
@@ -555,8 +556,6 @@ def _summary(kb: KnowledgeBase, q: Query, f: Filters, everything: bool = False) 
 
 def _has_word(label: str) -> bool:
     """A line that holds a word or a name ("Bazooka"), not a number alone nor a misread of a texture."""
-    from kb.models.vocabulary import vocabulary
-
     vocab = vocabulary()
     return any(w.lower() in vocab or (len(w) >= 4 and w[0].isupper() and w[1:].islower()) for w in re.findall(r"[A-Za-z]{3,}", label))
 
@@ -570,7 +569,7 @@ def _lengths(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
         clocks = [s for s in kb.states(saved_id(v)) if clock_series(s.name)]
         ends = [(clocks[0], "first"), (clocks[-1], "last")] if len(clocks) >= 2 else []
         length = round(float(v.duration_s or 0.0), 2)
-        read = "".join(f"; its clock read {int(s.value) // 60}:{int(s.value) % 60:02d} at {format_ts(s.t)}" for s, _role in ends)
+        read = "".join(f"; its clock read {format_clock(s.value)} at {format_ts(s.t)}" for s, _role in ends)
         out.append(Moment(video=v.name, video_path=v.path, video_id=saved_id(v), segment_id=-1, start_s=0.0,
                           end_s=length, score=1.0, text=f"the whole video, {format_ts(length)} long{read}", match=1.0, same_thing=True,
                           state=[StateValue(name=s.name, value=s.value, t=s.t, role=role) for s, role in ends]))

@@ -18,6 +18,7 @@ from difflib import SequenceMatcher
 from typing import Any, Sequence
 
 from kb.lance import FoundSegment, RecordedMoment
+from kb.models.vocabulary import vocabulary
 from kb.schema import clock_series
 from kb.store import KnowledgeBase
 from retrieval.query import LIGHT_WORDS, Query, parse, words
@@ -113,8 +114,6 @@ def _word_match(q: str, tw: set[str], stems: set[str]) -> float:
 def _other_word(q: str, t: str) -> bool:
     """Are both words of the dictionary, and not forms of one word? "down" is no misread of "drown",
     nor "last" of "lost" (a read "Arnaqetron" or "Windous" is of "Armagetron", "Windows")."""
-    from kb.models.vocabulary import vocabulary
-
     vocab = vocabulary()
     return q in vocab and t in vocab
 

@@ -75,6 +75,17 @@ class Moment:
         return f"{self.video}@{format_ts(self.start_s)}"
 
 
+def format_clock(value: float) -> str:
+    """A game clock as its screen shows it (stored as seconds): 591 -> '9:51', a race timer's
+    94.35 -> '1:34.35', an hour or more -> 'H:MM:SS'."""
+    whole = int(value)
+    h, m, sec = whole // 3600, whole // 60 % 60, whole % 60
+    shown = f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+    if value != whole:  # a race timer's hundredths
+        shown += f"{value - whole:.2f}"[1:]
+    return shown
+
+
 def format_ts(seconds: float) -> str:
     """65.2 -> '01:05'; an hour or more -> 'H:MM:SS'."""
     s = max(0, int(seconds))
