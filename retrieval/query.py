@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from kb.errors import GamekbError
+from kb.models.vocabulary import vocabulary
 
 ANCHOR = re.compile(r"(?:(?P<video>[^\s@]+))?@(?P<ts>\d{1,3}:\d{2}(?::\d{2})?(?:\.\d+)?)")
 # "what happened between 0:30 and 1:00?", "from 1:00 to 1:30": a stretch of the video
@@ -171,6 +172,7 @@ class Query:
     ordinal: str | None = None  # "when was the first kill?": "first" or "last" of the matches, per video
     extreme: str | None = None  # "what was my highest score?": "highest" or "lowest" of a value's course
     rank_move: tuple[str, int | None] | None = None  # "take the lead": ("to", 1); "lose the lead": ("from", 1); "last": ("to", None)
+    names: list[str] = field(default_factory=list)  # content words written as names ("Tony", "glTron"), lower case
 
     @property
     def numbered(self) -> list[tuple[str, str]]:
@@ -210,6 +212,27 @@ def parse_ts(ts: str) -> float:
 
 def words(text: str) -> list[str]:
     return WORD.findall(text.lower())
+
+
+# a word written as a name: a capital and small letters ("Tony", "Torino", "Cycles3D"), or small
+# letters and a capital ("glTron")
+NAME = re.compile(r"\b(?:[A-Z][a-z]+|[a-z]+[A-Z])[A-Za-z0-9]*\b")
+SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+)[\"'(]*$")
+
+
+def names_in(text: str, content: list[str]) -> list[str]:
+    """The content words the question writes as names, lower case: "when did Tony trip on his own
+    grenade?" -> ["tony"]. A sentence's first word counts only when it is no English word ("Kyonshi
+    died when?"), not for its capital alone ("Grenades: when?")."""
+    out = []
+    for m in NAME.finditer(text):
+        w = m.group(0).lower()
+        if w not in content or w in out:
+            continue
+        if SENTENCE_START.search(text[:m.start()]) and w in vocabulary():
+            continue
+        out.append(w)
+    return out
 
 
 def parse(raw: str) -> Query:
@@ -320,4 +343,4 @@ def parse(raw: str) -> Query:
                  edge=at_edge, ordinal=ordinal, locator=locator,
                  speech=speech, cross_video=bool(CROSS_VIDEO.search(text)),
                  count=bool(count), listing=listed, noun=noun, asks_value=bool(VALUE_INTENT.search(text)),
-                 pairs=pairs)
+                 pairs=pairs, names=names_in(text, content))

@@ -28,6 +28,7 @@ RRF_K = 60  # the usual reciprocal-rank-fusion constant (Cormack et al. 2009)
 MAX_WINDOW_S = 15.0  # a hit is a moment, not a minute
 MIN_RELATIVE_MATCH = 0.6  # a moment's match must reach this share of the best match in the results
 MATCH_FLOOR = 0.5  # ... and at least this share of the question's (weighted) words to count as a match
+NAME_MISSED = 0.5  # a moment without a name the question gives: its score this much lower, and under the floor
 LIGHT_WEIGHT = 0.25  # the weight of a verb that only says how the player asks (retrieval.query.LIGHT_WORDS)
 HEAD_MISSED = 0.8  # "shotgun" meets "shotgun shells": a match, ranked after the "pump-action shotgun"
 SPEECH_BOOST = 1.5  # a question about speech: speech that holds two thirds of its words is a match
@@ -154,13 +155,31 @@ def word_weights(query_words: Sequence[str], texts: Sequence[str]) -> list[float
     return out
 
 
+def known_names(q: Query, texts: Sequence[str]) -> list[str]:
+    """The names the question gives ("Tony") that the library's moments hold somewhere: a match
+    must hold them too. A name found nowhere (a misspelling, a player never seen) asks nothing of
+    the moments, as any other word."""
+    if len(q.words) < 2 or not q.names:
+        return []
+    asked = [n for n in q.names if n in q.words]
+    found: set[str] = set()
+    for text in texts:
+        tw = set(words(text))
+        stems = _all_stems(tw)
+        found.update(n for n in asked if n not in found and _word_match(n, tw, stems) == 1.0)
+        if len(found) == len(asked):
+            break
+    return [n for n in asked if n in found]
+
+
 def _label_words(label: str) -> list[str]:
     """The words of an event label that name the thing, without numbers or a parenthesis
     ("player died (health 0)" -> player, died)."""
     return [w for w in words(re.sub(r"\([^)]*\)", " ", label or "")) if not w.isdigit()]
 
 
-def judge(q: Query, text: str, label: str = "", source: str = "", weights: Sequence[float] | None = None) -> tuple[float, bool]:
+def judge(q: Query, text: str, label: str = "", source: str = "", weights: Sequence[float] | None = None,
+          required: Sequence[str] = ()) -> tuple[float, bool]:
     """How well one recorded moment matches the question: (score 0..1, whether it may count as a match).
 
     The score is the weighted share of the question's words the moment holds, lowered by a fifth
@@ -168,7 +187,10 @@ def judge(q: Query, text: str, label: str = "", source: str = "", weights: Seque
     "pump-action shotgun" is the thing itself and "shotgun shells" are something for it (the head of
     an English noun compound is its last word). The moment cannot count as a match when the question
     names a compound and the moment is the compound's first word alone (its label ends with it): a
-    "missile" is not a "missile launcher" (issue 13); "team namna" may still be a misread "team omega"."""
+    "missile" is not a "missile launcher" (issue 13); "team namna" may still be a misread "team omega".
+    A moment that lacks one of the `required` names is about someone else ("Sarge tripped on his own
+    grenade" for "when did Tony trip on his own grenade?"): under the match floor whatever else it
+    holds, so at most one of the closest moments."""
     if not q.words:
         return 0.0, False
     tw = set(words(text))
@@ -190,6 +212,8 @@ def judge(q: Query, text: str, label: str = "", source: str = "", weights: Seque
         if not any(_word_match(w, {head}, set(stems_of(head))) for w in named) and \
                 any(_word_match(w, set(lw[:-1]), _all_stems(lw[:-1])) for w in named):
             score *= HEAD_MISSED
+    if any(not hits.get(n, 0.0) for n in required):
+        score = min(score * NAME_MISSED, NAME_MISSED * MATCH_FLOOR)
     return score, ok
 
 
@@ -349,7 +373,7 @@ def _visual_encoder(backend: str, model: str):
 
 
 def _candidates(moments: list[RecordedMoment], q: Query, f: Filters, weights: Sequence[float] | None,
-                memo: dict | None = None) -> list[tuple[float, bool, RecordedMoment]]:
+                memo: dict | None = None, required: Sequence[str] = ()) -> list[tuple[float, bool, RecordedMoment]]:
     """(match score, may count as a match, moment) for each moment recorded in a segment row.
     `memo`: judgements of one search by (text, label, source); a library repeats its messages."""
     out = []
@@ -366,7 +390,7 @@ def _candidates(moments: list[RecordedMoment], q: Query, f: Filters, weights: Se
         else:
             key = (text, label, source)
             if key not in memo:
-                memo[key] = judge(q, text, label, source, weights)
+                memo[key] = judge(q, text, label, source, weights, required)
             s, ok = memo[key]
             if q.speech and (source == "speech" or kind == "chat"):  # "when did I say ...": in other words, or misheard
                 s = min(1.0, s * SPEECH_BOOST)
@@ -376,7 +400,7 @@ def _candidates(moments: list[RecordedMoment], q: Query, f: Filters, weights: Se
 
 def _moments(row: FoundSegment, seg_score: float, cands: list[tuple[float, bool, RecordedMoment]], floor: float,
              paths: dict[int, str], q: Query | None = None, recorded: Sequence[RecordedMoment] = (),
-             weights: Sequence[float] | None = None, memo: dict | None = None) -> list[Moment]:
+             weights: Sequence[float] | None = None, memo: dict | None = None, required: Sequence[str] = ()) -> list[Moment]:
     """Narrow a segment to the moments in it that match the question (a segment can hold several).
     A segment without one stays one moment over its whole window, marked `closest` (not a match),
     described by what in it comes nearest to the question and what else happened there."""
@@ -391,7 +415,7 @@ def _moments(row: FoundSegment, seg_score: float, cands: list[tuple[float, bool,
             rest = rest.replace(m.text, " ", 1)
         memo = {} if memo is None else memo
         if (rest, None, None) not in memo:
-            memo[(rest, None, None)] = judge(q, rest, weights=weights)
+            memo[(rest, None, None)] = judge(q, rest, weights=weights, required=required)
         s, ok = memo[(rest, None, None)]
         if ok and s >= floor:
             return [Moment(start_s=row.start_s, end_s=min(row.end_s, row.start_s + MAX_WINDOW_S),
@@ -482,9 +506,11 @@ def search(kb: KnowledgeBase, query: str | Query, limit: int = 10, filters: Filt
     paths = kb.ready_paths(sorted({row.video_id for row, _ in hits}))
     hits = [(row, score) for row, score in hits if row.video_id in paths]
     recorded = [row.moments for row, _ in hits]
-    weights = word_weights(q.words, [m.text for ms in recorded for m in ms]) if len(q.words) > 1 else None
+    texts = [m.text for ms in recorded for m in ms]
+    weights = word_weights(q.words, texts) if len(q.words) > 1 else None
+    required = known_names(q, texts)
     memo: dict = {}
-    cands = [(row, score, _candidates(ms, q, f, weights, memo)) for (row, score), ms in zip(hits, recorded)]
+    cands = [(row, score, _candidates(ms, q, f, weights, memo, required)) for (row, score), ms in zip(hits, recorded)]
     # "when did I say ...": what was said, when anything said matches
     if q.speech and any(s >= MATCH_FLOOR and ok and said(m) for _, _, cs in cands for s, ok, m in cs):
         cands = [(row, score, [c for c in cs if said(c[2])]) for row, score, cs in cands]
@@ -499,7 +525,7 @@ def search(kb: KnowledgeBase, query: str | Query, limit: int = 10, filters: Filt
         best = max((s for _, _, cs in cands for s, ok, _ in cs if ok), default=0.0)
         floors = defaultdict(lambda: max(MATCH_FLOOR, MIN_RELATIVE_MATCH * best))
     moments = [m for (row, score, cs), ms in zip(cands, recorded)
-               for m in _moments(row, score, cs, floors[row.video_id], paths, q, ms, weights, memo)]
+               for m in _moments(row, score, cs, floors[row.video_id], paths, q, ms, weights, memo, required)]
     matches = _ranked([m for m in moments if not m.closest])
     if per_video:
         taken: dict[int, int] = defaultdict(int)

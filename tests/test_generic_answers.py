@@ -170,6 +170,19 @@ def test_who_killed_lists_the_deaths_of_that_name_only(tmp_path):
     assert answer.startswith("2 times in arena:"), answer
 
 
+def test_what_someone_else_did_is_no_match_for_a_question_that_names_who(tmp_path):
+    kb = _arena_kb(tmp_path, [(5.0, "Sarge tripped on his own grenade."), (19.0, "Sarge was shredded by Grism's shrapnel"),
+                              (45.0, "Tony blew himself up.")], untyped="text")
+    answer = Extractive().answer("when did Tony trip on his own grenade?", gather(kb, "when did Tony trip on his own grenade?")).text
+    assert answer.startswith("Nothing matched"), answer  # Sarge's, not Tony's
+    assert "Sarge tripped" in answer
+    answer = Extractive().answer("when did Sarge trip on his own grenade?", gather(kb, "when did Sarge trip on his own grenade?")).text
+    assert answer.startswith("In arena: the screen read \"Sarge tripped"), answer
+    # a name the library never shows asks nothing (a misspelt or unseen player): the words decide
+    answer = Extractive().answer("when did Tonny trip on his own grenade?", gather(kb, "when did Tonny trip on his own grenade?")).text
+    assert "Sarge tripped" in answer and not answer.startswith("Nothing"), answer
+
+
 def test_my_kills_are_the_lines_that_say_you_where_a_game_says_so(tmp_path):
     kb = _arena_kb(tmp_path, [(5.0, "You fragged Major"), (19.0, "Grism was railed by Tony"), (45.0, "You fragged Tony"),
                               (50.0, "Fragged by Grism")])

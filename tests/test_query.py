@@ -75,6 +75,18 @@ def test_the_thing_itself_beats_what_belongs_to_it():
     assert judge(parse("when did I get the bazooka?"), PUMP, "pump-action shotgun")[0] == 0.0
 
 
+def test_a_name_the_question_gives_must_be_in_a_match():
+    assert parse("when did Tony trip on his own grenade?").names == ["tony"]
+    assert parse("Kyonshi died when?").names == ["kyonshi"]  # no English word: a name, first or not
+    assert parse("Grenades: when did glTron get them?").names == ["gltron"]  # a sentence's first English word is no name
+    q = parse("when did Tony trip on his own grenade?")
+    sarge = "text Sarge tripped on his own grenade."
+    assert judge(q, sarge)[0] >= 0.5  # most of the words: a match, when nothing asks for the name
+    missed, ok = judge(q, sarge, required=["tony"])
+    assert ok and 0 < missed < 0.5  # someone else's: under the match floor, still a closest moment
+    assert judge(q, "text Tony tripped on his own grenade.", required=["tony"])[0] == 1.0
+
+
 @pytest.mark.parametrize("bad", ["", "ab", "1:xx", "-5", "1:2:3:4", "nan"])
 def test_bad_times_are_clear_errors(bad):
     with pytest.raises(GamekbError, match="MM:SS"):
