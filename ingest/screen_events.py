@@ -27,7 +27,7 @@ import numpy as np
 from ingest.events import UNCERTAIN, despike
 from ingest.screen_text import TextTrack, containment, digits, similarity, text_key
 from ingest.types import EventRecord, GameState
-from ingest.words import classify_text, compound, readable, sure_word, vocabulary
+from ingest.words import classify_text, compound, mend, readable, sure_word, vocabulary
 from kb.schema import CLOCK_SERIES, SCREEN_AREAS
 
 _POPUP = re.compile(r"^[-+]?\d{1,4}$")  # a number alone, as a damage or score popup shows it
@@ -747,6 +747,9 @@ def _event(tr: TextTrack, typed: tuple[str, str, dict] | None) -> EventRecord:
         kind, label, extra = typed
         return EventRecord(tr.t_start, tr.t_end, kind, label, "ocr", round(tr.confidence, 4),
                            payload={**payload, **extra})
+    text = mend(text)  # "Uindous core dunped Quake" -> "Windows core dumped Quake"
+    if text != tr.text:
+        payload.update(text=text, read=tr.text)
     found = classify_text(text)
     if found is None:
         return EventRecord(tr.t_start, tr.t_end, "text", text, "ocr", round(tr.confidence * 0.8, 4), payload=payload)

@@ -8,7 +8,9 @@ gamekb already ships, the patterns are the words games use for these things.
 
 from __future__ import annotations
 
+import functools
 import re
+from itertools import combinations
 
 from ingest.screen_text import text_key
 from kb.models.vocabulary import vocabulary
@@ -77,6 +79,54 @@ def readable(text: str, min_wordness: float = 0.6) -> bool:
             or (len(words) == 1 and len(words[0]) >= 4 and words[0][0].isupper()))
 
 
+# What a small or bitmap font's letters are read as, and what they were: "Uindous" is "Windows",
+# "qane" "game", "dunped" "dumped", "l0st" and "Iost" "lost", "protect1on" "protection"
+MISREADS = {"u": "w", "v": "w", "n": "m", "q": "g", "0": "o", "1": "li", "i": "l", "l": "i", "5": "s"}
+MEND_AT_MOST = 2  # letters changed in one word
+_ORDINAL = re.compile(r"[\dli]+(?:st|nd|rd|th)")  # "1st" read "lst": no "ist"
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def mended_word(token: str) -> str:
+    """`token` as the dictionary word it is a misread of, when exactly one word is a change of one
+    letter (or else two) by `MISREADS` (and "rn" for "m") away; else `token` as it is. A word of
+    the dictionary, known words joined or inflected, and words under 4 characters stay as read, so
+    a name is changed only where the dictionary has one word a misread away. A word of three is
+    mended by one letter only ("vas": "was")."""
+    low = token.lower()
+    vocab = vocabulary()
+    if len(low) < 3 or not low.isascii() or not re.search(r"[a-z]", low) or low in vocab or compound(low, vocab) \
+            or _ORDINAL.fullmatch(low):
+        return token
+    changes = [(i, 1, alt) for i, c in enumerate(low) for alt in MISREADS.get(c, "")]
+    changes += [(i, 2, "m") for i in range(len(low) - 1) if low[i:i + 2] == "rn"]
+    for n in range(1, MEND_AT_MOST + 1 if len(low) >= 4 else 2):  # "vas": "was"; no two letters of three
+        found = set()
+        for combo in combinations(changes, n):
+            if any(a[0] + a[1] > b[0] for a, b in zip(combo, combo[1:])):
+                continue  # two changes of one letter
+            word = low
+            for i, length, alt in reversed(combo):
+                word = word[:i] + alt + word[i + length:]
+            if word in vocab:
+                found.add(word)
+        if found:
+            if len(found) > 1:
+                return token  # "tean": "team" or "teal"? the read stays
+            word = found.pop()
+            if token.isupper() and len(token) > 1:
+                return word.upper()
+            # a capital stays one ("Uindous": "Windows"), but a capital I read for an l was none ("Iost")
+            return word.capitalize() if token[0].isupper() and not (token[0] == "I" and word[0] == "l") else word
+    return token
+
+
+def mend(text: str) -> str:
+    """A line's words misread as letters alike mended (`mended_word`): "Uindous vas auarded 1e points
+    for being last active tean" -> "Windows vas awarded 1e points for being last active team"."""
+    return re.sub(r"[^\W_]+", lambda m: mended_word(m.group(0)), text)  # ("Körner" is one word, not "K" and "rner")
+
+
 # ---------------------------------------------------------------------------------------------
 # Kinds from the text itself
 # ---------------------------------------------------------------------------------------------
@@ -84,7 +134,7 @@ def readable(text: str, min_wordness: float = 0.6) -> bool:
 # (kind, pattern over the lower-cased text, confidence). First match wins, so the specific come first.
 PATTERNS: list[tuple[str, re.Pattern, float]] = [(k, re.compile(p), c) for k, p, c in (
     ("death", r"\b(you (died|are dead|were killed|have been killed)|wasted|game over|you lose|respawn(ing)? in|"
-              r"fragged:|killed himself|killed herself|suicide|fell victim|own crossfire|drowned)"
+              r"fragged:|killed himself|killed herself|blew (?:him|her|them|it)sel(?:f|ves) up|suicide|fell victim|own crossfire|drowned)"
               r"|^(?:you (?:were|got) )?(?:fragged|killed|slain|eliminated|destroyed) by\b", 0.8),
     ("kill", r"\b(killed|fragged|slain|eliminated|headshot|destroyed|defeated|wa[s5]\b.{3,60}\b[bdh][yv]\b|"
              r"double[- ]kill|triple[- ]kill|multi[- ]kill|killing spree|first blood|assisted by|\bkills?\b)", 0.75),

@@ -17,7 +17,7 @@ import pytest
 from ingest import decode
 from ingest.ocr_engines import split_lines
 from ingest.screen_events import read_tracks
-from ingest.words import classify_text, readable, wordness
+from ingest.words import classify_text, mend, readable, wordness
 from ingest.screen_text import TextTrack, TextTracker, merge_line_boxes
 from tests.clips import make_silent_video
 from tests.conftest import DATA
@@ -401,7 +401,7 @@ def test_noise_is_never_an_event():
 
 def test_messages_are_typed_from_their_words():
     assert classify_text("anastasia was plasmified by billy @0.77m (78)")[0] == "kill"
-    assert classify_text("You died")[0] == "death"
+    assert classify_text("You died")[0] == "death" and classify_text("Major blew herself up.")[0] == "death"
     # a line with no one before "by" is the player's own death; with someone, that one's
     assert classify_text("Fragged by Grism")[0] == "death" and classify_text("Grism was fragged by Tony")[0] == "kill"
     assert classify_text("Checkpoint reached")[0] == "objective"
@@ -415,6 +415,21 @@ def test_messages_are_typed_from_their_words():
     assert classify_text("Health 75") is None and classify_text("7") is None
     # a word of a kind's is no prefix of another word: a city founded is nothing found
     assert classify_text("You found a secret")[0] == "pickup" and classify_text("You have founded Torino") is None
+
+
+def test_letters_a_small_font_is_misread_as_are_mended_where_one_word_is_meant():
+    # Armagetron's and OpenArena's console fonts: w read u or v, m read n, g read q, l read I or 1
+    assert mend("Uindous vas auarded 10 points for being last active tean") == "Windows was awarded 10 points for being last active team"
+    assert mend("qITron Iost 2 points since it caused a general protect1on fault") == "qITron lost 2 points since it caused a general protection fault"
+    assert mend("Quake entered the gane.") == "Quake entered the game."
+    # names, words of the dictionary, ordinals read with an l, letters of other scripts stay as read
+    for kept in ("Arnaqetron core dumped Kyonshi", "lst placewith 10", "Theodor Körner", "GAME PAUSED", "Tied for 1st place"):
+        assert mend(kept) == kept
+    # and a line so mended is typed by its words: "vas ... by" is a kill once it reads "was"
+    tracks = [_track(1, 10, 12, "Sarge vas melted by Angelyss's plasmagun", (0.0, 0.02, 0.5, 0.06))]
+    (event,) = read_tracks(tracks, 60).events
+    assert (event.kind, event.label, event.payload["read"]) == ("kill", "Sarge was melted by Angelyss's plasmagun",
+                                                                "Sarge vas melted by Angelyss's plasmagun")
 
 
 def test_a_capital_read_apart_from_its_word_joins_it_where_they_make_a_word():
