@@ -27,7 +27,7 @@ import numpy as np
 from ingest.events import UNCERTAIN, despike
 from ingest.screen_text import TextTrack, containment, digits, similarity, text_key
 from ingest.types import EventRecord, GameState
-from ingest.words import classify_text, compound, mend, readable, sure_word, vocabulary
+from ingest.words import Names, classify_text, compound, readable, sure_word, vocabulary
 from kb.schema import CLOCK_SERIES, SCREEN_AREAS
 
 _POPUP = re.compile(r"^[-+]?\d{1,4}$")  # a number alone, as a damage or score popup shows it
@@ -346,6 +346,7 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         return True
 
     ordered = [tr for tr in sorted(tracks, key=lambda tr: tr.t_start) if kept(tr)]
+    names = Names(tr.text for tr in words)
     counting = {tr.id: g for g in _countdowns(ordered) for tr in g}
     anchors = _Anchors(tracks)
     for tr in ordered:
@@ -367,7 +368,7 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
             again[1], again[2] = max(again[1], tr.t_end), tr.box
             continue
         shown.append([tr.text, tr.t_end, tr.box])
-        events.append(_event(tr, typed))
+        events.append(_event(tr, typed, names))
     persistent_texts = sorted({tr.text for tr in tracks if text_key(tr.text) in persistent and readable(tr.text)})
     return ScreenReading(events=sorted(events + hud_events, key=lambda e: e.t_start),
                          states=[GameState(t=t, values=v) for t, v in sorted(states.items())],
@@ -739,15 +740,16 @@ class _Persistent:
         self.letters = _Letters(sorted(keys))
 
 
-def _event(tr: TextTrack, typed: tuple[str, str, dict] | None) -> EventRecord:
-    """The event of a message track: the pack's type when it gave one, else the words' own."""
+def _event(tr: TextTrack, typed: tuple[str, str, dict] | None, names: Names | None = None) -> EventRecord:
+    """The event of a message track: the pack's type when it gave one, else the words' own, of
+    its words mended (misreads of the dictionary's words and of the video's `names`)."""
     text = tr.text
     payload = {"text": text, "box": [round(v, 3) for v in tr.box], "frames": tr.frames, "area": area_name(tr.box)}
     if typed is not None:
         kind, label, extra = typed
         return EventRecord(tr.t_start, tr.t_end, kind, label, "ocr", round(tr.confidence, 4),
                            payload={**payload, **extra})
-    text = mend(text)  # "Uindous core dunped Quake" -> "Windows core dumped Quake"
+    text = (names or Names(())).mend(text)  # "Uindous core dunped Quake" -> "Windows core dumped Quake"
     if text != tr.text:
         payload.update(text=text, read=tr.text)
     found = classify_text(text)

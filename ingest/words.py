@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from itertools import combinations
+from typing import Iterable
 
 from ingest.screen_text import text_key
 from kb.models.vocabulary import vocabulary
@@ -125,6 +127,65 @@ def mend(text: str) -> str:
     """A line's words misread as letters alike mended (`mended_word`): "Uindous vas auarded 1e points
     for being last active tean" -> "Windows vas awarded 1e points for being last active team"."""
     return re.sub(r"[^\W_]+", lambda m: mended_word(m.group(0)), text)  # ("Körner" is one word, not "K" and "rner")
+
+
+# letters a small font is read as one another: a word that differs from a name only in these is
+# that name misread ("Torine" for "Torino", "CuclesBD" for "Cycles3D")
+_ALIKE_GROUPS = ("aceo", "il1tIj!|", "nmrh", "uvwy", "gq9", "o0OQD", "s5S", "b8B3", "kx")
+_ALIKE = {(a, b) for g in _ALIKE_GROUPS for a in g for b in g if a != b}
+
+
+class Names:
+    """The words of one video's lines by the number of lines they are in (its names: "Torino",
+    "Kyonshi", and its words). A word no dictionary has that is a much more frequent one with a
+    letter or two read as a letter alike ("Torine"), or one cut off at the line's end ("... gunned
+    down by Kyonsh"), is that one: `mend` writes it so, after the dictionary's own mends (`mend`)."""
+
+    MIN_LINES = 3  # a name is in this many lines at least ...
+    TIMES = 3  # ... and this many times as many as the word taken for a misread of it
+    MIN_CUT = 4  # letters a name cut off at the line's end keeps, at least
+
+    def __init__(self, texts: Iterable[str]):
+        self.lines: Counter[str] = Counter()
+        self.spelled: dict[str, str] = {}  # lower case -> as the video writes it most
+        written: Counter[str] = Counter()
+        for text in texts:
+            for w in set(re.findall(r"[^\W\d_]{4,}", mend(text))):
+                self.lines[w.lower()] += 1
+                written[w] += 1
+        for w, _ in written.most_common():
+            self.spelled.setdefault(w.lower(), w)
+        self.names = [n for n, c in self.lines.items() if c >= self.MIN_LINES]
+
+    def _name_for(self, word: str, last: bool) -> str | None:
+        low = word.lower()
+        if low in vocabulary() or compound(low, vocabulary()) or len(low) < 4 or not low.isalpha():
+            return None
+        most = self.lines[low]
+        found = {n for n in self.names if self.lines[n] >= self.TIMES * max(1, most) and
+                 (_misread_of(low, n) or (last and len(low) >= self.MIN_CUT and len(n) > len(low) and n.startswith(low)))}
+        return self.spelled[found.pop()] if len(found) == 1 else None
+
+    def mend(self, text: str) -> str:
+        text = mend(text)
+        tokens = list(re.finditer(r"[^\W\d_]+", text))
+        out, at = [], 0
+        for i, m in enumerate(tokens):
+            # the line's last word, nothing but punctuation after it: where a line is cut off
+            last = i == len(tokens) - 1 and not re.search(r"[^\W_]", text[m.end():])
+            name = self._name_for(m.group(0), last)
+            if name is not None:
+                out += [text[at:m.start()], name]
+                at = m.end()
+        return "".join(out) + text[at:]
+
+
+def _misread_of(word: str, name: str) -> bool:
+    """`word` is `name` with one or two letters read as letters alike (lower case, same length)."""
+    if len(word) != len(name) or word[0] != name[0] and (word[0], name[0]) not in _ALIKE:
+        return False
+    diff = [(a, b) for a, b in zip(word, name) if a != b]
+    return 0 < len(diff) <= 2 and all(d in _ALIKE for d in diff)
 
 
 # ---------------------------------------------------------------------------------------------

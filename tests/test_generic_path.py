@@ -432,6 +432,19 @@ def test_letters_a_small_font_is_misread_as_are_mended_where_one_word_is_meant()
                                                                 "Sarge vas melted by Angelyss's plasmagun")
 
 
+def test_a_name_misread_or_cut_off_is_the_name_the_video_shows_most():
+    from ingest.words import Names
+
+    names = Names(["Torino grows to size 2.", "Torino is building Settlers.", "You bought Settlers in Torino.",
+                   "Tony was gunned down by Kyonshi", "Kyonshi blew herself up", "Grism ate Kyonshi's rocket"])
+    assert names.mend("You have founded Torine") == "You have founded Torino"  # e read for o
+    assert names.mend("Iorino is building Phalanx.") == "Torino is building Phalanx."
+    assert names.mend("Sarge was gunned down by Kyonsh") == "Sarge was gunned down by Kyonshi"  # cut off at the line's end
+    # a shorter word elsewhere in the line, a name seen too seldom, another word: as read
+    for kept in ("Kyonsh was gunned down by Sarge", "Torrent grows", "Tony was gunned down by Grisn"):
+        assert names.mend(kept) == kept
+
+
 def test_a_capital_read_apart_from_its_word_joins_it_where_they_make_a_word():
     from ingest.screen_text import respace
 
