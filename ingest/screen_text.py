@@ -12,7 +12,7 @@ Phases, per sampled frame (`TextTracker.observe`):
    HUD digit the detector finds now and then); a frame larger than the detector's size is also
    detected at its own size every 30 s (every 10 s in the first minute), for HUD numbers too small
    at that size, and where that look reads sentences the detector missed (a console in a small
-   font), the tracker detects at the frame's own size from then on;
+   font), the tracker detects the rows around them at the frame's own size from then on;
 4. a read joins the open track at the same place when the text is alike, or an open track elsewhere
    with the same text (a kill feed scrolls up, a tag follows a character); otherwise a track starts;
 5. tracks not seen for `max_gap_s` close; a short line of words that closes marks a message place.
@@ -283,7 +283,8 @@ class TextTracker:
     DISCOVER_S = 30.0  # a frame larger than `max_side` is looked at whole this often, for small HUD numbers
     DISCOVER_EARLY_S, DISCOVER_EARLY_UNTIL = 10.0, 60.0  # ... and this often in the video's first minute
     DISCOVER_READS = 12  # ... with at most this many recogniser calls
-    SMALL_TEXT_LINES = 2  # sentences read surely at a large frame's own size only: its text is read at that size
+    SMALL_TEXT_LINES = 2  # sentences read surely at a large frame's own size only: their rows are read at that size
+    BAND_LINES = 6  # ... the rows this many line heights above and below each
 
     def __init__(self, engine, detector=None, max_side: int = 640, max_gap_s: float = 1.6):
         self.engine = engine
@@ -306,6 +307,8 @@ class TextTracker:
         self._glanced: list[tuple[_Open, _Place]] = []  # tracks the glances since the last `observe` started
         self._number_places: list[_NumberPlace] = []
         self._discovered = -1e9  # when `_discover` last looked
+        # rows (y0, y1) where lines too small for `max_side` were read: detected at the frame's own size
+        self._bands: list[tuple[int, int]] = []
 
     @staticmethod
     def _grey(image: np.ndarray) -> np.ndarray:
@@ -338,7 +341,7 @@ class TextTracker:
             return
         self._thumb = thumb
         self.detections += 1
-        boxes = self._detect(image)
+        boxes = self._detect_frame(image)
         self._observed = t
         numbers = self._numbers(image, grey, boxes)
         self._read(t, image, grey, [(b, None, None) for b in boxes] + [(b, n, None) for b, n in numbers.read]
@@ -391,8 +394,10 @@ class TextTracker:
             rows = min(h, max(y1 - y0 + 2 * (y1 - y0), int(64 * max(h, w) / self.max_side)))
             top = min(max(0, (y0 + y1 - rows) // 2), h - rows)
             self.detections += 1
-            # the strip scaled as the whole frame is (a frame's longer side to `max_side`)
-            strip = self._detect(image[top:top + rows], self.max_side * max(w, rows) // max(w, h))
+            # the strip scaled as the whole frame is (a frame's longer side to `max_side`), or at
+            # its own size in a band of small text
+            small = any(b0 < top + rows and top < b1 for b0, b1 in self._bands)
+            strip = self._detect(image[top:top + rows], max(w, rows) if small else self.max_side * max(w, rows) // max(w, h))
             new = [b for b in ((b[0], b[1] + top, b[2], b[3] + top) for b in strip)
                    if floating_numbers.holds(box, b, 0.5) and not any(floating_numbers.holds(o.box, b, 0.5) for o in shown)]
             known = {id(o) for o in self._open}
@@ -448,8 +453,8 @@ class TextTracker:
         digits 12 px high, 6 px once the frame is shrunk): now and then the frame is detected at
         its own size, and the lines found only there are read; the sure numbers among them start
         tracks and become number places, read again from then on (`_hud_numbers`). Sentences read
-        there start tracks too, and SMALL_TEXT_LINES of them make the tracker detect at the
-        frame's own size from then on."""
+        there start tracks too, and SMALL_TEXT_LINES of them make the tracker detect the rows
+        around them (`_bands`) at the frame's own size from then on."""
         self._discovered = t
         self.detections += 1
         known = boxes + [p.box for p in self._number_places]
@@ -462,7 +467,7 @@ class TextTracker:
             elif _HUD_NUMBER.fullmatch(o.track.text) and o.track.confidence >= self.SURE and not o.track.moved:
                 self._number_place(b)  # read this frame already (a number finder: new pixels)
         entries: list[tuple[tuple[int, int, int, int], tuple[str, float] | None, _Open | None]] = []
-        sentences = 0
+        sentences: list[tuple[int, int, int, int]] = []
         for x0, y0, x1, y1 in sorted(unread, key=lambda b: b[3] - b[1])[:self.DISCOVER_READS]:  # the smallest first
             self.recognitions += 1
             text, conf = self.engine.read_line(image[y0:y1, x0:x1])
@@ -472,13 +477,42 @@ class TextTracker:
                 self._number_place((x0, y0, x1, y1))
             elif conf >= self.SURE and len(re.findall(r"[A-Za-z]{2,}", text)) >= 3:
                 entries.append(((x0, y0, x1, y1), (text, float(conf)), None))  # a line of words too small at `max_side`
-                sentences += 1
-        if sentences >= self.SMALL_TEXT_LINES:
+                sentences.append((x0, y0, x1, y1))
+        if len(sentences) >= self.SMALL_TEXT_LINES or (sentences and self._bands):
             # a console or a log in a font too small for the detector at `max_side` (Warzone 2100's
-            # ~10 px lines at 720p: 5 px once shrunk, none found): from now on it sees the frame whole
-            self.max_side = max(image.shape[:2])
+            # ~10 px lines at 720p: 5 px once shrunk, none found): from now on it sees the rows
+            # around those lines at the frame's own size
+            for _, y0, _, y1 in sentences:
+                self._band(y0, y1, image.shape[0])
         if entries:
             self._read(t, image, grey, entries, {}, set(), popped=False)
+
+    def _band(self, y0: int, y1: int, h: int) -> None:
+        """Rows around a line of small text (a console's lines come above and below it), joined
+        with the bands they overlap."""
+        pad = self.BAND_LINES * (y1 - y0)
+        lo, hi = max(0, y0 - pad), min(h, y1 + pad)
+        for b0, b1 in list(self._bands):
+            if b0 <= hi and lo <= b1:
+                self._bands.remove((b0, b1))
+                lo, hi = min(lo, b0), max(hi, b1)
+        # a whole number of the detector's 32 px steps: a band it resized would squash its letters
+        rows = min(h, -(-(hi - lo) // 32) * 32)
+        lo = max(0, min(lo, h - rows))
+        self._bands = sorted([*self._bands, (lo, lo + rows)])
+
+    def _detect_frame(self, image: np.ndarray) -> list[tuple[int, int, int, int]]:
+        """The frame's lines: detected at `max_side`, and in the bands of small text at the
+        frame's own size (a box found there stands for the shrunk frame's boxes it overlaps,
+        which merge or cut its small lines)."""
+        boxes = self._detect(image)
+        if not self._bands:
+            return boxes
+        w = image.shape[1]
+        fine = [(x0, y0 + b0, x1, y1 + b0) for b0, b1 in self._bands
+                for x0, y0, x1, y1 in self._detect(image[b0:b1], max(w, b1 - b0))]
+        return sorted([b for b in boxes if not any(floating_numbers.shared_area(b, f) > 0 for f in fine)] + fine,
+                      key=lambda b: (b[1], b[0]))
 
     def _number_place(self, box: tuple[int, int, int, int]) -> None:
         for place in self._number_places:

@@ -85,7 +85,7 @@ def readable(text: str, min_wordness: float = 0.6) -> bool:
 # "qane" "game", "dunped" "dumped", "l0st" and "Iost" "lost", "protect1on" "protection"
 MISREADS = {"u": "w", "v": "w", "n": "m", "q": "g", "0": "o", "1": "li", "i": "l", "l": "i", "5": "s"}
 MEND_AT_MOST = 2  # letters changed in one word
-_ORDINAL = re.compile(r"[\dli]+(?:st|nd|rd|th)")  # "1st" read "lst": no "ist"
+_ORDINAL = re.compile(r"(?:\d+|[li])(?:st|nd|rd|th)")  # "1st" read "lst": no "ist"
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -156,9 +156,9 @@ def word_weights(query_words: Sequence[str], texts: Sequence[str]) -> list[float
 
 
 def known_names(q: Query, texts: Sequence[str]) -> list[str]:
-    """The names the question gives ("Tony") that the library's moments hold somewhere: a match
-    must hold them too. A name found nowhere (a misspelling, a player never seen) asks nothing of
-    the moments, as any other word."""
+    """The names the question gives ("Tony") that the library's moments hold somewhere, as
+    written or misread ("Arnaqetron" for "Armagetron"): a match must hold them too. A name found
+    nowhere (a player never seen) asks nothing of the moments, as any other word."""
     if len(q.words) < 2 or not q.names:
         return []
     asked = [n for n in q.names if n in q.words]
@@ -166,10 +166,16 @@ def known_names(q: Query, texts: Sequence[str]) -> list[str]:
     for text in texts:
         tw = set(words(text))
         stems = _all_stems(tw)
-        found.update(n for n in asked if n not in found and _word_match(n, tw, stems) == 1.0)
+        found.update(n for n in asked if n not in found and _word_match(n, tw, stems) > 0)
         if len(found) == len(asked):
             break
     return [n for n in asked if n in found]
+
+
+def _holds(text: str, names: Sequence[str]) -> bool:
+    tw = set(words(text))
+    stems = _all_stems(tw)
+    return all(_word_match(n, tw, stems) > 0 for n in names)
 
 
 def _label_words(label: str) -> list[str]:
@@ -540,6 +546,8 @@ def search(kb: KnowledgeBase, query: str | Query, limit: int = 10, filters: Filt
     rest = _dedupe(_diversify([m for m in moments if m.closest]))
     if q.speech:  # a question about speech: what was said comes first among the closest too
         rest.sort(key=lambda m: not (m.matched and said(m.matched[0])))
+    if required:  # ... and those about the one the question names ("when did Armagetron die?")
+        rest.sort(key=lambda m: not (m.matched and _holds(m.matched[0].label, required)))
     if closest:
         return matches + rest[:limit - len(matches)]
     if matches:
