@@ -14,8 +14,9 @@ video, its window is at most 15 s long, and t lies inside the window widened by 
  - hit rate@k: the share of questions with at least one expected moment covered.
  - timestamp error: for each covered moment, the smallest |start_s - t| among the results covering it.
  - citation recall: the same rule applied to the citations of `ask`'s answer.
- - answer accuracy: where "answer" is given, whether the answer text contains it (each of them, when a
-   list; case-insensitive), and, with "first", whether the first citation covers an expected moment.
+ - answer accuracy: where "answer" is given, whether the answer text says it (each of them, when a
+   list; case-insensitive; as whole words, outside the citations: a "7" is not found in "@00:27" nor
+   in "demo2"), and, with "first", whether the first citation covers an expected moment.
  - no-match accuracy: of the questions with an empty `expect`, the share where search found no match
    and the answer cites nothing or says "nothing matched" before its closest moments. These
    questions are left out of the other metrics.
@@ -31,6 +32,7 @@ evidence; the answer metrics are reported for each side by side, the first one's
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import time
 from dataclasses import asdict, dataclass, field
@@ -110,6 +112,17 @@ def _recall(q: Question, results: Sequence[Any]) -> tuple[int, list[float], int 
     return found, errors, first_rank
 
 
+def says(answer_text: str, wanted: str) -> bool:
+    """Does the answer say `wanted`: as whole words (case aside), not inside a citation (unless a
+    citation is what is wanted) or a longer word."""
+    from reasoning.prompting import CITATION_RE
+
+    w = wanted.lower()
+    text = (answer_text if CITATION_RE.fullmatch(wanted.strip()) else CITATION_RE.sub(" ", answer_text)).lower()
+    pattern = (r"(?<!\w)" if w[:1].isalnum() else "") + re.escape(w) + (r"(?!\w)" if w[-1:].isalnum() else "")
+    return re.search(pattern, text) is not None
+
+
 def score_question(q: Question, results: Sequence[Any], citations: Sequence[Any], answer_text: str) -> Scored:
     """results/citations: anything with .video, .start_s, .end_s, in rank order; a result with
     `.closest` true is not a match (it counts for recall, not for match recall)."""
@@ -123,7 +136,7 @@ def score_question(q: Question, results: Sequence[Any], citations: Sequence[Any]
     correct = None
     if q.answer is not None or q.first:
         wanted = [q.answer] if isinstance(q.answer, str) else list(q.answer or [])
-        correct = all(a.lower() in answer_text.lower() for a in wanted)
+        correct = all(says(answer_text, a) for a in wanted)
         if q.first:
             correct = correct and bool(citations) and any(covers(citations[0].video, citations[0].start_s,
                                                                  citations[0].end_s, exp) for exp in q.expect)

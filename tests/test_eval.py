@@ -6,7 +6,7 @@ from types import SimpleNamespace as R
 from typer.testing import CliRunner
 
 from cli import app
-from reasoning.evaluate import Question, covers, score_question
+from reasoning.evaluate import Question, covers, says, score_question
 
 
 def independent_recall(expect, results):
@@ -24,6 +24,16 @@ def test_rule_edges():
     assert covers("a", 10, 12, ("a", 8.0)) and covers("a", 10, 12, ("a", 14.0))
     assert not covers("a", 10, 12, ("a", 7.9)) and not covers("b", 10, 12, ("a", 11))
     assert not covers("a", 0, 16, ("a", 5))  # a window longer than 15 s is not a moment
+
+
+def test_an_answer_says_a_thing_in_its_words_not_in_its_citations():
+    answer = "In openarena_bots_dm: You fragged Angelyss [openarena_bots_dm@00:27]; Tied for 1st place with 8 [freedoom1_e2m3@01:07]."
+    assert says(answer, "1st place") and says(answer, "YOU FRAGGED") and says(answer, "with 8")
+    assert not says(answer, "7")  # only in a citation's time
+    assert not says(answer, "1")  # only inside a word ("1st") or a video's name
+    assert not says(answer, "Angel")  # part of a name is not the name
+    q = Question("q", "what place?", [("v", 10.0)], "3")
+    assert score_question(q, [], [], "In v, 2 places [v@00:03].").answer_correct is False
 
 
 def test_scores_agree_with_independent_implementation():
