@@ -38,7 +38,8 @@ EDGE_S = 5.0  # "at the end": what happened around this long before the end (the
 MAX_EDGE_VIDEOS = 10  # "what happened at the end?" with no video named: answered per video up to this many
 # the words of "how did the match end?", "the final moments": when, not what
 EDGE_WORDS = WHEN_IN_VIDEO | {"moment", "moments", "second", "seconds", "minute", "minutes", "finish", "opening",
-                              "closing", "very", "match", "game", "round", "level", "clip", "recording", "begin"}
+                              "closing", "very", "match", "game", "round", "level", "clip", "recording", "begin",
+                              "race", "battle", "fight", "mission", "map", "video", "skirmish", "duel", "session"}
 MAX_LISTED = 50  # moments a count or a list question gathers
 STATE_NEAR_S = 5.0  # a HUD sample further than this from the moment says nothing about it
 SPEECH_BEFORE_S, SPEECH_AFTER_S = 3.0, 10.0  # "what did I say when ...": speech this close to the moment

@@ -106,7 +106,11 @@ MOST_INTENT = re.compile(r"\bmost\s+(?P<kill>kills|frags)\b|\b(?:killed|fragged)
 EDGE_INTENT = re.compile(r"\b(?:at|near|towards?|by|in)\s+the\s+(?P<w>end|start|beginning|finish|very\s+end|very\s+start)\b"
                          r"|\b(?P<v>final|last|first|opening|closing)\s+(?:moments?|seconds?|minute)\b"
                          r"|\bhow\s+did\s+(?:it|the\s+\w+|\w+)\s+(?P<e>end|start|begin)\b"
-                         r"|\b(?:what|which)\s+\w+\s+did\s+\w+\s+(?P<f>finish|end\s+up|start|begin)\b", re.I)  # "what place did I finish?"
+                         r"|\b(?:what|which)\s+\w+\s+did\s+\w+\s+(?P<f>finish|end\s+up|start|begin)\b"  # "what place did I finish?"
+                         # "when did the match end?", "when did the race start?": the edge of what is named
+                         r"|\bwhen\s+(?:did|does|do|was|is)\s+(?:the\s+|this\s+|that\s+|my\s+|our\s+)?(?:match|game|race|round|"
+                         r"battle|fight|level|mission|map|video|clip|recording|skirmish|duel|session)\s+(?P<g>end|start|begin|finish)"
+                         r"(?:ed)?\b", re.I)
 # "when was the first kill?", "what was the last thing I picked up?": the earliest or latest of them
 ORDINAL_INTENT = re.compile(r"\b(?P<o>first|last|final|earliest|latest|most\s+recent)\s+(?P<noun>[a-z][\w'-]*)"
                             r"|\b(?P<o2>first|last)\s*[?.!]*\s*$", re.I)  # "which hedgehog drowned first?"
@@ -308,7 +312,7 @@ def parse(raw: str) -> Query:
     edge = EDGE_INTENT.search(text)
     at_edge = None
     if edge:
-        word = (edge.group("w") or edge.group("v") or edge.group("e") or edge.group("f")).lower()
+        word = (edge.group("w") or edge.group("v") or edge.group("e") or edge.group("f") or edge.group("g")).lower()
         at_edge = "end" if set(word.split()) & {"end", "finish", "final", "last", "closing"} else "start"
         content = [w for w in content if w not in word.split()]  # "my place at the start": when, not what
     extreme = None

@@ -178,8 +178,10 @@ def test_what_someone_else_did_is_no_match_for_a_question_that_names_who(tmp_pat
     assert "Sarge tripped" in answer
     answer = Extractive().answer("when did Sarge trip on his own grenade?", gather(kb, "when did Sarge trip on his own grenade?")).text
     assert answer.startswith("In arena: the screen read \"Sarge tripped"), answer
-    # a name the library never shows asks nothing (a misspelt or unseen player): the words decide
+    # a name misspelt is the name; one the library never shows asks nothing (an unseen player): the words decide
     answer = Extractive().answer("when did Tonny trip on his own grenade?", gather(kb, "when did Tonny trip on his own grenade?")).text
+    assert answer.startswith("Nothing matched"), answer
+    answer = Extractive().answer("when did Zed trip on his own grenade?", gather(kb, "when did Zed trip on his own grenade?")).text
     assert "Sarge tripped" in answer and not answer.startswith("Nothing"), answer
 
 
@@ -251,6 +253,9 @@ def test_a_question_that_names_a_video_asks_about_that_video(tmp_path):
     # the end of one video: what happened in its last seconds, and only there
     end = gather(kb, "what happened at the end of the openarena video?")
     assert [m.matched[0].label for m in end] == ["Fragged by Grism"], end
+    # "when did the match end?" is asked the same way (every line holds "match" as a kind's word: its first ones are no answer)
+    assert parse("when did the match end?").edge == "end" and parse("When was the race started").edge == "start"
+    assert [m.matched[0].label for m in gather(kb, "when did the match end in openarena?")] == ["Fragged by Grism"]
     # a word no video answers to, or that all do, is no filter
     assert {m.video for m in gather(kb, "how many deaths were there?")} == {"openarena_dm", "redeclipse_tdm"}
 
