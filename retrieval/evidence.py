@@ -14,7 +14,7 @@ Keyframes and projected vectors are attached for reasoners that use them.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import replace
 from typing import Sequence
 
@@ -73,6 +73,8 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
         moments = numbers
     elif q.edge and not [w for w in q.words if w not in EDGE_WORDS] and (edge := _at_edge(kb, q, f, limit)):
         moments, at_edge = edge, True
+    elif q.count and (numbered := _numbered_count(kb, q, f)):
+        moments = numbered
     elif q.length and (lengths := _lengths(kb, q, f)):
         moments = lengths
     elif q.summary and not q.words and (told := _summary(kb, q, f, everything=bool(q.ordinal))):
@@ -181,6 +183,69 @@ def _counter_reached(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
         if m and int(m.group("n")) == n and (e.video_id not in first or e.t_start < first[e.video_id][0].t_start):
             first[e.video_id] = (e, v)
     return [_event_moment(e, v) for e, v in first.values()]
+
+
+def _numbered_count(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
+    """"how many rounds were there?", "how many laps?": one moment per number the screen gave the
+    thing in each video, the first line that said it ("Go (round 2 of 30)!"); in a video where no
+    line numbers it, a counter on the HUD that only ever went up by one ("1/3 -> 2/3", laps): its
+    first reading and each step. Empty when the question counts no numbered thing or asks more
+    than how many ("how many rounds did Quake win?"), or no video numbers it."""
+    noun = (q.noun or "").lower()
+    word = noun[:-1] if noun.endswith("s") else noun
+    if word not in SEQUENCE_WORDS or [w for w in q.words if w not in LIGHT_WORDS and w not in (noun, word)]:
+        return []
+    ids = asked_ids(kb, q, f)
+    said: dict[int, dict[int, tuple]] = defaultdict(dict)  # video -> number -> (event, video), the first to say it
+    named: set[int] = set()  # videos whose screen or speech says the word
+    for e, v in kb.events(ids, None, f.t_from, f.t_to, text=word):
+        if e.kind == "hud" or not _says_word(e.label, word):
+            continue
+        named.add(e.video_id)
+        for m in re.finditer(rf"\b{word}s?\W{{0,3}}(\d{{1,3}})\b", e.label, re.I) if e.kind != "speech" else ():
+            n = int(m.group(1))
+            if n not in said[e.video_id] or e.t_start < said[e.video_id][n][0].t_start:
+                said[e.video_id][n] = (e, v)
+    out = [_event_moment(e, v) for firsts in said.values() for _n, (e, v) in sorted(firsts.items())]
+    steps: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))  # video -> counter -> its changes
+    for e, v in kb.events(ids, ["hud"], f.t_from, f.t_to, text="/"):
+        # (a counter says not what it counts: one in a video that never says the word counts something else)
+        if e.video_id not in said and e.video_id in named and (change := COUNTER_CHANGE.match(e.label or "")):
+            steps[e.video_id][change.group("name")].append((e, v))
+    for video_id, counters in steps.items():
+        counting = {name: changes for name, changes in counters.items() if _counts_up([e.label for e, _v in changes])}
+        if len(counting) != 1:
+            continue  # a counter that goes down, or two that go up: which one is asked is not known
+        ((name, changes),) = counting.items()
+        first, v = changes[0]
+        before, of = _step(first.label)[0], first.label.split("/")[1].split()[0]  # "top-right 1/3 -> 2/3": 1, 3
+        shown = next((s.t for s in kb.states(video_id) if s.name == name and s.value == before), first.t_start)
+        opening = replace(_event_moment(first, v), start_s=round(max(shown - LEAD_S, 0.0), 2),
+                          matched=[Matched(t=shown, source="ocr", kind="hud", label=f"{name} {before}/{of}")])
+        # "how many laps did I finish?": each step is one done; the first reading is one begun
+        done = FINISH_WORDS & set(words(q.text))
+        out += ([] if done else [opening]) + [_event_moment(e, v) for e, v in changes]
+    return out
+
+
+FINISH_WORDS = {"finish", "finished", "complete", "completed", "done", "cleared", "beat", "beaten"}
+
+
+def _says_word(label: str, word: str) -> bool:
+    """The label holds the word, or its plural ("Final lap!", "in 3 turns"), not inside another ("overlap")."""
+    return re.search(rf"\b{re.escape(word)}s?\b", label, re.I) is not None
+
+
+def _counts_up(labels: Sequence[str]) -> bool:
+    """A counter's changes, each one up by one from where the last one left it ("1/3 -> 2/3", "2/3 -> 3/3")."""
+    steps = [_step(label) for label in labels]
+    return all(b == a + 1 for a, b in steps) and all(s[1] == t[0] for s, t in zip(steps, steps[1:]))
+
+
+def _step(label: str) -> tuple[int, int]:
+    """A counter's change "top-right 1/3 -> 2/3": (1, 2)."""
+    m = re.search(r"(\d+)/\d+ -> (\d+)/", label)
+    return (int(m.group(1)), int(m.group(2))) if m else (-1, -1)
 
 
 def _event_moment(e, v, kind: str | None = None) -> Moment:

@@ -60,6 +60,7 @@ LIGHT_WORDS = {
     "drop", "dropped", "dropping", "collect", "collected", "receive", "received", "obtain", "obtained", "see",
     "saw", "seen", "take", "took", "taken", "happen", "go", "went", "going", "come", "came", "make", "made",
     "finish", "finished", "end", "ended",  # "what place did I finish?": the place, whatever the verb
+    "play", "played", "playing",  # "how many rounds were played?": the rounds
     "set",  # "who set the fastest lap?": the lap, not a "Set!" on screen
     "shown", "showed", "displayed", "appeared", "onscreen",  # "when was Ready shown?": the screen shows, not says so
     "someone", "somebody", "anyone", "anybody", "everyone", "everybody", "people", "bots", "bot", "players",

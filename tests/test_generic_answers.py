@@ -569,6 +569,25 @@ def _race_kb(tmp_path, events, states=()):
     return _one_segment(kb, video, 100.0, rows, moments, states)
 
 
+def test_how_many_laps_or_rounds_is_the_numbers_the_screen_gave_them(tmp_path):
+    """"how many laps were there?" counted the lines with "lap" in them ("New fastest lap", "Final
+    lap!": 2); the HUD's lap counter, or the rounds the screen numbered, say how many."""
+    counter = [StateSample(t=float(t), name="top-right", value=1.0) for t in range(6, 38)]
+    kb = _race_kb(tmp_path, [(5.0, "round", "Go!"), (25.0, "hud", "bottom-right 3 -> 2"), (36.0, "achievement", "New fastest lap"),
+                             (38.0, "hud", "top-right 1/3 -> 2/3"), (50.0, "hud", "right 5/5 -> 0/5"),
+                             (76.0, "round", "Final lap!"), (77.0, "hud", "top-right 2/3 -> 3/3")], states=counter)
+    laps = Extractive().answer("how many laps were there?", gather(kb, "how many laps were there?")).text
+    assert laps.startswith("3 laps in race: top-right 1/3 [race@00:05]; top-right 1/3 -> 2/3"), laps
+    done = Extractive().answer("how many laps did I finish?", gather(kb, "how many laps did I finish?")).text
+    assert done.startswith("2 laps in race: top-right 1/3 -> 2/3"), done
+    # a counter says not what it counts: the race never says "round", so it counts no rounds
+    assert not [m for m in gather(kb, "how many rounds were there?") if m.matched and m.matched[0].kind == "hud"]
+    arena = _arena_kb(tmp_path / "arena", [(0.0, "Go (round 1 of 30)!"), (30.0, "Quake was awarded 10 points"),
+                                           (31.0, "Go (round 2 of 3e)!"), (40.0, "Round 2 begins")], untyped="round")
+    rounds = Extractive().answer("how many rounds were played?", gather(arena, "how many rounds were played?")).text
+    assert rounds.startswith("2 rounds in arena: round/level: Go (round 1 of 30)! [arena@00:00]; round/level: Go (round 2 of 3e)!"), rounds
+
+
 def test_when_lap_2_started_is_when_the_lap_counter_went_to_2(tmp_path):
     """No "Lap 2" read on screen: the HUD's counter "1/3" going to "2/3" says when lap 2 began; a
     number that is no counter (the position "2 -> 1") does not, nor does a counter for "round 2"
