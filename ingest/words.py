@@ -131,7 +131,7 @@ def mend(text: str) -> str:
 
 # letters a small font is read as one another: a word that differs from a name only in these is
 # that name misread ("Torine" for "Torino", "CuclesBD" for "Cycles3D")
-_ALIKE_GROUPS = ("aceo", "il1tIj!|", "nmrh", "uvwy", "gq9", "o0OQD", "s5S", "b8B3", "kx")
+_ALIKE_GROUPS = ("aceo", "il1tIjT!|", "nmrh", "uvwyUVWY", "gq9", "o0OQDC", "s5S", "b8B3", "kx")
 _ALIKE = {(a, b) for g in _ALIKE_GROUPS for a in g for b in g if a != b}
 
 
@@ -163,7 +163,7 @@ class Names:
             return None
         most = self.lines[low]
         found = {n for n in self.names if self.lines[n] >= self.TIMES * max(1, most) and
-                 (_misread_of(low, n) or (last and len(low) >= self.MIN_CUT and len(n) > len(low) and n.startswith(low)))}
+                 (_misread_of(word, self.spelled[n]) or (last and len(low) >= self.MIN_CUT and len(n) > len(low) and n.startswith(low)))}
         return self.spelled[found.pop()] if len(found) == 1 else None
 
     def mend(self, text: str) -> str:
@@ -181,10 +181,11 @@ class Names:
 
 
 def _misread_of(word: str, name: str) -> bool:
-    """`word` is `name` with one or two letters read as letters alike (lower case, same length)."""
-    if len(word) != len(name) or word[0] != name[0] and (word[0], name[0]) not in _ALIKE:
+    """`word` is `name` with one or two letters read as letters alike, as written (a "D" is read for
+    a "Q", a "d" is not read for a "q"); the same length, a letter's case aside otherwise."""
+    if len(word) != len(name):
         return False
-    diff = [(a, b) for a, b in zip(word, name) if a != b]
+    diff = [(a, b) for a, b in zip(word, name) if a.lower() != b.lower()]
     return 0 < len(diff) <= 2 and all(d in _ALIKE for d in diff)
 
 

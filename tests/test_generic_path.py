@@ -441,6 +441,7 @@ def test_a_name_misread_or_cut_off_is_the_name_the_video_shows_most():
                    "Tony was gunned down by Kyonshi", "Kyonshi blew herself up", "Grism ate Kyonshi's rocket"])
     assert names.mend("You have founded Torine") == "You have founded Torino"  # e read for o
     assert names.mend("Iorino is building Phalanx.") == "Torino is building Phalanx."
+    assert Names(["Quake lost 2 points"] * 3).mend("Fastest: Duake 28.3") == "Fastest: Quake 28.3"  # a D for a Q, not a d for a q
     assert names.mend("Sarge was gunned down by Kyonsh") == "Sarge was gunned down by Kyonshi"  # cut off at the line's end
     # a shorter word elsewhere in the line, a name seen too seldom, another word: as read
     for kept in ("Kyonsh was gunned down by Sarge", "Torrent grows", "Tony was gunned down by Grisn"):
