@@ -25,7 +25,7 @@ from kb.models.vocabulary import vocabulary
 from kb.schema import clock_series, saved_id, unlabelled_series
 from kb.store import KnowledgeBase
 from retrieval.obituaries import KINDS as OBITUARY_KINDS
-from retrieval.obituaries import killer_of, owner_phrase, read_as, same_name, victim_of
+from retrieval.obituaries import killer_of, owner_phrase, read_as, same_name, victim_of, weapon_of
 from retrieval.query import HUD_WORDS, LIGHT_WORDS, RANK_WORDS, WHEN_IN_VIDEO, Query, parse, words
 from retrieval.search import LEAD_S, MAX_WINDOW_S, Filters, asked_ids, match_score, named, named_videos, said, search, stems_of
 from retrieval.types import COUNTER_CHANGE, Matched, Moment, StateValue, format_clock, format_ts
@@ -63,6 +63,8 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
         moments = _with_state(kb, q, f, values or fallback, limit, fallback)
     elif q.killer and (by := _kills_by(kb, q, f)) is not None:
         moments = by
+    elif (armed := _weapons(kb, q, f)) is not None:
+        moments = armed
     elif q.victim and (killed := _killed(kb, q, f)) is not None:
         moments = killed
     elif tally:  # none in a game whose screen shows no kill feed: nothing matches
@@ -394,6 +396,45 @@ def _obituary_kind(q: Query) -> str | None:
     if noun.startswith(("kill", "frag")):
         return "kill"
     return "death" if noun in ("death", "deaths") else None
+
+
+WEAPON_NOUNS = {"weapon", "weapons", "gun", "guns"}
+PICKUP_WORDS = {"pick", "picked", "found", "find", "collect", "collected", "grab", "grabbed", "buy", "bought", "get", "got"}
+# who the question says was killed, or who killed: "which weapon killed Tony?", "what weapon did Sarge use?"
+_WEAPON_VICTIM = re.compile(r"\b(?:killed|fragged|eliminated|kill|frag)\s+(?P<v>[^\s?!.,]+)", re.I)
+_WEAPON_KILLER = re.compile(r"\b(?:did|does|do)\s+(?P<k>[^\s?!.,]+)\s+(?:use|kill|frag|fire|shoot|prefer)", re.I)
+
+
+def _weapons(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment] | None:
+    """"what weapons were used?", "which weapon killed Tony?", "what weapon did Sarge use?": the
+    weapons the kill lines name ("Sarge's plasmagun", "with a shotgun", "machinegunned"), one moment
+    per line (per weapon for "how many"), of the one killed or the killer the question names. None
+    when the question is about no weapon or one picked up, or no kill line names one (a pack's
+    weapon events answer then, as any other question)."""
+    if (q.noun or "").lower() not in WEAPON_NOUNS and not (WEAPON_NOUNS & set(q.words) and q.victim is None and
+                                                           (q.listing or q.count)):
+        return None
+    if PICKUP_WORDS & set(words(q.text)):
+        return None  # "which weapons did I find?": pickups
+    victim = (said.group("v") if (said := _WEAPON_VICTIM.search(q.text)) else "").lower()
+    killer = (said.group("k") if (said := _WEAPON_KILLER.search(q.text)) else "").lower()
+    victim, killer = ("you" if w in ("me", "i", "myself") else w for w in (victim, killer))
+    out: list[Moment] = []
+    seen: set[tuple[int, str]] = set()
+    armed = False  # a kill line names a weapon: the answer is from these lines, or there is none
+    for m in _obituaries(kb, q, f):
+        label, kind = m.matched[0].label, m.matched[0].kind
+        weapon = weapon_of(label)
+        armed = armed or weapon is not None
+        if not weapon or (victim and not same_name(victim_of(label, kind) or "", victim)) or \
+                (killer and not same_name(killer_of(label, kind) or "", killer)):
+            continue
+        if q.count and (m.video_id, weapon) in seen:
+            continue
+        seen.add((m.video_id, weapon))
+        # the weapon is what is told (the line is the citation's); the line's player on screen is not
+        out.append(replace(m, matched=[replace(m.matched[0], label=weapon)], text=label, you=None))
+    return out if armed else None
 
 
 def _obituaries(kb: KnowledgeBase, q: Query, f: Filters, kind: str | None = None, once: bool = True) -> list[Moment]:

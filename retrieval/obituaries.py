@@ -29,6 +29,24 @@ KINDS = ("kill", "death")
 MIN_CUT_NAME = 4  # letters a cut-off name keeps to still be read as the name it starts ("Ange" for Angelyss)
 
 
+# the weapon a kill line names: "Sarge's plasmagun", "with a shotgun", "using the railgun", "machinegunned"
+_WEAPON_OWNED = re.compile(r"[^\s']\s?['’]\s?s\s+(?P<w>[A-Za-z][\w-]{2,})(?:\s+(?P<w2>launcher|gun|rifle|cannon|blaster))?", re.I)
+_WEAPON_WITH = re.compile(r"\b(?:with|using)\s+(?:an?\s+|the\s+|his\s+|her\s+|their\s+|its\s+|my\s+)?"
+                          r"(?P<w>[A-Za-z][\w-]{2,})(?:\s+(?P<w2>launcher|gun|rifle|cannon|blaster))?", re.I)
+_WEAPON_OWN = re.compile(r"\bown\W{1,2}(?P<w>[A-Za-z][\w-]{2,})", re.I)  # "tripped on his own grenade"
+_WEAPON_VERB = re.compile(r"\b(?P<w>[a-z]*gun)ned\b", re.I)  # "machinegunned": a machinegun
+
+
+def weapon_of(label: str) -> str | None:
+    """The weapon a kill line names, lower case ("plasmagun" of "Sorceress was melted by Sarge's
+    plasmagun", "rocket launcher" of "Tony killed Grism with a rocket launcher", "machinegun" of "Sarge
+    was machinegunned by Tony"), or None."""
+    for rx in (_WEAPON_OWNED, _WEAPON_WITH, _WEAPON_OWN, _WEAPON_VERB):
+        if (m := rx.search(label)) is not None:
+            return " ".join(w for w in m.groupdict().values() if w).lower()
+    return None
+
+
 def victim_of(label: str, kind: str) -> str | None:
     """Who a kill or death line says was killed (as written), or None: a generic reading of kill feeds
     ("X was <verb>ed by Y", "Y killed X", "X ate Y's rocket") and death lines ("Thorn drowned": the

@@ -185,6 +185,25 @@ def test_what_someone_else_did_is_no_match_for_a_question_that_names_who(tmp_pat
     assert "Sarge tripped" in answer and not answer.startswith("Nothing"), answer
 
 
+def test_the_weapons_are_those_the_kill_lines_name(tmp_path):
+    from retrieval.obituaries import weapon_of
+
+    assert [weapon_of(t) for t in ("Sorceress was melted by Sarge's plasmagun", "Angelyss ate Kyonshi 's rocket",
+                                   "Tony killed Grism with a rocket launcher", "Sarge was machinegunned by Tony",
+                                   "Sarge tripped on his own grenade.", "Kyonshi is on a killing spree with 5 kills")] == \
+        ["plasmagun", "rocket", "rocket launcher", "machinegun", "grenade", None]
+    kb = _arena_kb(tmp_path, [(5.0, "Sorceress was melted by Sarge's plasmagun"), (19.0, "Tony ate Sarge's rocket"),
+                              (30.0, "Sarge was machinegunned by Tony"), (45.0, "Grism ate Sarge's rocket")])
+    used = Extractive().answer("what weapons were used?", gather(kb, "what weapons were used?")).text
+    assert used.startswith("In arena, 3 weapons: plasmagun [arena@00:04]; rocket [arena@00:18] [arena@00:44]; machinegun"), used
+    assert Extractive().answer("which weapon killed Tony?", gather(kb, "which weapon killed Tony?")).text == \
+        "In arena, 1 weapon: rocket [arena@00:18]."
+    assert "machinegun" not in Extractive().answer("what weapon did Sarge use?", gather(kb, "what weapon did Sarge use?")).text
+    assert Extractive().answer("how many weapons did Sarge use?", gather(kb, "how many weapons did Sarge use?")).text.startswith("2 weapons")
+    # no one's death here is the player's: nothing, not the kills
+    assert Extractive().answer("what weapon killed me?", gather(kb, "what weapon killed me?")).text.startswith("Nothing in the library")
+
+
 def test_my_kills_are_the_lines_that_say_you_where_a_game_says_so(tmp_path):
     kb = _arena_kb(tmp_path, [(5.0, "You fragged Major"), (19.0, "Grism was railed by Tony"), (45.0, "You fragged Tony"),
                               (50.0, "Fragged by Grism")])
