@@ -416,8 +416,8 @@ def _weapons(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment] | None:
         return None
     if PICKUP_WORDS & set(words(q.text)):
         return None  # "which weapons did I find?": pickups
-    victim = (said.group("v") if (said := _WEAPON_VICTIM.search(q.text)) else "").lower()
-    killer = (said.group("k") if (said := _WEAPON_KILLER.search(q.text)) else "").lower()
+    victim = (who.group("v") if (who := _WEAPON_VICTIM.search(q.text)) else "").lower()
+    killer = (who.group("k") if (who := _WEAPON_KILLER.search(q.text)) else "").lower()
     victim, killer = ("you" if w in ("me", "i", "myself") else w for w in (victim, killer))
     out: list[Moment] = []
     seen: set[tuple[int, str]] = set()
