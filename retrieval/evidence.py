@@ -198,7 +198,7 @@ def _numbered_count(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
     if word not in SEQUENCE_WORDS or [w for w in q.words if w not in LIGHT_WORDS and w not in (noun, word)]:
         return []
     ids = asked_ids(kb, q, f)
-    said: dict[int, dict[int, tuple]] = defaultdict(dict)  # video -> number -> (event, video), the first to say it
+    numbers: dict[int, dict[int, tuple]] = defaultdict(dict)  # video -> number -> (event, video), the first to say it
     named: set[int] = set()  # videos whose screen or speech says the word
     for e, v in kb.events(ids, None, f.t_from, f.t_to, text=word):
         if e.kind == "hud" or not _says_word(e.label, word):
@@ -206,13 +206,13 @@ def _numbered_count(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
         named.add(e.video_id)
         for m in re.finditer(rf"\b{word}s?\W{{0,3}}(\d{{1,3}})\b", e.label, re.I) if e.kind != "speech" else ():
             n = int(m.group(1))
-            if n not in said[e.video_id] or e.t_start < said[e.video_id][n][0].t_start:
-                said[e.video_id][n] = (e, v)
-    out = [_event_moment(e, v) for firsts in said.values() for _n, (e, v) in sorted(firsts.items())]
+            if n not in numbers[e.video_id] or e.t_start < numbers[e.video_id][n][0].t_start:
+                numbers[e.video_id][n] = (e, v)
+    out = [_event_moment(e, v) for firsts in numbers.values() for _n, (e, v) in sorted(firsts.items())]
     steps: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))  # video -> counter -> its changes
     for e, v in kb.events(ids, ["hud"], f.t_from, f.t_to, text="/"):
         # (a counter says not what it counts: one in a video that never says the word counts something else)
-        if e.video_id not in said and e.video_id in named and (change := COUNTER_CHANGE.match(e.label or "")):
+        if e.video_id not in numbers and e.video_id in named and (change := COUNTER_CHANGE.match(e.label or "")):
             steps[e.video_id][change.group("name")].append((e, v))
     for video_id, counters in steps.items():
         counting = {name: changes for name, changes in counters.items() if _counts_up([e.label for e, _v in changes])}
