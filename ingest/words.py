@@ -214,7 +214,8 @@ PATTERNS: list[tuple[str, re.Pattern, float]] = [(k, re.compile(p), c) for k, p,
 )]
 _NUMBER = re.compile(r"^[-+]?\d{1,5}$")
 # "Sarge: Yep", "[RED] julian: nice shot": a name, a colon, and words: a chat line (or a line of dialogue)
-_CHAT = re.compile(r"^(?:\[[^\]]{1,12}\]\s*)?(?P<name>[^\s:]{2,16}):\s+(?P<said>.*[a-z]{2}.*)$")
+# ("[09:15] Black-Crusher (private to Player): All my army for you": a time, and to whom, in brackets)
+_CHAT = re.compile(r"^(?:\[[^\]]{1,12}\]\s*)?(?P<name>[^\s:]{2,24})(?:\s*\([^()]{1,30}\))?:\s+(?P<said>.*[a-z]{2}.*)$")
 # what stands before a colon on a HUD or in a notice, not a speaker ("Objective: ...", "Fragged: Down for 5")
 NOT_SPEAKERS = frozenset("""objective objectives mission goal task tip hint note warning info notice alert round lap
 wave level stage turn time timer clock score scores health hp armor armour ammo shield team teams fragged killed

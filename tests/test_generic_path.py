@@ -407,6 +407,9 @@ def test_messages_are_typed_from_their_words():
     # a line with no one before "by" is the player's own death; with someone, that one's
     assert classify_text("Fragged by Grism")[0] == "death" and classify_text("Grism was fragged by Tony")[0] == "kill"
     assert classify_text("Checkpoint reached")[0] == "objective"
+    # a chat line: a name and a colon, perhaps a time before and to whom after it
+    assert classify_text("Sarge: Back in my day, frags weren't so cheap.")[0] == "chat"
+    assert classify_text("[09:15] Black-Crusher (private to Player): All my new shiny army for you.")[0] == "chat"
     assert classify_text("Lap 2/3")[0] == "round"
     assert classify_text("Achievement unlocked: Sharpshooter")[0] == "achievement"
     assert classify_text("Picked up 50 gold")[0] == "pickup"
