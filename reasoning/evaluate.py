@@ -114,11 +114,12 @@ def _recall(q: Question, results: Sequence[Any]) -> tuple[int, list[float], int 
 
 def says(answer_text: str, wanted: str) -> bool:
     """Does the answer say `wanted`: as whole words (case aside), not inside a citation (unless a
-    citation is what is wanted) or a longer word."""
+    citation is what is wanted), a longer word or the question it echoes."""
     from reasoning.prompting import CITATION_RE
 
     w = wanted.lower()
-    text = (answer_text if CITATION_RE.fullmatch(wanted.strip()) else CITATION_RE.sub(" ", answer_text)).lower()
+    text = re.sub(r"“[^”]*”", " ", answer_text)  # the question, echoed ("Nothing matched “when did X say hello?”")
+    text = (text if CITATION_RE.fullmatch(wanted.strip()) else CITATION_RE.sub(" ", text)).lower()
     pattern = (r"(?<!\w)" if w[:1].isalnum() else "") + re.escape(w) + (r"(?!\w)" if w[-1:].isalnum() else "")
     return re.search(pattern, text) is not None
 

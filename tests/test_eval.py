@@ -32,6 +32,7 @@ def test_an_answer_says_a_thing_in_its_words_not_in_its_citations():
     assert not says(answer, "7")  # only in a citation's time
     assert not says(answer, "1")  # only inside a word ("1st") or a video's name
     assert not says(answer, "Angel")  # part of a name is not the name
+    assert not says("Nothing matched “when did Yellow say hello?” exactly; the closest moments: ...", "hello")
     q = Question("q", "what place?", [("v", 10.0)], "3")
     assert score_question(q, [], [], "In v, 2 places [v@00:03].").answer_correct is False
 
