@@ -67,7 +67,8 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
         moments = armed
     elif q.victim and (killed := _killed(kb, q, f)) is not None:
         moments = killed
-    elif tally:  # none in a game whose screen shows no kill feed: nothing matches
+    elif tally and not q.killer and not q.victim:  # none in a game whose screen shows no kill feed: nothing matches
+        # (a name no line gives, "how many kills did marseilles get?", is not every kill: it is searched for)
         moments = _obituaries(kb, q, f, tally)  # "You fragged Grism": the followed player's kill (Moment.you)
     elif q.rank_move and (moved := _rank_moved(kb, q, f)):
         moments = moved

@@ -16,7 +16,8 @@ ANCHOR = re.compile(r"(?:(?P<video>[^\s@]+))?@(?P<ts>\d{1,3}:\d{2}(?::\d{2})?(?:
 SPAN = re.compile(r"\b(?:between|from)\s+(?P<a>\d{1,3}:\d{2}(?::\d{2})?)\s+(?:and|to|till|until|-)\s+"
                   r"(?P<b>\d{1,3}:\d{2}(?::\d{2})?)(?![\d:])", re.I)
 # "what happened?", "summarize the match", "give me a recap": what a video holds, told in short
-SUMMARY_INTENT = re.compile(r"^\s*(?:so\s+)?what\s+(?:happened|went\s+on|happens)\s*(?:in\s+(?:the|this|that)\s+\w+\s*)?"
+SUMMARY_INTENT = re.compile(r"^\s*(?:so\s+)?what\s+(?:happened|went\s+on|happens)\s*"
+                            r"(?:in\s+(?:(?:the|this|that|my)\s+)?(?:[\w'-]+\s+){0,2}[\w'-]+\s*)?"  # "in the hedgewars match"
                             r"(?:first|last)?\s*[?.!]*\s*$"  # "what happened last?": the last of it
                             r"|^\s*what\s+(?:was|were)\s+(?:the\s+)?(?:first|last|final)\s+(?:things?|events?)\b"
                             r"|\b(?:summari[sz]e|summary|recap|overview|highlights|rundown|tl;?dr)\b", re.I)
@@ -26,9 +27,11 @@ SUMMARY_WORDS = {"summarize", "summarise", "summary", "recap", "overview", "high
 # what a summary is of ("summarize the match"): no word to find
 SUMMARY_OF = {"match", "game", "race", "round", "video", "clip", "recording", "level", "fight", "battle"}
 # "how long was the match?", "how long is this video?": its length (a round or a lap is looked for)
-LENGTH_INTENT = re.compile(r"^\s*how\s+long\s+(?:was|is|did)\s+(?:the|this|that|my|it)?\s*(?:match|game|video|clip|race|"
-                           r"recording|fight|battle|deathmatch|session|level|mission|stage|map|run|playthrough|speedrun)?"
-                           r"\s*(?:last|take)?\s*[?.!]*\s*$", re.I)
+LENGTH_NOUNS = ("match game video clip race recording fight battle deathmatch session level mission stage map run "
+                "playthrough speedrun").split()
+# "how long was the match?", "how long was the redeclipse match?" (a video's name before the noun)
+LENGTH_INTENT = re.compile(r"^\s*how\s+long\s+(?:was|is|did)\s+(?:the|this|that|my|it)?\s*(?:[\w'-]+\s+){0,2}?"
+                           rf"(?:{'|'.join(LENGTH_NOUNS)})?\s*(?:last|take)?\s*[?.!]*\s*$", re.I)
 # "give me a timeline of the kills": the kills, in order
 LIST_WORDS = {"timeline", "list", "chronology", "sequence", "order", "show", "give", "me"}
 # the same anchor as people write it in a question: "what happened at 0:53?", "around 1:05"
@@ -331,8 +334,8 @@ def parse(raw: str) -> Query:
     if speech:
         content = [w for w in content if w not in SPEAKERS]
     length = bool(LENGTH_INTENT.search(text))
-    if length:
-        content = []
+    if length:  # its words are how it asks, but for a video's name ("the redeclipse match")
+        content = [w for w in content if w not in LENGTH_NOUNS and w not in ("long", "last", "take")]
     summary = at is None and bool(SUMMARY_INTENT.search(text))
     listed = bool(listing) and not summary  # a summary is told in time order, not grouped as a list
     if summary:

@@ -278,8 +278,8 @@ def named_videos(kb: KnowledgeBase, q: Query, f: Filters) -> tuple[Query, Filter
             chosen.extend(h for h in hits if h not in chosen)
     rest = [w for w in q.words if w not in used]
     # "doom" alone, or "when did I get the shotgun?" beside a video named shotgun_run, is a search for
-    # that word; "at 1:30 in doom" and "at the end of doom" are not
-    if not chosen or not ([w for w in rest if w not in LIGHT_WORDS] or q.at is not None or q.edge):
+    # that word; "at 1:30 in doom", "at the end of doom" and "what happened in the hedgewars match?" are not
+    if not chosen or not ([w for w in rest if w not in LIGHT_WORDS] or q.at is not None or q.edge or q.summary or q.length):
         return q, f
     return replace(q, words=rest, pairs=[p for p in q.pairs if not used & set(p)]), replace(f, videos=chosen)
 

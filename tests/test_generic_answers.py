@@ -277,6 +277,13 @@ def test_a_question_that_names_a_video_asks_about_that_video(tmp_path):
     assert [m.matched[0].label for m in gather(kb, "when did the match end in openarena?")] == ["Fragged by Grism"]
     # a word no video answers to, or that all do, is no filter
     assert {m.video for m in gather(kb, "how many deaths were there?")} == {"openarena_dm", "redeclipse_tdm"}
+    # a summary or a length of one game's match, the game named before "match"
+    assert parse("what happened in the redeclipse match?").summary and parse("how long was the redeclipse match?").length
+    for q in ("what happened in the redeclipse match?", "how long was the redeclipse match?"):
+        assert {m.video for m in gather(kb, q)} == {"redeclipse_tdm"}, q
+    # kills by a name no line gives are not all the kills
+    answer = Extractive().answer("how many kills did marseilles get?", gather(kb, "how many kills did marseilles get?")).text
+    assert answer.startswith("Nothing"), answer
 
 
 def test_the_first_and_the_last_of_a_kind(tmp_path):
