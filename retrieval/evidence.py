@@ -134,8 +134,11 @@ SPAN_WORDS = {"start", "started", "starts", "starting", "begin", "began", "begun
 
 
 def _says(label: str, word: str, n: int) -> bool:
-    """The label names the `n`th of `word`'s series: "Go (round 2 of 30)!" says round 2."""
+    """The label names the `n`th of `word`'s series: "Go (round 2 of 30)!" says round 2, and so
+    does "Round2" (OCR runs a word and its number together)."""
     lw = words(label)
+    if re.search(rf"\b{re.escape(word)}s?{n}\b", label, re.I):
+        return True
     return str(n) in lw and match_score([word], " ".join(w for w in lw if not w.isdigit())) == 1.0
 
 

@@ -235,7 +235,8 @@ def _numbered_ok(q: Query, label: str, source: str) -> bool:
         return True
     lw = set(words(label))
     stems = _all_stems(lw)
-    return all(b in lw and _word_match(a, lw, stems) > 0 for a, b in numbered)
+    # "Lap2": OCR runs a word and its number together
+    return all((b in lw and _word_match(a, lw, stems) > 0) or a + b in lw or a + "s" + b in lw for a, b in numbered)
 
 
 def named(query_words: Sequence[str], names: Sequence[str]) -> list[str]:

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from kb.errors import GamekbError
 from retrieval.query import parse, parse_ts
-from retrieval.search import _where, judge, match_score
+from retrieval.search import _numbered_ok, _where, judge, match_score
 
 
 def test_anchor_with_video():
@@ -73,6 +73,12 @@ def test_the_thing_itself_beats_what_belongs_to_it():
     assert said[1] and said[0] >= 0.5
     # the verb a player asks with counts for little, and alone for nothing
     assert judge(parse("when did I get the bazooka?"), PUMP, "pump-action shotgun")[0] == 0.0
+
+
+def test_a_numbered_thing_read_with_its_number_run_together_is_that_one():
+    q = parse("when did lap 2 start?")
+    assert _numbered_ok(q, "Lap2", "ocr") and _numbered_ok(q, "Lap 2", "ocr")  # SuperTuxKart's centre "Lap 2", read "Lap2"
+    assert not _numbered_ok(q, "Lap3", "ocr") and not _numbered_ok(q, "Go (round 2 of 30)!", "ocr")
 
 
 def test_a_name_the_question_gives_must_be_in_a_match():
