@@ -123,10 +123,16 @@ def mended_word(token: str) -> str:
     return token
 
 
+# a numbered thing read with its number run together: "Lap2" is "Lap 2"
+_RUN_TOGETHER = re.compile(r"\b(lap|round|turn|wave|level|stage|heat|mission|chapter|day)(\d{1,3})\b", re.I)
+
+
 def mend(text: str) -> str:
     """A line's words misread as letters alike mended (`mended_word`): "Uindous vas auarded 1e points
-    for being last active tean" -> "Windows vas awarded 1e points for being last active team"."""
-    return re.sub(r"[^\W_]+", lambda m: mended_word(m.group(0)), text)  # ("Körner" is one word, not "K" and "rner")
+    for being last active tean" -> "Windows was awarded 1e points for being last active team"; a
+    numbered thing read with its number run together apart again ("Lap2" -> "Lap 2")."""
+    text = re.sub(r"[^\W_]+", lambda m: mended_word(m.group(0)), text)  # ("Körner" is one word, not "K" and "rner")
+    return _RUN_TOGETHER.sub(r"\1 \2", text)
 
 
 # letters a small font is read as one another: a word that differs from a name only in these is

@@ -427,6 +427,7 @@ def test_letters_a_small_font_is_misread_as_are_mended_where_one_word_is_meant()
     assert mend("Uindous vas auarded 10 points for being last active tean") == "Windows was awarded 10 points for being last active team"
     assert mend("qITron Iost 2 points since it caused a general protect1on fault") == "qITron lost 2 points since it caused a general protection fault"
     assert mend("Quake entered the gane.") == "Quake entered the game." and mend("Arnaqetron l0st 2") == "Arnaqetron lost 2"
+    assert mend("Lap2") == "Lap 2" and mend("Round10 begins") == "Round 10 begins" and mend("Cycles3D") == "Cycles3D"
     # names, words of the dictionary, ordinals read with an l, letters of other scripts stay as read
     for kept in ("Arnaqetron core dumped Kyonshi", "lst placewith 10", "Theodor Körner", "GAME PAUSED", "Tied for 1st place"):
         assert mend(kept) == kept
