@@ -85,6 +85,7 @@ def readable(text: str, min_wordness: float = 0.6) -> bool:
 # "qane" "game", "dunped" "dumped", "l0st" and "Iost" "lost", "protect1on" "protection"
 MISREADS = {"u": "w", "v": "w", "n": "m", "q": "g", "0": "o", "1": "li", "i": "l", "l": "i", "5": "s"}
 MEND_AT_MOST = 2  # letters changed in one word
+GLUED = ("with", "for", "and", "of")  # short words a narrow space loses to the word before ("1st placewith 10")
 _ORDINAL = re.compile(r"(?:\d+|[li])(?:st|nd|rd|th)")  # "1st" read "lst": no "ist"
 
 
@@ -97,6 +98,11 @@ def mended_word(token: str) -> str:
     mended by one letter only ("vas": "was")."""
     low = token.lower()
     vocab = vocabulary()
+    if low in ("lst", "ist"):
+        return "1st"  # "Tied for lst place", a small font's 1 read as an l
+    glue = next((g for g in GLUED if low.endswith(g) and low[:-len(g)] in vocab and len(low) - len(g) >= 4), None)
+    if glue is not None and low not in vocab:
+        return f"{token[:-len(glue)]} {token[-len(glue):]}"  # "placewith": a font's narrow space lost
     if len(low) < 3 or not low.isascii() or not re.search(r"[a-z]", low) or low in vocab or compound(low, vocab) \
             or _ORDINAL.fullmatch(low):
         return token

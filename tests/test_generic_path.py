@@ -428,6 +428,8 @@ def test_letters_a_small_font_is_misread_as_are_mended_where_one_word_is_meant()
     assert mend("qITron Iost 2 points since it caused a general protect1on fault") == "qITron lost 2 points since it caused a general protection fault"
     assert mend("Quake entered the gane.") == "Quake entered the game." and mend("Arnaqetron l0st 2") == "Arnaqetron lost 2"
     assert mend("Lap2") == "Lap 2" and mend("Round10 begins") == "Round 10 begins" and mend("Cycles3D") == "Cycles3D"
+    # OpenArena's "1st place with 10" read "lst placewith 10": a 1 read as an l, a narrow space lost
+    assert mend("lst placewith 10") == "1st place with 10" and mend("Stanford") == "Stanford"
     # names, words of the dictionary, ordinals read with an l, letters of other scripts stay as read
     for kept in ("Arnaqetron core dumped Kyonshi", "lst placewith 10", "Theodor Körner", "GAME PAUSED", "Tied for 1st place"):
         assert mend(kept) == kept
