@@ -193,16 +193,18 @@ def _counter_reached(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
 
 def _numbered_count(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
     """"how many rounds were there?", "how many laps?": one moment per number the screen gave the
-    thing in each video, the first line that said it ("Go (round 2 of 30)!"); in a video where no
-    line numbers it, a counter on the HUD that only ever went up by one ("1/3 -> 2/3", laps): its
-    first reading and each step. Empty when the question counts no numbered thing or asks more
-    than how many ("how many rounds did Quake win?"), or no video numbers it."""
+    thing in each video: the first line that said it ("Go (round 2 of 30)!"), and in a video that
+    says the word at all, a counter on the HUD that only ever went up by one ("1/3 -> 2/3", laps):
+    its first reading and each step, for the numbers no line said (the race shows "Lap 2", no
+    "Lap 1" and "Final lap!" unnumbered: the counter says 3). Empty when the question counts no
+    numbered thing or asks more than how many ("how many rounds did Quake win?"), or no video
+    numbers it."""
     noun = (q.noun or "").lower()
     word = noun[:-1] if noun.endswith("s") else noun
     if word not in SEQUENCE_WORDS or [w for w in q.words if w not in LIGHT_WORDS and w not in (noun, word)]:
         return []
     ids = asked_ids(kb, q, f)
-    numbers: dict[int, dict[int, tuple]] = defaultdict(dict)  # video -> number -> (event, video), the first to say it
+    numbers: dict[int, dict[int, Moment]] = defaultdict(dict)  # video -> number -> the first moment to say it
     named: set[int] = set()  # videos whose screen or speech says the word
     for e, v in kb.events(ids, None, f.t_from, f.t_to, text=word):
         if e.kind == "hud" or not _says_word(e.label, word):
@@ -210,14 +212,14 @@ def _numbered_count(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
         named.add(e.video_id)
         for m in re.finditer(rf"\b{word}s?\W{{0,3}}(\d{{1,3}})\b", e.label, re.I) if e.kind != "speech" else ():
             n = int(m.group(1))
-            if n not in numbers[e.video_id] or e.t_start < numbers[e.video_id][n][0].t_start:
-                numbers[e.video_id][n] = (e, v)
-    out = [_event_moment(e, v) for firsts in numbers.values() for _n, (e, v) in sorted(firsts.items())]
+            if n not in numbers[e.video_id] or e.t_start < numbers[e.video_id][n].at_s:
+                numbers[e.video_id][n] = _event_moment(e, v)
     steps: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))  # video -> counter -> its changes
     for e, v in kb.events(ids, ["hud"], f.t_from, f.t_to, text="/"):
         # (a counter says not what it counts: one in a video that never says the word counts something else)
-        if e.video_id not in numbers and e.video_id in named and (change := COUNTER_CHANGE.match(e.label or "")):
+        if e.video_id in named and (change := COUNTER_CHANGE.match(e.label or "")):
             steps[e.video_id][change.group("name")].append((e, v))
+    done = FINISH_WORDS & set(words(q.text))  # "how many laps did I finish?": each step is one done
     for video_id, counters in steps.items():
         counting = {name: changes for name, changes in counters.items() if _counts_up([e.label for e, _v in changes])}
         if len(counting) != 1:
@@ -226,12 +228,15 @@ def _numbered_count(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
         first, v = changes[0]
         before, of = _step(first.label)[0], first.label.split("/")[1].split()[0]  # "top-right 1/3 -> 2/3": 1, 3
         shown = next((s.t for s in kb.states(video_id) if s.name == name and s.value == before), first.t_start)
-        opening = replace(_event_moment(first, v), start_s=round(max(shown - LEAD_S, 0.0), 2),
-                          matched=[Matched(t=shown, source="ocr", kind="hud", label=f"{name} {before}/{of}")])
-        # "how many laps did I finish?": each step is one done; the first reading is one begun
-        done = FINISH_WORDS & set(words(q.text))
-        out += ([] if done else [opening]) + [_event_moment(e, v) for e, v in changes]
-    return out
+        kept = numbers[video_id]
+        if done:
+            kept.pop(before, None)  # the first reading is one begun, not one done
+        else:
+            kept.setdefault(before, replace(_event_moment(first, v), start_s=round(max(shown - LEAD_S, 0.0), 2),
+                                            matched=[Matched(t=shown, source="ocr", kind="hud", label=f"{name} {before}/{of}")]))
+        for e, v in changes:
+            kept.setdefault(_step(e.label)[1], _event_moment(e, v))
+    return [m for by_number in numbers.values() for _n, m in sorted(by_number.items())]
 
 
 FINISH_WORDS = {"finish", "finished", "complete", "completed", "done", "cleared", "beat", "beaten"}
