@@ -147,8 +147,8 @@ def _sure_core(chars: list[str], probs: list[float]) -> tuple[list[str], list[fl
     """A read without the run of unsure characters at its end, where the box took in the background
     after a line ("Lap2d  tadt": "Lap2" read surely, then a fence read as letters at 0.2-0.4); a
     single unsure character at the end stays (the last letter of a name), and so does a read unsure
-    before it too (a misread texture is no line with a sure part). Trimmed at the start as well,
-    Red Eclipse's score "12 pts" came out of a misread of the scoreboard ("mm3pts")."""
+    before it too (a misread texture is no line with a sure part). The start is not trimmed: there
+    a misread of Red Eclipse's scoreboard ("mm3pts") became a "12 pts" event."""
     hi = len(chars)
     while hi > 0 and probs[hi - 1] < UNSURE_CHAR:
         hi -= 1

@@ -86,16 +86,17 @@ def readable(text: str, min_wordness: float = 0.6) -> bool:
 MISREADS = {"u": "w", "v": "w", "n": "m", "q": "g", "0": "o", "1": "li", "i": "l", "l": "i", "5": "s"}
 MEND_AT_MOST = 2  # letters changed in one word
 GLUED = ("with", "for", "and", "of")  # short words a narrow space loses to the word before ("1st placewith 10")
-_ORDINAL = re.compile(r"(?:\d+|[li])(?:st|nd|rd|th)")  # "1st" read "lst": no "ist"
+_ORDINAL = re.compile(r"(?:\d+|[li])(?:st|nd|rd|th)")  # "2nd", "4th": no word to mend
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def mended_word(token: str) -> str:
     """`token` as the dictionary word it is a misread of, when exactly one word is a change of one
     letter (or else two) by `MISREADS` (and "rn" for "m") away; else `token` as it is. A word of
-    the dictionary, known words joined or inflected, and words under 4 characters stay as read, so
-    a name is changed only where the dictionary has one word a misread away. A word of three is
-    mended by one letter only ("vas": "was")."""
+    the dictionary, known words joined or inflected, an ordinal and words under 3 characters stay
+    as read, so a name is changed only where the dictionary has one word a misread away; a word of
+    three is mended by one letter only ("vas": "was"). "lst" is "1st", and a word with "with",
+    "for", "and" or "of" run into its end is two ("placewith": "place with")."""
     low = token.lower()
     vocab = vocabulary()
     if low in ("lst", "ist"):

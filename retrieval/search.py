@@ -173,6 +173,7 @@ def known_names(q: Query, texts: Sequence[str]) -> list[str]:
 
 
 def _holds(text: str, names: Sequence[str]) -> bool:
+    """The text holds every one of the names, as written or misread."""
     tw = set(words(text))
     stems = _all_stems(tw)
     return all(_word_match(n, tw, stems) > 0 for n in names)
