@@ -26,7 +26,7 @@ from kb.schema import clock_series, saved_id, unlabelled_series
 from kb.store import KnowledgeBase
 from retrieval.obituaries import KINDS as OBITUARY_KINDS
 from retrieval.obituaries import killer_of, owner_phrase, read_as, same_name, victim_of, weapon_of
-from retrieval.query import HUD_WORDS, LIGHT_WORDS, RANK_WORDS, WHEN_IN_VIDEO, Query, parse, words
+from retrieval.query import EDGE_NOUNS, HUD_WORDS, LIGHT_WORDS, RANK_WORDS, WHEN_IN_VIDEO, Query, parse, words
 from retrieval.search import LEAD_S, MAX_WINDOW_S, Filters, asked_ids, match_score, named, named_videos, said, search, stems_of
 from retrieval.types import COUNTER_CHANGE, Matched, Moment, StateValue, format_clock, format_ts
 
@@ -38,8 +38,7 @@ EDGE_S = 5.0  # "at the end": what happened around this long before the end (the
 MAX_EDGE_VIDEOS = 10  # "what happened at the end?" with no video named: answered per video up to this many
 # the words of "how did the match end?", "the final moments": when, not what
 EDGE_WORDS = WHEN_IN_VIDEO | {"moment", "moments", "second", "seconds", "minute", "minutes", "finish", "opening",
-                              "closing", "very", "match", "game", "round", "level", "clip", "recording", "begin",
-                              "race", "battle", "fight", "mission", "map", "video", "skirmish", "duel", "session"}
+                              "closing", "very", "begin"} | set(EDGE_NOUNS)
 MAX_LISTED = 50  # moments a count or a list question gathers
 STATE_NEAR_S = 5.0  # a HUD sample further than this from the moment says nothing about it
 SPEECH_BEFORE_S, SPEECH_AFTER_S = 3.0, 10.0  # "what did I say when ...": speech this close to the moment

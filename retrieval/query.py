@@ -107,14 +107,15 @@ MOST_INTENT = re.compile(r"\bmost\s+(?P<kill>kills|frags)\b|\b(?:killed|fragged)
                          r"|\btop\s+(?:fragger|killer)s?\b|\bmost\s+(?P<death>deaths)\b"
                          r"|\b(?P<died>died|was\s+killed|got\s+killed|was\s+fragged)\s+the\s+most\b", re.I)
 # "what happened at the end of the openarena video?": when in the video, with nothing else asked
+# what a player calls the whole of a video when asking for its start or end ("when did the race start?")
+EDGE_NOUNS = "match game race round battle fight level mission map video clip recording skirmish duel session".split()
 EDGE_INTENT = re.compile(r"\b(?:at|near|towards?|by|in)\s+the\s+(?P<w>end|start|beginning|finish|very\s+end|very\s+start)\b"
                          r"|\b(?P<v>final|last|first|opening|closing)\s+(?:moments?|seconds?|minute)\b"
                          r"|\bhow\s+did\s+(?:it|the\s+\w+|\w+)\s+(?P<e>end|start|begin)\b"
                          r"|\b(?:what|which)\s+\w+\s+did\s+\w+\s+(?P<f>finish|end\s+up|start|begin)\b"  # "what place did I finish?"
                          # "when did the match end?", "when did the race start?": the edge of what is named
-                         r"|\bwhen\s+(?:did|does|do|was|is)\s+(?:the\s+|this\s+|that\s+|my\s+|our\s+)?(?:match|game|race|round|"
-                         r"battle|fight|level|mission|map|video|clip|recording|skirmish|duel|session)\s+(?P<g>end|start|begin|finish)"
-                         r"(?:ed)?\b", re.I)
+                         r"|\bwhen\s+(?:did|does|do|was|is)\s+(?:the\s+|this\s+|that\s+|my\s+|our\s+)?"
+                         rf"(?:{'|'.join(EDGE_NOUNS)})\s+(?P<g>end|start|begin|finish)(?:ed)?\b", re.I)
 # "when was the first kill?", "what was the last thing I picked up?": the earliest or latest of them
 ORDINAL_INTENT = re.compile(r"\b(?P<o>first|last|final|earliest|latest|most\s+recent)\s+(?P<noun>[a-z][\w'-]*)"
                             r"|\b(?P<o2>first|last)\s*[?.!]*\s*$", re.I)  # "which hedgehog drowned first?"
