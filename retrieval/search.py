@@ -29,6 +29,7 @@ MAX_WINDOW_S = 15.0  # a hit is a moment, not a minute
 MIN_RELATIVE_MATCH = 0.6  # a moment's match must reach this share of the best match in the results
 MATCH_FLOOR = 0.5  # ... and at least this share of the question's (weighted) words to count as a match
 NAME_MISSED = 0.5  # a moment without a name the question gives: its score this much lower, and under the floor
+THING_WORDS = 5  # a label this short may be the name of a thing ("pump-action shotgun", "Picked up a rocket.")
 LIGHT_WEIGHT = 0.25  # the weight of a verb that only says how the player asks (retrieval.query.LIGHT_WORDS)
 HEAD_MISSED = 0.8  # "shotgun" meets "shotgun shells": a match, ranked after the "pump-action shotgun"
 SPEECH_BOOST = 1.5  # a question about speech: speech that holds two thirds of its words is a match
@@ -197,7 +198,8 @@ def judge(q: Query, text: str, label: str = "", source: str = "", weights: Seque
     "missile" is not a "missile launcher" (issue 13); "team namna" may still be a misread "team omega".
     A moment that lacks one of the `required` names is about someone else ("Sarge tripped on his own
     grenade" for "when did Tony trip on his own grenade?"): under the match floor whatever else it
-    holds, so at most one of the closest moments."""
+    holds, so at most one of the closest moments. Both compound rules hold only for labels of up to
+    `THING_WORDS` words."""
     if not q.words:
         return 0.0, False
     tw = set(words(text))
@@ -209,11 +211,14 @@ def judge(q: Query, text: str, label: str = "", source: str = "", weights: Seque
     score = sum(wt * hits[w] for w, wt in zip(q.words, weights)) / (sum(weights) or 1.0)
     all_lw = _label_words(label)
     head = all_lw[-1] if all_lw else ""
-    ok = not any(hits.get(a, 0) > 0 and hits.get(b, 0) == 0 and _word_match(a, {head}, set(stems_of(head))) == 1.0
-                 for a, b in q.pairs)
+    # a long line that happens to end with the word is no name of a thing: "... Version: bonecrusher
+    # (12.01.2021)" is about the "BoneCrusher AI"
+    ok = len(words(label or "")) > THING_WORDS or not any(
+        hits.get(a, 0) > 0 and hits.get(b, 0) == 0 and _word_match(a, {head}, set(stems_of(head))) == 1.0
+        for a, b in q.pairs)
     ok = ok and _numbered_ok(q, label, source)
     lw = all_lw if source != "speech" else []
-    if 2 <= len(lw) <= 5 and score > 0:
+    if 2 <= len(lw) <= THING_WORDS and score > 0:
         head = lw[-1]
         named = [w for w in q.words if w not in LIGHT_WORDS]
         if not any(_word_match(w, {head}, set(stems_of(head))) for w in named) and \

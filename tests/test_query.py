@@ -63,6 +63,9 @@ def test_a_compound_is_not_its_first_word():
     assert launcher == (1.0, True)
     # a misread word beside a matched one may still be the thing ("namna" for "omega")
     assert judge(parse("you are on team omega"), "text You are on team namna", "You are on team namna")[1]
+    # a long line that happens to end with the first word is no name of a thing: the "BoneCrusher AI"'s version
+    line = "[09:19] Yellow-BoneCrusher (private to Player): Version: bonecrusher (12.01.2021)"
+    assert judge(parse("what version of the BoneCrusher AI are my allies running?"), f"chat {line}", line)[1]
 
 
 def test_the_thing_itself_beats_what_belongs_to_it():
