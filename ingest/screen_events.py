@@ -19,7 +19,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 import numpy as np
@@ -27,7 +27,7 @@ import numpy as np
 from ingest.events import UNCERTAIN, despike
 from ingest.screen_text import TextTrack, containment, digits, similarity, text_key
 from ingest.types import EventRecord, GameState
-from ingest.words import Names, classify_text, compound, readable, sure_word, vocabulary
+from ingest.words import Duels, Names, classify_text, compound, readable, sure_word, vocabulary
 from kb.schema import CLOCK_SERIES, SCREEN_AREAS
 
 _POPUP = re.compile(r"^[-+]?\d{1,4}$")  # a number alone, as a damage or score popup shows it
@@ -369,6 +369,7 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
             continue
         shown.append([tr.text, tr.t_end, tr.box])
         events.append(_event(tr, typed, names))
+    events = _duels_typed(events)
     persistent_texts = sorted({tr.text for tr in tracks if text_key(tr.text) in persistent and readable(tr.text)})
     return ScreenReading(events=sorted(events + hud_events, key=lambda e: e.t_start),
                          states=[GameState(t=t, values=v) for t, v in sorted(states.items())],
@@ -767,6 +768,20 @@ def _event(tr: TextTrack, typed: tuple[str, str, dict] | None, names: Names | No
         payload["uncertain"] = True
     return EventRecord(tr.t_start, tr.t_end, kind, label, "ocr", round(tr.confidence * conf, 4), value=value,
                        payload={**payload, "typed_by": "pattern"})
+
+
+DUEL_CONFIDENCE = 0.75  # a kill known by the video's own phrase, not by a kill word: this share of a text line's
+
+
+def _duels_typed(events: list[EventRecord]) -> list[EventRecord]:
+    """The untyped lines of the phrase the video's own kill feed puts between two players
+    ("glTron core dumped Linux for 3 points", `ingest.words.Duels`) are kills."""
+    duels = Duels(e.label for e in events if e.kind == "text")
+    if not duels.phrases:
+        return events
+    return [replace(e, kind="kill", confidence=round(e.confidence * DUEL_CONFIDENCE, 4),
+                    payload={**e.payload, "typed_by": "phrase"})
+            if e.kind == "text" and e.source == "ocr" and duels.read(e.label) else e for e in events]
 
 
 def _changes(name: str, points: list[tuple[float, float]], duration_s: float, of: int | None = None) -> list[EventRecord]:

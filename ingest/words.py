@@ -193,6 +193,66 @@ class Names:
         return "".join(out) + text[at:]
 
 
+# ---------------------------------------------------------------------------------------------
+# A video's own kill-feed phrase
+# ---------------------------------------------------------------------------------------------
+
+# "glTron core dumped Linux for 3 points": a name, one to three lower-case words, another name
+_DUEL = re.compile(r"^(?P<a>[^\W\d_][\w-]{1,23})\s+(?P<m>[a-z]{2,}(?:\s+[a-z]{2,}){0,2})\s+(?P<b>[^\W\d_][\w-]{1,23})\b")
+# words that make the phrase between two names something other than a kill ("Tux overtook Konqi",
+# "Tony joined Blue", "Napoli has finished building City Walls") or a sentence's grammar
+NOT_DUEL = frozenset("""entered joined joins left leaves has have had is are was were be been gives gave give
+passed passes overtook overtakes overtaken helped helps healed heals revived revives assisted assists invited
+invites thanks thanked welcomes welcomed follows followed watching watches sends sent traded trades says said
+tells told whispers whispered and or with vs versus to the of from at in on for as by into than then
+is teamed allied greets greeted""".split())
+NOT_NAMES = frozenset("the a an you your i we it this that there he she they my our its his her their".split())
+
+
+class Duels:
+    """The phrase a game's own kill feed puts between two players, learned from one video's lines:
+    "Quake core dumped Windows", "glTron core dumped Linux", "Windows core dumped Quake" make "core
+    dumped" such a phrase. A phrase is one when at least `MIN_LINES` lines put it between two different
+    pairs of names (written with a capital), someone is named before it in one line and after it in
+    another (the same players kill and are killed) or every one it names is named in other lines too
+    ("Linux entered the game"), no line names an owner after it ("Major ate Sarge's grenade": Major
+    was killed, by Sarge's grenade), and none of its words says something else was
+    done (`NOT_DUEL`: "joined", "overtook", "has finished building"). `read` gives the line's (one who
+    killed, one killed) when it is of that shape with a learned phrase, else None."""
+
+    MIN_LINES = 2
+
+    def __init__(self, texts: Iterable[str]):
+        lines = set(texts)
+        pairs: dict[str, set[tuple[str, str]]] = {}
+        owned: set[str] = set()  # "Major ate Sarge's grenade": the one named first was killed (retrieval reads those)
+        for text in lines:
+            if (shape := _duel_shape(text)) is not None:
+                pairs.setdefault(shape[1], set()).add((shape[0].lower(), shape[2].lower()))
+                if shape[3]:
+                    owned.add(shape[1])
+        # in how many lines each word is: a player is named in other lines too ("Linux entered the game")
+        named = Counter(w for text in lines for w in set(re.findall(r"[\w-]+", text.lower())))
+        self.phrases = {p for p, ab in pairs.items() if len(ab) >= self.MIN_LINES and p not in owned and (
+            {a for a, _ in ab} & {b for _, b in ab} or all(named[w] >= 2 for pair in ab for w in pair))}
+
+    def read(self, text: str) -> tuple[str, str] | None:
+        shape = _duel_shape(text)
+        return (shape[0], shape[2]) if shape is not None and shape[1] in self.phrases and not shape[3] else None
+
+
+def _duel_shape(text: str) -> tuple[str, str, str, bool] | None:
+    """(name, phrase, name, whether the second name is an owner's: "Sarge's") of a line that begins so, or None."""
+    m = _DUEL.match(text.strip())
+    if m is None:
+        return None
+    a, phrase, b = m.group("a"), m.group("m"), m.group("b")
+    named = all(w.lower() not in NOT_NAMES and any(c.isupper() for c in w) for w in (a, b))
+    if not named or a.lower() == b.lower() or set(phrase.split()) & NOT_DUEL:
+        return None
+    return a, phrase, b, bool(re.match(r"\s?['’]\s?s\b", text.strip()[m.end("b"):]))
+
+
 def _misread_of(word: str, name: str) -> bool:
     """`word` is `name` with one or two letters read as letters alike, as written (a "D" is read for
     a "Q", a "d" is not read for a "q"); the same length, a letter's case aside otherwise."""

@@ -17,12 +17,15 @@ _BY_SOMEONE = re.compile(r"^(?:\(\?\)\s*)?(?:fragged|killed|slain|eliminated|des
 _PASSIVE = re.compile(r"^(?:\(\?\)\s*)?(?P<v>[^\s:]+)\s+(?:[wvu]as|were|is|got)\s.*?\b[bh][yv]\b(?:\s+(?:an?\s+|the\s+)?(?P<k>[^\s,.!:;()]+))?", re.I)
 # "You fragged Sorceress", "roland killed julian": the one after the verb, and the one before it
 _ACTIVE = re.compile(r"(?:^(?:\(\?\)\s*)?(?P<k>[^\s:]+)\s+)?\b(?:killed|fragged|eliminated|slain|slew|defeated|shot|destroyed)"
-                     r"\s+(?:the\s+)?(?P<v>[^\s,.!:;]+)", re.I)
+                     r"\s+(?!by\b)(?:the\s+)?(?P<v>[^\s,.!:;]+)", re.I)
 # "Sorceress ate Grism's rocket", "Major almost dodged Tony's rocket": the first name, then the owner
 _OWNER = re.compile(r"^(?:\(\?\)\s*)?(?P<v>[^\s:']+)\s+\D*?\b(?P<k>[^\s']+)['’]s\b", re.I)
 # "Tony blew himself up.", "Sarge tripped on his own grenade.": the one named first died by their own hand
 _SELF = re.compile(r"^(?:\(\?\)\s*)?(?P<v>[^\s:']+)\s+(?:\S+\s+){0,4}?(?:(?:him|her|it|them|one)sel(?:f|ves)"
                    r"|on\s+(?:his|her|its|their)\s+own)\b", re.I)
+# "glTron core dumped Linux for 3 points": a kill line of a game's own phrase (ingest types those by
+# the phrase its video repeats, ingest.words.Duels): the one named first killed the one named next
+_DUEL = re.compile(r"^(?:\(\?\)\s*)?(?P<k>[^\W\d_][\w-]*)\s+(?:(?!by\s)[a-z]{2,}\s+){1,3}(?P<v>[^\W\d_][\w-]*)\b")
 _DEATH_WORD = re.compile(r"^(?:fragged|killed|died|dead|wasted|eliminated|slain)\W*$", re.I)
 _POSSESSIVE = re.compile(r"['’]s?$")
 KINDS = ("kill", "death")
@@ -55,7 +58,7 @@ def victim_of(label: str, kind: str) -> str | None:
         return None
     if _BY_SOMEONE.match(label):
         return "you"
-    m = _PASSIVE.search(label) or _ACTIVE.search(label) or (_OWNER.search(label) if kind == "kill" else None)
+    m = _PASSIVE.search(label) or _ACTIVE.search(label) or (_OWNER.search(label) or _duel(label) if kind == "kill" else None)
     if m:
         return _name(m.group("v"))
     first = re.sub(r"^\(\?\)\s*", "", label).split()
@@ -71,8 +74,15 @@ def killer_of(label: str, kind: str) -> str | None:
     ate Grism's rocket"), or None when it names no one."""
     if kind not in KINDS:
         return None
-    m = _BY_SOMEONE.match(label) or _PASSIVE.search(label) or _ACTIVE.search(label) or (_OWNER.search(label) if kind == "kill" else None)
+    m = _BY_SOMEONE.match(label) or _PASSIVE.search(label) or _ACTIVE.search(label) or (
+        _OWNER.search(label) or _duel(label) if kind == "kill" else None)
     return _name(_POSSESSIVE.sub("", m.group("k") or "")) if m else None
+
+
+def _duel(label: str) -> re.Match | None:
+    """The "X <phrase> Y" shape of a kill line, when both are written as names (with a capital)."""
+    m = _DUEL.match(label)
+    return m if m is not None and all(any(c.isupper() for c in m.group(g)) for g in ("k", "v")) else None
 
 
 def _name(word: str) -> str | None:

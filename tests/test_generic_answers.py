@@ -161,6 +161,21 @@ def _one_segment(kb, video, duration_s, events, moments, states):
     return kb
 
 
+def test_a_kill_line_of_a_games_own_phrase_says_who_killed_whom(tmp_path):
+    from retrieval.obituaries import killer_of, victim_of
+
+    line = "glTron core dumped Linux for 3 points"  # typed a kill by its video's phrase (ingest.words.Duels)
+    assert (killer_of(line, "kill"), victim_of(line, "kill")) == ("glTron", "Linux")
+    # "eliminated by" names the killer after it, not a victim "by"; a passive line without "was" is not read backwards
+    assert victim_of("Tony eliminated Grism", "kill") == "Grism" and victim_of("Player eliminated by Bob", "kill") != "by"
+    assert killer_of("Player eliminated by Bob", "kill") != "Player"
+    kb = _arena_kb(tmp_path, [(20.0, "Quake core dumped Windows for 3 points"), (45.0, line)])
+    answer = Extractive().answer("who killed Linux?", gather(kb, "who killed Linux?")).text
+    assert "glTron" in answer and "Quake" not in answer, answer
+    answer = Extractive().answer("who got the most kills?", gather(kb, "who got the most kills?")).text
+    assert "Quake: 1 kill" in answer and "glTron: 1 kill" in answer, answer
+
+
 def test_who_killed_lists_the_deaths_of_that_name_only(tmp_path):
     kb = _arena_kb(tmp_path, [(5.0, "Sorceress was melted by Sarge's plasmagun"), (19.0, "Sarge was shredded by Grism's shrapnel"),
                               (45.0, "Sarge was machinegunned by Tony")])

@@ -440,6 +440,26 @@ def test_letters_a_small_font_is_misread_as_are_mended_where_one_word_is_meant()
                                                                 "Sarge vas melted by Angelyss's plasmagun")
 
 
+def test_a_games_own_kill_phrase_is_learned_from_the_lines_that_put_it_between_two_players():
+    from ingest.words import Duels
+
+    # Armagetron's feed says "core dumped": no kill word, but two lines put it between players the video names elsewhere
+    lines = ["Linux entered the game", "Quake entered the game", "glTron lost 2 points", "Windows entered the game",
+             "glTron core dumped Linux for 3 points", "Windows core dumped Quake for 3 points"]
+    tracks = [_track(i, 5.0 * i, 5.0 * i + 3, text, (0.0, 0.02 + 0.04 * (i % 3), 0.5, 0.06 + 0.04 * (i % 3)))
+              for i, text in enumerate(lines, 1)]
+    kinds = {e.label: e.kind for e in read_tracks(tracks, 60).events}
+    assert kinds["glTron core dumped Linux for 3 points"] == kinds["Windows core dumped Quake for 3 points"] == "kill", kinds
+    assert kinds["Linux entered the game"] == kinds["glTron lost 2 points"] == "text", kinds
+    assert Duels(lines).read("Quake core dumped Windows") == ("Quake", "Windows")
+    # a phrase one line only says, what is no kill ("overtook", "has finished building"), an owner's
+    # thing after it ("Major ate Sarge's grenade": Major was killed), names not written as names: none
+    for texts in (lines[:5], ["Tux overtook Konqi", "Konqi overtook Tux"],
+                  ["Napoli has finished building City Walls", "Roma has finished building Napoli"],
+                  ["Major ate Sarge's grenade", "Sarge ate Major's rocket"], ["anna core dumped bob", "bob core dumped anna"]):
+        assert Duels(texts).phrases == set(), texts
+
+
 def test_a_name_misread_or_cut_off_is_the_name_the_video_shows_most():
     from ingest.words import Names
 
