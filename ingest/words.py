@@ -280,7 +280,7 @@ PATTERNS: list[tuple[str, re.Pattern, float]] = [(k, re.compile(p), c) for k, p,
                   r"accomplished|quest|goal|target (destroyed|reached))", 0.7),
     ("round", r"\b(round|lap|wave|stage|level|chapter|turn)(\b|(?=\d))|\b(sudden death|match (start|end|over)|fight!?$|"
               r"victory|defeat|you win|wins!?$|winner|draw|overtime|final|go!?$|let'?s go|ready|start|loading)"
-              r"|^(get )?set!?$", 0.65),
+              r"|^(get )?set!?$|^(?:year|day|week|month|season|night)\W{0,3}\d", 0.65),  # "Year: 1650 BCE": a new turn
     ("pickup", r"\b(picked up|you got|got (a|an|the)|found|collected|acquired|received|obtained|pick ?up|"
                r"ammo|health pack|medkit|armou?r)\b|(?:^|\s)\+?\d+ ?(?:ammo|health|armou?r|hp|coins?|gold|shields?)\b", 0.7),
     ("locked", r"\b(locked|need(s)? (a|the)? ?key|requires? (a|the)? ?key)", 0.75),
@@ -295,7 +295,8 @@ wave level stage turn time timer clock score scores health hp armor armour ammo 
 status map mode server console error system position pos place rank kills deaths frags speed gold money coins
 lives fps ping best record total points reward bonus achievement quest checkpoint loading press wind weapon item
 target enemy boss next previous current new winner loser result results chapter area zone location inventory
-difficulty players player spectators spectator vote""".split())
+difficulty players player spectators spectator vote year date day week month season era age phase period population
+tax taxes lux luxury sci science research""".split())
 
 
 def classify_text(text: str) -> tuple[str, float] | None:

@@ -800,6 +800,8 @@ def _with_state(kb: KnowledgeBase, q: Query, f: Filters, values: list[str], limi
     rest = [w for w in rest if not any((a == w and b in asked) or (b == w and a in asked) for a, b in q.pairs)]
     if q.locator:  # "... when the final lap started": the clause's words find the moment, a HUD word among them too
         rest = [w for w in q.words if w in q.locator]
+    elif q.edge:  # "my gold at the end of the game": the edge is when (`_roles`), "game" no moment to find
+        rest = [w for w in rest if w not in EDGE_WORDS]
     cache: dict = {}
     if [w for w in rest if w not in LIGHT_WORDS]:
         located = replace(q, words=rest, pairs=[p for p in q.pairs if p[0] in rest and p[1] in rest],
@@ -846,7 +848,8 @@ def _with_state(kb: KnowledgeBase, q: Query, f: Filters, values: list[str], limi
                                       start_s=round(s.t, 2), end_s=round(s.t + 1.0, 2), score=1.0,
                                       text=f"{name} {s.value:g}", match=1.0,
                                       state=[StateValue(name=name, value=s.value, t=s.t, role=role)]))
-    return moments
+    # the videos whose screen labels the value first, before the numbers of those whose HUD labels nothing
+    return sorted(moments, key=lambda m: any(unlabelled_series(s.name) for s in m.state))
 
 
 def _roles(q: Query) -> set[str]:

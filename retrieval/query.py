@@ -91,7 +91,8 @@ LIST_NOUN = re.compile(r"^\s*(?:list|name|show(?:\s+me)?)\s+(?:(?:all|every|each
 # the question asks for a value ("how much health ...", "what was my armor ...", "how many lives did I have")
 VALUE_INTENT = re.compile(r"\bhow\s+(?:much|many|high|low)\b|\bwhat\s+(?:was|is|were|'s)\s+(?:my|the|his|her|their)\b"
                           r"|\bwhat's\s+(?:my|the)\b|\b(?:level|value|reading)\b|\bwhat\s+lap\b"
-                          r"|\b(?:what|which)\s+(?:position|place|rank|turn)\b", re.I)  # "what position was I in?"
+                          r"|\b(?:what|which)\s+(?:position|place|rank|turn)\b"  # "what position was I in?"
+                          r"|\bwhat\s+[a-z]+\s+(?:was|is)\s+it\b", re.I)  # "what year was it at the end?"
 # "who killed Sarge?", "how many times did Sarge die?", "when was Sarge fragged?": a name as the victim
 VICTIM_INTENT = re.compile(r"\bwho\s+(?:killed|fragged|shot|eliminated)\s+(?:the\s+)?(?P<a>[a-z][\w-]*)"
                            r"|\b(?:did|was|were)\s+(?P<b>[a-z][\w-]*)\s+(?:die|died|get\s+killed|killed|fragged|eliminated)\b",

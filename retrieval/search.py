@@ -29,6 +29,7 @@ MAX_WINDOW_S = 15.0  # a hit is a moment, not a minute
 MIN_RELATIVE_MATCH = 0.6  # a moment's match must reach this share of the best match in the results
 MATCH_FLOOR = 0.5  # ... and at least this share of the question's (weighted) words to count as a match
 NAME_MISSED = 0.5  # a moment without a name the question gives: its score this much lower, and under the floor
+SHORT_NAME_MIN, SHORT_NAME_SHARE = 6, 0.75  # a video's name shortened to at least this many letters and share of it
 THING_WORDS = 5  # a label this short may be the name of a thing ("pump-action shotgun", "Picked up a rocket.")
 LIGHT_WEIGHT = 0.25  # the weight of a verb that only says how the player asks (retrieval.query.LIGHT_WORDS)
 HEAD_MISSED = 0.8  # "shotgun" meets "shotgun shells": a match, ranked after the "pump-action shotgun"
@@ -279,14 +280,19 @@ def named_videos(kb: KnowledgeBase, q: Query, f: Filters) -> tuple[Query, Filter
     for w in q.words:
         if len(w) < 4:
             continue
-        hits = [name for name, k in keys.items() if w in k]
+        # "armagetron" for armagetronad_ai_match: most of its first word, as players shorten a game's name
+        # (not a word written as a name: "when did Armagetron die?" asks about a player called so)
+        hits = [name for name, k in keys.items() if w in k or (w not in q.names and any(
+            len(w) >= SHORT_NAME_MIN and len(w) >= SHORT_NAME_SHARE * len(key) and key.startswith(w) for key in k))]
         if hits and len(hits) < len(ready):
             used.add(w)
             chosen.extend(h for h in hits if h not in chosen)
     rest = [w for w in q.words if w not in used]
     # "doom" alone, or "when did I get the shotgun?" beside a video named shotgun_run, is a search for
-    # that word; "at 1:30 in doom", "at the end of doom" and "what happened in the hedgewars match?" are not
-    if not chosen or not ([w for w in rest if w not in LIGHT_WORDS] or q.at is not None or q.edge or q.summary or q.length):
+    # that word; "at 1:30 in doom", "at the end of doom", "what happened in the hedgewars match?" and
+    # "how many rounds were played in armagetron?" are not
+    if not chosen or not ([w for w in rest if w not in LIGHT_WORDS] or q.at is not None or q.edge or q.summary or q.length
+                          or q.noun):
         return q, f
     return replace(q, words=rest, pairs=[p for p in q.pairs if not used & set(p)]), replace(f, videos=chosen)
 

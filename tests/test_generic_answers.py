@@ -11,7 +11,7 @@ from kb.store import KnowledgeBase, VideoRecords
 from reasoning.extractive import Extractive
 from retrieval.evidence import _of_kind, gather
 from retrieval.query import parse
-from retrieval.search import Filters
+from retrieval.search import Filters, named_videos
 from retrieval.types import Matched, Moment
 
 
@@ -82,6 +82,32 @@ def test_a_value_at_a_moment_in_a_game_whose_hud_labels_nothing_beside_one_that_
     q = "what was my score when Tony blew himself up?"
     text = Extractive().answer(q, gather(kb, q)).text
     assert "the number at bottom-right 7 (at 00:41, when" in text, text
+
+
+def test_a_value_at_the_end_of_a_named_game_and_the_games_that_label_it_first(tmp_path):
+    gold = [StateSample(t=t, name="gold", value=v) for t, v in ((1.0, 11.0), (50.0, 37.0), (109.0, 5.0))]
+    kb = _arena_kb(tmp_path, [(0.0, "Game Edit View Help")], name="freeciv_italians", states=gold, untyped="text")
+    _arena_kb(tmp_path, [(5.0, "Go (round 1 of 3)!")], name="tron", kb=kb,
+              states=[StateSample(t=t, name="bottom", value=v) for t, v in ((4.0, 3.0), (30.0, 9.0))])
+    # "the game" of "at the end of the freeciv game" is the whole video, no moment to find ("Game Edit View")
+    q = "how much gold did I have at the end of the freeciv game?"
+    text = Extractive().answer(q, gather(kb, q)).text
+    assert text == "In freeciv_italians: gold 5 (last, at 01:49) [freeciv_italians@01:49].", text
+    # across the library: the game whose screen labels gold first, then the numbers of one that labels nothing
+    lines = Extractive().answer("how much gold did I have at the end?", gather(kb, "how much gold did I have at the end?")).text.splitlines()
+    assert lines[0].startswith("In freeciv_italians: gold 5 (last") and "no number on screen is labelled gold" in lines[1], lines
+    assert parse("what year was it at the end?").asks_value and parse("what turn is it?").asks_value
+
+
+def test_a_game_named_short_is_the_video_asked_about_but_a_player_of_that_name_is_searched_for(tmp_path):
+    kb = _arena_kb(tmp_path, [(5.0, "Go (round 1 of 30)!"), (55.0, "Go (round 2 of 30)!"), (20.0, "Armagetron lost 2 points")],
+                   name="armagetronad_match", untyped="text")
+    _arena_kb(tmp_path, [(5.0, "Sarge was machinegunned by Tony"), (9.0, "Round 3")], name="arena", kb=kb)
+    q = "how many rounds were played in armagetron?"
+    text = Extractive().answer(q, gather(kb, q)).text
+    assert text.startswith("2 rounds in armagetronad_match:") and "arena:" not in text, text
+    _q, f = named_videos(kb, parse("when did Armagetron die?"), Filters())
+    assert f.videos is None  # "Armagetron", written as a name: a player called so
 
 
 def test_a_clock_reads_as_minutes_and_seconds(tmp_path):
