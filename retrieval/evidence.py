@@ -466,7 +466,8 @@ _NUMBER = re.compile(r"^\s*[-+]?\d+(?:\.\d+)?\s*$")
 
 def _biggest_number(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
     """"what was the biggest hit?", "the smallest damage": the largest (smallest) damage number each
-    video showed: of its damage events whose label is a number, else of the numbers that floated on
+    video showed: of its damage events whose label is a number (or whose value is the health it took:
+    "health 58 -> 28"), else of the numbers that floated on
     screen alone (a damage number over a unit, which the generic path reads as plain text: no words
     type it). Empty when the question is about no damage or no such number was read."""
     if not q.words or match_score(q.words, kinds.get("damage").words) == 0.0:
@@ -477,6 +478,8 @@ def _biggest_number(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
     for e, v in kb.events(ids, ["damage", "text"], lo, hi):
         if _NUMBER.match(e.label or ""):
             per_video.setdefault(e.video_id, {}).setdefault(e.kind, []).append((float(e.label), e, v))
+        elif e.kind == "damage" and e.value is not None:  # "health 58 -> 28": the health it took, 30
+            per_video.setdefault(e.video_id, {}).setdefault(e.kind, []).append((float(e.value), e, v))
     out = []
     for by_kind in per_video.values():
         numbers = by_kind.get("damage") or by_kind["text"]

@@ -87,6 +87,9 @@ BARE_COUNT = re.compile(r"^\s*how\s+many\s+(?P<noun>[a-z0-9'-]+)(?:\s+(?:in\s+to
 # "which weapons did I find", "what items did I pick up", "who drowned?", "list the kills"
 LIST_INTENT = re.compile(r"^\s*(?:(?:which|what)\s+(?P<noun>[a-z0-9'-]+)|who\b|list\b|name\s+(?:all|every|the)\b"
                          r"|show\s+(?:me\s+)?(?:all|every)\b)", re.I)
+# ("what did Grism say?" is what was said, in its words, not a list of things)
+WHAT_DONE = re.compile(r"^\s*what\s+(?:did|does|do)\s+(?:i|we|you|he|she|they|[A-Z][\w-]*)\s+"
+                       r"(?!(?:say|tell|shout|yell|write|type|ask|mention|talk|call|do)\b)[a-z]+", re.I)
 LIST_NOUN = re.compile(r"^\s*(?:list|name|show(?:\s+me)?)\s+(?:(?:all|every|each|the|my|of)\s+)*(?P<noun>[a-z0-9'-]+)", re.I)
 # the question asks for a value ("how much health ...", "what was my armor ...", "how many lives did I have")
 VALUE_INTENT = re.compile(r"\bhow\s+(?:much|many|high|low)\b|\bwhat\s+(?:was|is|were|'s)\s+(?:my|the|his|her|their)\b"
@@ -138,6 +141,11 @@ WHEN_CLAUSE = re.compile(r"^\s*\S+.*?\b(?:when|as|after|before|while)\s+(?P<rest
 # "what was my highest score?", "my best lap time", "the lowest health": which sample of a value's course
 EXTREME_INTENT = re.compile(r"\b(?P<hi>highest|most|max|maximum|peak|top|biggest|largest|best)\b"
                             r"|\b(?P<lo>lowest|least|min|minimum|smallest|fewest|worst)\b", re.I)
+# "when did a hedgehog drown?", "did any zombie die?": the one who did it is any of a kind; what was done is asked
+ANY_SUBJECT = re.compile(r"\b(?:did|does|do|was|were|has|have)\s+(?:a|an|any|some)\s+(?P<noun>[a-z][\w-]*)\s+[a-z]", re.I)
+# the biggest drop of a value, asked without "how much": "when did my health drop the most?", "the worst hit"
+DROP_MOST = re.compile(r"\b(?:drop|dropped|fall|fell|lose|lost|take|took)\b.*\bthe\s+most\b"
+                       r"|\b(?:biggest|largest|worst|heaviest)\s+(?:drop|fall|loss|hit|damage)\b", re.I)
 # a rank is best when its number is lowest ("my best position" is 1st)
 RANK_WORDS = {"position", "place", "rank", "ranking", "standing", "positions", "places"}
 # "when did I take the lead?", "when did I lose the lead?", "when did I drop to last place?", "fall to 6th":
@@ -183,6 +191,8 @@ class Query:
     extreme: str | None = None  # "what was my highest score?": "highest" or "lowest" of a value's course
     rank_move: tuple[str, int | None] | None = None  # "take the lead": ("to", 1); "lose the lead": ("from", 1); "last": ("to", None)
     names: list[str] = field(default_factory=list)  # content words written as names ("Tony", "glTron"), lower case
+    # "a hedgehog" of "when did a hedgehog drown?": any one of a kind, who did it, not what happened
+    subjects: list[str] = field(default_factory=list)
 
     @property
     def numbered(self) -> list[tuple[str, str]]:
@@ -289,8 +299,10 @@ def parse(raw: str) -> Query:
     if listing and noun is None and (what := LIST_NOUN.match(text)):
         noun = what.group("noun")  # "list every death", "show me all the kills"
     if noun and (noun in QUESTION_WORDS or noun in LIGHT_WORDS):
+        # "what did I pick up?", "what did Sarge kill?": every thing done, as "which items did I pick up?"
+        done = noun in ("did", "does", "do") and WHAT_DONE.match(text)
         noun = None
-        listing = listing if listing and listing.group(0).lower().startswith(("who", "list", "name")) else None
+        listing = listing if listing and (listing.group(0).lower().startswith(("who", "list", "name")) or done) else None
     killed = VICTIM_INTENT.search(text)
     victim = (killed.group("a") or killed.group("b")).lower() if killed else None
     if victim in ("i", "me", "myself"):
@@ -322,7 +334,9 @@ def parse(raw: str) -> Query:
         at_edge = "end" if set(word.split()) & {"end", "finish", "final", "last", "closing"} else "start"
         content = [w for w in content if w not in word.split()]  # "my place at the start": when, not what
     extreme = None
-    if locator == [] and (top := EXTREME_INTENT.search(text)) and VALUE_INTENT.search(text):
+    if DROP_MOST.search(text):
+        extreme = "highest"  # "when did my health drop the most?": the biggest hit
+    elif locator == [] and (top := EXTREME_INTENT.search(text)) and VALUE_INTENT.search(text):
         extreme = "highest" if top.group("hi") else "lowest"
         if top.group(0).lower() in ("best", "worst") and RANK_WORDS & set(tokens):
             extreme = "lowest" if extreme == "highest" else "highest"  # "my best position": the 1st
@@ -353,4 +367,5 @@ def parse(raw: str) -> Query:
                  edge=at_edge, ordinal=ordinal, locator=locator,
                  speech=speech, cross_video=bool(CROSS_VIDEO.search(text)),
                  count=bool(count), listing=listed, noun=noun, asks_value=bool(VALUE_INTENT.search(text)),
-                 pairs=pairs, names=names_in(text, content))
+                 pairs=pairs, names=names_in(text, content),
+                 subjects=[m.group("noun").lower() for m in [ANY_SUBJECT.search(text)] if m and m.group("noun").lower() in content])

@@ -15,7 +15,7 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
-from typing import Any, Sequence
+from typing import Any, Collection, Sequence
 
 from kb.lance import FoundSegment, RecordedMoment
 from kb.models.vocabulary import vocabulary
@@ -142,18 +142,19 @@ def match_score(query_words: Sequence[str], text: str, weights: Sequence[float] 
     return got / sum(weights)
 
 
-def word_weights(query_words: Sequence[str], texts: Sequence[str]) -> list[float]:
+def word_weights(query_words: Sequence[str], texts: Sequence[str], light: Collection[str] = ()) -> list[float]:
     """Inverse document frequency of each query word over the candidate moments: in "picked up a
     missile", "picked" and "up" are on every pickup and should count for less than "missile". A verb
     that only says how the player asks ("get", "used", "people") counts for a quarter (retrieval.query.LIGHT_WORDS),
-    and for nothing when no candidate holds it: "what weapons did people use?" is about the weapons."""
+    and for nothing when no candidate holds it: "what weapons did people use?" is about the weapons. So
+    do the `light` words of this question ("a hedgehog" of "when did a hedgehog drown?": `Query.subjects`)."""
     docs = [(set(ws), _all_stems(ws)) for ws in (words(t) for t in texts)]
     n = len(docs)
     out = []
     for q in query_words:
         df = sum(1 for tw, stems in docs if _word_match(q, tw, stems) > 0)
-        light = q in LIGHT_WORDS
-        out.append(0.0 if light and df == 0 else math.log(1.0 + (n + 1) / (df + 1)) * (LIGHT_WEIGHT if light else 1.0))
+        is_light = q in LIGHT_WORDS or q in light
+        out.append(0.0 if is_light and df == 0 else math.log(1.0 + (n + 1) / (df + 1)) * (LIGHT_WEIGHT if is_light else 1.0))
     return out
 
 
@@ -205,9 +206,10 @@ def judge(q: Query, text: str, label: str = "", source: str = "", weights: Seque
         return 0.0, False
     tw = set(words(text))
     stems = _all_stems(tw)
-    weights = list(weights or [LIGHT_WEIGHT if w in LIGHT_WORDS else 1.0 for w in q.words])
+    light = LIGHT_WORDS | set(q.subjects)
+    weights = list(weights or [LIGHT_WEIGHT if w in light else 1.0 for w in q.words])
     hits = {w: _word_match(w, tw, stems) for w in q.words}
-    if not any(hits[w] for w in q.words if w not in LIGHT_WORDS) and any(w not in LIGHT_WORDS for w in q.words):
+    if not any(hits[w] for w in q.words if w not in light) and any(w not in light for w in q.words):
         return 0.0, True  # only "get" or "used" in common: nothing about the thing asked for
     score = sum(wt * hits[w] for w, wt in zip(q.words, weights)) / (sum(weights) or 1.0)
     all_lw = _label_words(label)
@@ -276,8 +278,11 @@ def named_videos(kb: KnowledgeBase, q: Query, f: Filters) -> tuple[Query, Filter
         keys[name] = {name.lower(), first, first.rstrip("0123456789")} | (
             {game.lower()} if game and game != "generic" else set())
     chosen: list[str] = []
-    used = set()
-    for w in q.words:
+    used: set[str] = set()
+    # a name written in words ("red eclipse", "open arena", "warzone 2100") is the name run together
+    spans = [(w, (w,)) for w in q.words] + [("".join(q.words[i:i + n]), tuple(q.words[i:i + n]))
+                                           for n in (2, 3) for i in range(len(q.words) - n + 1)]
+    for w, parts in spans:
         if len(w) < 4:
             continue
         # "armagetron" for armagetronad_ai_match: most of its first word, as players shorten a game's name
@@ -285,14 +290,15 @@ def named_videos(kb: KnowledgeBase, q: Query, f: Filters) -> tuple[Query, Filter
         hits = [name for name, k in keys.items() if w in k or (w not in q.names and any(
             len(w) >= SHORT_NAME_MIN and len(w) >= SHORT_NAME_SHARE * len(key) and key.startswith(w) for key in k))]
         if hits and len(hits) < len(ready):
-            used.add(w)
+            used.update(parts)
             chosen.extend(h for h in hits if h not in chosen)
     rest = [w for w in q.words if w not in used]
     # "doom" alone, or "when did I get the shotgun?" beside a video named shotgun_run, is a search for
-    # that word; "at 1:30 in doom", "at the end of doom", "what happened in the hedgewars match?" and
-    # "how many rounds were played in armagetron?" are not
+    # that word; "at 1:30 in doom", "at the end of doom", "what happened in the hedgewars match?",
+    # "how many rounds were played in armagetron?" and "what did I pick up in doom?" are not
+    located = any(re.search(rf"\b(?:in|from|during|of)\s+(?:the\s+)?{re.escape(w)}", q.text, re.I) for w in used)
     if not chosen or not ([w for w in rest if w not in LIGHT_WORDS] or q.at is not None or q.edge or q.summary or q.length
-                          or q.noun):
+                          or q.noun or (located and rest)):
         return q, f
     return replace(q, words=rest, pairs=[p for p in q.pairs if not used & set(p)]), replace(f, videos=chosen)
 
@@ -526,7 +532,7 @@ def search(kb: KnowledgeBase, query: str | Query, limit: int = 10, filters: Filt
     hits = [(row, score) for row, score in hits if row.video_id in paths]
     recorded = [row.moments for row, _ in hits]
     texts = [m.text for ms in recorded for m in ms]
-    weights = word_weights(q.words, texts) if len(q.words) > 1 else None
+    weights = word_weights(q.words, texts, q.subjects) if len(q.words) > 1 else None
     required = known_names(q, texts)
     memo: dict = {}
     cands = [(row, score, _candidates(ms, q, f, weights, memo, required)) for (row, score), ms in zip(hits, recorded)]

@@ -530,6 +530,48 @@ def test_the_biggest_hit_is_the_largest_damage_number_shown(tmp_path):
     assert "22" not in [m.matched[0].label for m in gather(kb, "what was the biggest enemy unit?") if m.matched]
 
 
+def _doom_kb(tmp_path, kb=None, name="doom_e1m1"):
+    """A Doom video as its pack writes it: pickups, and damage whose value is the health it took."""
+    from kb import kinds
+    from kb.lance import RecordedMoment
+    from kb.schema import Event
+
+    kb = kb or KnowledgeBase.open(tmp_path)
+    video = kb.claim(tmp_path / f"{name}.mp4", f"{len(kb.videos()) + 7:02x}" * 32, {"duration_s": 60.0}, "lite")
+    rows = [(2.0, "pickup", "ammo clip", None), (8.0, "damage", "health 97 -> 79", 18.0), (39.0, "pickup", "pump-action shotgun", None),
+            (54.0, "damage", "health 58 -> 28", 30.0), (55.0, "damage", "health 28 -> 16", 12.0)]
+    events = [Event(video_id=video.id, segment_idx=0, t_start=t, t_end=t + 1, kind=k, label=label, source="ocr", value=v)
+              for t, k, label, v in rows]
+    moments = [RecordedMoment(t, t + 1, "ocr", k, label, f"{k} {label} {kinds.get(k).words}") for t, k, label, _ in rows]
+    return _one_segment(kb, video, 60.0, events, moments, ())
+
+
+def test_the_biggest_drop_of_health_and_what_was_picked_up_in_a_named_game(tmp_path):
+    kb = _doom_kb(tmp_path)
+    _arena_kb(tmp_path, [(5.0, "Sarge was machinegunned by Tony"), (9.0, "Grism picked up the railgun")], kb=kb)
+    for q in ("how much damage did the biggest hit do?", "when did my health drop the most?", "when did I take the most damage?"):
+        text = Extractive().answer(q, gather(kb, q)).text
+        assert text == "In doom_e1m1: you took damage (health 58 -> 28) [doom_e1m1@00:53].", (q, text)
+    # "what did I pick up?" lists every pickup; "in doom" names the game (the other video's pickup is not listed)
+    q = parse("what did I pick up in doom?")
+    assert q.listing and parse("what did Grism say?").listing is False
+    text = Extractive().answer("what did I pick up in doom?", gather(kb, "what did I pick up in doom?")).text
+    assert "ammo clip" in text and "pump-action shotgun" in text and "railgun" not in text, text
+
+
+def test_a_game_named_in_words_and_any_one_of_a_kind_that_did_something(tmp_path):
+    kb = _arena_kb(tmp_path, [(5.0, "lukjan was pierced by roland")], name="redeclipse_tdm")
+    _arena_kb(tmp_path, [(5.0, "Sarge was machinegunned by Tony")], kb=kb)
+    _q, f = named_videos(kb, parse("who got the most kills in red eclipse?"), Filters())
+    assert f.videos == ["redeclipse_tdm"]
+    # "a hedgehog": any one of them; what they did is the thing to find, not a crate's text that names hedgehogs
+    kb2 = _arena_kb(tmp_path / "hw", [(10.0, "Thorn drowned"), (15.0, "Help for sick hedgehogs"), (40.0, "Ember drowned")],
+                    untyped="text")
+    assert parse("when did a hedgehog drown?").subjects == ["hedgehog"] and parse("when did I get a shotgun?").subjects == []
+    text = Extractive().answer("when did a hedgehog drown?", gather(kb2, "when did a hedgehog drown?")).text
+    assert "Thorn drowned" in text and "Ember drowned" in text and "sick" not in text, text
+
+
 def test_who_won_reads_the_name_the_screen_drew_apart_from_its_line(tmp_path):
     """"Winner:" in one font and the name in another are read as two lines: a "who" question whose
     matching line names no one is answered with the text read with it; a line that names someone
