@@ -296,7 +296,7 @@ status map mode server console error system position pos place rank kills deaths
 lives fps ping best record total points reward bonus achievement quest checkpoint loading press wind weapon item
 target enemy boss next previous current new winner loser result results chapter area zone location inventory
 difficulty players player spectators spectator vote year date day week month season era age phase period population
-tax taxes lux luxury sci science research""".split())
+tax taxes lux luxury sci science research chat""".split())
 
 
 def classify_text(text: str) -> tuple[str, float] | None:

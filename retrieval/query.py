@@ -41,6 +41,10 @@ SPEECH_INTENT = re.compile(r"\b(did i|i)\s+(say|said|mention|mentioned|talk|talk
 # who speaks, in "what did the commentator say?": the transcript names no one, so no word to find
 SPEAKERS = {"commentator", "commentators", "narrator", "caster", "casters", "announcer", "streamer", "host",
             "speaker", "commentary", "voice", "voices", "he", "she", "they", "guy"}
+# a chat's senders by what they are to the player: "what did my allies say?" is every chat line
+# ("the enemy" is not every chat line: whose side a sender is on is not read)
+SENDERS = {"ally", "allies", "teammate", "teammates", "team", "bot", "bots", "players", "everyone", "everybody", "people",
+           "others", "friends", "chat"}
 CROSS_VIDEO = re.compile(r"\b(each|every|all|which|any|across)\s+(of\s+the\s+)?(videos?|clips?|runs?|recordings?|games?)\b", re.I)
 THIS_VIDEO = re.compile(r"\b(?:in|of|from)\s+(?:this|that|the|my)\s+(?:videos?|clips?|runs?|recordings?)\b", re.I)
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -175,6 +179,7 @@ class Query:
     summary: bool = False  # "what happened?", "summarize the match": the video told in short
     length: bool = False  # "how long was the match?": each video's length, and its clock
     speech: bool = False  # asks what was said
+    chat: bool = False  # "what did my allies say?": what the chat said (the senders name no one to find)
     cross_video: bool = False  # asks across the library ("in each video")
     count: bool = False  # the answer is a number ("how many times did I die?")
     listing: bool = False  # the answer is a list ("which weapons did I find?", "who drowned?")
@@ -347,8 +352,9 @@ def parse(raw: str) -> Query:
         rank_move = ("from", 1) if move.group("lose") else ("to", 1) if move.group("take") else (
             "to", None if place == "last" else int(place) if place.isdigit() else NTH[place])
     speech = bool(SPEECH_INTENT.search(text))
+    chat = speech and bool(SENDERS & set(content))
     if speech:
-        content = [w for w in content if w not in SPEAKERS]
+        content = [w for w in content if w not in SPEAKERS and w not in SENDERS]
     length = bool(LENGTH_INTENT.search(text))
     if length:  # its words are how it asks, but for a video's name ("the redeclipse match")
         content = [w for w in content if w not in LENGTH_NOUNS and w not in ("long", "last", "take")]
@@ -365,7 +371,7 @@ def parse(raw: str) -> Query:
                  victim=victim, first_person=bool(FIRST_PERSON.search(text)), killer=killer,
                  most=(None if not most else "death" if most.group("death") or most.group("died") else "kill"),
                  edge=at_edge, ordinal=ordinal, locator=locator,
-                 speech=speech, cross_video=bool(CROSS_VIDEO.search(text)),
+                 speech=speech, chat=chat, cross_video=bool(CROSS_VIDEO.search(text)),
                  count=bool(count), listing=listed, noun=noun, asks_value=bool(VALUE_INTENT.search(text)),
                  pairs=pairs, names=names_in(text, content),
                  subjects=[m.group("noun").lower() for m in [ANY_SUBJECT.search(text)] if m and m.group("noun").lower() in content])

@@ -200,7 +200,8 @@ def judge(q: Query, text: str, label: str = "", source: str = "", weights: Seque
     "missile" is not a "missile launcher" (issue 13); "team namna" may still be a misread "team omega".
     A moment that lacks one of the `required` names is about someone else ("Sarge tripped on his own
     grenade" for "when did Tony trip on his own grenade?"): under the match floor whatever else it
-    holds, so at most one of the closest moments. Both compound rules hold only for labels of up to
+    holds, so at most one of the closest moments; so is one that holds the names and nothing else
+    the question asks. Both compound rules hold only for labels of up to
     `THING_WORDS` words."""
     if not q.words:
         return 0.0, False
@@ -229,6 +230,9 @@ def judge(q: Query, text: str, label: str = "", source: str = "", weights: Seque
             score *= HEAD_MISSED
     if any(not hits.get(n, 0.0) for n in required):
         score = min(score * NAME_MISSED, NAME_MISSED * MATCH_FLOOR)
+    elif required and (asked := [w for w in q.words if w not in light and w not in required]) and not any(hits[w] for w in asked):
+        # the name alone: "BoneCrusher: Here my new shiny Truck" is no answer to "when did BoneCrusher say hello?"
+        score = min(score, NAME_MISSED * MATCH_FLOOR)
     return score, ok
 
 
@@ -410,8 +414,8 @@ def _candidates(moments: list[RecordedMoment], q: Query, f: Filters, weights: Se
         if q.at is not None and q.window is not None and not q.words:  # "@01:23 what happened?": everything near that time
             lo, hi = q.window
             s, ok = (1.0 - min(abs(t0 - q.at), 20.0) / 40.0 if lo <= t0 <= hi and kind != "scene" else 0.0), True
-        elif q.speech and not q.words:  # "what did I say?": everything said
-            s, ok = (1.0 if source == "speech" else 0.0), True
+        elif q.speech and not q.words:  # "what did I say?": everything said ("what did my allies say?": in the chat)
+            s, ok = (1.0 if (kind == "chat" if q.chat else source == "speech") else 0.0), True
         else:
             key = (text, label, source)
             if key not in memo:
@@ -522,7 +526,7 @@ def search(kb: KnowledgeBase, query: str | Query, limit: int = 10, filters: Filt
     # which has resolved them once for all its searches
     q, f = named_videos(kb, parse(query), f) if isinstance(query, str) else (query, f)
     if q.speech and not q.words and not f.kinds:  # "what did I say?": the speech, all of it
-        f = replace(f, kinds=["speech"])
+        f = replace(f, kinds=["chat"] if q.chat else ["speech"])  # "what did my allies say?": the chat
     if not q.words and q.at is None and not q.speech and not closest:
         return []
     hits = segment_hits(kb, q, f, k=max(limit * 3, 30))

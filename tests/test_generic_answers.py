@@ -572,6 +572,16 @@ def test_a_game_named_in_words_and_any_one_of_a_kind_that_did_something(tmp_path
     assert "Thorn drowned" in text and "Ember drowned" in text and "sick" not in text, text
 
 
+def test_what_the_allies_said_is_the_chat(tmp_path):
+    kb = _arena_kb(tmp_path, [(5.0, "[09:15] Black-Crusher (private to Player): gl ;)"), (9.0, "Chat: All"),
+                              (20.0, "Black-Crusher Gives you a Truck")], untyped="text")
+    q = parse("what did my allies say?")
+    assert q.speech and q.chat and q.words == [] and not parse("what did the commentator say?").chat
+    text = Extractive().answer("what did my allies say?", gather(kb, "what did my allies say?")).text
+    # the chat line, not the chat box's prompt "Chat: All" (no one called Chat), nor a notice
+    assert "gl ;)" in text and "Chat: All" not in text and "Truck" not in text, text
+
+
 def test_who_won_reads_the_name_the_screen_drew_apart_from_its_line(tmp_path):
     """"Winner:" in one font and the name in another are read as two lines: a "who" question whose
     matching line names no one is answered with the text read with it; a line that names someone

@@ -94,6 +94,10 @@ def test_a_name_the_question_gives_must_be_in_a_match():
     missed, ok = judge(q, sarge, required=["tony"])
     assert ok and 0 < missed < 0.5  # someone else's: under the match floor, still a closest moment
     assert judge(q, "text Tony tripped on his own grenade.", required=["tony"])[0] == 1.0
+    # the name and nothing else the question asks: not a match ("... say hello?" of a line that says no hello)
+    hello = parse("when did BoneCrusher say hello?")
+    assert judge(hello, "chat BoneCrusher: Here my new shiny Truck", required=["bonecrusher"])[0] < 0.5
+    assert judge(hello, "chat BoneCrusher: hello", required=["bonecrusher"])[0] == 1.0
 
 
 @pytest.mark.parametrize("bad", ["", "ab", "1:xx", "-5", "1:2:3:4", "nan"])
