@@ -776,7 +776,7 @@ DUEL_CONFIDENCE = 0.75  # a kill known by the video's own phrase, not by a kill 
 def _duels_typed(events: list[EventRecord]) -> list[EventRecord]:
     """The untyped lines of the phrase the video's own kill feed puts between two players
     ("glTron core dumped Linux for 3 points", `ingest.words.Duels`) are kills."""
-    duels = Duels(e.label for e in events if e.kind == "text")
+    duels = Duels((e.label for e in events if e.kind == "text"), (e.label for e in events if e.source == "ocr"))
     if not duels.phrases:
         return events
     return [replace(e, kind="kill", confidence=round(e.confidence * DUEL_CONFIDENCE, 4),

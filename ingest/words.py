@@ -217,28 +217,38 @@ class Duels:
     another (the same players kill and are killed) or every one it names is named in other lines too
     ("Linux entered the game"), no line names an owner after it ("Major ate Sarge's grenade": Major
     was killed, by Sarge's grenade), and none of its words says something else was
-    done (`NOT_DUEL`: "joined", "overtook", "has finished building"). `read` gives the line's (one who
-    killed, one killed) when it is of that shape with a learned phrase, else None."""
+    done (`NOT_DUEL`: "joined", "overtook", "has finished building"). Names are counted over the
+    `texts` and the video's other lines (`context`, typed ones too), letters a small font confuses
+    taken as one ("qITron lost 2 points" names qlTron). `read` gives the line's (one who killed, one
+    killed) when it is of that shape with a learned phrase, else None."""
 
     MIN_LINES = 2
 
-    def __init__(self, texts: Iterable[str]):
+    def __init__(self, texts: Iterable[str], context: Iterable[str] = ()):
         lines = set(texts)
         pairs: dict[str, set[tuple[str, str]]] = {}
         owned: set[str] = set()  # "Major ate Sarge's grenade": the one named first was killed (retrieval reads those)
         for text in lines:
             if (shape := _duel_shape(text)) is not None:
-                pairs.setdefault(shape[1], set()).add((shape[0].lower(), shape[2].lower()))
+                pairs.setdefault(shape[1], set()).add((_folded(shape[0]), _folded(shape[2])))
                 if shape[3]:
                     owned.add(shape[1])
-        # in how many lines each word is: a player is named in other lines too ("Linux entered the game")
-        named = Counter(w for text in lines for w in set(re.findall(r"[\w-]+", text.lower())))
+        # in how many lines each word is: a player is named in other lines too ("Linux entered the game",
+        # "qITron lost 2 points" for qlTron: letters a small font confuses are one letter here)
+        named = Counter(w for text in lines | set(context) for w in {_folded(t) for t in re.findall(r"[\w-]+", text)})
         self.phrases = {p for p, ab in pairs.items() if len(ab) >= self.MIN_LINES and p not in owned and (
             {a for a, _ in ab} & {b for _, b in ab} or all(named[w] >= 2 for pair in ab for w in pair))}
 
     def read(self, text: str) -> tuple[str, str] | None:
         shape = _duel_shape(text)
         return (shape[0], shape[2]) if shape is not None and shape[1] in self.phrases and not shape[3] else None
+
+
+_NAME_FOLD = str.maketrans({"i": "l", "1": "l", "|": "l", "q": "g", "0": "o"})
+
+
+def _folded(name: str) -> str:
+    return name.lower().translate(_NAME_FOLD)
 
 
 def _duel_shape(text: str) -> tuple[str, str, str, bool] | None:

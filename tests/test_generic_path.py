@@ -452,6 +452,10 @@ def test_a_games_own_kill_phrase_is_learned_from_the_lines_that_put_it_between_t
     assert kinds["glTron core dumped Linux for 3 points"] == kinds["Windows core dumped Quake for 3 points"] == "kill", kinds
     assert kinds["Linux entered the game"] == kinds["glTron lost 2 points"] == "text", kinds
     assert Duels(lines).read("Quake core dumped Windows") == ("Quake", "Windows")
+    # names counted in the video's other lines too, typed ones included, a misread "I" for "l" as one name
+    duels = ["qlTron core dumped Linux for 3 points", "Windows core dumped Quake for 3 points"]
+    others = ["qITron lost 2 points", "Linux entered the game", "Windows entered the game", "Go (round 1 of 30)! Quake"]
+    assert Duels(duels, others).phrases == {"core dumped"} and Duels(duels).phrases == set()
     # a phrase one line only says, what is no kill ("overtook", "has finished building"), an owner's
     # thing after it ("Major ate Sarge's grenade": Major was killed), names not written as names: none
     for texts in (lines[:5], ["Tux overtook Konqi", "Konqi overtook Tux"],
