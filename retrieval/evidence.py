@@ -580,7 +580,7 @@ def _killed(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment] | None:
 
 def _kills_by(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment] | None:
     """"how many kills did Sarge get?", "who did Sarge kill?": the kill lines that name Sarge as the
-    killer (not those where Sarge was killed), and the screen's "You fragged X" lines in a video
+    killer (not those where Sarge was killed; "did Sarge kill Tony?": of those, Tony's deaths), and the screen's "You fragged X" lines in a video
     whose "you" is Sarge (a spectator following him); None when no kill line names Sarge at all."""
     every, killer = _obituaries(kb, q, f, "kill", once=False), q.killer or ""
     if not any(_names(m.matched[0].label, killer) for m in every):
@@ -588,7 +588,10 @@ def _kills_by(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment] | None:
     def by(m: Moment) -> bool:
         return same_name(m.you or killer_of(m.matched[0].label, m.matched[0].kind) or "", killer)
 
-    return [m for m in _one_line_per_death(every, _you(every)) if by(m)]
+    def of_victim(m: Moment) -> bool:  # "did Sarge kill Tony?": those of Tony's deaths
+        return not q.victim or same_name(victim_of(m.matched[0].label, m.matched[0].kind) or "", q.victim)
+
+    return [m for m in _one_line_per_death(every, _you(every)) if by(m) and of_victim(m)]
 
 
 def _you(lines: list[Moment]) -> dict[int | None, str]:

@@ -16,10 +16,10 @@ ANCHOR = re.compile(r"(?:(?P<video>[^\s@]+))?@(?P<ts>\d{1,3}:\d{2}(?::\d{2})?(?:
 SPAN = re.compile(r"\b(?:between|from)\s+(?P<a>\d{1,3}:\d{2}(?::\d{2})?)\s+(?:and|to|till|until|-)\s+"
                   r"(?P<b>\d{1,3}:\d{2}(?::\d{2})?)(?![\d:])", re.I)
 # "what happened?", "summarize the match", "give me a recap": what a video holds, told in short
-SUMMARY_INTENT = re.compile(r"^\s*(?:so\s+)?what\s+(?:happened|went\s+on|happens)\s*"
+SUMMARY_INTENT = re.compile(r"^\s*(?:so\s+)?what\s+(?:happened|went\s+on|happens)\s*(?:(?:first|last)\s+)?"
                             r"(?:in\s+(?:(?:the|this|that|my)\s+)?(?:[\w'-]+\s+){0,2}[\w'-]+\s*)?"  # "in the hedgewars match"
                             r"(?:first|last)?\s*[?.!]*\s*$"  # "what happened last?": the last of it
-                            r"|^\s*what\s+(?:was|were)\s+(?:the\s+)?(?:first|last|final)\s+(?:things?|events?)\b"
+                            r"|^\s*what(?:\s+(?:was|were)|'s)\s+(?:the\s+)?(?:first|last|final)\s+(?:things?|events?)\b"
                             r"|\b(?:summari[sz]e|summary|recap|overview|highlights|rundown|tl;?dr)\b", re.I)
 SUMMARY_WORDS = {"summarize", "summarise", "summary", "recap", "overview", "highlights", "rundown", "tldr", "tl",
                  "dr", "happened", "give", "short", "brief", "quick", "whole", "entire", "full", "thing", "things",
@@ -58,6 +58,7 @@ QUESTION_WORDS = {
     "has", "much", "many", "often", "some", "got", "them", "they", "he", "she", "his", "her", "its", "their",
     "us", "our", "your", "him", "with", "from", "by", "as", "am", "can", "could", "would", "should", "will",
     "thing", "things", "stuff", "anything", "something",
+    "what's", "who's", "where's", "when's", "how's", "that's", "it's",
 }
 # Verbs that say how a player asks rather than what about ("when did I *get* the missile launcher?",
 # "when was the bat *used*?"): they still count when the evidence holds them, but for little, so a
@@ -102,16 +103,18 @@ VALUE_INTENT = re.compile(r"\bhow\s+(?:much|many|high|low)\b|\bwhat\s+(?:was|is|
                           r"|\bwhat\s+[a-z]+\s+(?:was|is)\s+it\b", re.I)  # "what year was it at the end?"
 # "who killed Sarge?", "how many times did Sarge die?", "when was Sarge fragged?": a name as the victim
 VICTIM_INTENT = re.compile(r"\bwho\s+(?:killed|fragged|shot|eliminated)\s+(?:the\s+)?(?P<a>[a-z][\w-]*)"
-                           r"|\b(?:did|was|were)\s+(?P<b>[a-z][\w-]*)\s+(?:die|died|get\s+killed|killed|fragged|eliminated)\b",
+                           r"|\b(?:did|was|were)\s+(?P<b>[a-z][\w-]*)\s+(?:die|died|get\s+killed|killed|fragged|eliminated)\b"
+                           r"|\bdid\s+[a-z][\w-]*\s+(?:ever\s+)?(?:kill|frag|eliminate|shoot)\s+(?P<c>[a-z][\w-]*)",  # "did Sarge kill Tony?"
                            re.I)
 # "how many kills did Sarge get?", "who did Sarge kill?", "Sarge's kills": a name as the killer
 KILLER_INTENT = re.compile(r"\b(?:kills?|frags?)\s+(?:did|does|has|had)\s+(?P<a>[a-z][\w-]*)\s+(?:get|make|score|have|rack)"
                            r"|\bwho\s+did\s+(?P<b>[a-z][\w-]*)\s+(?:kill|frag|shoot|eliminate)\b"
                            r"|\bhow\s+many\s+(?:\w+\s+)?did\s+(?P<c>[a-z][\w-]*)\s+(?:kill|frag|eliminate)\b"
-                           r"|\b(?P<d>[a-z][\w-]*)['’]s\s+(?:kills|frags)\b|\b(?:kills|frags)\s+(?:by|of)\s+(?P<e>[a-z][\w-]*)",
-                           re.I)
+                           r"|\b(?P<d>[a-z][\w-]*)['’]s\s+(?:kills|frags)\b|\b(?:kills|frags)\s+(?:by|of)\s+(?P<e>[a-z][\w-]*)"
+                           r"|\bdid\s+(?P<f>[a-z][\w-]*)\s+(?:ever\s+)?(?:kill|frag|eliminate|shoot)\s+[a-z]", re.I)
 # "who got the most kills?", "top fragger", "who died the most?": a tally of the kill feed by name
 MOST_INTENT = re.compile(r"\bmost\s+(?P<kill>kills|frags)\b|\b(?:killed|fragged)\s+the\s+most\b(?<!was\skilled\sthe\smost)"
+                         r"|\bwho\s+(?:killed|fragged|shot)\s+[a-z][\w-]*\s+the\s+most\b"  # "who killed Tony the most?"
                          r"|\btop\s+(?:fragger|killer)s?\b|\bmost\s+(?P<death>deaths)\b"
                          r"|\b(?P<died>died|was\s+killed|got\s+killed|was\s+fragged)\s+the\s+most\b", re.I)
 # "what happened at the end of the openarena video?": when in the video, with nothing else asked
@@ -130,6 +133,7 @@ ORDINAL_INTENT = re.compile(r"\b(?P<o>first|last|final|earliest|latest|most\s+re
 # "which hedgehog drowned?": the noun is who is asked about, the verb what happened (not "which weapons did I find")
 LIST_SUBJECT = re.compile(r"^\s*(?:which|what)\s+(?P<noun>[a-z][\w'-]*)\s+(?!(?:did|do|does|was|were|is|are|has|have|had"
                           r"|can|could|will|would|of|in|on|at)\b)[a-z]", re.I)
+NOT_NOUNS = {"in", "on", "at", "of", "during", "from", "for", "and", "or", "to", "the", "a", "an", "time", "times"}
 NOT_ORDINAL = {"place", "blood", "person", "minute", "minutes", "moment", "moments", "second", "seconds", "round",
                "level", "lap", "wave", "stage", "half", "quarter"}  # "first blood", "last lap": names of things
 NOT_A_NAME = {"i", "me", "you", "he", "she", "they", "we", "it", "the", "a", "an", "anyone", "anybody", "someone",
@@ -309,7 +313,7 @@ def parse(raw: str) -> Query:
         noun = None
         listing = listing if listing and (listing.group(0).lower().startswith(("who", "list", "name")) or done) else None
     killed = VICTIM_INTENT.search(text)
-    victim = (killed.group("a") or killed.group("b")).lower() if killed else None
+    victim = (killed.group("a") or killed.group("b") or killed.group("c")).lower() if killed else None
     if victim in ("i", "me", "myself"):
         victim = "you"  # the screen says "you"
     elif victim in NOT_A_NAME:
@@ -319,7 +323,8 @@ def parse(raw: str) -> Query:
     if nth and (nth.group("noun") or "").lower() not in NOT_ORDINAL and not EDGE_INTENT.search(text):
         ordinal = "first" if (nth.group("o") or nth.group("o2")).lower() in ("first", "earliest") else "last"
         content = [w for w in content if w not in ("final", "earliest", "latest", "recent")]
-        noun = noun or (nth.group("noun") or "").lower() or None
+        # ("what happened first in freeciv?", "for the first time": no noun)
+        noun = noun or ((nth.group("noun") or "").lower() if (nth.group("noun") or "").lower() not in NOT_NOUNS else "") or None
         if (who := ORDINAL_SUBJECT.search(text)) is not None:
             # "the last hedgehog to die": who died last; the noun is who, and no word to find
             asked = (who.group("noun") or "").lower()

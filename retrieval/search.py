@@ -302,7 +302,7 @@ def named_videos(kb: KnowledgeBase, q: Query, f: Filters) -> tuple[Query, Filter
     # "how many rounds were played in armagetron?" and "what did I pick up in doom?" are not
     located = any(re.search(rf"\b(?:in|from|during|of)\s+(?:the\s+)?{re.escape(w)}", q.text, re.I) for w in used)
     if not chosen or not ([w for w in rest if w not in LIGHT_WORDS] or q.at is not None or q.edge or q.summary or q.length
-                          or q.noun or (located and rest)):
+                          or q.noun or q.ordinal or (located and rest)):
         return q, f
     return replace(q, words=rest, pairs=[p for p in q.pairs if not used & set(p)]), replace(f, videos=chosen)
 

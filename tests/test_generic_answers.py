@@ -582,6 +582,24 @@ def test_what_the_allies_said_is_the_chat(tmp_path):
     assert "gl ;)" in text and "Chat: All" not in text and "Truck" not in text, text
 
 
+def test_did_one_kill_another_who_killed_someone_most_and_what_happened_first(tmp_path):
+    kb = _arena_kb(tmp_path, [(5.0, "Tony was electrocuted by Kyonshi"), (19.0, "Sarge was machinegunned by Tony"),
+                              (30.0, "Tony ate Kyonshi's rocket"), (45.0, "Tony was gunned down by Sarge")])
+    _arena_kb(tmp_path, [(3.0, "Year: 1600 BCE"), (50.0, "Napoli has finished building City Walls")], name="freeciv_italians", kb=kb,
+              untyped="text")
+    q = parse("did Sarge ever kill Tony?")
+    assert (q.killer, q.victim) == ("sarge", "tony")
+    text = Extractive().answer("did Sarge ever kill Tony?", gather(kb, "did Sarge ever kill Tony?")).text
+    assert "Tony was gunned down by Sarge" in text and "machinegunned" not in text, text
+    text = Extractive().answer("who killed Tony the most?", gather(kb, "who killed Tony the most?")).text
+    assert "Kyonshi: 2 kills" in text and "Sarge: 1 kill" in text, text
+    # the first thing that happened in a named video: its start ("what's" asks, it is no word to find)
+    for question in ("what's the first thing that happened in freeciv?", "what happened first in freeciv?"):
+        assert "what's" not in parse(question).words
+        moments = gather(kb, question)
+        assert moments and {m.video for m in moments} == {"freeciv_italians"} and "Year: 1600 BCE" in moments[0].matched[0].label, question
+
+
 def test_who_won_reads_the_name_the_screen_drew_apart_from_its_line(tmp_path):
     """"Winner:" in one font and the name in another are read as two lines: a "who" question whose
     matching line names no one is answered with the text read with it; a line that names someone
