@@ -102,6 +102,9 @@ class Extractive:
             return Answer(f"Nothing matched “{asked}” exactly; the closest moments:\n{text}", cites, self.name)
         if q.length:
             return self._length(matches)
+        if q.which_game and all(m.segment_id == -1 and not m.matched for m in matches):
+            text, cites = self._claims(matches, lambda ms: [(m.text, [m]) for m in ms])  # "read as doom, ..."
+            return Answer(text, cites, self.name)
         if any(m.state for m in matches):
             return self._state(matches, q)
         if q.most:

@@ -79,6 +79,8 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
         moments = numbered
     elif q.length and (lengths := _lengths(kb, q, f)):
         moments = lengths
+    elif q.which_game and (games := _games(kb, q, f)):
+        moments = games
     elif q.summary and not q.words and (told := _summary(kb, q, f, everything=bool(q.ordinal))):
         moments = told
     else:
@@ -694,6 +696,22 @@ def _lengths(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
         out.append(Moment(video=v.name, video_path=v.path, video_id=saved_id(v), segment_id=-1, start_s=0.0,
                           end_s=length, score=1.0, text=f"the whole video, {format_ts(length)} long{read}", match=1.0, same_thing=True,
                           state=[StateValue(name=s.name, value=s.value, t=s.t, role=role) for s, role in ends]))
+    return out
+
+
+def _games(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
+    """"what game is this?": each video asked about (every video of a small library when none is
+    named), with the game it was read as: a pack's name and how well it matched when chosen
+    automatically, or the generic path (no pack knows the game)."""
+    out = []
+    for v in _few_videos(kb, q, f):
+        game = v.game or "generic"
+        score = f", chosen automatically ({v.game_score:.2f})" if v.game_score is not None else ""
+        told = (f"read as {game}, with its game pack{score}" if game != "generic"
+                else "a game no pack knows, read with the generic path")
+        length = round(float(v.duration_s or 0.0), 2)
+        out.append(Moment(video=v.name, video_path=v.path, video_id=saved_id(v), segment_id=-1, start_s=0.0,
+                          end_s=length, score=1.0, text=told, match=1.0, same_thing=True))
     return out
 
 

@@ -32,6 +32,10 @@ LENGTH_NOUNS = ("match game video clip race recording fight battle deathmatch se
 # "how long was the match?", "how long was the redeclipse match?" (a video's name before the noun)
 LENGTH_INTENT = re.compile(r"^\s*how\s+long\s+(?:was|is|did)\s+(?:the|this|that|my|it)?\s*(?:[\w'-]+\s+){0,2}?"
                            rf"(?:{'|'.join(LENGTH_NOUNS)})?\s*(?:last|take)?\s*[?.!]*\s*$", re.I)
+# "what game is this?", "which games are in my library?": the game each video was read as
+GAME_INTENT = re.compile(r"^\s*(?:what|which)\s+games?\s+(?:is|are|was|were|am|did|do)\s+(?:this|these|that|those|it|in|i|we|"
+                         r"played|there)\b(?:\s+(?:playing|play|played|my|the|library|videos?|clips?|in)\b)*"
+                         r"(?:\s+(?:in|of)\s+[\w.'-]+(?:\s+[\w.'-]+){0,2})?\s*[?.!]*\s*$", re.I)  # "... in openarena_bots_dm?"
 # "give me a timeline of the kills": the kills, in order
 LIST_WORDS = {"timeline", "list", "chronology", "sequence", "order", "show", "give", "me"}
 # the same anchor as people write it in a question: "what happened at 0:53?", "around 1:05"
@@ -182,6 +186,7 @@ class Query:
     span: tuple[float, float] | None = None  # "between 0:30 and 1:00": from, to (seconds)
     summary: bool = False  # "what happened?", "summarize the match": the video told in short
     length: bool = False  # "how long was the match?": each video's length, and its clock
+    which_game: bool = False  # "what game is this?": the game each video was read as
     speech: bool = False  # asks what was said
     chat: bool = False  # "what did my allies say?": what the chat said (the senders name no one to find)
     cross_video: bool = False  # asks across the library ("in each video")
@@ -371,7 +376,11 @@ def parse(raw: str) -> Query:
     elif (rest := [w for w in content if w not in LIST_WORDS]) != content and rest and \
             (listing or count or {"timeline", "list"} & set(content)):
         listed, content = listed or not count, rest  # "give me a timeline of the kills": the kills, listed
+    which_game = bool(GAME_INTENT.search(text))
+    if which_game:
+        content = [w for w in content if w not in ("game", "games", "playing", "play", "played", "library")]
     return Query(raw=raw, text=" ".join(text.split()), words=content, video=video, at=at, span=span, summary=summary, length=length,
+                 which_game=which_game,
                  extreme=extreme, rank_move=rank_move,
                  victim=victim, first_person=bool(FIRST_PERSON.search(text)), killer=killer,
                  most=(None if not most else "death" if most.group("death") or most.group("died") else "kill"),

@@ -600,6 +600,23 @@ def test_did_one_kill_another_who_killed_someone_most_and_what_happened_first(tm
         assert moments and {m.video for m in moments} == {"freeciv_italians"} and "Year: 1600 BCE" in moments[0].matched[0].label, question
 
 
+def test_what_game_is_this_tells_the_game_each_video_was_read_as(tmp_path):
+    kb = _arena_kb(tmp_path, [(5.0, "game information received, starting..")], untyped="text")
+    video = kb.claim(tmp_path / "doom_e1m1.mp4", "ef" * 32, {"duration_s": 30.0}, "lite")
+    row = SegmentRow(idx=0, start_s=0.0, end_s=30.0, keyframe_s=5.0, text_vec=[1.0] + [0.0] * 383)
+    kb.commit_video(video.id, VideoRecords(segments=[Segment(idx=0, start_s=0, end_s=30, keyframe_s=5)], rows=[row],
+                                           game="doom", game_score=0.9,
+                                           manifest={"text_vec": {"model": "sentence-transformers/all-MiniLM-L6-v2", "dim": 384}}),
+                    {"profile": "lite"})
+    assert parse("what game is this?").which_game and parse("which games are in my library?").which_game
+    assert not parse("what game information was received?").which_game
+    text = Extractive().answer("what game is this?", gather(kb, "what game is this?")).text
+    assert "In doom_e1m1: read as doom, with its game pack, chosen automatically (0.90)" in text, text
+    assert "In arena: a game no pack knows, read with the generic path" in text, text
+    text = Extractive().answer("which game was played in doom_e1m1?", gather(kb, "which game was played in doom_e1m1?")).text
+    assert text.startswith("In doom_e1m1: read as doom") and "arena" not in text, text
+
+
 def test_who_won_reads_the_name_the_screen_drew_apart_from_its_line(tmp_path):
     """"Winner:" in one font and the name in another are read as two lines: a "who" question whose
     matching line names no one is answered with the text read with it; a line that names someone
