@@ -177,17 +177,23 @@ SEQUENCE_WORDS = {"lap", "turn", "round", "wave", "level", "stage", "heat", "leg
 
 def _counter_reached(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
     """"when did lap 2 start?", "turn 6": where no line on screen says "Lap 2", the moment a counter on
-    the HUD ("1/3") went to 2 ("top-right 1/3 -> 2/3"), the first time in each video. Empty when the
-    question names no numbered thing a counter counts, or no counter reached it."""
+    the HUD ("1/3") went to 2 ("top-right 1/3 -> 2/3"), the first time in each video whose screen or
+    speech says the word. Empty when the question names no numbered thing a counter counts, or no
+    counter reached it."""
     numbered = q.numbered
     if len(numbered) != 1 or numbered[0][0] not in SEQUENCE_WORDS | {w + "s" for w in SEQUENCE_WORDS}:
         return []
     n = int(numbered[0][1])
     ids = asked_ids(kb, q, f)
+    word = numbered[0][0].removesuffix("s") if numbered[0][0] not in SEQUENCE_WORDS else numbered[0][0]
+    # (a counter says not what it counts: a race's lap counter is no round, in a video that never says "round")
+    named = {e.video_id for e, _v in kb.events(ids, None, f.t_from, f.t_to, text=word)
+             if e.kind != "hud" and _says_word(e.label, word)}
     first: dict[int, tuple] = {}
     for e, v in kb.events(ids, ["hud"], f.t_from, f.t_to, text=f"-> {n}/"):
         m = COUNTER_CHANGE.match(e.label or "")
-        if m and int(m.group("n")) == n and (e.video_id not in first or e.t_start < first[e.video_id][0].t_start):
+        if m and int(m.group("n")) == n and e.video_id in named and (
+                e.video_id not in first or e.t_start < first[e.video_id][0].t_start):
             first[e.video_id] = (e, v)
     return [_event_moment(e, v) for e, v in first.values()]
 

@@ -761,6 +761,8 @@ def test_when_lap_2_started_is_when_the_lap_counter_went_to_2(tmp_path):
     text = Extractive().answer("when did lap 2 start?", gather(kb, "when did lap 2 start?")).text
     assert text == "In race: lap 2 began: the counter at top-right went 1/3 -> 2/3 [race@00:37].", text
     assert [m for m in gather(kb, "when did lap 4 start?") if not m.closest] == []
+    # the race never says "round": its lap counter tells no round's start
+    assert not [m for m in gather(kb, "when did round 2 start?") if not m.closest and m.matched and m.matched[0].kind == "hud"]
     at = gather(kb, "what was the race time when lap 2 started?")
     assert [(m.at_s, [(s.name, round(s.value, 1)) for s in m.state]) for m in at] == [(38.0, [("clock", 33.3)])], at
     assert [m.matched[0].label for m in gather(kb, "when did the final lap start?")] == ["Final lap!"]  # said on screen
