@@ -365,7 +365,8 @@ def _of_kind(moments: list[Moment], noun: str | None) -> list[Moment]:
 
 # what was done to what is counted: "how many enemy units did I kill?" counts kills, not the lines
 # that name enemy units ("Enemy unit sighted")
-DEEDS = {"kill": ("kill", "frag", "eliminate", "destroy", "slay", "slain"), "death": ("die", "death", "dead")}
+DEEDS = {"kill": ("kill", "frag", "eliminate", "destroy", "slay", "slain"),
+         "death": ("die", "death", "dead", "lose", "lost")}  # "how many units did I lose?"
 
 
 def _did_it(moments: list[Moment], q: Query) -> list[Moment]:

@@ -824,6 +824,7 @@ def test_a_count_of_things_done_to_counts_the_deed_not_lines_naming_the_things(t
     kb = _arena_kb(tmp_path, [(24.0, "Enemy unit sighted"), (114.0 - 60.0, "2 enemy units sighted!")], name="strategy",
                    untyped="text", kind_words=True)
     assert gather(kb, "how many enemy units did I kill?") == []
+    assert gather(kb, "how many units did I lose?") == []  # lost: died, not named
     assert len(gather(kb, "how many enemy units were sighted?")) == 2
     kb = _arena_kb(tmp_path, [(10.0, "Enemy unit destroyed"), (30.0, "Enemy unit sighted")], name="rts", kb=kb,
                    untyped="text", kind_words=True)
