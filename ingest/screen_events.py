@@ -86,10 +86,25 @@ _LABELLED = re.compile(r"^\s*([A-Za-z][A-Za-z .']{0,18}?)\s*[:=]?\s*([-+]?\d[\dO
                        r"(?:/\s*\d{1,7})?\s*(?:%|pts|points|hp)?\s*(?:\(\s*[-+]?\d{1,6}\s*\))?\s*$")  # "Gold: 16 (+1)"
 
 
+# a number with its unit after it ("123 km/h", "1250 pts", "12 kills") or its currency before it ("$1,250")
+_UNIT_AFTER = re.compile(r"^\s*([-+]?\d{1,3}(?:,\d{3})+|[-+]?\d{1,7}(?:\.\d+)?)\s*"
+                         r"(km/h|kmh|kph|mph|m/s|kills|frags|coins|gold|lives|xp|hp)\s*$", re.I)
+# (not "pts": Red Eclipse's team scores "[15 pts]", read in fragments beside the team names, "2714pts" among
+# them, would make one series of two teams' scores)
+_MONEY = re.compile(r"^\s*[$€£¥]\s*(\d{1,3}(?:,\d{3})+|\d{1,9}(?:\.\d+)?)\s*$")
+_UNITS = {"km/h": "speed", "kmh": "speed", "kph": "speed", "mph": "speed", "m/s": "speed"}
+
+
 def labelled_value(text: str) -> tuple[str, float] | None:
     """("health", 75.0) for "HEALTH 75", ("lap", 2.0) for "LAP 2/3", ("gold", 16.0) for "Gold: 16 (+1)"
-    (the change beside it left out); None when the words before
-    the number are no dictionary words (a kill-feed fragment "julian (62)" has brackets anyway)."""
+    (the change beside it left out), ("speed", 123.0) for "123 km/h", ("money", 1250.0) for "$1,250";
+    None when the words before the number are no dictionary words (a kill-feed fragment "julian
+    (62)" has brackets anyway)."""
+    if (unit := _UNIT_AFTER.match(text)) is not None:
+        word = unit.group(2).lower()
+        return _UNITS.get(word, word), float(unit.group(1).replace(",", ""))
+    if (money := _MONEY.match(text)) is not None:
+        return "money", float(money.group(1).replace(",", ""))
     m = _LABELLED.match(text)
     if not m:
         return None
@@ -213,7 +228,7 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
             # "25Health" twice and "25 Health" once are one text: show it with its words apart
             key = text_key(tr.text)
             tr.shown = next((t for t, _ in tr.reads if text_key(t) == key and readable(t)), None)
-    numeric = [tr for tr in tracks if parse_value(tr.text) is not None]
+    numeric = [tr for tr in tracks if parse_value(tr.text) is not None and not _MONEY.match(tr.text)]  # "$1,250": money
     words = [tr for tr in tracks if parse_value(tr.text) is None and readable(tr.text)]
 
     # 2. HUD numbers

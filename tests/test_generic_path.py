@@ -900,6 +900,20 @@ def test_a_labelled_number_with_its_change_beside_it_is_a_series_and_a_log_line_
     assert [t for t, label in said if label.startswith("Napoli")] == [2.45, 5.75], said
 
 
+def test_a_number_named_by_its_unit_or_currency_is_a_series_of_that_name():
+    from ingest.screen_events import labelled_value
+
+    assert labelled_value("123 km/h") == ("speed", 123.0) and labelled_value("45 MPH") == ("speed", 45.0)
+    assert labelled_value("$1,250") == ("money", 1250.0) and labelled_value("12 kills") == ("kills", 12.0)
+    assert labelled_value("75%") is None and labelled_value("julian (62)") is None
+    speed = [_track(k, 2.0 + 4 * k, 5.5 + 4 * k, f"{v} km/h", (0.80, 0.90, 0.95, 0.95)) for k, v in enumerate([0, 88, 142, 97, 160])]
+    money = [_track(10 + k, 1.0 + 10 * k, 10.5 + 10 * k, f"${v:,}", (0.02, 0.02, 0.12, 0.06)) for k, v in enumerate([800, 1250, 1400])]
+    reading = read_tracks([*speed, *money], 40.0)
+    assert reading.series == {"speed": "speed", "money": "money"}, reading.series
+    assert max(s.values.get("speed", 0) for s in reading.states) == 160.0
+    assert not [e for e in reading.events if e.source == "ocr"]  # HUD, no messages
+
+
 def test_a_lap_counter_series_leaves_out_unsure_reads_of_its_icon():
     box = (0.88, 0.12, 0.95, 0.17)
     reads = [(5.0, 20.0, "1/3", 0.95), (21.0, 22.0, "50", 0.54), (22.5, 23.0, "2", 0.5), (24.0, 35.0, "1/3", 0.95),
