@@ -31,6 +31,7 @@ import difflib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -242,6 +243,17 @@ class _Numbers:
     going_on: list[tuple[tuple[int, int, int, int], _Open]]  # numbers in boxes read before, still there unchanged
 
 
+@dataclass
+class Prepared:
+    """A frame's grey image, whether it moved since the last frame that did, and its lines' boxes
+    (a future) with the bands of small text they were detected with."""
+
+    grey: np.ndarray
+    moved: bool
+    bands: list[tuple[int, int]] = field(default_factory=list)
+    boxes: Any = None
+
+
 class TextTracker:
     """Follows the text on screen across sampled frames. One per video; `observe` each frame in
     time order, then `finish`. `engine` recognises lines; `detector` (default: `engine`) finds them,
@@ -294,7 +306,7 @@ class TextTracker:
         self._open: list[_Open] = []
         self._closed: list[TextTrack] = []
         self._next_id = 0
-        self._thumb: np.ndarray | None = None
+        self._gate_thumb: np.ndarray | None = None  # the thumbnail of the last prepared frame that moved
         self._prev_small: np.ndarray | None = None  # the last detected frame, shrunk (floating_numbers)
         self._now = 0.0
         self.detections = 0  # detector calls
@@ -324,24 +336,43 @@ class TextTracker:
         # one size for every box: the detector's boxes jitter by a pixel or two from frame to frame
         return cv2.resize(grey[y0:y1, x0:x1], (64, 12), interpolation=cv2.INTER_AREA).astype(np.int16)
 
-    def observe(self, frame: Frame) -> None:
+    def prepare(self, frame: Frame, pool: Any = None) -> "Prepared":
+        """What `observe` will need first for this frame, worked out ahead: whether anything moved
+        since the last frame that did (the gate), and if so the frame's lines, detected in `pool`
+        (an executor: beside the reading of the frame before, which the stage does meanwhile).
+        Frames must be prepared in the order they are observed; `observe` detects again when the
+        bands of small text changed since (the result is what observing alone gives)."""
         import cv2
 
+        grey = self._grey(frame.image)
+        thumb = cv2.resize(grey, (64, 36), interpolation=cv2.INTER_AREA).astype(np.int16)
+        if self._gate_thumb is not None and float(np.abs(thumb - self._gate_thumb).max()) < self.GATE_DIFF:
+            return Prepared(grey, moved=False)
+        self._gate_thumb = thumb
+        bands = list(self._bands)
+        boxes = pool.submit(self._detect_frame, frame.image, bands) if pool is not None else None
+        return Prepared(grey, moved=True, bands=bands, boxes=boxes)
+
+    def observe(self, frame: Frame, prepared: "Prepared | None" = None) -> None:
         self.frames += 1
         t, image = frame.t, frame.image
         self._now = t
         h, w = image.shape[:2]
-        grey = self._grey(image)
-        thumb = cv2.resize(grey, (64, 36), interpolation=cv2.INTER_AREA).astype(np.int16)
-        if self._thumb is not None and float(np.abs(thumb - self._thumb).max()) < self.GATE_DIFF:
+        prepared = prepared or self.prepare(frame)
+        grey = prepared.grey
+        if not prepared.moved:
             for still in self._open:  # nothing moved: what was on screen still is
                 if t - still.last_seen <= self.max_gap_s:
                     still.last_seen, still.track.t_end = t, t
                     still.track.frames += 1
             return
-        self._thumb = thumb
         self.detections += 1
-        boxes = self._detect_frame(image)
+        if prepared.boxes is not None and prepared.bands == self._bands:
+            boxes = prepared.boxes.result()
+        else:
+            if prepared.boxes is not None:
+                prepared.boxes.result()  # (detected with the bands of before `_discover` added one)
+            boxes = self._detect_frame(image)
         self._observed = t
         numbers = self._numbers(image, grey, boxes)
         self._read(t, image, grey, [(b, None, None) for b in boxes] + [(b, n, None) for b, n in numbers.read]
@@ -501,15 +532,16 @@ class TextTracker:
         lo = max(0, min(lo, h - rows))
         self._bands = sorted([*self._bands, (lo, lo + rows)])
 
-    def _detect_frame(self, image: np.ndarray) -> list[tuple[int, int, int, int]]:
-        """The frame's lines: detected at `max_side`, and in the bands of small text at the
-        frame's own size (a box found there stands for the shrunk frame's boxes it overlaps,
-        which merge or cut its small lines)."""
+    def _detect_frame(self, image: np.ndarray, bands: list[tuple[int, int]] | None = None) -> list[tuple[int, int, int, int]]:
+        """The frame's lines: detected at `max_side`, and in the bands of small text (`bands`,
+        default the tracker's) at the frame's own size (a box found there stands for the shrunk
+        frame's boxes it overlaps, which merge or cut its small lines)."""
+        bands = self._bands if bands is None else bands
         boxes = self._detect(image)
-        if not self._bands:
+        if not bands:
             return boxes
         w = image.shape[1]
-        fine = [(x0, y0 + b0, x1, y1 + b0) for b0, b1 in self._bands
+        fine = [(x0, y0 + b0, x1, y1 + b0) for b0, b1 in bands
                 for x0, y0, x1, y1 in self._detect(image[b0:b1], max(w, b1 - b0))]
         return sorted([b for b in boxes if not any(floating_numbers.shared_area(b, f) > 0 for f in fine)] + fine,
                       key=lambda b: (b[1], b[0]))

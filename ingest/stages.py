@@ -158,22 +158,45 @@ class ScreenTextStage:
 
     name = "screen_text"
 
-    def __init__(self, engine: Any, detector: Any, pack: Any, fps: float, duration_s: float, early_s: float = 0.0):
+    def __init__(self, engine: Any, detector: Any, pack: Any, fps: float, duration_s: float, early_s: float = 0.0,
+                 ahead: bool = True):
         from ingest.screen_text import TextTracker
 
         self.fps, self.pack, self.duration_s, self.early_s = fps, pack, duration_s, early_s
         # a line missed on one read (a flash, a misdetection) still continues its track
         self.tracker = TextTracker(engine, detector, max_gap_s=max(1.6, 1.6 / fps))
+        # One frame ahead: a frame's lines are detected in a thread while the frame before is read
+        # (ONNX and OpenCV let go of the GIL), so the detector runs beside the recogniser on the
+        # core that decoding and speech leave free. The frames are read in their order all the same.
+        self._pool = None
+        if ahead:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gamekb-detect")
+        self._waiting: list[tuple[Frame, Any]] = []  # frames not read yet: (frame, its Prepared, or None for a glance)
 
     def observe(self, frame: Frame) -> None:
-        self.tracker.observe(frame)
+        prepared = self.tracker.prepare(frame, self._pool)
+        self._catch_up()
+        self._waiting.append((frame, prepared))
 
     def between(self, frame: Frame) -> None:
-        self.tracker.glance(frame)  # a message shown for less than 1/fps s, at a place messages are shown
+        self._waiting.append((frame, None))  # a glance: a message shown for less than 1/fps s, at a place messages are shown
+
+    def _catch_up(self) -> None:
+        for frame, prepared in self._waiting:
+            if prepared is None:
+                self.tracker.glance(frame)
+            else:
+                self.tracker.observe(frame, prepared)
+        self._waiting = []
 
     def finish(self, found: Found) -> None:
         from ingest.screen_events import pack_classifier, read_tracks
 
+        self._catch_up()
+        if self._pool is not None:
+            self._pool.shutdown()
         reading = read_tracks(self.tracker.finish(), self.duration_s or found.last_t, pack_classifier(self.pack))
         found.events.extend(reading.events)
         found.states.extend(reading.states)
