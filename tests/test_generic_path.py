@@ -730,6 +730,23 @@ def test_no_game_knowledge_in_the_generic_words():
 # ---- real footage of other games --------------------------------------------------------------------
 
 @pytest.mark.slow
+def test_detecting_a_frame_ahead_in_a_thread_reads_the_same_tracks(engine):
+    """The text stage detects each frame's lines in a thread while it reads the frame before; what
+    it reads is what reading the frames one by one gives (the Red Eclipse excerpt's kill feed over a
+    moving view: frames that move, frames that do not, glances between reads)."""
+    from ingest.rules import get_pack
+    from ingest.stages import ScreenTextStage, watch
+
+    def tracks(ahead: bool):
+        stage = ScreenTextStage(engine, None, get_pack("generic"), 1.0, 20.0, early_s=0.25, ahead=ahead)
+        found = watch(decode.sample_frames(DATA / "redeclipse_excerpt.mp4", 2.0), [stage])
+        t = stage.tracker
+        return (t.detections, t.recognitions, t.glances), [(e.t_start, e.kind, e.label) for e in found.events]
+
+    alone, ahead = tracks(False), tracks(True)
+    assert alone == ahead and alone[0][0] > 5 and alone[1], alone
+
+
 def test_hedgewars_excerpt_without_its_pack(home):
     """Hedgewars, 00:10-00:17 of the dev clip: the captions "Thorn is short of a raft" (11.68 s)
     and "Help for sick hedgehogs" (15.12 s) found by the generic path. (Only the pack knows that
