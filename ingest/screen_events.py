@@ -86,7 +86,7 @@ _LABELLED = re.compile(r"^\s*([A-Za-z][A-Za-z .']{0,18}?)\s*[:=]?\s*([-+]?\d[\dO
                        r"(?:/\s*\d{1,7})?\s*(?:%|pts|points|hp)?\s*(?:\(\s*[-+]?\d{1,6}\s*\))?\s*$")  # "Gold: 16 (+1)"
 
 
-# a number with its unit after it ("123 km/h", "1250 pts", "12 kills") or its currency before it ("$1,250")
+# a number with its unit after it ("123 km/h", "12 kills") or its currency before it ("$1,250")
 _UNIT_AFTER = re.compile(r"^\s*([-+]?\d{1,3}(?:,\d{3})+|[-+]?\d{1,7}(?:\.\d+)?)\s*"
                          r"(km/h|kmh|kph|mph|m/s|kills|frags|coins|gold|lives|xp|hp)\s*$", re.I)
 # (not "pts": Red Eclipse's team scores "[15 pts]", read in fragments beside the team names, "2714pts" among

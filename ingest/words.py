@@ -205,7 +205,7 @@ NOT_DUEL = frozenset("""entered joined joins left leaves has have had is are was
 passed passes overtook overtakes overtaken helped helps healed heals revived revives assisted assists invited
 invites thanks thanked welcomes welcomed follows followed watching watches sends sent traded trades says said
 tells told whispers whispered and or with vs versus to the of from at in on for as by into than then
-is teamed allied greets greeted""".split())
+teamed allied greets greeted""".split())
 NOT_NAMES = frozenset("the a an you your i we it this that there he she they my our its his her their".split())
 
 
