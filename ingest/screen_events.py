@@ -377,8 +377,8 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         # not a copy printed anew at a log's last row while the other scrolled away ("Napoli can't
         # build Settlers yet." each turn), nor a number popping up elsewhere ("5" over another unit)
         shown = [m for m in shown if tr.t_start - m[1] <= REPEAT_S]  # (the rest are too old to come again)
-        again = next((m for m in shown if _same_message(tr.text, m[0])
-                      and (_near(tr.first_box, m[2]) if parse_value(tr.text) is not None else _rows_near(tr.first_box, m[2]))), None)
+        near = _near if parse_value(tr.text) is not None else _rows_near  # (where first: it is cheap to tell)
+        again = next((m for m in shown if near(tr.first_box, m[2]) and _same_message(tr.text, m[0])), None)
         if again is not None:
             again[1], again[2] = max(again[1], tr.t_end), tr.box
             continue
