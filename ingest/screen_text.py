@@ -321,6 +321,7 @@ class TextTracker:
         self._discovered = -1e9  # when `_discover` last looked
         # rows (y0, y1) where lines too small for `max_side` were read: detected at the frame's own size
         self._bands: list[tuple[int, int]] = []
+        self.readers: Any = None  # an executor that reads half of a frame's new lines beside this thread (`_read_ahead`)
 
     @staticmethod
     def _grey(image: np.ndarray) -> np.ndarray:
@@ -375,8 +376,9 @@ class TextTracker:
             boxes = self._detect_frame(image)
         self._observed = t
         numbers = self._numbers(image, grey, boxes)
-        self._read(t, image, grey, [(b, None, None) for b in boxes] + [(b, n, None) for b, n in numbers.read]
-                   + [(b, None, o) for b, o in numbers.going_on], numbers.held, set(numbers.boxed))
+        entries: list[tuple[tuple[int, int, int, int], tuple[str, float] | None, _Open | None]] = [
+            *((b, None, None) for b in boxes), *((b, n, None) for b, n in numbers.read), *((b, None, o) for b, o in numbers.going_on)]
+        self._read(t, image, grey, entries, numbers.held, set(numbers.boxed), ahead=self._read_ahead(image, grey, entries))
         self._hud_numbers(t, image, grey)
         every = self.DISCOVER_EARLY_S if t < self.DISCOVER_EARLY_UNTIL else self.DISCOVER_S
         if t >= self._discovered + every and max(h, w) > 1.25 * self.max_side:
@@ -561,9 +563,24 @@ class TextTracker:
                 if b[3] - b[1] >= self.MIN_BOX_H and b[2] - b[0] >= (b[3] - b[1]) * 0.6
                 and b[0] > 1 and b[2] < w - 1]
 
+    def _read_ahead(self, image: np.ndarray, grey: np.ndarray,
+                    entries: list[tuple[tuple[int, int, int, int], tuple[str, float] | None, _Open | None]]) -> dict:
+        """The reads this frame's boxes will want, every other one in the `readers` pool (a thread
+        beside this one): the boxes no open track's pixels match. A box `_read` finds unchanged after
+        all is read for nothing; one it reads that is not here is read then. Empty without a pool."""
+        if self.readers is None:
+            return {}
+        todo = list(dict.fromkeys(box for box, number, going_on in entries if number is None and going_on is None
+                                  and self._unchanged(box, self._signature(grey, box), set(), grey) is None))
+        if len(todo) < 2:
+            return {}
+        there = {box: self.readers.submit(self.engine.read_line, image[box[1]:box[3], box[0]:box[2]]) for box in todo[::2]}
+        here = {box: self.engine.read_line(image[box[1]:box[3], box[0]:box[2]]) for box in todo[1::2]}
+        return {**here, **{box: f.result() for box, f in there.items()}}
+
     def _read(self, t: float, image: np.ndarray, grey: np.ndarray,
               entries: list[tuple[tuple[int, int, int, int], tuple[str, float] | None, _Open | None]],
-              held: dict, boxed: set, popped: bool = True) -> None:
+              held: dict, boxed: set, popped: bool = True, ahead: dict | None = None) -> None:
         """This frame's boxes into tracks: each with its read when it was read already (a small
         number), or the open track it goes on without a read (a number in a box, unchanged);
         `held`: lines that are a box with a mark in it; `boxed`: the boxes of numbers in boxes."""
@@ -578,7 +595,7 @@ class TextTracker:
                 x0, y0, x1, y1 = box
                 if number is None:
                     self.recognitions += 1
-                    raw, conf = self.engine.read_line(image[y0:y1, x0:x1])
+                    raw, conf = (ahead or {}).get(box) or self.engine.read_line(image[y0:y1, x0:x1])
                     if (conf < self.MIN_CONFIDENCE or not re.search(r"[A-Za-z0-9]", clean(raw))) and box in held:
                         # a box with a digit in it, its border read as strokes: the digit read alone
                         number = self._number(floating_numbers.cut_out(image, held[box]))

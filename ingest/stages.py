@@ -173,6 +173,8 @@ class ScreenTextStage:
             from concurrent.futures import ThreadPoolExecutor
 
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gamekb-detect")
+            # ... and half of a frame's new lines are recognised in another
+            self.tracker.readers = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gamekb-read")
         self._waiting: list[tuple[Frame, Any]] = []  # frames not read yet: (frame, its Prepared, or None for a glance)
 
     def observe(self, frame: Frame) -> None:
@@ -195,8 +197,9 @@ class ScreenTextStage:
         from ingest.screen_events import pack_classifier, read_tracks
 
         self._catch_up()
-        if self._pool is not None:
-            self._pool.shutdown()
+        for pool in (self._pool, self.tracker.readers):
+            if pool is not None:
+                pool.shutdown()
         reading = read_tracks(self.tracker.finish(), self.duration_s or found.last_t, pack_classifier(self.pack))
         found.events.extend(reading.events)
         found.states.extend(reading.states)

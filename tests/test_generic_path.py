@@ -731,9 +731,10 @@ def test_no_game_knowledge_in_the_generic_words():
 
 @pytest.mark.slow
 def test_detecting_a_frame_ahead_in_a_thread_reads_the_same_tracks(engine):
-    """The text stage detects each frame's lines in a thread while it reads the frame before; what
-    it reads is what reading the frames one by one gives (the Red Eclipse excerpt's kill feed over a
-    moving view: frames that move, frames that do not, glances between reads)."""
+    """The text stage detects each frame's lines in a thread while it reads the frame before, and
+    reads half of a frame's new lines in another; what it reads is what reading the frames one by
+    one gives (the Red Eclipse excerpt's kill feed over a moving view: frames that move, frames that
+    do not, glances between reads)."""
     from ingest.rules import get_pack
     from ingest.stages import ScreenTextStage, watch
 
