@@ -321,7 +321,9 @@ class TextTracker:
         self._discovered = -1e9  # when `_discover` last looked
         # rows (y0, y1) where lines too small for `max_side` were read: detected at the frame's own size
         self._bands: list[tuple[int, int]] = []
-        self.readers: Any = None  # an executor that reads half of a frame's new lines beside this thread (`_read_ahead`)
+        # an executor of two threads beside this one: the next frame's lines are detected there (`prepare`),
+        # and half of a frame's new lines read (`_read_ahead`); None: all of it in this thread
+        self.pool: Any = None
 
     @staticmethod
     def _grey(image: np.ndarray) -> np.ndarray:
@@ -337,10 +339,10 @@ class TextTracker:
         # one size for every box: the detector's boxes jitter by a pixel or two from frame to frame
         return cv2.resize(grey[y0:y1, x0:x1], (64, 12), interpolation=cv2.INTER_AREA).astype(np.int16)
 
-    def prepare(self, frame: Frame, pool: Any = None) -> "Prepared":
+    def prepare(self, frame: Frame) -> "Prepared":
         """What `observe` will need first for this frame, worked out ahead: whether anything moved
         since the last frame that did (the gate), and if so the frame's lines, detected in `pool`
-        (an executor: beside the reading of the frame before, which the stage does meanwhile).
+        (beside the reading of the frame before, which the stage does meanwhile).
         Frames must be prepared in the order they are observed; `observe` detects again when the
         bands of small text changed since (the result is what observing alone gives)."""
         import cv2
@@ -351,7 +353,7 @@ class TextTracker:
             return Prepared(grey, moved=False)
         self._gate_thumb = thumb
         bands = list(self._bands)
-        boxes = pool.submit(self._detect_frame, frame.image, bands) if pool is not None else None
+        boxes = self.pool.submit(self._detect_frame, frame.image, bands) if self.pool is not None else None
         return Prepared(grey, moved=True, bands=bands, boxes=boxes)
 
     def observe(self, frame: Frame, prepared: "Prepared | None" = None) -> None:
@@ -565,16 +567,16 @@ class TextTracker:
 
     def _read_ahead(self, image: np.ndarray, grey: np.ndarray,
                     entries: list[tuple[tuple[int, int, int, int], tuple[str, float] | None, _Open | None]]) -> dict:
-        """The reads this frame's boxes will want, every other one in the `readers` pool (a thread
-        beside this one): the boxes no open track's pixels match. A box `_read` finds unchanged after
-        all is read for nothing; one it reads that is not here is read then. Empty without a pool."""
-        if self.readers is None:
+        """The reads this frame's boxes will want, every other one in `pool` (beside this thread):
+        the boxes no open track's pixels match. A box `_read` finds unchanged after all is read for
+        nothing; one it reads that is not here is read then. Empty without a pool."""
+        if self.pool is None:
             return {}
         todo = list(dict.fromkeys(box for box, number, going_on in entries if number is None and going_on is None
                                   and self._unchanged(box, self._signature(grey, box), set(), grey) is None))
         if len(todo) < 2:
             return {}
-        there = {box: self.readers.submit(self.engine.read_line, image[box[1]:box[3], box[0]:box[2]]) for box in todo[::2]}
+        there = {box: self.pool.submit(self.engine.read_line, image[box[1]:box[3], box[0]:box[2]]) for box in todo[::2]}
         here = {box: self.engine.read_line(image[box[1]:box[3], box[0]:box[2]]) for box in todo[1::2]}
         return {**here, **{box: f.result() for box, f in there.items()}}
 

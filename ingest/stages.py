@@ -165,20 +165,17 @@ class ScreenTextStage:
         self.fps, self.pack, self.duration_s, self.early_s = fps, pack, duration_s, early_s
         # a line missed on one read (a flash, a misdetection) still continues its track
         self.tracker = TextTracker(engine, detector, max_gap_s=max(1.6, 1.6 / fps))
-        # One frame ahead: a frame's lines are detected in a thread while the frame before is read
-        # (ONNX and OpenCV let go of the GIL), so the detector runs beside the recogniser on the
-        # core that decoding and speech leave free. The frames are read in their order all the same.
-        self._pool = None
+        # One frame ahead: a frame's lines are detected in a thread while the frame before is read,
+        # and half of a frame's new lines are recognised in another (ONNX and OpenCV let go of the
+        # GIL), on the core that decoding and speech leave free. Frames are read in their order all the same.
         if ahead:
             from concurrent.futures import ThreadPoolExecutor
 
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gamekb-detect")
-            # ... and half of a frame's new lines are recognised in another
-            self.tracker.readers = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gamekb-read")
+            self.tracker.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="gamekb-text")
         self._waiting: list[tuple[Frame, Any]] = []  # frames not read yet: (frame, its Prepared, or None for a glance)
 
     def observe(self, frame: Frame) -> None:
-        prepared = self.tracker.prepare(frame, self._pool)
+        prepared = self.tracker.prepare(frame)
         self._catch_up()
         self._waiting.append((frame, prepared))
 
@@ -197,9 +194,8 @@ class ScreenTextStage:
         from ingest.screen_events import pack_classifier, read_tracks
 
         self._catch_up()
-        for pool in (self._pool, self.tracker.readers):
-            if pool is not None:
-                pool.shutdown()
+        if self.tracker.pool is not None:
+            self.tracker.pool.shutdown()
         reading = read_tracks(self.tracker.finish(), self.duration_s or found.last_t, pack_classifier(self.pack))
         found.events.extend(reading.events)
         found.states.extend(reading.states)
