@@ -328,8 +328,8 @@ def parse(raw: str) -> Query:
     if nth and (nth.group("noun") or "").lower() not in NOT_ORDINAL and not EDGE_INTENT.search(text):
         ordinal = "first" if (nth.group("o") or nth.group("o2")).lower() in ("first", "earliest") else "last"
         content = [w for w in content if w not in ("final", "earliest", "latest", "recent")]
-        # ("what happened first in freeciv?", "for the first time": no noun)
-        noun = noun or ((nth.group("noun") or "").lower() if (nth.group("noun") or "").lower() not in NOT_NOUNS else "") or None
+        after = (nth.group("noun") or "").lower()  # ("what happened first in freeciv?", "for the first time": no noun)
+        noun = noun or (after if after not in NOT_NOUNS else None) or None
         if (who := ORDINAL_SUBJECT.search(text)) is not None:
             # "the last hedgehog to die": who died last; the noun is who, and no word to find
             asked = (who.group("noun") or "").lower()
@@ -376,6 +376,7 @@ def parse(raw: str) -> Query:
     elif (rest := [w for w in content if w not in LIST_WORDS]) != content and rest and \
             (listing or count or {"timeline", "list"} & set(content)):
         listed, content = listed or not count, rest  # "give me a timeline of the kills": the kills, listed
+    any_one = ANY_SUBJECT.search(text)  # "when did a hedgehog drown?"
     which_game = bool(GAME_INTENT.search(text))
     if which_game:
         content = [w for w in content if w not in ("game", "games", "playing", "play", "played", "library")]
@@ -388,4 +389,4 @@ def parse(raw: str) -> Query:
                  speech=speech, chat=chat, cross_video=bool(CROSS_VIDEO.search(text)),
                  count=bool(count), listing=listed, noun=noun, asks_value=bool(VALUE_INTENT.search(text)),
                  pairs=pairs, names=names_in(text, content),
-                 subjects=[m.group("noun").lower() for m in [ANY_SUBJECT.search(text)] if m and m.group("noun").lower() in content])
+                 subjects=[w for w in [any_one.group("noun").lower()] if w in content] if any_one else [])
