@@ -54,6 +54,13 @@ ALSO_ON_SCREEN = {
     "openarena_bots_dm": [("Sorceress was melted by Sarge's plasmagun", 0, 0.3), ("You fragged Sorceress", 0, 0.3),
                           ("Tied for 4th place with 2", 0, 0.3), ("USE_ITEM to stop following", 0, 120.0),
                           ("following", 0, 120.0), ("Sarge", 0, 120.0)],
+    # bench/heldout/bzflag: the message panel's lines from before the clip began, on its first frame; and
+    # the status line at the top, which the log does not hold ("Ready", and while dead the prompt to respawn)
+    "bzflag_robots": [*((line, 0, 0.5) for line in (
+        "Keyboard movement", "Hawk04: killed by Hawk05", "Hawk00: killed by Hawk03", "Got shot by Hawk00 (Purple Team)",
+        "Hawk: killed by Hawk00", "Hawk02: killed by Hawk03", "Hawk01: killed by Hawk03", "Mouse movement",
+        "Hawk05: killed by Hawk03")),
+        ("Ready", 0, 120.0), ('Press Right Mouse or "i" to start', 0, 120.0)],
     # bench/heldout/freeciv: the message log's lines from before the clip began, on its first frame
     "freeciv_ai_italians": [(line, 0, 0.5) for line in (
         "Settlers cost 2 population. Napoli shrinks to size 1.",

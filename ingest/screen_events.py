@@ -212,6 +212,8 @@ SLOT_MIN_VALUES = 3  # a place showing at least this many different numbers is a
 SLOT_MANY_VALUES = 6  # ... and one showing this many is one even when read in few frames
 SENTENCE_WORDS = 5  # words of a line that is a sentence, not a label
 REPEAT_S = 4.0  # the same text again within this many seconds is the same event
+LOG_EDGE = 0.02  # lines at left edges this close (of the frame's width) are the rows of one log
+LOG_LINES = 3  # ... where at least this many other lines showed in the same row
 MIN_TEXT_CONFIDENCE = 0.8  # an untyped line below this recogniser confidence is no event (typed ones: any)
 MAX_POPUP_S = 3.0  # a number on screen longer than this (not at a HUD place) is a label, not a popup
 SHORT_CALL = 8  # letters of a call ("Go!", "Fight!") that counts once read where other calls came
@@ -315,8 +317,14 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     # and a sentence shown again and again is a message that recurs (a console's "X lost 2 points
     # since it caused a general protection fault" after each death, 10 s each)
     _fold_misreads(total, count, texts)
+    # ... and a line shown in more than one row of a log is a message the log prints again and again
+    # ("Mouse movement", "Hawk: blew myself up"), not a label
+    anchors = _Anchors(tracks)
+    logged = _log_rows(tracks, anchors)
     persistent = {k for k, v in total.items() if v >= limit and (v >= 0.5 * duration_s or (count[k] >= 3 and not _sentence(texts[k])))}
-    places = _places(tracks)
+    # (and a misread of such a line, read so in one row only: "Hak: blew myself up")
+    persistent = {k for k in persistent if k not in logged and not any(similarity(k, line) >= 0.8 for line in logged)}
+    places = _places(tracks, logged)
     # a number is a tag where the detector read it at many places ("70" over a hedgehog); where it
     # was found popping up (new pixels, no line the detector saw) it is a popup wherever it shows:
     # damage "5" over one unit, then over others, is no tag, nor is it one for a "5" read in the HUD
@@ -361,9 +369,8 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         return True
 
     ordered = [tr for tr in sorted(tracks, key=lambda tr: tr.t_start) if kept(tr)]
-    names = Names(tr.text for tr in words)
+    names = Names((tr.text for tr in words), numbered=(tr.text for tr in tracks))
     counting = {tr.id: g for g in _countdowns(ordered) for tr in g}
-    anchors = _Anchors(tracks)
     for tr in ordered:
         if tr.id in counting:
             run = counting[tr.id]
@@ -378,7 +385,8 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         # build Settlers yet." each turn), nor a number popping up elsewhere ("5" over another unit)
         shown = [m for m in shown if tr.t_start - m[1] <= REPEAT_S]  # (the rest are too old to come again)
         near = _near if parse_value(tr.text) is not None else _rows_near  # (where first: it is cheap to tell)
-        again = next((m for m in shown if near(tr.first_box, m[2]) and _same_message(tr.text, m[0])), None)
+        again = next((m for m in shown if near(tr.first_box, m[2]) and _same_message(tr.text, m[0])
+                      and not _shown_apart(tr, m[1], m[2])), None)
         if again is not None:
             again[1], again[2] = max(again[1], tr.t_end), tr.box
             continue
@@ -582,9 +590,34 @@ def _templated(tracks: Sequence[TextTrack]) -> set[int]:
     return out
 
 
+def _shown_apart(tr: TextTrack, until: float, box: tuple[float, float, float, float]) -> bool:
+    """Was a line of the same words still on screen, in another row, when this one appeared? Then
+    it is another message: a robot killed by the same one again, printed at the log's newest row
+    while the first one is still up the log."""
+    return until > tr.t_start and abs(box[1] - tr.first_box[1]) >= 0.8 * (tr.first_box[3] - tr.first_box[1])
+
+
 def _rows_near(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
     """Is `a` within 3 of its line heights of `b`, up or down?"""
     return abs(a[1] + a[3] - b[1] - b[3]) / 2 <= 3 * (a[3] - a[1])
+
+
+def _log_rows(tracks: Sequence[TextTrack], anchors: "_Anchors") -> set[str]:
+    """The texts (keys) of lines of words seen in two rows or more at one left edge, where other
+    lines keep coming: a log's lines, printed at its newest row and scrolled on (a label stays in
+    its row; a team's name over a character that jumps has no lines coming and going beside it)."""
+    rows: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    for tr in tracks:
+        x0, y0, _x1, y1 = tr.first_box
+        if _log_line(tr.text) and y1 > y0 and anchors.anchored(tr, LOG_LINES):
+            rows[text_key(tr.text)].append((x0, round((y0 + y1) / 2 / (y1 - y0))))
+    return {k for k, seen in rows.items()
+            if any(abs(a[0] - b[0]) <= LOG_EDGE and a[1] != b[1] for i, a in enumerate(seen) for b in seen[i + 1:])}
+
+
+def _log_line(text: str) -> bool:
+    """Words enough to be a log's line ("Mouse movement"), not a name tag or a number ("Red", "1 Goblins")."""
+    return len(re.findall(r"[A-Za-z]{2,}", text)) >= 2
 
 
 def _scrolled(tr: TextTrack) -> bool:
@@ -632,12 +665,22 @@ def _other_name(a: str, b: str) -> bool:
     if not wa or not wb:
         return False
     for i in (0, -1):
+        if _numbered_apart(wa[i], wb[i]):
+            return True  # "Hawk05: killed by Hawk03" after "Hawk02: killed by Hawk03": robots named by number
         if not sure_word(wa[i]) or not sure_word(wb[i]):
             continue
         ha, hb = text_key(wa[i]), text_key(wb[i])
         if not any(_alike(ha, text_key(w)) for w in wb) and not any(_alike(hb, text_key(w)) for w in wa):
             return True
     return False
+
+
+def _numbered_apart(a: str, b: str) -> bool:
+    """Two names of one stem and another number, both read whole: "Hawk05" and "Hawk02" (not "Hawk0z",
+    a digit misread as a letter)."""
+    da, db = digits(a), digits(b)
+    return bool(da) and len(da) == len(db) and da != db and \
+        re.sub(r"[\d\W_]", "", a.lower()) == re.sub(r"[\d\W_]", "", b.lower()) != ""
 
 
 def _alike(a: str, b: str) -> bool:
@@ -652,14 +695,17 @@ def _lengths_allow(a: str, b: str, ratio: float) -> bool:
     return 2 * min(len(a), len(b)) >= ratio * (len(a) + len(b))
 
 
-def _places(tracks: Sequence[TextTrack]) -> dict[str, int]:
-    """How many different places each text showed at: a name over a character shows all over."""
-    seen: dict[str, list[tuple[float, float]]] = defaultdict(list)
+def _places(tracks: Sequence[TextTrack], logged: set[str] | None = None) -> dict[str, int]:
+    """How many different places each text showed at: a name over a character shows all over (the
+    rows of one log, where a `logged` line shows a row higher each time, are one place)."""
+    seen: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
     for tr in tracks:
         x0, y0, x1, y1 = tr.first_box
-        here = ((x0 + x1) / 2, (y0 + y1) / 2)
-        spots = seen[text_key(tr.text)]
-        if all(abs(here[0] - a) > 0.05 or abs(here[1] - b) > 0.05 for a, b in spots):
+        here = ((x0 + x1) / 2, (y0 + y1) / 2, x0)
+        key = text_key(tr.text)
+        spots = seen[key]
+        edge = LOG_EDGE if logged and key in logged else -1.0
+        if all((abs(here[0] - a) > 0.05 or abs(here[1] - b) > 0.05) and abs(x0 - left) > edge for a, b, left in spots):
             spots.append(here)
     return {k: len(v) for k, v in seen.items()}
 

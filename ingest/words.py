@@ -148,6 +148,14 @@ _ALIKE_GROUPS = ("aceo", "il1tIjT!|", "nmrh", "uvwyUVWY", "gq9", "o0OQDC", "s5S"
 _ALIKE = {(a, b) for g in _ALIKE_GROUPS for a in g for b in g if a != b}
 
 
+# a name with a number: letters, then digits ("Hawk02", "Unit7"); its letters, and digits a small font
+# reads as letters alike ("Hawk0z", "Hawko4")
+_NUMBERED = re.compile(r"\b[A-Za-z]{2,}\d+\b")
+_NUMBERED_STEM = re.compile(r"[A-Za-z]+")
+_DIGIT_ALIKE = str.maketrans({"o": "0", "O": "0", "D": "0", "Q": "0", "l": "1", "i": "1", "I": "1", "|": "1",
+                              "z": "2", "Z": "2", "s": "5", "S": "5", "b": "8", "B": "8", "g": "9", "q": "9"})
+
+
 class Names:
     """The words of one video's lines by the number of lines they are in (its names: "Torino",
     "Kyonshi", and its words). A word no dictionary has that is a much more frequent one with a
@@ -158,7 +166,10 @@ class Names:
     TIMES = 3  # ... and this many times as many as the word taken for a misread of it
     MIN_CUT = 4  # letters a name cut off at the line's end keeps, at least
 
-    def __init__(self, texts: Iterable[str]):
+    def __init__(self, texts: Iterable[str], numbered: Iterable[str] | None = None):
+        """`numbered`: the lines to count numbered names in ("Hawk02: killed by Hawk03", which no
+        dictionary reads as words), `texts` when None."""
+        texts = list(texts)
         self.lines: Counter[str] = Counter()
         self.spelled: dict[str, str] = {}  # lower case -> as the video writes it most
         written: Counter[str] = Counter()
@@ -169,6 +180,10 @@ class Names:
         for w, _ in written.most_common():
             self.spelled.setdefault(w.lower(), w)
         self.names = [n for n, c in self.lines.items() if c >= self.MIN_LINES]
+        # names with a number ("Hawk02": robots, bots, units), as written, by the lines they are in
+        self.numbered: Counter[str] = Counter()
+        for text in (texts if numbered is None else numbered):
+            self.numbered.update(set(_NUMBERED.findall(text)))
 
     def _name_for(self, word: str, last: bool) -> str | None:
         low = word.lower()
@@ -179,7 +194,25 @@ class Names:
                  (_misread_of(word, self.spelled[n]) or (last and len(low) >= self.MIN_CUT and len(n) > len(low) and n.startswith(low)))}
         return self.spelled[found.pop()] if len(found) == 1 else None
 
+    def _numbered_for(self, word: str) -> str | None:
+        """"Hawk0z", "Hawko4" (digits read as letters alike) -> "Hawk02", "Hawk04": the one name of
+        the video's numbered names, each in MIN_LINES lines or more and TIMES as many as the word,
+        whose letters the word begins with and whose number it reads so."""
+        if not re.search(r"\d", word) and not re.search(r"[A-Za-z][oOzZlI]", word):
+            return None
+        most = self.numbered[word]
+        found = set()
+        for name, lines in self.numbered.items():
+            stem = _NUMBERED_STEM.match(name)
+            if stem is None or lines < self.MIN_LINES or lines < self.TIMES * max(1, most) or len(word) != len(name):
+                continue
+            head, tail = word[:stem.end()], word[stem.end():]
+            if head.lower() == stem.group(0).lower() and tail.translate(_DIGIT_ALIKE) == name[stem.end():]:
+                found.add(name)
+        return found.pop() if len(found) == 1 else None
+
     def mend(self, text: str) -> str:
+        text = re.sub(r"\b[A-Za-z][A-Za-z0-9]{2,}\b", lambda m: self._numbered_for(m.group(0)) or m.group(0), text)
         text = mend(text)
         tokens = list(re.finditer(r"[^\W\d_]+", text))
         out, at = [], 0
@@ -279,8 +312,10 @@ def _misread_of(word: str, name: str) -> bool:
 # (kind, pattern over the lower-cased text, confidence). First match wins, so the specific come first.
 PATTERNS: list[tuple[str, re.Pattern, float]] = [(k, re.compile(p), c) for k, p, c in (
     ("death", r"\b(you (died|are dead|were killed|have been killed)|wasted|game over|you lose|respawn(ing)? in|"
-              r"fragged:|killed himself|killed herself|blew (?:him|her|them|it)sel(?:f|ves) up|suicide|fell victim|own crossfire|drowned)"
-              r"|^(?:you (?:were|got) )?(?:fragged|killed|slain|eliminated|destroyed) by\b", 0.8),
+              r"fragged:|(?:killed|shot) (?:my|him|her|them)sel(?:f|ves)|blew (?:my|him|her|them|it)sel(?:f|ves) up|"
+              r"suicide|fell victim|own crossfire|drowned|"
+              r"(?:on|by|in|with) (?:his|her|their|its) own)"
+              r"|^(?:you )?(?:(?:were|got) )?(?:fragged|killed|slain|eliminated|destroyed|shot) by\b", 0.8),
     ("kill", r"\b(killed|fragged|slain|eliminated|headshot|destroyed|defeated|wa[s5]\b.{3,60}\b[bdh][yv]\b|"
              r"double[- ]kill|triple[- ]kill|multi[- ]kill|killing spree|first blood|assisted by|\bkills?\b)", 0.75),
     ("achievement", r"\b(achievement|unlocked|trophy|new (high )?(score|record)|high score|personal best|"
@@ -300,6 +335,10 @@ _NUMBER = re.compile(r"^[-+]?\d{1,5}$")
 # ("[09:15] Black-Crusher (private to Player): All my army for you": a time, and to whom, in brackets)
 _CHAT = re.compile(r"^(?:\[[^\]]{1,12}\]\s*)?(?P<name>[^\s:]{2,24})(?:\s*\([^()]{1,30}\))?:\s+(?P<said>.*[a-z]{2}.*)$")
 # what stands before a colon on a HUD or in a notice, not a speaker ("Objective: ...", "Fragged: Down for 5")
+# what a kill feed says after a name and a colon ("Hawk04: killed by Hawk05", "Hawk: blew myself up"):
+# the one named died; no one talking
+_OBITUARY_SAID = re.compile(r"^(?:was |got )?(?:killed|fragged|slain|eliminated|destroyed|shot) by\b|"
+                            r"^(?:blew|killed|shot) (?:my|him|her|them)sel(?:f|ves)\b")
 NOT_SPEAKERS = frozenset("""objective objectives mission goal task tip hint note warning info notice alert round lap
 wave level stage turn time timer clock score scores health hp armor armour ammo shield team teams fragged killed
 status map mode server console error system position pos place rank kills deaths frags speed gold money coins
@@ -313,7 +352,8 @@ def classify_text(text: str) -> tuple[str, float] | None:
     """(kind, confidence) of one transient line from its words alone, or None."""
     low = " ".join(text.lower().split())
     chat = _CHAT.match(low)
-    if chat and re.search(r"[a-z]", chat.group("name")) and chat.group("name").strip("[]()") not in NOT_SPEAKERS:
+    if chat and re.search(r"[a-z]", chat.group("name")) and chat.group("name").strip("[]()") not in NOT_SPEAKERS \
+            and not _OBITUARY_SAID.match(chat.group("said")):
         return "chat", 0.6
     for kind, pattern, conf in PATTERNS:
         if pattern.search(low):

@@ -16,6 +16,8 @@ from retrieval.obituaries import killer_of, same_name, victim_of
 from retrieval.query import HUD_WORDS, Query, parse
 from retrieval.types import COUNTER_CHANGE, Moment, format_clock, format_ts
 
+CLOSEST_SHOWN = 6  # closest moments an answer that found no match offers, the nearest first
+
 
 def describe(moment: Moment) -> str:
     if moment.matched:
@@ -63,7 +65,11 @@ def _shown_state(name: str, value: float) -> str:
     the generic path found with no label beside it, named by where it is)."""
     if clock_series(name) and value >= 0:
         return f"{name} {format_clock(value)}"
-    return f"the number at {name} {value:g}" if unlabelled_series(name) else f"{name} {value:g}"
+    if unlabelled_series(name):  # "top-right'": the second number found there
+        nth = len(name) - len(name.rstrip("'"))
+        which = ("", "second ", "third ")[nth] if nth < 3 else f"{nth + 1}th "
+        return f"the {which}number at {name.rstrip(chr(39))} {value:g}"
+    return f"{name} {value:g}"
 
 
 def _label(moment: Moment) -> str:
@@ -95,7 +101,8 @@ class Extractive:
         matches = [m for m in evidence if not m.closest]
         asked = q.text or question.strip()
         if not matches:
-            near = [m for m in evidence if m.match > 0]
+            # the few nearest (a question that lists, "who won the round?", gathers up to 50)
+            near = sorted((m for m in evidence if m.match > 0), key=lambda m: -m.match)[:CLOSEST_SHOWN]
             if not near:
                 return Answer(f"Nothing in the library matches “{asked}”.", [], self.name)
             text, cites = self._claims(near, lambda ms: [(describe(m), [m]) for m in sorted(ms, key=lambda m: m.start_s)])
@@ -204,9 +211,13 @@ class Extractive:
                 for s in m.state:
                     where = f"at {format_ts(s.t)}" if s.role in (None, "at") else f"{s.role}, at {format_ts(s.t)}"
                     what = f", when {describe(m)}" if m.matched else ""
+                    if s.role == "drop" and s.before is not None:  # its biggest fall: "90 -> 14"
+                        out.append((f"{_shown_state(s.name, s.before)} -> {s.value:g} (its biggest drop, at {format_ts(s.t)})", [m]))
+                        continue
                     out.append((f"{_shown_state(s.name, s.value)} ({where}{what})", [m]))
-                if not m.state:
-                    out.append((f"{describe(m)}: no HUD value was read then", [m]))
+                if not m.state:  # (a damage line tells the value itself: "health 58 -> 28")
+                    damage = m.matched and m.matched[0].kind == "damage"
+                    out.append((describe(m) if damage else f"{describe(m)}: no HUD value was read then", [m]))
             return out
 
         asked = next((w for w in q.words if w in HUD_WORDS), None)

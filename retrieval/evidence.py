@@ -105,9 +105,32 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
         moments = _ordinal(_of_kind(moments, q.noun), q.ordinal)
     if _WHO.match(q.text):
         _read_with(kb, q, moments)
+    if not any(not m.closest for m in moments) and (followed := _as_followed(kb, q, f, question)) is not None:
+        asked, in_videos, name = followed
+        if found := [m for m in gather(kb, asked, limit, in_videos) if not m.closest]:
+            for m in found:
+                m.you = m.you or name  # "you picked up Armor (the player on screen: Sarge)"
+            moments = found
     if with_media:
         attach_media(kb, moments)
     return moments
+
+
+def _as_followed(kb: KnowledgeBase, q: Query, f: Filters, question: str) -> tuple[str, Filters, str] | None:
+    """"what place did Sarge finish in?", "when did Sarge pick up armor?" where nothing names Sarge:
+    in a video whose view follows Sarge (its "You fragged X" lines are his kills, `_you`), what the
+    screen tells the one it follows (a place, a pickup, health) is his. The question asked in the
+    first person there, the videos that follow him, and his name as they write it; None when no video follows the one named
+    (or the question is about a kill, a death or what was said: those name whom they are about)."""
+    if q.first_person or q.killer or q.victim or q.most or q.speech or q.chat or len(q.names) != 1:
+        return None
+    name = q.names[0]
+    you = _you(_obituaries(kb, q, f, "kill", once=False))
+    followed = [video_id for video_id, who in you.items() if same_name(who, name)]
+    if not followed or not re.search(rf"\b{re.escape(name)}\b", question, re.I):
+        return None
+    videos = [v.name for v in kb.videos(status="ready") if saved_id(v) in followed]
+    return re.sub(rf"\b{re.escape(name)}\b", "I", question, flags=re.I), replace(f, videos=videos), you[followed[0]]
 
 
 _WHO = re.compile(r"^\s*who\b", re.I)
@@ -121,7 +144,7 @@ def _read_with(kb: KnowledgeBase, q: Query, moments: list[Moment]) -> None:
         if m.closest or not m.matched or m.nearby:
             continue
         hit = m.matched[0]
-        own = [w for w in re.findall(r"[^\W\d_]{3,}", hit.label.lower()) if match_score(q.words, w) == 0.0]
+        own = [w for w in re.findall(r"[^\W_]*[^\W\d_]{3,}[^\W_]*", hit.label.lower()) if match_score(q.words, w) == 0.0]
         if own or said(hit):
             continue  # it names someone, or someone said it
         m.nearby = [Matched(t=e.t_start, source=e.source, kind=e.kind, label=e.label)
@@ -489,13 +512,70 @@ def _biggest_number(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
             per_video.setdefault(e.video_id, {}).setdefault(e.kind, []).append((float(e.label), e, v))
         elif e.kind == "damage" and e.value is not None:  # "health 58 -> 28": the health it took, 30
             per_video.setdefault(e.video_id, {}).setdefault(e.kind, []).append((float(e.value), e, v))
-    out = []
-    for by_kind in per_video.values():
+    # "when did my health drop the most?" in a game whose HUD labels nothing and the screen tells no
+    # damage: the biggest fall of the numbers that stayed at one place
+    vital = q.extreme == "highest" and bool(VITAL_WORDS & set(q.words))
+    out = _biggest_drops(kb, q, ids, lo, hi, skip={vid for vid, by_kind in per_video.items() if "damage" in by_kind}) \
+        if vital else []
+    dropped = {m.video_id for m in out}
+    for video_id, by_kind in per_video.items():
+        if video_id in dropped or (vital and "damage" not in by_kind):
+            continue  # (a number read alone is no health: "14" in a corner)
         numbers = by_kind.get("damage") or by_kind["text"]
         pick = max if q.extreme == "highest" else min
         n, e, v = pick(numbers, key=lambda x: (x[0], -x[1].t_start) if pick is max else (x[0], x[1].t_start))
         out.append(_event_moment(e, v))
     return out
+
+
+VITAL_WORDS = {"health", "hp", "life", "shield", "shields", "armor", "armour"}
+DROPS_SHOWN = 3  # series per video whose biggest fall an answer shows
+BOUNCE_S = 2.0  # a fall the number takes back this soon was a misread ("90 -> 9 -> 90")
+
+
+def _biggest_drops(kb: KnowledgeBase, q: Query, ids: Sequence[int] | None, lo: float | None, hi: float | None,
+                   skip: set[int]) -> list[Moment]:
+    """Per video (but those in `skip`), the biggest fall of each of its unlabelled numbers that is no
+    counter (`_fitting`), the largest first, at most DROPS_SHOWN: which one is health the screen does
+    not say, so each is shown where it was ("the number at bottom-left 90 -> 14")."""
+    wanted = set(ids) if ids is not None else None
+    out = []
+    for video in kb.videos(status="ready"):
+        video_id = saved_id(video)
+        if video_id in skip or (wanted is not None and video_id not in wanted):
+            continue
+        series: dict[str, list] = {}
+        for s in kb.states(video_id):
+            if unlabelled_series(s.name) and (lo is None or s.t >= lo) and (hi is None or s.t <= hi):
+                series.setdefault(s.name, []).append(s)
+        falls = []
+        for name in _fitting(kb, q, video_id, list(series)):
+            samples = sorted(series[name], key=lambda s: s.t)
+            best = None
+            for i in range(1, len(samples)):
+                a, b = samples[i - 1], samples[i]
+                later = samples[i + 1] if i + 1 < len(samples) else None
+                if b.value >= a.value or (later is not None and later.t - b.t <= BOUNCE_S and later.value >= a.value):
+                    continue
+                before = next((p for p in reversed(samples[:i - 1]) if p.value != a.value), None)
+                if before is not None and _extra_digit(before.value, a.value):
+                    continue  # "8 -> 108 -> 9": the 8 read with a stray digit, no fall of 99
+                if best is None or a.value - b.value > best[0]:
+                    best = (a.value - b.value, a, b)
+            if best is not None:
+                falls.append((name, *best))
+        for name, _fall, a, b in sorted(falls, key=lambda x: -x[1])[:DROPS_SHOWN]:
+            out.append(Moment(video=video.name, video_path=video.path, video_id=video_id, segment_id=-1,
+                              start_s=round(b.t, 2), end_s=round(b.t + 1.0, 2), score=1.0,
+                              text=f"{name} {a.value:g} -> {b.value:g}", match=1.0,
+                              state=[StateValue(name=name, value=b.value, t=b.t, role="drop", before=a.value)]))
+    return out
+
+
+def _extra_digit(before: float, value: float) -> bool:
+    """Is `value` the number before it read with stray digits more ("8" as "108", "9" as "91")?"""
+    a, b = f"{before:g}", f"{value:g}"
+    return len(b) > len(a) and (b.endswith(a) or b.startswith(a))
 
 
 def _obituary_lines(kb: KnowledgeBase, ids: Sequence[int] | None, lo: float | None, hi: float | None) -> list[tuple]:
@@ -574,12 +654,20 @@ def _killed(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment] | None:
     Sarge as the one killed (not those where Sarge killed: "who killed me?" is not "You fragged
     Major"), perhaps none; None when no kill or death line names Sarge at all (a name the screen
     did not show or OCR did not read), and the question is answered as any other."""
-    lines, victim = _obituaries(kb, q, f), q.victim or ""
+    every, victim = _obituaries(kb, q, f, once=False), q.victim or ""
+    you = _you(every)
+    lines = _one_line_per_death(every, you)
     if not lines or (victim != "you" and not any(_names(m.matched[0].label, victim) for m in lines)):
         return None
-    named = [m for m in lines if same_name(victim_of(m.matched[0].label, m.matched[0].kind) or "", victim)]
+
+    def of(m: Moment, name: str) -> bool:
+        return same_name(victim_of(m.matched[0].label, m.matched[0].kind) or "", name)
+
     if victim != "you":
-        return named
+        return [m for m in lines if of(m, victim)]
+    # "you" are the player on screen where the "You fragged X" lines tell who that is (`_you`): a
+    # spectator following Sarge died in "Sarge was shredded by Grism's shrapnel"
+    named = [m for m in lines if of(m, "you") or (m.video_id in you and of(m, you[m.video_id]))]
     # in a video where no line says "you" were killed, the death lines that name no one else are the
     # player's ("player died"), never the kills the player made nor "Thorn drowned"
     said = {m.video_id for m in named}
@@ -591,7 +679,8 @@ def _kills_by(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment] | None:
     """"how many kills did Sarge get?", "who did Sarge kill?": the kill lines that name Sarge as the
     killer (not those where Sarge was killed; "did Sarge kill Tony?": of those, Tony's deaths), and the screen's "You fragged X" lines in a video
     whose "you" is Sarge (a spectator following him); None when no kill line names Sarge at all."""
-    every, killer = _obituaries(kb, q, f, "kill", once=False), q.killer or ""
+    # "did Hawk05 kill me?": the player's death lines that name who ("Got shot by Hawk05") too
+    every, killer = _obituaries(kb, q, f, None if q.victim == "you" else "kill", once=False), q.killer or ""
     if not any(_names(m.matched[0].label, killer) for m in every):
         return None
     def by(m: Moment) -> bool:

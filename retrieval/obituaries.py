@@ -9,24 +9,30 @@ import difflib
 import re
 from typing import Iterable
 
-# "Fragged by Grism": no one before "by", so the one the screen talks to, killed by the one after it
-_BY_SOMEONE = re.compile(r"^(?:\(\?\)\s*)?(?:fragged|killed|slain|eliminated|destroyed)\s+by\b"
+# "Fragged by Grism", "Got shot by Hawk00 (Purple Team)": no one before "by", so the one the screen
+# talks to, killed by the one after it
+_BY_SOMEONE = re.compile(r"^(?:\(\?\)\s*)?(?:you\s+)?(?:(?:were|got)\s+)?(?:fragged|killed|slain|eliminated|destroyed|shot)\s+by\b"
                          r"(?:\s+(?:an?\s+|the\s+)?(?P<k>[^\s,.!:;()]+))?", re.I)
 # "julian was pierced by roland", "Sarge was machinegunned by Tony": the one before "was ... by"
 # (OCR reads "by" as "bv" or "hy", and "was" as "vas" or "uas", in small feeds)
 _PASSIVE = re.compile(r"^(?:\(\?\)\s*)?(?P<v>[^\s:]+)\s+(?:[wvu]as|were|is|got)\s.*?\b[bh][yv]\b(?:\s+(?:an?\s+|the\s+)?(?P<k>[^\s,.!:;()]+))?", re.I)
+# "Hawk04: killed by Hawk05", "Hawk04: killed by teammate Hawk03": the one named, a colon, and by whom
+_NAMED_BY = re.compile(r"^(?:\(\?\)\s*)?(?P<v>[^\s:]+):\s+(?:was\s+|got\s+)?(?:killed|fragged|slain|eliminated|destroyed|shot)"
+                       r"\s+[bh][yv]\s+(?:(?:team-?mate|ally)\s+)?(?P<k>[^\s,.!:;()]+)", re.I)
 # "You fragged Sorceress", "roland killed julian": the one after the verb, and the one before it
 _ACTIVE = re.compile(r"(?:^(?:\(\?\)\s*)?(?P<k>[^\s:]+)\s+)?\b(?:killed|fragged|eliminated|slain|slew|defeated|shot|destroyed)"
                      r"\s+(?!by\b)(?:the\s+)?(?P<v>[^\s,.!:;]+)", re.I)
 # "Sorceress ate Grism's rocket", "Major almost dodged Tony's rocket": the first name, then the owner
 _OWNER = re.compile(r"^(?:\(\?\)\s*)?(?P<v>[^\s:']+)\s+\D*?\b(?P<k>[^\s']+)['’]s\b", re.I)
-# "Tony blew himself up.", "Sarge tripped on his own grenade.": the one named first died by their own hand
+# "Tony blew himself up.", "Sarge tripped on his own grenade." ("owngrenade": OCR runs words together),
+# "billy was caught up in their own plasma-filled mayhem": the one named first died by their own hand
 _SELF = re.compile(r"^(?:\(\?\)\s*)?(?P<v>[^\s:']+)\s+(?:\S+\s+){0,4}?(?:(?:him|her|it|them|one)sel(?:f|ves)"
-                   r"|on\s+(?:his|her|its|their)\s+own)\b", re.I)
+                   r"|(?:on|by|in|with)\s+(?:his|her|its|their)\s+own)", re.I)
 # "glTron core dumped Linux for 3 points": a kill line of a game's own phrase (ingest types those by
 # the phrase its video repeats, ingest.words.Duels): the one named first killed the one named next
 _DUEL = re.compile(r"^(?:\(\?\)\s*)?(?P<k>[^\W\d_][\w-]*)\s+(?:(?!by\s)[a-z]{2,}\s+){1,3}(?P<v>[^\W\d_][\w-]*)\b")
 _DEATH_WORD = re.compile(r"^(?:fragged|killed|died|dead|wasted|eliminated|slain)\W*$", re.I)
+_MYSELF = re.compile(r"^(?:\(\?\)\s*)?(?:shot|killed|blew)\s+myself\b", re.I)  # "Shot myself": the player's own death
 _POSSESSIVE = re.compile(r"['’]s?$")
 KINDS = ("kill", "death")
 MIN_CUT_NAME = 4  # letters a cut-off name keeps to still be read as the name it starts ("Ange" for Angelyss)
@@ -56,9 +62,10 @@ def victim_of(label: str, kind: str) -> str | None:
     one it names first; "Fragged by Grism": "you")."""
     if kind not in KINDS:
         return None
-    if _BY_SOMEONE.match(label):
+    if _BY_SOMEONE.match(label) or _MYSELF.match(label):
         return "you"
-    m = _PASSIVE.search(label) or _ACTIVE.search(label) or (_OWNER.search(label) or _duel(label) if kind == "kill" else None)
+    m = _NAMED_BY.match(label) or _PASSIVE.search(label) or _ACTIVE.search(label) or (
+        _OWNER.search(label) or _duel(label) if kind == "kill" else None)
     if m:
         return _name(m.group("v"))
     first = re.sub(r"^\(\?\)\s*", "", label).split()
@@ -74,7 +81,7 @@ def killer_of(label: str, kind: str) -> str | None:
     ate Grism's rocket"), or None when it names no one."""
     if kind not in KINDS:
         return None
-    m = _BY_SOMEONE.match(label) or _PASSIVE.search(label) or _ACTIVE.search(label) or (
+    m = _BY_SOMEONE.match(label) or _NAMED_BY.match(label) or _PASSIVE.search(label) or _ACTIVE.search(label) or (
         _OWNER.search(label) or _duel(label) if kind == "kill" else None)
     return _name(_POSSESSIVE.sub("", m.group("k") or "")) if m else None
 
@@ -97,6 +104,9 @@ def same_name(a: str, b: str) -> bool:
     ka, kb = re.sub(r"[^a-z0-9]", "", a.lower()), re.sub(r"[^a-z0-9]", "", b.lower())
     if not (ka and kb):
         return False
+    da, db = re.sub(r"\D", "", ka), re.sub(r"\D", "", kb)
+    if da and len(da) == len(db) and da != db and re.sub(r"\d", "", ka) == re.sub(r"\d", "", kb):
+        return False  # "Hawk02" and "Hawk04": robots named by number
     short, long_ = sorted((ka, kb), key=len)
     return ka == kb or difflib.SequenceMatcher(None, ka, kb).ratio() >= 0.8 or \
         (len(short) >= MIN_CUT_NAME and long_.startswith(short))

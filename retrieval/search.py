@@ -79,6 +79,8 @@ def stems_of(w: str) -> frozenset[str]:
                 out.add(stem[:-1])  # "winner" -> win, "stopped" -> stop (not "kill", "pass")
     if w in IRREGULAR:
         out.add(IRREGULAR[w])
+    if w.endswith(("self", "selves")) and len(w) > 5:
+        out.add("self")  # "blow himself up" meets "Hawk03: blew myself up", a log that speaks for the player
     return frozenset(out)
 
 
@@ -116,9 +118,16 @@ def _word_match(q: str, tw: set[str], stems: set[str]) -> float:
 
 def _other_word(q: str, t: str) -> bool:
     """Are both words of the dictionary, and not forms of one word? "down" is no misread of "drown",
-    nor "last" of "lost" (a read "Arnaqetron" or "Windous" is of "Armagetron", "Windows")."""
+    nor "last" of "lost" (a read "Arnaqetron" or "Windous" is of "Armagetron", "Windows"). Nor is
+    one numbered name another's ("hawk03", "hawk00")."""
     vocab = vocabulary()
-    return q in vocab and t in vocab
+    return (q in vocab and t in vocab) or _numbered_apart(q, t)
+
+
+def _numbered_apart(a: str, b: str) -> bool:
+    """Two names of one stem and another number of as many digits: "hawk03" and "hawk00"."""
+    da, db = re.sub(r"\D", "", a), re.sub(r"\D", "", b)
+    return bool(da) and len(da) == len(db) and da != db and re.sub(r"\d", "", a) == re.sub(r"\d", "", b)
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -33,7 +33,8 @@ class StateValue:
     name: str  # "health", "clock", or where an unlabelled number stayed ("bottom-left")
     value: float
     t: float  # when it was read, seconds into the video
-    role: str | None = None  # of a value's course over a video: first | lowest | highest | last | at
+    role: str | None = None  # of a value's course over a video: first | lowest | highest | last | at | drop
+    before: float | None = None  # a drop's value just before it ("90 -> 14")
 
 
 @dataclass

@@ -639,6 +639,54 @@ def test_kill_lines_about_other_players_are_new_events_but_rereads_of_one_line_a
         ["anastasia was pierced by billy @3.98m (97)"]
 
 
+def test_a_log_that_prints_the_same_lines_again_and_robots_named_by_number():
+    """BZFlag's message panel: newest line at the bottom, each line a row up at the next; robots
+    "Hawk00".."Hawk05" and "Mouse movement" after each respawn. A line seen in two rows of the log
+    is a message each time it is printed (no label, however often and long it shows), the rows of a
+    log are one place (no name tag shown all over), another robot's number is another kill, and the
+    same line printed anew while the first is still up the log is another message."""
+    row = 0.022
+
+    def at(k: int) -> tuple[float, float, float, float]:  # the log's k-th row from the bottom
+        return (0.28, 0.94 - k * row, 0.55, 0.94 - k * row + 0.02)
+
+    tracks, tid = [], 0
+    printed = ["Mouse movement", "Keyboard movement", "Shot myself", "Hawk: blew myself up"] * 3
+    for i, text in enumerate(printed):
+        t = 20.0 + 7.5 * i
+        for k in range(5):  # read again in each row as the log of five rows scrolls on: 7.5 s a row
+            tid += 1
+            tracks.append(_track(tid, t + 7.5 * k, t + 7.5 * k + 7.0, text, at(k)))
+    kills = [(9.0, "Hawk05: killed by Hawk03"), (10.0, "Hawk02: killed by Hawk03"), (12.0, "Hawk05: killed by Hawk03")]
+    for t, text in kills:
+        tid += 1
+        tracks.append(_track(tid, t, t + 7.0, text, at(0 if t != 9.0 else 1)))
+    reading = read_tracks(tracks, 150)
+    assert "Mouse movement" not in reading.persistent and "Shot myself" not in reading.persistent
+    said = [(e.t_start, e.payload["text"], e.kind) for e in reading.events]
+    assert [t for t, text, _ in said if text == "Mouse movement"] == [20.0, 50.0, 80.0], said
+    assert [(t, kind) for t, text, kind in said if text == "Shot myself"] == [(35.0, "death"), (65.0, "death"), (95.0, "death")]
+    assert [(t, text, kind) for t, text, kind in said if "killed" in text] == \
+        [(9.0, "Hawk05: killed by Hawk03", "kill"), (10.0, "Hawk02: killed by Hawk03", "kill"),
+         (12.0, "Hawk05: killed by Hawk03", "kill")], said
+
+
+def test_a_numbered_name_read_with_a_digit_as_a_letter_is_that_name_and_another_number_is_another_name():
+    from ingest.words import Names
+    from retrieval.obituaries import killer_of, same_name, victim_of
+
+    names = Names([], numbered=["Hawk02: killed by Hawk03"] * 3 + ["Hawk04: killed by Hawk00"] * 3 + ["Hawk05: blew myself up"])
+    assert names.mend("Hawk0z: killed by Hawkoo") == "Hawk02: killed by Hawk00"
+    assert names.mend("Hawko4: killed by Hawk3") == "Hawk04: killed by Hawk3"  # a digit lost: not guessed
+    assert not same_name("Hawk02", "Hawk04") and same_name("Hawk02", "Hawk02") and same_name("Sarge", "Sarqe")
+    # "X: killed by Y": X died, Y killed; no one talking
+    assert classify_text("Hawk04: killed by teammate Hawk03") == ("kill", 0.75)
+    assert (victim_of("Hawk04: killed by teammate Hawk03", "kill"), killer_of("Hawk04: killed by teammate Hawk03", "kill")) == \
+        ("Hawk04", "Hawk03")
+    assert classify_text("Hawk: blew myself up")[0] == "death" and classify_text("Sarge: Yep") == ("chat", 0.6)
+    assert victim_of("Shot myself", "death") == "you" and killer_of("Got shot by Hawk05 (Green Team)", "death") == "Hawk05"
+
+
 def test_a_piece_of_a_name_tag_is_no_event():
     tracks = [_track(k, 5.0 + 10 * k, 6.0 + 10 * k, "Blue Brigade", (0.1 * k, 0.5, 0.1 * k + 0.08, 0.53)) for k in range(4)]
     # cut off as its character walked under the caption box, where messages keep appearing
