@@ -198,7 +198,7 @@ class Names:
         """"Hawk0z", "Hawko4" (digits read as letters alike) -> "Hawk02", "Hawk04": the one name of
         the video's numbered names, each in MIN_LINES lines or more and TIMES as many as the word,
         whose letters the word begins with and whose number it reads so."""
-        if not re.search(r"\d", word) and not re.search(r"[A-Za-z][oOzZlI]", word):
+        if not self.numbered:
             return None
         most = self.numbered[word]
         found = set()
@@ -334,11 +334,11 @@ _NUMBER = re.compile(r"^[-+]?\d{1,5}$")
 # "Sarge: Yep", "[RED] julian: nice shot": a name, a colon, and words: a chat line (or a line of dialogue)
 # ("[09:15] Black-Crusher (private to Player): All my army for you": a time, and to whom, in brackets)
 _CHAT = re.compile(r"^(?:\[[^\]]{1,12}\]\s*)?(?P<name>[^\s:]{2,24})(?:\s*\([^()]{1,30}\))?:\s+(?P<said>.*[a-z]{2}.*)$")
-# what stands before a colon on a HUD or in a notice, not a speaker ("Objective: ...", "Fragged: Down for 5")
 # what a kill feed says after a name and a colon ("Hawk04: killed by Hawk05", "Hawk: blew myself up"):
 # the one named died; no one talking
 _OBITUARY_SAID = re.compile(r"^(?:was |got )?(?:killed|fragged|slain|eliminated|destroyed|shot) by\b|"
                             r"^(?:blew|killed|shot) (?:my|him|her|them)sel(?:f|ves)\b")
+# what stands before a colon on a HUD or in a notice, not a speaker ("Objective: ...", "Fragged: Down for 5")
 NOT_SPEAKERS = frozenset("""objective objectives mission goal task tip hint note warning info notice alert round lap
 wave level stage turn time timer clock score scores health hp armor armour ammo shield team teams fragged killed
 status map mode server console error system position pos place rank kills deaths frags speed gold money coins

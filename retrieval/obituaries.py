@@ -97,6 +97,14 @@ def _name(word: str) -> str | None:
     return word if re.search(r"[^\W\d_]", word) else None
 
 
+def numbered_apart(a: str, b: str) -> bool:
+    """Two names of one stem and another number of as many digits: "hawk03" and "hawk00" (lower case,
+    letters and digits only). ingest.screen_events has its own, for lines as read: ingest reads no
+    retrieval."""
+    da, db = re.sub(r"\D", "", a), re.sub(r"\D", "", b)
+    return bool(da) and len(da) == len(db) and da != db and re.sub(r"\d", "", a) == re.sub(r"\d", "", b)
+
+
 def same_name(a: str, b: str) -> bool:
     """Two readings of one name: equal letters and digits, or nearly ("Sarge" and "Sarqe"), or one cut
     short at the edge of the feed ("Tony was gunned down by Sorcer": the last word of a line is the
@@ -104,8 +112,7 @@ def same_name(a: str, b: str) -> bool:
     ka, kb = re.sub(r"[^a-z0-9]", "", a.lower()), re.sub(r"[^a-z0-9]", "", b.lower())
     if not (ka and kb):
         return False
-    da, db = re.sub(r"\D", "", ka), re.sub(r"\D", "", kb)
-    if da and len(da) == len(db) and da != db and re.sub(r"\d", "", ka) == re.sub(r"\d", "", kb):
+    if numbered_apart(ka, kb):
         return False  # "Hawk02" and "Hawk04": robots named by number
     short, long_ = sorted((ka, kb), key=len)
     return ka == kb or difflib.SequenceMatcher(None, ka, kb).ratio() >= 0.8 or \

@@ -21,6 +21,7 @@ from kb.lance import FoundSegment, RecordedMoment
 from kb.models.vocabulary import vocabulary
 from kb.schema import clock_series
 from kb.store import KnowledgeBase
+from retrieval.obituaries import numbered_apart
 from retrieval.query import LIGHT_WORDS, Query, parse, words
 from retrieval.types import Matched, Moment
 
@@ -121,13 +122,7 @@ def _other_word(q: str, t: str) -> bool:
     nor "last" of "lost" (a read "Arnaqetron" or "Windous" is of "Armagetron", "Windows"). Nor is
     one numbered name another's ("hawk03", "hawk00")."""
     vocab = vocabulary()
-    return (q in vocab and t in vocab) or _numbered_apart(q, t)
-
-
-def _numbered_apart(a: str, b: str) -> bool:
-    """Two names of one stem and another number of as many digits: "hawk03" and "hawk00"."""
-    da, db = re.sub(r"\D", "", a), re.sub(r"\D", "", b)
-    return bool(da) and len(da) == len(db) and da != db and re.sub(r"\d", "", a) == re.sub(r"\d", "", b)
+    return (q in vocab and t in vocab) or numbered_apart(q, t)
 
 
 @functools.lru_cache(maxsize=1 << 16)
