@@ -91,7 +91,7 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
         if not any(not m.closest for m in moments):
             moments = _counter_reached(kb, q, f) or moments
         if q.count or q.listing:
-            moments = _did_it(_of_kind(moments, q.noun), q)
+            moments = _did_it(_of_kind(_of_noun(kb, q, moments), q.noun), q)
             if q.first_person:
                 moments = _mine(moments)
         if q.speech and q.words and moments and not any(m.closest or (m.matched and said(m.matched[0]))
@@ -362,6 +362,35 @@ def _matching(kb: KnowledgeBase, q: Query, f: Filters, limit: int) -> list[Momen
     # nothing matched: the closest moments that share a word with the question and are not
     # something else ("missile" for "missile launcher"), handed on marked as such
     return [m for m in moments if m.match > 0 and m.same_thing]
+
+
+# nouns every game's lines may mean without saying them: no game of a library to pick by them
+COMMON_NOUNS = {"player", "players", "people", "enemy", "enemies", "opponent", "opponents", "time", "times", "thing",
+                "things", "unit", "units", "bot", "bots", "one", "ones", "character", "characters", "team", "teams"}
+
+
+def _of_noun(kb: KnowledgeBase, q: Query, moments: list[Moment]) -> list[Moment]:
+    """"how many hedgehogs died?" in a library of several games: the matches of the videos whose
+    events speak of hedgehogs (in their words, or in what a game's pack tells of them: a Hedgewars
+    death names its hedgehog) or whose file is named for them ("bzflag_robots" for "how many robots
+    died?"), where some do and others do not; all of them otherwise."""
+    noun = (q.noun or "").lower()
+    videos = sorted({m.video_id for m in moments if not m.closest and m.video_id is not None})
+    if not noun or noun in COMMON_NOUNS or noun in kinds.names() or len(videos) < 2:
+        return moments
+    stems = stems_of(noun)
+
+    def told(text: str) -> bool:
+        return not stems.isdisjoint(set().union(*(stems_of(w) for w in words(text))))
+
+    speaks = {m.video_id for m in moments if m.video_id in videos and told(m.video.replace("_", " "))}
+    for e, _v in kb.events(videos):
+        if e.video_id in speaks:
+            continue
+        payload = e.payload or {}
+        if told(" ".join([e.label or "", *map(str, payload), *(v for v in payload.values() if isinstance(v, str))])):
+            speaks.add(e.video_id)
+    return [m for m in moments if m.closest or m.video_id in speaks] if speaks and len(speaks) < len(videos) else moments
 
 
 def _of_kind(moments: list[Moment], noun: str | None) -> list[Moment]:

@@ -336,6 +336,18 @@ def test_numbered_names_are_told_apart_and_a_reflexive_meets_another(tmp_path):
     assert killed == ["Hawk04: killed by Hawk02"], killed
 
 
+def test_a_noun_only_some_games_speak_of_picks_those_games(tmp_path):
+    """"how many hedgehogs died?" in a library of an arena shooter and an artillery game: the deaths
+    of the game that speaks of hedgehogs (here its file's name; a pack's deaths name their hedgehog
+    too); a noun no game speaks of counts in all of them."""
+    kb = _arena_kb(tmp_path, [(5.0, "Sarge was machinegunned by Tony"), (20.0, "Tony blew himself up")])
+    _arena_kb(tmp_path, [(5.0, "Thorn drowned"), (30.0, "Ember drowned")], name="hedgehogs_at_war", kb=kb)
+    answer = Extractive().answer("how many hedgehogs died?", gather(kb, "how many hedgehogs died?")).text
+    assert answer.startswith("2 hedgehogs in hedgehogs_at_war:") and "arena" not in answer, answer
+    answer = Extractive().answer("how many robots died?", gather(kb, "how many robots died?")).text
+    assert " in all." in answer and "in arena" in answer and "in hedgehogs_at_war" in answer, answer
+
+
 def test_an_answer_that_found_nothing_offers_a_few_closest_moments():
     """A question that lists ("who won the round?") gathers up to 50 closest moments; the answer
     offers the six nearest, not a wall of every round start in the library."""
