@@ -384,7 +384,8 @@ def _of_noun(kb: KnowledgeBase, q: Query, moments: list[Moment]) -> list[Moment]
         return not stems.isdisjoint(set().union(*(stems_of(w) for w in words(text))))
 
     speaks = {m.video_id for m in moments if m.video_id in videos and told(m.video.replace("_", " "))}
-    for e, _v in kb.events(videos):
+    counted = sorted({x.kind for m in moments if not m.closest for x in m.matched})  # (the events counted tell of whom)
+    for e, _v in kb.events([v for v in videos if v not in speaks], counted or None):
         if e.video_id in speaks:
             continue
         payload = e.payload or {}
