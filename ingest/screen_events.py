@@ -323,7 +323,9 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     logged = _log_rows(tracks, anchors)
     persistent = {k for k, v in total.items() if v >= limit and (v >= 0.5 * duration_s or (count[k] >= 3 and not _sentence(texts[k])))}
     # (and a misread of such a line, read so in one row only: "Hak: blew myself up")
-    persistent = {k for k in persistent if k not in logged and not any(similarity(k, line) >= 0.8 for line in logged)}
+    log_lines = _Letters(sorted(logged))
+    persistent = {k for k in persistent if k not in logged
+                  and not any(similarity(k, line) >= 0.8 for line in log_lines.could_be(k, 0.8))}
     places = _places(tracks, logged)
     # a number is a tag where the detector read it at many places ("70" over a hedgehog); where it
     # was found popping up (new pixels, no line the detector saw) it is a popup wherever it shows:
