@@ -125,7 +125,7 @@ def _as_followed(kb: KnowledgeBase, q: Query, f: Filters, question: str) -> tupl
     if q.first_person or q.killer or q.victim or q.most or q.speech or q.chat or len(q.names) != 1:
         return None
     name = q.names[0]
-    you = _you(_obituaries(kb, q, f, "kill", once=False))
+    you = _followed_players(kb, q, f)
     followed = [video_id for video_id, who in you.items() if same_name(who, name)]
     if not followed or not re.search(rf"\b{re.escape(name)}\b", question, re.I):
         return None
@@ -330,7 +330,7 @@ def _final_standing(kb: KnowledgeBase, q: Query, f: Filters, found: list[Moment]
                 last[vid] = _event_moment(e, v)
     out = list(last.values())
     if out:
-        you = _you(_obituaries(kb, q, f, "kill", once=False))
+        you = _followed_players(kb, q, f)
         for m in out:
             m.you = you.get(m.video_id)
     return out
@@ -720,6 +720,11 @@ def _kills_by(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment] | None:
         return not q.victim or same_name(victim_of(m.matched[0].label, m.matched[0].kind) or "", q.victim)
 
     return [m for m in _one_line_per_death(every, _you(every)) if by(m) and of_victim(m)]
+
+
+def _followed_players(kb: KnowledgeBase, q: Query, f: Filters) -> dict[int | None, str]:
+    """Per video asked about, the player its view follows, where its kill lines tell (`_you`)."""
+    return _you(_obituaries(kb, q, f, "kill", once=False))
 
 
 def _you(lines: list[Moment]) -> dict[int | None, str]:
