@@ -20,7 +20,7 @@ import bisect
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -331,7 +331,8 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     # was found popping up (new pixels, no line the detector saw) it is a popup wherever it shows:
     # damage "5" over one unit, then over others, is no tag, nor is it one for a "5" read in the HUD
     # (a number of the HUD's is no tag: a top bar shows gold "4" and villages "4" at places of their own)
-    detected = _places([tr for tr in tracks if not tr.popped and tr.id not in in_series and not _on_hud(tr.box, hud_places)])
+    on_hud_places = _HudBoxes(hud_places).covers
+    detected = _places([tr for tr in tracks if not tr.popped and tr.id not in in_series and not on_hud_places(tr.box)])
     places.update({text_key(tr.text): detected.get(text_key(tr.text), 1) for tr in numeric})
     # one read whole in its own box (a fuse's "3", a damage "7" in a frame) is a tag where the
     # detector read it at 3 places or more outside the HUD (a turn timer's "3" makes no tag)
@@ -339,7 +340,7 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     places.update({text_key(tr.text): tagged.get(text_key(tr.text), 1) for tr in numeric if tr.boxed})
     in_series |= _templated(tracks)
     # where the HUD lives: numbers that keep changing at one place, templated lines
-    hud_boxes = [tr.box for tr in tracks if tr.id in in_series] + hud_places
+    hud_boxes = _HudBoxes([tr.box for tr in tracks if tr.id in in_series] + hud_places)
     labels = _label_numbers(numeric, places)
     persistent_index = _Persistent(persistent)
     persistent_numbers = [(text_key(tr.text), tr.box) for tr in numeric
@@ -364,7 +365,7 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
             return False
         if _piece_of(key, tags) and (classify is None or classify(tr.text) is None):
             return False  # "Brigade" of a "Blue Brigade" tag shown all over
-        if parse_value(tr.text) is not None and (_on_hud(tr.box, hud_boxes) or (not tr.popped and _on_hud_bar(tr.box, hud_boxes))):
+        if parse_value(tr.text) is not None and (hud_boxes.covers(tr.box) or (not tr.popped and hud_boxes.on_bar(tr.box))):
             return False  # a misread or a cut-off part of a HUD number ("33" of the clock "9:33"), or one more
         if parse_value(tr.text) is not None and tr.text.strip()[:1] not in "+-" and digits(tr.text) in labels:
             return False  # a tag's number, or a piece of one ("10", "00" of a "100" tag)
@@ -526,34 +527,63 @@ def _countdown_event(run: Sequence[TextTrack]) -> EventRecord:
                                 "typed_by": "countdown"})
 
 
-def _on_hud(box: tuple[float, float, float, float], hud_boxes: Sequence[tuple[float, float, float, float]]) -> bool:
-    """Does most of `box` lie on a box where HUD text shows?"""
-    x0, y0, x1, y1 = box
-    area = max(1e-9, (x1 - x0) * (y1 - y0))
-    for hx0, hy0, hx1, hy1 in hud_boxes:
-        inter = max(0.0, min(x1, hx1) - max(x0, hx0)) * max(0.0, min(y1, hy1) - max(y0, hy0))
-        if inter >= 0.5 * area:
-            return True
-    return False
+EDGE = 0.1  # share of the frame's height at its top and bottom where HUD bars run
+
+
+class _HudBoxes:
+    """Where HUD text shows: its boxes, filed by the cells of a coarse grid they cover, so that a
+    long video's thousands of HUD reads are not each compared with every track."""
+
+    CELL = 0.05
+
+    def __init__(self, boxes: Iterable[tuple[float, float, float, float]]):
+        self._cells: dict[tuple[int, int], list[tuple[float, float, float, float]]] = defaultdict(list)
+        bars = set()
+        for box in set(boxes):
+            for cell in self._cells_of(box):
+                self._cells[cell].append(box)
+            if box[3] <= EDGE or box[1] >= 1 - EDGE:
+                bars.add((box[1], box[3]))
+        self._bars = sorted(bars)
+        self._bar_tops = [y0 for y0, _ in self._bars]
+        self._tallest = max((y1 - y0 for y0, y1 in self._bars), default=0.0)
+
+    def _cells_of(self, box: tuple[float, float, float, float]) -> Iterator[tuple[int, int]]:
+        x0, y0, x1, y1 = box
+        for cx in range(int(x0 // self.CELL), int(x1 // self.CELL) + 1):
+            for cy in range(int(y0 // self.CELL), int(y1 // self.CELL) + 1):
+                yield cx, cy
+
+    def covers(self, box: tuple[float, float, float, float]) -> bool:
+        """Does most of `box` lie on a box where HUD text shows?"""
+        x0, y0, x1, y1 = box
+        area = max(1e-9, (x1 - x0) * (y1 - y0))
+        seen = set()
+        for cell in self._cells_of(box):
+            for hud in self._cells.get(cell, ()):
+                if hud in seen:
+                    continue
+                seen.add(hud)
+                hx0, hy0, hx1, hy1 = hud
+                if max(0.0, min(x1, hx1) - max(x0, hx0)) * max(0.0, min(y1, hy1) - max(y0, hy0)) >= 0.5 * area:
+                    return True
+        return False
+
+    def on_bar(self, box: tuple[float, float, float, float]) -> bool:
+        """Is `box` on the row of a HUD number at the frame's top or bottom edge (a strategy game's
+        top bar: turn, gold, villages, units side by side)? A number there read once is one more
+        HUD value, not a popup."""
+        _, y0, _, y1 = box
+        if EDGE < y0 and y1 < 1 - EDGE:
+            return False
+        lo = bisect.bisect_left(self._bar_tops, y0 - self._tallest)
+        hi = bisect.bisect_right(self._bar_tops, y1)
+        return any(min(y1, hy1) - max(y0, hy0) >= 0.5 * min(y1 - y0, hy1 - hy0) for hy0, hy1 in self._bars[lo:hi])
 
 
 def _near(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
     """Are two boxes within a tenth of the frame of each other (a popup floats up a little)?"""
     return abs(a[0] + a[2] - b[0] - b[2]) / 2 <= 0.1 and abs(a[1] + a[3] - b[1] - b[3]) / 2 <= 0.1
-
-
-EDGE = 0.1  # share of the frame's height at its top and bottom where HUD bars run
-
-
-def _on_hud_bar(box: tuple[float, float, float, float], hud_boxes: Sequence[tuple[float, float, float, float]]) -> bool:
-    """Is `box` on the row of a HUD number at the frame's top or bottom edge (a strategy game's
-    top bar: turn, gold, villages, units side by side)? A number there read once is one more HUD
-    value, not a popup."""
-    x0, y0, x1, y1 = box
-    if EDGE < y0 and y1 < 1 - EDGE:
-        return False
-    return any(min(y1, hy1) - max(y0, hy0) >= 0.5 * min(y1 - y0, hy1 - hy0) and (hy1 <= EDGE or hy0 >= 1 - EDGE)
-               for _, hy0, _, hy1 in hud_boxes)
 
 
 def _sentence(text: str) -> bool:
@@ -566,6 +596,8 @@ def _templated(tracks: Sequence[TextTrack]) -> set[int]:
     few seconds it may be a run of messages, "3 remaining", "2 remaining": each one counts; and a
     sentence is a message each time: "Quake lost 2 points since it caused a ...".)"""
     groups: list[list[TextTrack]] = []
+    heads: list[tuple[float, float, str]] = []  # where each group's first line was, and its words
+    near: dict[tuple[int, int], list[int]] = defaultdict(list)  # groups by cell (0.08 x 0.03 of the frame)
     for tr in sorted(tracks, key=lambda tr: tr.t_start):
         if not digits(tr.text) or parse_value(tr.text) is not None or _sentence(tr.text) or _scrolled(tr):
             continue  # (a line that scrolled up is a log's: "Year: 1650 BCE" heads each turn's messages)
@@ -573,15 +605,17 @@ def _templated(tracks: Sequence[TextTrack]) -> set[int]:
         if len(shape) < 3:
             continue
         cx, cy = (tr.first_box[0] + tr.first_box[2]) / 2, (tr.first_box[1] + tr.first_box[3]) / 2
-        for g in groups:
-            g0 = g[0]
-            gx, gy = (g0.first_box[0] + g0.first_box[2]) / 2, (g0.first_box[1] + g0.first_box[3]) / 2
+        col, row = int(cx // 0.08), int(cy // 0.03)
+        for i in sorted(i for c in (col - 1, col, col + 1) for r in (row - 1, row, row + 1) for i in near.get((c, r), ())):
+            gx, gy, words = heads[i]
             if abs(gx - cx) <= 0.08 and abs(gy - cy) <= 0.03 and \
-                    similarity(shape, re.sub(r"\d", "", text_key(g0.text))) >= 0.75:
-                g.append(tr)
+                    _lengths_allow(shape, words, 0.75) and similarity(shape, words) >= 0.75:
+                groups[i].append(tr)
                 break
         else:
+            near[col, row].append(len(groups))
             groups.append([tr])
+            heads.append((cx, cy, shape))
     out: set[int] = set()
     for g in groups:
         if len(g) < 3:
@@ -730,14 +764,18 @@ class _Anchors:
         x0, y0, x1, y1 = box or tr.first_box
         h = y1 - y0
         key = text_key(tr.text)
-        seen = set()
+        seen, alike = set(), {key}  # other texts found here; this one and its misreads
         lo, hi = bisect.bisect_left(self._ys, (y0 + y1) / 2 - 0.6 * h), bisect.bisect_right(self._ys, (y0 + y1) / 2 + 0.6 * h)
-        for (ox0, _, ox1, _), k in self._rows[lo:hi]:
-            if abs(ox0 - x0) <= 0.5 * h or abs((ox0 + ox1) - (x0 + x1)) / 2 <= h:
-                if k != key and k not in seen and similarity(k, key) < 0.8:
-                    seen.add(k)
-                    if len(seen) >= others:
-                        return True
+        for i in range(lo, hi):  # (a long log's row holds thousands: no copy of them)
+            (ox0, _, ox1, _), k = self._rows[i]
+            if k in seen or k in alike or not (abs(ox0 - x0) <= 0.5 * h or abs((ox0 + ox1) - (x0 + x1)) / 2 <= h):
+                continue
+            if _lengths_allow(k, key, 0.8) and similarity(k, key) >= 0.8:
+                alike.add(k)
+                continue
+            seen.add(k)
+            if len(seen) >= others:
+                return True
         return False
 
 

@@ -521,6 +521,38 @@ def test_a_cut_off_read_of_a_hud_number_is_no_damage_popup_but_a_popup_elsewhere
     assert [(e.kind, e.label) for e in events if e.kind == "damage"] == [("damage", "-25")]
 
 
+def test_the_hud_boxes_index_finds_what_comparing_every_box_finds():
+    # a long video's HUD reads are filed by grid cell; the answers must be those of going through
+    # every box: most of a box on one HUD box, or a number on the row of a HUD bar at an edge
+    from ingest.screen_events import EDGE, _HudBoxes
+
+    rng = np.random.default_rng(7)
+
+    def box(size):
+        x0, y0 = rng.uniform(-0.02, 1.0, 2)
+        w, h = rng.uniform(0.005, size, 2)
+        return (float(x0), float(y0), float(x0 + w), float(y0 + h))
+
+    hud = [box(0.2) for _ in range(300)] + [box(0.05) for _ in range(300)]
+    index = _HudBoxes(hud + hud[:50])  # the same box read in many frames
+
+    def covers(b):
+        area = max(1e-9, (b[2] - b[0]) * (b[3] - b[1]))
+        return any(max(0.0, min(b[2], h[2]) - max(b[0], h[0])) * max(0.0, min(b[3], h[3]) - max(b[1], h[1])) >= 0.5 * area
+                   for h in hud)
+
+    def on_bar(b):
+        if EDGE < b[1] and b[3] < 1 - EDGE:
+            return False
+        return any(min(b[3], h[3]) - max(b[1], h[1]) >= 0.5 * min(b[3] - b[1], h[3] - h[1])
+                   and (h[3] <= EDGE or h[1] >= 1 - EDGE) for h in hud)
+
+    queries = [box(0.1) for _ in range(2000)]
+    assert [index.covers(q) for q in queries] == [covers(q) for q in queries]
+    assert [index.on_bar(q) for q in queries] == [on_bar(q) for q in queries]
+    assert 0 < sum(map(covers, queries)) < len(queries) and 0 < sum(map(on_bar, queries)) < len(queries)
+
+
 def test_a_tags_number_and_its_cut_off_pieces_are_no_popups_but_a_lone_number_is():
     # "100" over each character, seen at four places as the camera moves; reads that lost a digit
     # ("10", "00") of it, a number at a HUD place that never changed, and one real popup
