@@ -5,10 +5,13 @@ every presented frame ("VTAIL 1 <swaps> <line>"). A line tailed after swap S is 
 (checked on frames: absent in S-2), the clip starts at captured frame 80, so clip time = (S - 81) / 25.
 Centre messages (big text in the lower middle, not logged by the game): onsets measured on the clip's frames
 (white-pixel count in the band y 340-378, each onset checked by eye on the frames either side).
-usage: python3 tools/make_events.py > armagetronad_ai_match.events.txt
+usage: python3 tools/make_events.py [CAPTURE_LOG.gz] > armagetronad_ai_match.events.txt
+(default: armagetronad_ai_match.capture.log.gz in the folder above tools/). A new capture plays another
+match: measure CENTRE on its frames again.
 """
 import gzip
 import re
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent.parent
@@ -16,17 +19,21 @@ CLIP_START, FPS, FRAMES = 80, 25, 2500
 
 # (clip frame of onset, text, note) measured on armagetronad_ai_match.mp4
 CENTRE = [
-    (0, "New Match", "grey at 00:00.00 (fading in), white from 00:00.04, replaced at 00:01.04"),
-    (26, "3", "round 1 countdown digit, fades out by ~00:01.7"),
-    (51, "2", "countdown, fades out by ~00:02.7"),
-    (76, "1", "countdown, fades out by ~00:03.7"),
-    (101, "0", "countdown (cycles released), fades out by ~00:04.8"),
-    (1169, "Winner: Quake", "round 1 winner; on screen until ~00:52.1 (fades)"),
-    (1404, "3", "round 2 countdown digit"),
-    (1429, "2", "countdown"),
-    (1454, "1", "countdown"),
-    (1479, "0", "countdown (cycles released)"),
-    (2339, "Winner: Windows", "round 2 winner; on screen until ~01:38.8 (fades)"),
+    (0, "New Match", "white from 00:00.00, replaced at 00:01.04"),
+    (26, "3", "round 1 countdown digit, fades out by ~00:01.8"),
+    (51, "2", "countdown, fades out by ~00:02.8"),
+    (76, "1", "countdown, fades out by ~00:03.8"),
+    (101, "0", "countdown (cycles released), fades out by ~00:04.9"),
+    (1403, "Winner: Armagetron", "round 1 winner; on screen until ~01:02.1 (fades)"),
+    (1586, "3", "round 2 countdown digit"),
+    (1611, "2", "countdown"),
+    (1636, "1", "countdown"),
+    (1661, "0", "countdown (cycles released)"),
+    (2158, "Winner: glTron", "round 2 winner; on screen until ~01:32.3 (fades)"),
+    (2341, "3", "round 3 countdown digit"),
+    (2366, "2", "countdown"),
+    (2391, "1", "countdown"),
+    (2416, "0", "countdown (cycles released)"),
 ]
 
 
@@ -51,7 +58,7 @@ def kind(text: str) -> str:
 
 def main() -> None:
     rows = []
-    with gzip.open(HERE / "armagetronad_ai_match.capture.log.gz", "rt", encoding="latin-1") as f:
+    with gzip.open(sys.argv[1] if len(sys.argv) > 1 else HERE / "armagetronad_ai_match.capture.log.gz", "rt", encoding="latin-1") as f:
         for line in f:
             m = re.match(r"^VTAIL 1 (\d+) (?:\[[^]]*\] )?(.*)$", line.rstrip("\n"))
             if not m:
@@ -66,7 +73,7 @@ def main() -> None:
         rows.append((frame, 1, f'[centre] "{text}"  {note}'))
     print("# armagetronad_ai_match.mp4 ground truth. Format: MM:SS.ss [where] [kind] \"text as displayed\" (clip time; frame = 25*t).")
     print("# [console] lines: from the game's own console log (var/consolelog.txt), placed by the capture shim's per-frame")
-    print("#   markers: exact to the frame (+-0.04 s); onsets checked on frames (e.g. 00:11.28, 00:37.80, 00:55.12 absent one")
+    print("#   markers: exact to the frame (+-0.04 s); onsets checked on frames (e.g. 00:13.84, 00:56.12, 01:15.28, 01:17.44 absent one")
     print("#   frame earlier). Console text: top left, small (~9 px) bitmap font, white with player names in their cycle")
     print("#   colour (Cycles3D on a white box), no background box; newest at the bottom, a line stays ~7-12 s.")
     print("# [centre] messages: measured on the clip's frames (white-pixel onset in the band y 340-378, checked by eye):")

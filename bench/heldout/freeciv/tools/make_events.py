@@ -158,7 +158,7 @@ def main(hook_path: str, ffmpeg_path: str, clip: str) -> None:
             for key in ("Year", "Gold"):
                 if key in fields and last.get(key) != fields[key]:
                     last[key] = fields[key]
-                    out.append((f0, onset(dband[key], f0, 0.5), "hud", "turn" if key == "Year" else "gold",
+                    out.append((f0, onset(dband[key], f0, 0.3), "hud", "turn" if key == "Year" else "gold",
                                 f"{key}: {fields[key]}"))
     chat = [i for i, o in enumerate(out) if o[2] == "chat" and o[0] >= 0]
     placed = place_chat([(out[i][0], out[i][4]) for i in chat], runs)
@@ -192,7 +192,7 @@ HEADER = """\
 #   the bottom; all game event messages were routed there), logged by an LD_PRELOAD hook on gtk_text_buffer_insert
 #   with the wall clock, the same clock x11grab stamps frames with. A turn's lines arrive in one burst and the view
 #   scrolls them in over 2-6 frames: the onset is the first frame whose measured scroll shows half of the line's
-#   first row. Checked by eye at 00:02.40-00:02.56, 00:14.96-00:15.16, 01:13.44-01:13.60, 01:17.12: exact to
+#   first row. Checked by eye (frames before/at/after) at 00:15.48 and 01:15.00 of this render (stop 27): exact to
 #   +-1 frame (+-0.04 s), never before the line was written. Lines marked "scrolled out" had 13 or more rows after
 #   them in the same burst: on screen for 1-4 frames only, or partly. Lines over 154 characters wrap to 2 rows.
 #   kinds (from the text): turn ("Year: 650 BCE", first line of each new turn), city, tech, diplomacy, ai-chat
