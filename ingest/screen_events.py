@@ -27,7 +27,7 @@ import numpy as np
 from ingest.events import UNCERTAIN, despike
 from ingest.screen_text import TextTrack, containment, digits, similarity, text_key
 from ingest.types import EventRecord, GameState
-from ingest.words import Duels, Names, classify_text, compound, readable, sure_word, vocabulary
+from ingest.words import Duels, Names, classify_text, compound, folded, known_words, readable, sure_word, vocabulary
 from kb.schema import CLOCK_SERIES, SCREEN_AREAS
 
 _POPUP = re.compile(r"^[-+]?\d{1,4}$")  # a number alone, as a damage or score popup shows it
@@ -212,6 +212,7 @@ SLOT_MIN_VALUES = 3  # a place showing at least this many different numbers is a
 SLOT_MANY_VALUES = 6  # ... and one showing this many is one even when read in few frames
 SENTENCE_WORDS = 5  # words of a line that is a sentence, not a label
 REPEAT_S = 4.0  # the same text again within this many seconds is the same event
+SAME_RUN = 3  # characters in a row that count when a read is found within another (`_same_message`)
 LOG_EDGE = 0.02  # lines at left edges this close (of the frame's width) are the rows of one log
 LOG_LINES = 3  # ... where at least this many other lines showed in the same row
 MIN_TEXT_CONFIDENCE = 0.8  # an untyped line below this recogniser confidence is no event (typed ones: any)
@@ -373,6 +374,7 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
 
     ordered = [tr for tr in sorted(tracks, key=lambda tr: tr.t_start) if kept(tr)]
     names = Names((tr.text for tr in words), numbered=(tr.text for tr in tracks))
+    known = known_words(tr.text for tr in tracks)  # (all lines: a name read in a bitmap font is seldom readable)
     counting = {tr.id: g for g in _countdowns(ordered) for tr in g}
     for tr in ordered:
         if tr.id in counting:
@@ -381,19 +383,21 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
                 events.append(_countdown_event(run))
             continue
         typed = classify(tr.text) if classify is not None else None  # the pack's type of the line
-        if not _message_like(tr, anchors, places, typed):
+        if not _message_like(tr, anchors, places, typed, names):
             continue
         # the same line read again, or after it scrolled: where it was last seen, or a few lines off;
         # not a copy printed anew at a log's last row while the other scrolled away ("Napoli can't
         # build Settlers yet." each turn), nor a number popping up elsewhere ("5" over another unit)
         shown = [m for m in shown if tr.t_start - m[1] <= REPEAT_S]  # (the rest are too old to come again)
         near = _near if parse_value(tr.text) is not None else _rows_near  # (where first: it is cheap to tell)
-        again = next((m for m in shown if near(tr.first_box, m[2]) and _same_message(tr.text, m[0])
+        # (its words mended: "glTron core dunped indous" names Windows, not Linux)
+        text = names.mend(tr.text)
+        again = next((m for m in shown if near(tr.first_box, m[2]) and _same_message(text, m[0], known)
                       and not _shown_apart(tr, m[1], m[2])), None)
         if again is not None:
             again[1], again[2] = max(again[1], tr.t_end), tr.box
             continue
-        shown.append([tr.text, tr.t_end, tr.box])
+        shown.append([text, tr.t_end, tr.box])
         events.append(_event(tr, typed, names))
     events = _duels_typed(events)
     persistent_texts = sorted({tr.text for tr in tracks if text_key(tr.text) in persistent and readable(tr.text)})
@@ -662,7 +666,7 @@ def _scrolled(tr: TextTrack) -> bool:
     return abs(tr.box[1] - tr.first_box[1]) > tr.first_box[3] - tr.first_box[1]
 
 
-def _same_message(a: str, b: str) -> bool:
+def _same_message(a: str, b: str, known: frozenset[str] = frozenset()) -> bool:
     """Two reads of one line: alike, with the same numbers; or, for long lines (a kill feed read
     cut or garbled as it scrolls), most of the shorter read found in the longer."""
     ka, kb = text_key(a), text_key(b)
@@ -672,11 +676,11 @@ def _same_message(a: str, b: str) -> bool:
         return False  # "3 remaining" -> "2 remaining"
     if sum((Counter(ka) & Counter(kb)).values()) < 0.75 * min(len(ka), len(kb)):
         return False  # too few letters in common to be 0.8 alike or mostly contained (a quick test first)
-    if _other_name(a, b) or _other_ending(a, b):
+    if _other_name(a, b) or _other_ending(a, b) or _words_apart(a, b, known):
         return False  # "Tony was electrocuted by Sarge" after "Angelyss was electrocuted by Sarge"
     if similarity(a, b) >= 0.8:
         return True
-    return min(len(ka), len(kb)) >= 10 and containment(a, b) >= 0.75
+    return min(len(ka), len(kb)) >= 10 and containment(a, b, SAME_RUN) >= 0.75
 
 
 def _other_ending(a: str, b: str) -> bool:
@@ -709,6 +713,19 @@ def _other_name(a: str, b: str) -> bool:
         if not any(_alike(ha, text_key(w)) for w in wb) and not any(_alike(hb, text_key(w)) for w in wa):
             return True
     return False
+
+
+def _words_apart(a: str, b: str, known: frozenset[str]) -> bool:
+    """Does each line hold one of the video's `known` words (its names and the words of its lines,
+    seen in several lines) that the other has no word alike to? "glTron core dumped indous for 3
+    points" and "Armagetron core dumped Linux for 3 points" share their template, not their names;
+    "Arnaqetron lost 2 points" is not "Araaqetron core dumped Windows"."""
+    wa, wb = re.findall(r"[^\W\d_]{4,}", a), re.findall(r"[^\W\d_]{4,}", b)
+    return _one_alone(wa, wb, known) and _one_alone(wb, wa, known)
+
+
+def _one_alone(wa: list[str], wb: list[str], known: frozenset[str]) -> bool:
+    return any(folded(w) in known and not any(_alike(text_key(w), text_key(o)) for o in wb) for w in wa)
 
 
 def _numbered_apart(a: str, b: str) -> bool:
@@ -780,7 +797,7 @@ class _Anchors:
 
 
 def _message_like(tr: TextTrack, anchors: _Anchors, places: dict[str, int],
-                  typed: tuple[str, str, dict] | None) -> bool:
+                  typed: tuple[str, str, dict] | None, names: Names | None = None) -> bool:
     """Is this transient track a message (an event) rather than a label, a tag or a misread?"""
     text = tr.text
     if parse_value(text) is not None:
@@ -792,6 +809,8 @@ def _message_like(tr: TextTrack, anchors: _Anchors, places: dict[str, int],
                 and places.get(text_key(text), 1) < 3)
     if not re.search(r"[A-Za-z]", text) and typed is None:
         return False  # numbers read as one line ("100 0 125": health, armor, ammo side by side)
+    if not readable(text) and names is not None and readable(mended := names.mend(text)):
+        text = mended  # a bitmap font's letters read as letters alike: "glTron core dunped indous for 3 points"
     if not readable(text):
         if typed is not None:
             return True  # the pack knows this line

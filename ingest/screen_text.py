@@ -76,14 +76,16 @@ def digits(text: str) -> str:
     return re.sub(r"\D", "", text)
 
 
-def containment(a: str, b: str) -> float:
+def containment(a: str, b: str, run: int = 1) -> float:
     """Share of the shorter text's characters found, in order, in the longer one: a line read
-    whole in one frame and cut or garbled in the next still scores high."""
+    whole in one frame and cut or garbled in the next still scores high. With `run` > 1, only
+    runs of that many characters or more count (letters picked one by one from other words make
+    no match: "Arnaqetron lost 2 points" is not in "Araaqetron core duAped Windows for 3 points")."""
     ka, kb = text_key(a), text_key(b)
     if not ka or not kb:
         return 0.0
     blocks = difflib.SequenceMatcher(None, ka, kb, autojunk=False).get_matching_blocks()
-    return sum(bl.size for bl in blocks) / min(len(ka), len(kb))
+    return sum(bl.size for bl in blocks if bl.size >= run) / min(len(ka), len(kb))
 
 
 # a HUD number as read: "75", "75%", "+100", "2/3", "9:51", "1:23.45"

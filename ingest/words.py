@@ -263,12 +263,12 @@ class Duels:
         owned: set[str] = set()  # "Major ate Sarge's grenade": the one named first was killed (retrieval reads those)
         for text in lines:
             if (shape := _duel_shape(text)) is not None:
-                pairs.setdefault(shape[1], set()).add((_folded(shape[0]), _folded(shape[2])))
+                pairs.setdefault(shape[1], set()).add((folded(shape[0]), folded(shape[2])))
                 if shape[3]:
                     owned.add(shape[1])
         # in how many lines each word is: a player is named in other lines too ("Linux entered the game",
         # "qITron lost 2 points" for qlTron: letters a small font confuses are one letter here)
-        named = Counter(w for text in lines | set(context) for w in {_folded(t) for t in re.findall(r"[\w-]+", text)})
+        named = Counter(w for text in lines | set(context) for w in {folded(t) for t in re.findall(r"[\w-]+", text)})
         self.phrases = {p for p, ab in pairs.items() if len(ab) >= self.MIN_LINES and p not in owned and (
             {a for a, _ in ab} & {b for _, b in ab} or all(named[w] >= 2 for pair in ab for w in pair))}
 
@@ -280,7 +280,16 @@ class Duels:
 _NAME_FOLD = str.maketrans({"i": "l", "1": "l", "|": "l", "q": "g", "0": "o"})
 
 
-def _folded(name: str) -> str:
+def known_words(texts: Iterable[str], lines: int = 3) -> frozenset[str]:
+    """The words of four letters or more in `lines` of the `texts` or more (a video's names and the
+    words of its lines), letters a small font confuses taken as one ("glTron", "qlTron" and "gITron"
+    count together), written as `folded` writes them."""
+    counts = Counter(w for text in texts for w in {folded(t) for t in re.findall(r"[^\W\d_]{4,}", text)})
+    return frozenset(w for w, n in counts.items() if n >= lines)
+
+
+def folded(name: str) -> str:
+    """A name in lower case, letters a small font confuses as one ("qITron" -> "gltron")."""
     return name.lower().translate(_NAME_FOLD)
 
 

@@ -464,6 +464,36 @@ def test_a_games_own_kill_phrase_is_learned_from_the_lines_that_put_it_between_t
         assert Duels(texts).phrases == set(), texts
 
 
+def test_a_bitmap_fonts_kill_lines_are_each_an_event_though_read_with_letters_alike():
+    # a console's lines in a bitmap font: "dumped" read "dunped", "Windows" read "Uindous"; two kill
+    # lines within seconds share their template ("core dumped ... for 3 points") and differ in names
+    # that are not read surely ("glTron": no capital first, no dictionary word)
+    console = ["Linux entered the game", "Quake entered the game", "glTron entered the game",
+               "Windows entered the game", "Arnaqetron entered the game", "Linux lost 2 points",
+               "Windows lost 2 points", "glTron lost 2 points", "Arnaqetron core dumped Linux for 3 points",
+               "Quake core dumped Windows for 3 points"]
+    tracks = [_track(i, 2.0 * i, 2.0 * i + 1.5, text, (0.02, 0.02 + 0.03 * (i % 4), 0.6, 0.05 + 0.03 * (i % 4)))
+              for i, text in enumerate(console, 1)]
+    # two lines printed together at 30 s: the second reads as no words before its letters are mended
+    tracks += [_track(20, 30.0, 34.0, "Arnaqetron core dunped Linux for 3 points", (0.02, 0.14, 0.6, 0.17)),
+               _track(21, 31.0, 34.0, "glTron core dunped Uindous for 3 points", (0.02, 0.17, 0.6, 0.2))]
+    events = [e for e in read_tracks(tracks, 60).events if e.t_start >= 30]
+    assert [(e.t_start, e.label) for e in events] == [
+        (30.0, "Arnaqetron core dumped Linux for 3 points"), (31.0, "glTron core dumped Windows for 3 points")], events
+    assert {e.kind for e in events} == {"kill"}
+
+    # as read on Armagetron's clip: a line read again cut off is the same line; two lines that share
+    # the console's template but not the names the video shows in its other lines are two; nor is a
+    # line made of letters picked one by one from another's words the same
+    from ingest.screen_events import _same_message
+    from ingest.words import known_words
+
+    known = known_words(console + ["qlTron lost 2 points", "Linux lost 2 points"])
+    assert _same_message("Arnagetron core dumped glTron for 3 points", "Arnagetron core dumped qlTron", known)
+    assert not _same_message("glTron core dumped indous for 3 points", "Arnaqetron core dumped Linux for ∃ points", known)
+    assert not _same_message("Arnaqetron lost 2 points", "Araaqetron core duAped Windows for 3 points", known)
+
+
 def test_a_name_misread_or_cut_off_is_the_name_the_video_shows_most():
     from ingest.words import Names
 
