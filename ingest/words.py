@@ -86,6 +86,9 @@ def readable(text: str, min_wordness: float = 0.6) -> bool:
 MISREADS = {"u": "w", "v": "w", "n": "m", "q": "g", "0": "o", "1": "li", "i": "l", "l": "i", "5": "s"}
 MEND_AT_MOST = 2  # letters changed in one word
 GLUED = ("with", "for", "and", "of")  # short words a narrow space loses to the word before ("1st placewith 10")
+# a number with a digit read as the letter it looks like ("5O", "l00"): digits and those letters only
+_NUMBER_ALIKE = re.compile(r"(?=.*\d)[\dOoIl]+")
+_DIGITS_FOR = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1"})
 _ORDINAL = re.compile(r"(?:\d+|[li])(?:st|nd|rd|th)")  # "2nd", "4th": no word to mend
 
 
@@ -97,6 +100,8 @@ def mended_word(token: str) -> str:
     as read, so a name is changed only where the dictionary has one word a misread away; a word of
     three is mended by one letter only ("vas": "was"). "lst" is "1st", and a word with "with",
     "for", "and" or "of" run into its end is two ("placewith": "place with")."""
+    if _NUMBER_ALIKE.fullmatch(token) and not token.isdigit():
+        return token.translate(_DIGITS_FOR)  # "5O Health": a number's 0 read as an O
     low = token.lower()
     vocab = vocabulary()
     if low in ("lst", "ist"):

@@ -430,6 +430,9 @@ def test_letters_a_small_font_is_misread_as_are_mended_where_one_word_is_meant()
     assert mend("Lap2") == "Lap 2" and mend("Round10 begins") == "Round 10 begins" and mend("Cycles3D") == "Cycles3D"
     # OpenArena's "1st place with 10" read "lst placewith 10": a 1 read as an l, a narrow space lost
     assert mend("lst placewith 10") == "1st place with 10" and mend("Stanford") == "Stanford"
+    # a number's 0 read as an O, its 1 as an l ("5O Health" is OpenArena's "50 Health"); not in a name
+    assert mend("5O Health") == "50 Health" and mend("l00 armor") == "100 armor"
+    assert mend("Hawk0z") == "Hawk0z" and mend("3D view") == "3D view" and mend("lO") == "lO"
     # names, words of the dictionary, ordinals, letters of other scripts stay as read
     for kept in ("Arnaqetron core dumped Kyonshi", "Theodor Körner", "GAME PAUSED", "Tied for 1st place"):
         assert mend(kept) == kept
