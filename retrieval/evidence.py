@@ -47,6 +47,8 @@ SPEECH_BEFORE_S, SPEECH_AFTER_S = 3.0, 10.0  # "what did I say when ...": speech
 def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | None = None,
            with_media: bool = False) -> list[Moment]:
     q, f = named_videos(kb, parse(question), filters or Filters())
+    if not q.victim and not q.killer and (one := _victim_by_phrase(kb, q, f)):
+        q = replace(q, victim=one)  # "who core dumped Linux?": the kill feed's own words
     names = kb.state_names() if q.asks_value else []
     values = named(q.words, names)
     fallback = _unlabelled(q, names)
@@ -600,6 +602,25 @@ def _biggest_drops(kb: KnowledgeBase, q: Query, ids: Sequence[int] | None, lo: f
                               text=f"{name} {a.value:g} -> {b.value:g}", match=1.0,
                               state=[StateValue(name=name, value=b.value, t=b.t, role="drop", before=a.value)]))
     return out
+
+
+# "who core dumped Linux?": "who", words ending in a past tense, a name
+_WHO_DID = re.compile(r"\bwho\s+(?P<p>(?:[a-z]+\s+){0,2}[a-z]+ed)\s+(?P<n>[A-Za-z][\w-]*)")
+
+
+def _victim_by_phrase(kb: KnowledgeBase, q: Query, f: Filters) -> str | None:
+    """The one asked about as killed where the question says it with the words a game's kill lines
+    put between the one who killed and the one killed ("who core dumped Linux?", as Armagetron's
+    "glTron core dumped Linux for 3 points"), which no kill word of the question's own says."""
+    m = _WHO_DID.search(q.raw)
+    if m is None or m.group("n").lower() in PLAYER:
+        return None
+    phrase = " " + " ".join(m.group("p").lower().split()) + " "
+    for e, _v in kb.events(asked_ids(kb, q, f), ["kill"]):
+        killer, victim = killer_of(e.label, e.kind), victim_of(e.label, e.kind)
+        if killer and victim and phrase in " " + " ".join(e.label.lower().split()) + " ":
+            return m.group("n").lower()
+    return None
 
 
 def _extra_digit(before: float, value: float) -> bool:

@@ -675,6 +675,17 @@ def test_did_one_kill_another_who_killed_someone_most_and_what_happened_first(tm
         assert moments and {m.video for m in moments} == {"freeciv_italians"} and "Year: 1600 BCE" in moments[0].matched[0].label, question
 
 
+def test_who_did_it_in_the_kill_feeds_own_words_asks_for_the_one_killed(tmp_path):
+    # Armagetron's feed: "X core dumped Y"; the question says it so, with no kill word of its own
+    kb = _arena_kb(tmp_path, [(5.0, "glTron core dumped Linux for 3 points"), (20.0, "Linux core dumped Quake for 3 points"),
+                              (40.0, "Windows core dumped glTron for 3 points")])
+    moments = gather(kb, "who core dumped Linux?")
+    assert [m.matched[0].label for m in moments] == ["glTron core dumped Linux for 3 points"], moments
+    assert "glTron core dumped Linux" in Extractive().answer("who core dumped Linux?", moments).text
+    # words no kill line puts between two names ask no kill ("who helped Linux?" is no "who killed Linux?")
+    assert [m.matched[0].label for m in gather(kb, "who helped Linux?") if not m.closest] != ["glTron core dumped Linux for 3 points"]
+
+
 def test_what_game_is_this_tells_the_game_each_video_was_read_as(tmp_path):
     kb = _arena_kb(tmp_path, [(5.0, "game information received, starting..")], untyped="text")
     video = kb.claim(tmp_path / "doom_e1m1.mp4", "ef" * 32, {"duration_s": 30.0}, "lite")
