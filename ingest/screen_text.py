@@ -277,7 +277,9 @@ class TextTracker:
     MIN_BOX_H = 9  # px with the detector's margin; glyphs about 5 px high, too small to read
     MIN_CONFIDENCE = 0.5  # recogniser confidence under which a read is a sprite or a texture
     UNREAD_JOIN_S = 3.0  # a line first read this long after an unreadable box appeared there started with it
-    NUMBER_CANDIDATES = 3  # boxes per frame where the detector found nothing but a small number may be (a read each)
+    # boxes per frame where the detector found nothing but a small number may be (a read each; the
+    # tallest new marks first, and units that animate are marks too: Wesnoth 22/53 with 3, 35/53 with 6)
+    NUMBER_CANDIDATES = 6
     FRAMED_CANDIDATES = 2  # boxes per frame with a glyph in them and no line over them (a read each; 1 when the view moved)
     FOLLOW = 0.1  # share of the frame a number in a box may move between two sampled frames and be the same
     NUMBER_CONFIDENCE = 0.95  # digits-only reads of sprites and terrain are mostly under this
