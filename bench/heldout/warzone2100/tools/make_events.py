@@ -29,7 +29,7 @@ HEADER = """\
 #   (--debug=console logs each line as it is added, with the text as drawn, already cut to the console width),
 #   placed by the capture shim's per-frame markers written into the same stream: exact to the frame (+-0.04 s).
 #   Checked by eye on frames of the MP4 (absent one frame earlier, present at the onset): 00:00.04 and 00:00.08
-#   (the view fades in from black: lines dim at first), 00:19.52, 00:19.72, 00:27.92, 01:36.72, 01:43.12.
+#   (the view fades in from black: lines dim at first), 00:06.92, 00:23.56, 00:23.72, 01:38.52, 01:38.92, 01:51.08.
 # [console]: top left (system lines of the game start centred), white sans (DejaVu, ~10 px letters) on a
 #   translucent blue band over the 3D map; newest at the bottom; a line stays 4.5-7.7 s. [info]: a dark blue
 #   bar across the top with green right-aligned text; only the newest such line is drawn (a line replaced in
