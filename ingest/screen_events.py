@@ -730,9 +730,9 @@ def _one_alone(wa: list[str], wb: list[str], known: frozenset[str]) -> bool:
 
 def _numbered_apart(a: str, b: str) -> bool:
     """Two names of one stem and another number, both read whole: "Hawk05" and "Hawk02" (not "Hawk0z",
-    a digit misread as a letter)."""
+    a digit misread as a letter); or one with a number and one without ("Hawk:" and "Hawk05:")."""
     da, db = digits(a), digits(b)
-    return bool(da) and len(da) == len(db) and da != db and \
+    return da != db and (len(da) == len(db) or not da or not db) and \
         re.sub(r"[\d\W_]", "", a.lower()) == re.sub(r"[\d\W_]", "", b.lower()) != ""
 
 

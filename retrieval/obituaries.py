@@ -98,11 +98,12 @@ def _name(word: str) -> str | None:
 
 
 def numbered_apart(a: str, b: str) -> bool:
-    """Two names of one stem and another number of as many digits: "hawk03" and "hawk00" (lower case,
-    letters and digits only). ingest.screen_events has its own, for lines as read: ingest reads no
-    retrieval."""
+    """Two names of one stem and another number of as many digits, or one with a number and one
+    without: "hawk03" and "hawk00", "hawk" (the player) and "hawk03" (a robot named after him)
+    (lower case, letters and digits only). ingest.screen_events has its own, for lines as read:
+    ingest reads no retrieval."""
     da, db = re.sub(r"\D", "", a), re.sub(r"\D", "", b)
-    return bool(da) and len(da) == len(db) and da != db and re.sub(r"\d", "", a) == re.sub(r"\d", "", b)
+    return da != db and (len(da) == len(db) or not da or not db) and re.sub(r"\d", "", a) == re.sub(r"\d", "", b)
 
 
 def same_name(a: str, b: str) -> bool:

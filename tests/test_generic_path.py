@@ -744,6 +744,10 @@ def test_a_numbered_name_read_with_a_digit_as_a_letter_is_that_name_and_another_
     assert names.mend("Hawk0z: killed by Hawkoo") == "Hawk02: killed by Hawk00"
     assert names.mend("Hawko4: killed by Hawk3") == "Hawk04: killed by Hawk3"  # a digit lost: not guessed
     assert not same_name("Hawk02", "Hawk04") and same_name("Hawk02", "Hawk02") and same_name("Sarge", "Sarqe")
+    # the player "Hawk" is none of the robots named after him ("Hawk: blew myself up" is not Hawk03's)
+    assert not same_name("Hawk", "Hawk03") and same_name("Hawk0", "Hawk03")
+    from ingest.screen_events import _numbered_apart
+    assert _numbered_apart("Hawk:", "Hawk05:") and not _numbered_apart("Hawk0z", "Hawk02")
     # "X: killed by Y": X died, Y killed; no one talking
     assert classify_text("Hawk04: killed by teammate Hawk03") == ("kill", 0.75)
     assert (victim_of("Hawk04: killed by teammate Hawk03", "kill"), killer_of("Hawk04: killed by teammate Hawk03", "kill")) == \
