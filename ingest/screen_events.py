@@ -725,6 +725,7 @@ def _words_apart(a: str, b: str, known: frozenset[str]) -> bool:
 
 
 def _one_alone(wa: list[str], wb: list[str], known: frozenset[str]) -> bool:
+    """Is one of the `known` words of `wa` unlike every word of `wb`?"""
     return any(folded(w) in known and not any(_alike(text_key(w), text_key(o)) for o in wb) for w in wa)
 
 
