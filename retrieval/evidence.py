@@ -605,7 +605,7 @@ def _biggest_drops(kb: KnowledgeBase, q: Query, ids: Sequence[int] | None, lo: f
 
 
 # "who core dumped Linux?": "who", words ending in a past tense, a name
-_WHO_DID = re.compile(r"\bwho\s+(?P<p>(?:[a-z]+\s+){0,2}[a-z]+ed)\s+(?P<n>[A-Za-z][\w-]*)")
+_WHO_DID = re.compile(r"\bwho\s+(?P<p>(?:[a-z]+\s+){0,2}[a-z]+ed)\s+(?P<n>[A-Za-z][\w-]*)", re.I)
 
 
 def _victim_by_phrase(kb: KnowledgeBase, q: Query, f: Filters) -> str | None:

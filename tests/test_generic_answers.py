@@ -679,8 +679,9 @@ def test_who_did_it_in_the_kill_feeds_own_words_asks_for_the_one_killed(tmp_path
     # Armagetron's feed: "X core dumped Y"; the question says it so, with no kill word of its own
     kb = _arena_kb(tmp_path, [(5.0, "glTron core dumped Linux for 3 points"), (20.0, "Linux core dumped Quake for 3 points"),
                               (40.0, "Windows core dumped glTron for 3 points")])
-    moments = gather(kb, "who core dumped Linux?")
-    assert [m.matched[0].label for m in moments] == ["glTron core dumped Linux for 3 points"], moments
+    for question in ("who core dumped Linux?", "Who core dumped Linux?"):
+        moments = gather(kb, question)
+        assert [m.matched[0].label for m in moments] == ["glTron core dumped Linux for 3 points"], (question, moments)
     assert "glTron core dumped Linux" in Extractive().answer("who core dumped Linux?", moments).text
     # words no kill line puts between two names ask no kill ("who helped Linux?" is no "who killed Linux?")
     assert [m.matched[0].label for m in gather(kb, "who helped Linux?") if not m.closest] != ["glTron core dumped Linux for 3 points"]
