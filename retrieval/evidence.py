@@ -89,6 +89,7 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
         # "what did I say?": all of it; "what happened between 0:30 and 1:00?": all of that stretch
         everything = q.count or q.listing or q.ordinal or edge_pick or (q.speech and not q.words) or q.span
         moments = _in_numbered(kb, q, f, MAX_LISTED if everything else limit) or \
+            _my_words(kb, q, f, MAX_LISTED if everything else limit) or \
             _matching(kb, q, f, MAX_LISTED if everything else limit)
         if not any(not m.closest for m in moments):
             moments = _counter_reached(kb, q, f) or moments
@@ -602,6 +603,19 @@ def _biggest_drops(kb: KnowledgeBase, q: Query, ids: Sequence[int] | None, lo: f
                               text=f"{name} {a.value:g} -> {b.value:g}", match=1.0,
                               state=[StateValue(name=name, value=b.value, t=b.t, role="drop", before=a.value)]))
     return out
+
+
+# "when did I say I was low on health?": the player's own words
+_I_SAID = re.compile(r"\bI\s+(?:say|said|tell|told|shout|shouted|yell|yelled|mention|mentioned)\b", re.I)
+
+
+def _my_words(kb: KnowledgeBase, q: Query, f: Filters, limit: int) -> list[Moment]:
+    """"when did I say I was low on health?": what the player's own voice said (the speech heard),
+    where it matches; only where none does, the chat too, whose lines are anyone's ("Purple-Crusher
+    (private to Player): My power is to low" is an ally's, however well "low" matches)."""
+    if not (q.speech and q.words and not q.chat and _I_SAID.search(q.raw)):
+        return []
+    return [m for m in _matching(kb, q, replace(f, kinds=["speech"]), limit) if not m.closest]
 
 
 # "who core dumped Linux?": "who", words ending in a past tense, a name

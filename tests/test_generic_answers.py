@@ -657,6 +657,25 @@ def test_what_the_allies_said_is_the_chat(tmp_path):
     assert "gl ;)" in text and "Chat: All" not in text and "Truck" not in text, text
 
 
+def test_what_i_said_is_my_voice_before_an_allys_chat(tmp_path):
+    from kb.lance import RecordedMoment
+    from kb.schema import Event
+
+    # the player's commentary in one video, an ally's chat in another that matches the rarer word
+    kb = _arena_kb(tmp_path, [(5.0, "[20:02] Purple-Crusher (private to Player): My power is to low"),
+                              (9.0, "[20:03] Purple-Crusher (private to Player): low power")], name="warzone", untyped="chat")
+    video = kb.claim(tmp_path / "doom.mp4", "dd" * 32, {"duration_s": 60.0}, "lite")
+    said = "My health is at sixteen percent, this is bad."
+    _one_segment(kb, video, 60.0, [Event(video_id=video.id, segment_idx=0, t_start=30.0, t_end=33.0, kind="speech",
+                                         label=said, source="speech")],
+                 [RecordedMoment(30.0, 33.0, "speech", "speech", said, f"speech {said}")], [])
+    moments = gather(kb, "when did I say I was low on health")
+    assert [m.video for m in moments] == ["doom"] and said in moments[0].matched[0].label, moments
+    # the chat where no speech says it, and an ally's words where the question asks for them
+    assert {m.video for m in gather(kb, "when did I say my power was low") if not m.closest} == {"warzone"}
+    assert {m.video for m in gather(kb, "when did Purple-Crusher say power was low?") if not m.closest} == {"warzone"}
+
+
 def test_did_one_kill_another_who_killed_someone_most_and_what_happened_first(tmp_path):
     kb = _arena_kb(tmp_path, [(5.0, "Tony was electrocuted by Kyonshi"), (19.0, "Sarge was machinegunned by Tony"),
                               (30.0, "Tony ate Kyonshi's rocket"), (45.0, "Tony was gunned down by Sarge")])
