@@ -613,8 +613,8 @@ def _my_words(kb: KnowledgeBase, q: Query, f: Filters, limit: int) -> list[Momen
     """"when did I say I was low on health?": what the player's own voice said (the speech heard),
     where it matches; only where none does, the chat too, whose lines are anyone's ("Purple-Crusher
     (private to Player): My power is to low" is an ally's, however well "low" matches)."""
-    if not (q.speech and q.words and not q.chat and _I_SAID.search(q.raw)):
-        return []
+    if not (q.speech and q.words and not q.chat and _I_SAID.search(q.raw)) or (f.kinds and "speech" not in f.kinds):
+        return []  # (a search the user kept to other kinds stays so)
     return [m for m in _matching(kb, q, replace(f, kinds=["speech"]), limit) if not m.closest]
 
 
