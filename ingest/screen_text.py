@@ -90,6 +90,8 @@ def containment(a: str, b: str, run: int = 1) -> float:
 
 # a HUD number as read: "75", "75%", "+100", "2/3", "9:51", "1:23.45"
 _HUD_NUMBER = re.compile(r"[-+]?\d[\d/:.,]*%?")
+# a count out of a total ("3/8": a turn, a lap, a wave): a HUD number's place read once surely
+_OUT_OF = re.compile(r"\d{1,3}/\d{1,3}")
 
 
 def _unusable(track: "TextTrack") -> bool:
@@ -450,8 +452,8 @@ class TextTracker:
         read surely, its place is read again whenever no number was read there in this frame and
         its pixels changed: one recogniser call, with the characters of numbers only."""
         for o in self._open:  # the places: numbers that stood still, read surely
-            if o.last_seen == t and not o.track.moved and o.track.frames >= self.NUMBER_PLACE_READS and \
-                    _HUD_NUMBER.fullmatch(o.track.text) and o.track.confidence >= self.SURE:
+            if o.last_seen == t and not o.track.moved and _HUD_NUMBER.fullmatch(o.track.text) and o.track.confidence >= self.SURE \
+                    and (o.track.frames >= self.NUMBER_PLACE_READS or _OUT_OF.fullmatch(o.track.text)):
                 self._number_place(o.box)
         entries: list[tuple[tuple[int, int, int, int], tuple[str, float] | None, _Open | None]] = []
         # numbers read in this frame already (by the detector's lines or a number finder)
