@@ -212,6 +212,8 @@ SLOT_MIN_VALUES = 3  # a place showing at least this many different numbers is a
 SLOT_MANY_VALUES = 6  # ... and one showing this many is one even when read in few frames
 SENTENCE_WORDS = 5  # words of a line that is a sentence, not a label
 REPEAT_S = 4.0  # the same text again within this many seconds is the same event
+# a templated line's centre within this share of the frame's width and height of its group's first
+TEMPLATE_NEAR_X, TEMPLATE_NEAR_Y = 0.08, 0.03
 SAME_RUN = 3  # characters in a row that count when a read is found within another (`_same_message`)
 LOG_EDGE = 0.02  # lines at left edges this close (of the frame's width) are the rows of one log
 LOG_LINES = 3  # ... where at least this many other lines showed in the same row
@@ -383,22 +385,22 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
                 events.append(_countdown_event(run))
             continue
         typed = classify(tr.text) if classify is not None else None  # the pack's type of the line
-        if not _message_like(tr, anchors, places, typed, names):
+        # its words mended: "glTron core dunped indous" reads as words, and names Windows, not Linux
+        text = names.mend(tr.text)
+        if not _message_like(tr, anchors, places, typed, text):
             continue
         # the same line read again, or after it scrolled: where it was last seen, or a few lines off;
         # not a copy printed anew at a log's last row while the other scrolled away ("Napoli can't
         # build Settlers yet." each turn), nor a number popping up elsewhere ("5" over another unit)
         shown = [m for m in shown if tr.t_start - m[1] <= REPEAT_S]  # (the rest are too old to come again)
         near = _near if parse_value(tr.text) is not None else _rows_near  # (where first: it is cheap to tell)
-        # (its words mended: "glTron core dunped indous" names Windows, not Linux)
-        text = names.mend(tr.text)
         again = next((m for m in shown if near(tr.first_box, m[2]) and _same_message(text, m[0], known)
                       and not _shown_apart(tr, m[1], m[2])), None)
         if again is not None:
             again[1], again[2] = max(again[1], tr.t_end), tr.box
             continue
         shown.append([text, tr.t_end, tr.box])
-        events.append(_event(tr, typed, names))
+        events.append(_event(tr, typed, text))
     events = _duels_typed(events)
     persistent_texts = sorted({tr.text for tr in tracks if text_key(tr.text) in persistent and readable(tr.text)})
     return ScreenReading(events=sorted(events + hud_events, key=lambda e: e.t_start),
@@ -601,7 +603,7 @@ def _templated(tracks: Sequence[TextTrack]) -> set[int]:
     sentence is a message each time: "Quake lost 2 points since it caused a ...".)"""
     groups: list[list[TextTrack]] = []
     heads: list[tuple[float, float, str]] = []  # where each group's first line was, and its words
-    near: dict[tuple[int, int], list[int]] = defaultdict(list)  # groups by cell (0.08 x 0.03 of the frame)
+    near: dict[tuple[int, int], list[int]] = defaultdict(list)  # groups by cell (TEMPLATE_NEAR_X x _Y)
     for tr in sorted(tracks, key=lambda tr: tr.t_start):
         if not digits(tr.text) or parse_value(tr.text) is not None or _sentence(tr.text) or _scrolled(tr):
             continue  # (a line that scrolled up is a log's: "Year: 1650 BCE" heads each turn's messages)
@@ -609,10 +611,10 @@ def _templated(tracks: Sequence[TextTrack]) -> set[int]:
         if len(shape) < 3:
             continue
         cx, cy = (tr.first_box[0] + tr.first_box[2]) / 2, (tr.first_box[1] + tr.first_box[3]) / 2
-        col, row = int(cx // 0.08), int(cy // 0.03)
+        col, row = int(cx // TEMPLATE_NEAR_X), int(cy // TEMPLATE_NEAR_Y)
         for i in sorted(i for c in (col - 1, col, col + 1) for r in (row - 1, row, row + 1) for i in near.get((c, r), ())):
             gx, gy, words = heads[i]
-            if abs(gx - cx) <= 0.08 and abs(gy - cy) <= 0.03 and \
+            if abs(gx - cx) <= TEMPLATE_NEAR_X and abs(gy - cy) <= TEMPLATE_NEAR_Y and \
                     _lengths_allow(shape, words, 0.75) and similarity(shape, words) >= 0.75:
                 groups[i].append(tr)
                 break
@@ -798,8 +800,9 @@ class _Anchors:
 
 
 def _message_like(tr: TextTrack, anchors: _Anchors, places: dict[str, int],
-                  typed: tuple[str, str, dict] | None, names: Names | None = None) -> bool:
-    """Is this transient track a message (an event) rather than a label, a tag or a misread?"""
+                  typed: tuple[str, str, dict] | None, mended: str | None = None) -> bool:
+    """Is this transient track a message (an event) rather than a label, a tag or a misread?
+    `mended`: its text with its words mended (`Names.mend`), when that was done."""
     text = tr.text
     if parse_value(text) is not None:
         if not _POPUP.match(text.strip()):
@@ -810,7 +813,7 @@ def _message_like(tr: TextTrack, anchors: _Anchors, places: dict[str, int],
                 and places.get(text_key(text), 1) < 3)
     if not re.search(r"[A-Za-z]", text) and typed is None:
         return False  # numbers read as one line ("100 0 125": health, armor, ammo side by side)
-    if not readable(text) and names is not None and readable(mended := names.mend(text)):
+    if not readable(text) and mended is not None and readable(mended):
         text = mended  # a bitmap font's letters read as letters alike: "glTron core dunped indous for 3 points"
     if not readable(text):
         if typed is not None:
@@ -862,16 +865,16 @@ class _Persistent:
         self.letters = _Letters(sorted(keys))
 
 
-def _event(tr: TextTrack, typed: tuple[str, str, dict] | None, names: Names | None = None) -> EventRecord:
+def _event(tr: TextTrack, typed: tuple[str, str, dict] | None, mended: str) -> EventRecord:
     """The event of a message track: the pack's type when it gave one, else the words' own, of
-    its words mended (misreads of the dictionary's words and of the video's `names`)."""
+    its words `mended` (misreads of the dictionary's words and of the video's names: `Names.mend`)."""
     text = tr.text
     payload = {"text": text, "box": [round(v, 3) for v in tr.box], "frames": tr.frames, "area": area_name(tr.box)}
     if typed is not None:
         kind, label, extra = typed
         return EventRecord(tr.t_start, tr.t_end, kind, label, "ocr", round(tr.confidence, 4),
                            payload={**payload, **extra})
-    text = (names or Names(())).mend(text)  # "Uindous core dunped Quake" -> "Windows core dumped Quake"
+    text = mended  # "Uindous core dunped Quake" -> "Windows core dumped Quake"
     if text != tr.text:
         payload.update(text=text, read=tr.text)
     found = classify_text(text)

@@ -87,8 +87,8 @@ MISREADS = {"u": "w", "v": "w", "n": "m", "q": "g", "0": "o", "1": "li", "i": "l
 MEND_AT_MOST = 2  # letters changed in one word
 GLUED = ("with", "for", "and", "of")  # short words a narrow space loses to the word before ("1st placewith 10")
 # a number with a digit read as the letter it looks like ("5O", "l00"): digits and those letters only
+# (read back as digits by `_DIGIT_ALIKE`)
 _NUMBER_ALIKE = re.compile(r"(?=.*\d)[\dOoIl]+")
-_DIGITS_FOR = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1"})
 _ORDINAL = re.compile(r"(?:\d+|[li])(?:st|nd|rd|th)")  # "2nd", "4th": no word to mend
 
 
@@ -101,7 +101,7 @@ def mended_word(token: str) -> str:
     three is mended by one letter only ("vas": "was"). "lst" is "1st", and a word with "with",
     "for", "and" or "of" run into its end is two ("placewith": "place with")."""
     if _NUMBER_ALIKE.fullmatch(token) and not token.isdigit():
-        return token.translate(_DIGITS_FOR)  # "5O Health": a number's 0 read as an O
+        return token.translate(_DIGIT_ALIKE)  # "5O Health": a number's 0 read as an O
     low = token.lower()
     vocab = vocabulary()
     if low in ("lst", "ist"):
