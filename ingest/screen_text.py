@@ -301,6 +301,9 @@ class TextTracker:
     DISCOVER_S = 30.0  # a frame larger than `max_side` is looked at whole this often, for small HUD numbers
     DISCOVER_EARLY_S, DISCOVER_EARLY_UNTIL = 10.0, 60.0  # ... and this often in the video's first minute
     DISCOVER_READS = 12  # ... with at most this many recogniser calls
+    # ... and, when a look read nothing, again at the next frame, this many times in a video (a
+    # frame still fading in from black: Warzone 2100's console at 00:00 is up, but dim)
+    DISCOVER_RETRIES = 2
     SMALL_TEXT_LINES = 2  # sentences read surely at a large frame's own size only: their rows are read at that size
     BAND_LINES = 6  # ... the rows this many line heights above and below each
 
@@ -325,6 +328,7 @@ class TextTracker:
         self._glanced: list[tuple[_Open, _Place]] = []  # tracks the glances since the last `observe` started
         self._number_places: list[_NumberPlace] = []
         self._discovered = -1e9  # when `_discover` last looked
+        self._rediscovered = 0  # looks that read nothing, made again at the next frame
         # rows (y0, y1) where lines too small for `max_side` were read: detected at the frame's own size
         self._bands: list[tuple[int, int]] = []
         # an executor of two threads beside this one: the next frame's lines are detected there (`prepare`),
@@ -527,6 +531,9 @@ class TextTracker:
                 self._band(y0, y1, image.shape[0])
         if entries:
             self._read(t, image, grey, entries, {}, set(), popped=False)
+        elif self._rediscovered < self.DISCOVER_RETRIES:
+            self._rediscovered += 1
+            self._discovered = -1e9
 
     def _band(self, y0: int, y1: int, h: int) -> None:
         """Rows around a line of small text (a console's lines come above and below it), joined

@@ -215,6 +215,26 @@ def test_a_console_too_small_for_the_detector_at_640_px_is_read_at_the_frames_ow
     assert labels._bands == []
 
 
+
+def test_a_look_at_full_size_that_read_nothing_looks_again_at_the_next_frame(engine):
+    """Warzone 2100's clip fades in from black with the game's settings already in its console:
+    the first look at the frame's own size, at 00:00, read nothing, the next came at 00:10, and the
+    six lines of its first five seconds were never read (30/41 of its lines; 38/41 with a second
+    look). A look that read nothing is made again at the next frame, DISCOVER_RETRIES times in a
+    video, so a game with no small text pays for two more looks, not one a frame."""
+    from ingest.types import Frame
+
+    lines = ["[09:13] Yellow (private to Player): hello there friend", "Black gives you a new truck with wheels"]
+    frames = [(_console(lines, 0) * 0.04).astype(np.uint8)] + [_console(lines, 10 * t) for t in range(1, 6)]
+    tracker = TextTracker(engine)
+    for t, image in enumerate(frames):
+        tracker.observe(Frame(float(t), image))
+    seen = {tr.text: tr.t_start for tr in tracker.finish()}
+    assert seen.get("Black gives you a new truck with wheels") == 1.0, seen
+    blank = TextTracker(engine)
+    for t in range(6):
+        blank.observe(Frame(float(t), _console([], 10 * t)))
+    assert blank.detections == 6 + 1 + TextTracker.DISCOVER_RETRIES
 def test_a_digit_changing_in_a_line_of_words_is_a_new_text_though_the_line_looks_almost_the_same(engine):
     from ingest.types import Frame
 
