@@ -899,13 +899,65 @@ DUEL_CONFIDENCE = 0.75  # a kill known by the video's own phrase, not by a kill 
 
 def _duels_typed(events: list[EventRecord]) -> list[EventRecord]:
     """The untyped lines of the phrase the video's own kill feed puts between two players
-    ("glTron core dumped Linux for 3 points", `ingest.words.Duels`) are kills."""
+    ("glTron core dumped Linux for 3 points", `ingest.words.Duels`) are kills; then the lines that
+    say what befell the one killed (`_death_notices`) are deaths."""
     duels = Duels((e.label for e in events if e.kind == "text"), (e.label for e in events if e.source == "ocr"))
-    if not duels.phrases:
+    if duels.phrases:
+        events = [replace(e, kind="kill", confidence=round(e.confidence * DUEL_CONFIDENCE, 4),
+                          payload={**e.payload, "typed_by": "phrase"})
+                  if e.kind == "text" and e.source == "ocr" and duels.read(e.label) else e for e in events]
+    return _death_notices(events, duels)
+
+
+NOTICE_S = 4.0  # a notice about the one a kill line killed comes within this long of it
+NOTICE_LINES = 2  # ... and a video's lines of one notice must do so this many times, for two players or more
+NOTICE_SHARE = 0.15  # ... and that often among its lines (the rest: their kill lines were not read, or read garbled)
+_NOTICE = re.compile(r"^(?P<name>[^\W\d_][\w-]{1,23})\s+(?P<rest>\S+(?:\s+\S+){2,})")
+_PASSIVE_KILL = re.compile(r"^(?P<b>[^\W\d_][\w-]{1,23})\s+(?:was|got)\s+.{3,40}?\bby\s+(?P<a>[^\W\d_][\w-]{1,23})")
+
+
+def _killed(label: str, duels: Duels) -> str | None:
+    """Who a kill line says was killed, when it says it in a shape: "A core dumped B", "B was
+    fragged by A"."""
+    if (pair := duels.read(label)) is not None:
+        return pair[1]
+    m = _PASSIVE_KILL.match(label.strip())
+    return m["b"] if m else None
+
+
+def _death_notices(events: list[EventRecord], duels: Duels) -> list[EventRecord]:
+    """A game's own way of saying someone died, learned from one video: the untyped lines that
+    begin with a name and go on alike ("Linux lost 2 points since it caused a general protection
+    fault", "Quake 10st 2 points ...": Armagetron's penalty for a crash) are deaths when, again and
+    again, they name the one a kill line killed at that moment ("Armagetron core dumped Linux for 3
+    points"). Then each of them is a death, also where its kill line was not read."""
+    killed = sorted((e.t_start, folded(v)) for e in events
+                    if e.kind == "kill" and e.source == "ocr" and (v := _killed(e.label, duels)) is not None)
+    if len(killed) < NOTICE_LINES:
         return events
-    return [replace(e, kind="kill", confidence=round(e.confidence * DUEL_CONFIDENCE, 4),
-                    payload={**e.payload, "typed_by": "phrase"})
-            if e.kind == "text" and e.source == "ocr" and duels.read(e.label) else e for e in events]
+    times = [t for t, _ in killed]
+    groups: list[tuple[str, list[int], set[str]]] = []  # (how its lines go on, their events, the killed they named)
+    for i, e in enumerate(events):
+        if e.kind != "text" or e.source != "ocr" or (m := _NOTICE.match(e.label.strip())) is None:
+            continue
+        # how the line goes on, a small font's letters alike taken as one: "lost 2 points since" and
+        # "10st 2 points since" alike ("lostpointssi")
+        how = re.sub(r"[^a-z]", "", folded(m["rest"]))[:12]
+        if len(how) < 6:
+            continue
+        group = next((g for g in groups if similarity(g[0], how) >= 0.75), None)
+        if group is None:
+            group = (how, [], set())
+            groups.append(group)
+        group[1].append(i)
+        name = folded(m["name"])
+        lo, hi = bisect.bisect_left(times, e.t_start - NOTICE_S), bisect.bisect_right(times, e.t_start + NOTICE_S)
+        if any(similarity(name, v) >= 0.8 for _, v in killed[lo:hi]):
+            group[2].add(name)
+    deaths = {i for _, lines, named in groups if len(named) >= NOTICE_LINES and len(named) >= NOTICE_SHARE * len(lines)
+              for i in lines}
+    return [replace(e, kind="death", confidence=round(e.confidence * DUEL_CONFIDENCE, 4),
+                    payload={**e.payload, "typed_by": "notice"}) if i in deaths else e for i, e in enumerate(events)]
 
 
 def _changes(name: str, points: list[tuple[float, float]], duration_s: float, of: int | None = None) -> list[EventRecord]:

@@ -538,6 +538,29 @@ def test_a_bitmap_fonts_kill_lines_are_each_an_event_though_read_with_letters_al
     assert not _same_message("Arnaqetron lost 2 points", "Araaqetron core duAped Windows for 3 points", known)
 
 
+def test_a_line_that_names_the_one_a_kill_line_killed_again_and_again_is_a_death():
+    """Armagetron says a death twice: "Armagetron core dumped Linux for 3 points" and, at once,
+    "Linux lost 2 points since it caused a general protection fault". The second kind of line is
+    no kill and was untyped text: "when did Armagetron die?" found nothing. Where lines that go on
+    alike name the one killed by a kill line at that moment, for two players or more, each of them
+    is a death (also when its kill line was not read, and read with letters alike: "10st"); lines
+    that go on alike but name no one killed ("... entered the game") stay text."""
+    lines = [(1.0, "Linux entered the game"), (1.0, "Quake entered the game"), (1.0, "Windows entered the game"),
+             (10.0, "Arnaqetron core dumped Linux for 3 points"), (10.5, "Linux lost 2 points since it caused a general protection fault"),
+             (20.0, "Quake core dumped Windows for 3 points"), (21.0, "Windows 10st 2 points since it caused a general protection fault"),
+             (30.0, "Windows core dumped Quake for 3 points"),
+             (50.0, "Arnaqetron lost 2 points since it caused a general protection fault"),  # its kill line unread
+             (60.0, "Quake entered the game")]
+    tracks = [_track(i, t, t + 3.0, text, (0.02, 0.02 + 0.03 * (i % 4), 0.7, 0.05 + 0.03 * (i % 4)))
+              for i, (t, text) in enumerate(lines, 1)]
+    kinds = {(e.t_start, e.kind) for e in read_tracks(tracks, 90).events if e.source == "ocr"}
+    assert {(10.5, "death"), (21.0, "death"), (50.0, "death")} <= kinds, kinds
+    assert {(1.0, "text"), (60.0, "text")} <= kinds and (10.0, "kill") in kinds, kinds
+    # one such line that met a kill is no pattern yet
+    one = [tr for tr in tracks if tr.t_start not in (20.0, 21.0)]
+    assert {e.kind for e in read_tracks(one, 90).events if e.t_start in (10.5, 50.0)} == {"text"}
+
+
 def test_a_name_misread_or_cut_off_is_the_name_the_video_shows_most():
     from ingest.words import Names
 
