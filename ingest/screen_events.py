@@ -212,6 +212,9 @@ SLOT_MIN_VALUES = 3  # a place showing at least this many different numbers is a
 SLOT_MANY_VALUES = 6  # ... and one showing this many is one even when read in few frames
 SENTENCE_WORDS = 5  # words of a line that is a sentence, not a label
 REPEAT_S = 4.0  # the same text again within this many seconds is the same event
+# ... but a number that popped up, seen again more than this long after it was last seen, popped up
+# again: damage "4" over one unit at 00:43 and 00:45 is two hits (a popup floats away in a second)
+POPUP_REPEAT_S = 1.5
 # a templated line's centre within this share of the frame's width and height of its group's first
 TEMPLATE_NEAR_X, TEMPLATE_NEAR_Y = 0.08, 0.03
 SAME_RUN = 3  # characters in a row that count when a read is found within another (`_same_message`)
@@ -393,9 +396,10 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         # not a copy printed anew at a log's last row while the other scrolled away ("Napoli can't
         # build Settlers yet." each turn), nor a number popping up elsewhere ("5" over another unit)
         shown = [m for m in shown if tr.t_start - m[1] <= REPEAT_S]  # (the rest are too old to come again)
-        near = _near if parse_value(tr.text) is not None else _rows_near  # (where first: it is cheap to tell)
+        number = parse_value(tr.text) is not None
+        near = _near if number else _rows_near  # (where first: it is cheap to tell)
         again = next((m for m in shown if near(tr.first_box, m[2]) and _same_message(text, m[0], known)
-                      and not _shown_apart(tr, m[1], m[2])), None)
+                      and not _shown_apart(tr, m[1], m[2]) and not (number and tr.popped and tr.t_start - m[1] > POPUP_REPEAT_S)), None)
         if again is not None:
             again[1], again[2] = max(again[1], tr.t_end), tr.box
             continue
