@@ -837,6 +837,8 @@ def _message_like(tr: TextTrack, anchors: _Anchors, places: dict[str, int],
     if places.get(text_key(text), 1) >= 3:
         return False  # the same words all over the screen: a name tag, a label in the world
     words = re.findall(r"[A-Za-z]{2,}", text)
+    if len(words) <= 2 and words[-1:] and words[-1].lower() in _LABEL_WORDS and not re.search(r"[\d.!?]", text):
+        return False  # "Team Score", "Kills": a field's name, over a score table shown now and then
     if len(words) >= 3:
         return True  # a sentence
     if tr.moved:

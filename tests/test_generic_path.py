@@ -842,6 +842,17 @@ def test_a_name_over_characters_is_no_event_but_a_repeated_caption_is():
     assert [e.label for e in events] == list(captions)
 
 
+def test_a_fields_name_over_a_table_shown_now_and_then_is_no_message_but_a_caption_ending_in_one_is():
+    # BZFlag's score table comes up for a second at each death: its "Team Score" header at the
+    # top right, where its other lines come and go too, was five wrong events; "Need. More.
+    # Health." is a caption at the place where captions come
+    tracks = [_track(k, 4.0 + 15 * k, 5.0 + 15 * k, text, (0.84, 0.13, 0.92, 0.15))
+              for k, text in enumerate(["Team Score", "Purple Team 3", "Team Score", "Red Team 2", "Team Score"])]
+    captions = ("Bazooka", "Need. More. Health.", "Grenade")
+    tracks += [_track(100 + k, 8.0 + 15 * k, 10.0 + 15 * k, text, (0.45, 0.02, 0.55, 0.05)) for k, text in enumerate(captions)]
+    labels = [e.label for e in read_tracks(tracks, 90).events if e.source == "ocr"]
+    assert "Team Score" not in labels and "Need. More. Health." in labels, labels
+
 def test_a_caption_that_slid_up_is_still_a_message_but_a_moving_name_is_not():
     tracks = []
     for k, text in enumerate(("Bazooka", "Shotgun", "Desert Eagle")):  # captions at the top centre
