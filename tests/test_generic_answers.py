@@ -704,6 +704,11 @@ def test_who_did_it_in_the_kill_feeds_own_words_asks_for_the_one_killed(tmp_path
     assert "glTron core dumped Linux" in Extractive().answer("who core dumped Linux?", moments).text
     # words no kill line puts between two names ask no kill ("who helped Linux?" is no "who killed Linux?")
     assert [m.matched[0].label for m in gather(kb, "who helped Linux?") if not m.closest] != ["glTron core dumped Linux for 3 points"]
+    # "a" after the kill words is no one's name: "who killed a teammate?" found nothing in a library
+    # where a kill line says "killed" between two names and a death line holds "a"
+    kb = _arena_kb(tmp_path / "bz", [(5.0, "Quake killed Windows"), (20.0, "Hawk04: killed by teammate Hawk03"),
+                                     (30.0, "Linux lost 2 points since it caused a general protection fault")])
+    assert "Hawk04: killed by teammate Hawk03" in [m.matched[0].label for m in gather(kb, "who killed a teammate?") if not m.closest]
 
 
 def test_what_game_is_this_tells_the_game_each_video_was_read_as(tmp_path):
