@@ -12,7 +12,7 @@ from typing import Callable, Sequence
 
 from ingest.rules import PICKUP_CATEGORIES, Classifier, Thresholds
 from ingest.types import EventRecord, GameState, SpeechObservation, TextObservation
-from ingest.words import readable
+from ingest.words import readable, shorthand
 from kb import kinds
 
 
@@ -167,6 +167,8 @@ def searchable(event: EventRecord) -> str:
     parts.extend(event.aliases)
     if event.kind != "speech":
         parts.append(kinds.get(event.kind).words)
+        if event.kind in ("chat", "text"):
+            parts.append(shorthand(event.label))  # "gl" is "good luck" (but a pickup's "GL" is a grenade launcher)
     category = event.payload.get("category")
     if event.kind == "pickup" and category and category != "pickup":
         parts.append(category)  # "what weapons did I get?" finds "You got the angle grinder!"

@@ -247,6 +247,22 @@ teamed allied greets greeted""".split())
 NOT_NAMES = frozenset("the a an you your i we it this that there he she they my our its his her their".split())
 
 
+# what players type in a chat, written out: "when did Purple-Crusher wish us good luck?" finds
+# "Purple-Crusher (private to Player): from Purple: gl" (ingest.events.searchable adds these words)
+CHAT_SHORTHAND = {
+    "gl": "good luck", "hf": "have fun", "glhf": "good luck have fun", "gg": "good game", "ggwp": "good game well played",
+    "wp": "well played", "gj": "good job", "ty": "thank you", "thx": "thanks", "np": "no problem", "brb": "be right back",
+    "afk": "away from keyboard", "gtg": "got to go", "cya": "see you", "lol": "laugh", "n1": "nice one", "ns": "nice shot",
+    "gz": "congratulations", "gratz": "congratulations", "grats": "congratulations", "nvm": "never mind", "idk": "I don't know",
+    "pls": "please", "plz": "please", "rdy": "ready", "omw": "on my way", "ez": "easy", "wb": "welcome back",
+}
+
+
+def shorthand(text: str) -> str:
+    """The chat shorthand of a line written out ("gl hf" -> "good luck have fun"), or ""."""
+    return " ".join(dict.fromkeys(CHAT_SHORTHAND[w] for w in re.findall(r"[a-z0-9]+", text.lower()) if w in CHAT_SHORTHAND))
+
+
 class Duels:
     """The phrase a game's own kill feed puts between two players, learned from one video's lines:
     "Quake core dumped Windows", "glTron core dumped Linux", "Windows core dumped Quake" make "core

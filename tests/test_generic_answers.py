@@ -179,7 +179,8 @@ def _arena_kb(tmp_path, lines, name="arena", kb=None, states=(), untyped="kill",
     when its words say so, as the generic path types it). `kb`: add it to that library, as `name`.
     `untyped`: the kind of a line the generic path's words do not type ("text", as ingest leaves it).
     `kind_words`: each line searchable as ingest indexes it, with its kind's search words (ingest.events.searchable)."""
-    from kb import kinds
+    from ingest.events import searchable
+    from ingest.types import EventRecord
     from ingest.words import classify_text
     from kb.lance import RecordedMoment
     from kb.schema import Event
@@ -190,7 +191,7 @@ def _arena_kb(tmp_path, lines, name="arena", kb=None, states=(), untyped="kill",
     events = [Event(video_id=video.id, segment_idx=0, t_start=t, t_end=t + 3, kind=kind[text], label=text, source="ocr")
               for t, text in lines]
     moments = [RecordedMoment(t, t + 3, "ocr", kind[text], text,
-                              f"{kind[text]} {text} {kinds.get(kind[text]).words}" if kind_words
+                              searchable(EventRecord(t, t + 3, kind[text], text, "ocr", 0.8)) if kind_words
                               else f"{kind[text]} {text} killed fragged died death") for t, text in lines]
     return _one_segment(kb, video, 60.0, events, moments, states)
 
@@ -655,6 +656,18 @@ def test_what_the_allies_said_is_the_chat(tmp_path):
     text = Extractive().answer("what did my allies say?", gather(kb, "what did my allies say?")).text
     # the chat line, not the chat box's prompt "Chat: All" (no one called Chat), nor a notice
     assert "gl ;)" in text and "Chat: All" not in text and "Truck" not in text, text
+
+
+def test_chat_shorthand_is_found_by_what_it_stands_for(tmp_path):
+    # Warzone 2100's allies: "gl" is how a player wishes good luck; a pickup's "GL" is a grenade launcher
+    kb = _arena_kb(tmp_path, [(5.0, "[19:55] Green-BoneCrusher (private to Player): from Green: hi.. gl hf"),
+                              (9.0, "[19:55] Purple-Crusher (private to Player): from Purple: gl"),
+                              (30.0, "[19:57] Purple-Crusher (private to Player): All my new shiny army for you"),
+                              (40.0, "You got the GL")], untyped="chat", kind_words=True)
+    found = [m.matched[0].label for m in gather(kb, "when did Purple-Crusher wish us good luck?") if not m.closest]
+    assert found == ["[19:55] Purple-Crusher (private to Player): from Purple: gl"], found
+    found = [m.matched[0].label for m in gather(kb, "who said have fun?") if not m.closest]
+    assert found == ["[19:55] Green-BoneCrusher (private to Player): from Green: hi.. gl hf"], found
 
 
 def test_what_i_said_is_my_voice_before_an_allys_chat(tmp_path):
