@@ -94,6 +94,15 @@ _HUD_NUMBER = re.compile(r"[-+]?\d[\d/:.,]*%?")
 _OUT_OF = re.compile(r"\d{1,3}/\d{1,3}")
 
 
+def _next_count(before: str, after: str) -> bool:
+    """Is `after` the count after `before`, out of the same total ("4/8" -> "5/8")?"""
+    a, b = _OUT_OF.fullmatch(before.strip()), _OUT_OF.fullmatch(after.strip())
+    if a is None or b is None:
+        return False
+    (na, da), (nb, db) = (m.group(0).split("/") for m in (a, b))
+    return da == db and int(nb) == int(na) + 1 and int(nb) <= int(db)
+
+
 def _unusable(track: "TextTrack") -> bool:
     """No read of it the recogniser was fairly sure of (small text over a moving view)."""
     return all(conf < 0.7 for _, conf in track.reads)
@@ -297,6 +306,9 @@ class TextTracker:
     NUMBER_PLACE_READS = 2  # sure reads of a number standing still that make its place one
     NUMBER_PLACE_MISSES = 6  # reads in a row that found no number there end a place (the HUD went)
     HUD_CHARS = "0123456789/:.,%+-"  # what a HUD number place is read with
+    # ... and how sure a read there must be that is the next count of the one there ("4/8" -> "5/8"):
+    # Wesnoth's "5/8" is read 0.84 sure, and was read ten seconds late, by the detector
+    NEXT_COUNT_CONFIDENCE = 0.7
     DIGIT_STROKES = 0.25  # change of a cell of `_strokes` in a line with a number in it that says a digit changed
     DISCOVER_S = 30.0  # a frame larger than `max_side` is looked at whole this often, for small HUD numbers
     DISCOVER_EARLY_S, DISCOVER_EARLY_UNTIL = 10.0, 60.0  # ... and this often in the video's first minute
@@ -483,7 +495,8 @@ class TextTracker:
             text, conf = self.engine.read_line(image[max(0, y0 - pad // 2):y1 + pad // 2, max(0, x0 - pad):x1 + pad],
                                                charset=self.HUD_CHARS)
             text = clean(text)
-            if conf >= self.SURE and _HUD_NUMBER.fullmatch(text):
+            if (conf >= self.SURE and _HUD_NUMBER.fullmatch(text)) or (conf >= self.NEXT_COUNT_CONFIDENCE and any(
+                    _next_count(o.track.text, text) for o in here)):
                 place.misses, place.sig = 0, None
                 same = next((o for o in here if text_key(o.track.text) == text_key(text)), None)
                 entries.append((same.box, None, same) if same else (box, (text, float(conf)), None))
