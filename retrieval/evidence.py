@@ -214,14 +214,19 @@ def _counter_reached(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
     word = numbered[0][0].removesuffix("s") if numbered[0][0] not in SEQUENCE_WORDS else numbered[0][0]
     # (a counter says not what it counts: a race's lap counter is no round, in a video that never says "round")
     named = {e.video_id for e, _v in kb.events(ids, None, f.t_from, f.t_to, text=word)
-             if e.kind != "hud" and _says_word(e.label, word)}
-    first: dict[int, tuple] = {}
-    for e, v in kb.events(ids, ["hud"], f.t_from, f.t_to, text=f"-> {n}/"):
-        m = COUNTER_CHANGE.match(e.label or "")
-        if m and int(m.group("n")) == n and e.video_id in named and (
-                e.video_id not in first or e.t_start < first[e.video_id][0].t_start):
-            first[e.video_id] = (e, v)
-    return [_event_moment(e, v) for e, v in first.values()]
+             if e.kind != "hud" and _says_word(e.label, word)} | _chosen(ids, f)
+    # the counters that only ever count up by one (a turn's "3/8 -> 4/8 -> 5/8", not the villages'
+    # "6/14 -> 5/14 -> 6/14"), where it is one alone in its video
+    counters: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for e, v in kb.events(sorted(named), ["hud"], f.t_from, f.t_to, text="/"):
+        if (m := COUNTER_CHANGE.match(e.label or "")) is not None:
+            counters[e.video_id][m.group("name")].append((e, v))
+    found = []
+    for changes in counters.values():
+        counting = [c for c in changes.values() if _counts_up([e.label for e, _v in c])]
+        if len(counting) == 1:
+            found += [_event_moment(e, v) for e, v in counting[0] if _step(e.label)[1] == n][:1]
+    return found
 
 
 def _numbered_count(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
@@ -247,6 +252,7 @@ def _numbered_count(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
             n = int(m.group(1))
             if n not in numbers[e.video_id] or e.t_start < numbers[e.video_id][n].at_s:
                 numbers[e.video_id][n] = _event_moment(e, v)
+    named |= _chosen(ids, f)
     steps: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))  # video -> counter -> its changes
     for e, v in kb.events(ids, ["hud"], f.t_from, f.t_to, text="/"):
         # (a counter says not what it counts: one in a video that never says the word counts something else)
@@ -273,6 +279,13 @@ def _numbered_count(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
 
 
 FINISH_WORDS = {"finish", "finished", "complete", "completed", "done", "cleared", "beat", "beaten"}
+
+
+def _chosen(ids: Sequence[int] | None, f: Filters) -> set[int]:
+    """The videos the question named ("how many turns were played in wesnoth?") or the user chose:
+    a counter there counts what is asked, though no line of theirs says the word (Wesnoth's turn
+    counter "5/8" has an hourglass beside it, no "Turn")."""
+    return set(ids or ()) if f.videos else set()
 
 
 def _says_word(label: str, word: str) -> bool:

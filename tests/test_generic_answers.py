@@ -892,6 +892,29 @@ def test_when_lap_2_started_is_when_the_lap_counter_went_to_2(tmp_path):
     assert [m.matched[0].label for m in gather(kb, "when did the final lap start?")] == ["Final lap!"]  # said on screen
 
 
+def test_a_counter_in_a_video_the_question_names_counts_what_it_asks_though_the_screen_never_says_the_word(tmp_path):
+    """Wesnoth's turn counter "3/8" has an hourglass beside it, no "Turn": "how many turns were
+    played in wesnoth?" found nothing. In a video the question names, the one counter that only
+    ever counts up by one counts what is asked; not the villages "6/14", which went down and up."""
+    from kb import kinds
+    from kb.lance import RecordedMoment
+    from kb.schema import Event
+
+    kb = _arena_kb(tmp_path, [(5.0, "Grism was machinegunned by Sarge")], name="arena")
+    video = kb.claim(tmp_path / "wesnoth_match.mp4", "ab" * 32, {"duration_s": 120.0}, "lite")
+    changes = [(9.0, "top-left 3/8 -> 4/8"), (64.0, "top-left 4/8 -> 5/8"), (66.0, "top 6/14 -> 5/14"),
+               (66.5, "top 5/14 -> 6/14"), (84.0, "top 6/14 -> 7/14"), (115.0, "top-left 5/8 -> 6/8")]
+    rows = [Event(video_id=video.id, segment_idx=0, t_start=t, t_end=t, kind="hud", label=label, source="hud") for t, label in changes]
+    moments = [RecordedMoment(t, t, "hud", "hud", label, f"hud {label} {kinds.get('hud').words}") for t, label in changes]
+    _one_segment(kb, video, 120.0, rows, moments, [StateSample(t=float(t), name="top-left", value=3.0) for t in range(0, 9)])
+    turns = Extractive().answer("how many turns were played in wesnoth?", gather(kb, "how many turns were played in wesnoth?")).text
+    assert turns.startswith("4 turns in wesnoth_match: top-left 3/8"), turns
+    assert [m.at_s for m in gather(kb, "when did turn 5 start in wesnoth?")] == [64.0]
+    assert [m.at_s for m in gather(kb, "when did turn 6 start in wesnoth?")] == [115.0]
+    # not named, the video says no "turn": its counters count nothing asked
+    assert not [m for m in gather(kb, "when did turn 5 start?") if not m.closest and m.matched and m.matched[0].kind == "hud"]
+
+
 def test_my_position_is_the_number_that_is_no_counter_unless_the_screen_writes_it_out(tmp_path):
     """A kart race's HUD: the position digit bottom right and the lap counter "1/3" top right, neither
     labelled. "what position was I in at the end?" is the position's last reading, "my best
