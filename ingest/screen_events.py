@@ -381,6 +381,8 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     names = Names((tr.text for tr in words), numbered=(tr.text for tr in tracks))
     known = known_words(tr.text for tr in tracks)  # (all lines: a name read in a bitmap font is seldom readable)
     counting = {tr.id: g for g in _countdowns(ordered) for tr in g}
+    made: list[TextTrack] = []  # the tracks that are events
+    unplaced: list[TextTrack] = []  # lines of words that are no message on their own
     for tr in ordered:
         if tr.id in counting:
             run = counting[tr.id]
@@ -391,6 +393,8 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         # its words mended: "glTron core dunped indous" reads as words, and names Windows, not Linux
         text = names.mend(tr.text)
         if not _message_like(tr, anchors, places, typed, text):
+            if parse_value(tr.text) is None and readable(text):
+                unplaced.append(tr)  # (perhaps a message's other line: `_second_lines`)
             continue
         # the same line read again, or after it scrolled: where it was last seen, or a few lines off;
         # not a copy printed anew at a log's last row while the other scrolled away ("Napoli can't
@@ -404,12 +408,42 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
             again[1], again[2] = max(again[1], tr.t_end), tr.box
             continue
         shown.append([text, tr.t_end, tr.box])
+        made.append(tr)
         events.append(_event(tr, typed, text))
+    events += [_event(tr, None, names.mend(tr.text)) for tr in _second_lines(made, unplaced)]
     events = _duels_typed(events)
     persistent_texts = sorted({tr.text for tr in tracks if text_key(tr.text) in persistent and readable(tr.text)})
     return ScreenReading(events=sorted(events + hud_events, key=lambda e: e.t_start),
                          states=[GameState(t=t, values=v) for t, v in sorted(states.items())],
                          series=series, persistent=persistent_texts)
+
+
+SECOND_LINE_S = 1.0  # a message's other line comes and goes with it, within this long
+
+
+def _second_lines(made: list[TextTrack], lines: list[TextTrack]) -> list[TextTrack]:
+    """The lines of two words or more, read surely, that are no message on their own but are shown
+    with one right under it (or over it), at its centre or its left edge, for as long: the
+    message's other lines. SuperTuxKart's "New fastest lap" over "00:32.717 by Pidgin" (a name: no
+    message alone) says who set it; Warzone 2100's "No Scavengers" comes with "Locked Teams"."""
+    if not lines or not made:
+        return []
+    made = sorted(made, key=lambda tr: tr.t_start)
+    starts = [tr.t_start for tr in made]
+    out = []
+    for tr in lines:
+        if tr.confidence < SURE_READ or len(re.findall(r"[A-Za-z]{2,}", tr.text)) < 2 or not re.match(r"[A-Z\d]", tr.text.strip()):
+            continue  # (two words, from its start: not "with 2" or "myself up", pieces of a line)
+        lo, hi = bisect.bisect_left(starts, tr.t_start - SECOND_LINE_S), bisect.bisect_right(starts, tr.t_start + SECOND_LINE_S)
+        for m in made[lo:hi]:
+            (mx0, my0, mx1, my1), (x0, y0, x1, y1) = m.first_box, tr.first_box
+            h = my1 - my0
+            gap = y0 - my1 if my0 < y0 else my0 - y1
+            if abs(tr.t_end - m.t_end) <= SECOND_LINE_S and -0.2 * h <= gap <= h and (
+                    abs((mx0 + mx1) - (x0 + x1)) / 2 <= 2 * h or abs(mx0 - x0) <= h):
+                out.append(tr)
+                break
+    return out
 
 
 def _fold_misreads(total: dict[str, float], count: dict[str, int], texts: dict[str, str]) -> None:

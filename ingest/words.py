@@ -77,8 +77,10 @@ def readable(text: str, min_wordness: float = 0.6) -> bool:
         return False
     words = re.findall(r"[A-Za-z]+", text)
     vocab = vocabulary()
+    # a name alone, or with the short words of a line around it: "00:32.717 by Pidgin" (the lap it set)
+    named = [w for w in words if not (len(w) == 2 and w.lower() in vocab)]
     return (not words or any((w.lower() in vocab and len(w) >= 3) or compound(w.lower(), vocab) for w in words)
-            or (len(words) == 1 and len(words[0]) >= 4 and words[0][0].isupper()))
+            or (len(named) == 1 and len(named[0]) >= 4 and named[0][0].isupper()))
 
 
 # What a small or bitmap font's letters are read as, and what they were: "Uindous" is "Windows",

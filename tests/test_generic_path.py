@@ -863,6 +863,24 @@ def test_a_name_over_characters_is_no_event_but_a_repeated_caption_is():
     assert [e.label for e in events] == list(captions)
 
 
+def test_a_line_shown_with_a_message_right_under_it_is_one_of_its_lines():
+    # SuperTuxKart: "New fastest lap" over "00:32.717 by Pidgin" (a name and short words: no message
+    # alone, and no words at all before); Warzone 2100: "No Scavengers" over "Locked Teams"; a
+    # piece of a line ("with 2") or a name alone under a message stays out
+    assert readable("00:32.717 by Pidgin") and not readable("Arnaqetron a.7")
+    tracks = [_track(1, 38.0, 41.0, "New fastest lap", (0.44, 0.915, 0.56, 0.94)),
+              _track(2, 38.0, 41.0, "00:32.717 by Pidgin", (0.43, 0.954, 0.57, 0.981)),
+              _track(3, 2.0, 4.0, "No Scavengers", (0.46, 0.05, 0.54, 0.07)),
+              _track(4, 2.0, 4.0, "Locked Teams", (0.47, 0.072, 0.53, 0.09)),
+              _track(5, 60.0, 62.0, "Sarge tripped on his own grenade.", (0.02, 0.2, 0.4, 0.23)),
+              _track(6, 60.0, 62.0, "with 2", (0.02, 0.235, 0.06, 0.265)),
+              _track(7, 80.0, 82.0, "Sarge tripped on his own grenade.", (0.02, 0.2, 0.4, 0.23)),
+              _track(8, 80.0, 82.0, "Angelyss", (0.02, 0.235, 0.1, 0.265))]
+    labels = {e.label for e in read_tracks(tracks, 120).events if e.source == "ocr"}
+    assert {"New fastest lap", "00:32.717 by Pidgin", "No Scavengers", "Locked Teams"} <= labels, labels
+    assert not {"with 2", "Angelyss"} & labels, labels
+
+
 def test_a_fields_name_over_a_table_shown_now_and_then_is_no_message_but_a_caption_ending_in_one_is():
     # BZFlag's score table comes up for a second at each death: its "Team Score" header at the
     # top right, where its other lines come and go too, was five wrong events; "Need. More.
