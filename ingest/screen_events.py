@@ -381,8 +381,9 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     names = Names((tr.text for tr in words), numbered=(tr.text for tr in tracks))
     known = known_words(tr.text for tr in tracks)  # (all lines: a name read in a bitmap font is seldom readable)
     counting = {tr.id: g for g in _countdowns(ordered) for tr in g}
-    made: list[TextTrack] = []  # the tracks that are events
-    unplaced: list[TextTrack] = []  # lines of words that are no message on their own
+    made: list[TextTrack] = []  # the tracks that are events (`made_at`: their events' places)
+    made_at: dict[int, int] = {}
+    unplaced: list[TextTrack] = []  # texts that are no message on their own
     for tr in ordered:
         if tr.id in counting:
             run = counting[tr.id]
@@ -393,8 +394,8 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         # its words mended: "glTron core dunped indous" reads as words, and names Windows, not Linux
         text = names.mend(tr.text)
         if not _message_like(tr, anchors, places, typed, text):
-            if parse_value(tr.text) is None and readable(text):
-                unplaced.append(tr)  # (perhaps a message's other line: `_second_lines`)
+            if parse_value(tr.text) is None:
+                unplaced.append(tr)  # (perhaps a message's other line or its end: `_second_lines`, `_beside`)
             continue
         # the same line read again, or after it scrolled: where it was last seen, or a few lines off;
         # not a copy printed anew at a log's last row while the other scrolled away ("Napoli can't
@@ -409,8 +410,13 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
             continue
         shown.append([text, tr.t_end, tr.box])
         made.append(tr)
+        made_at[tr.id] = len(events)
         events.append(_event(tr, typed, text))
-    events += [_event(tr, None, names.mend(tr.text)) for tr in _second_lines(made, unplaced)]
+    for m, tr in _beside(made, unplaced):  # "Winner:" and, apart, "Armagetron": one line
+        e = events[made_at[m.id]]
+        label, said = f"{e.label} {tr.text}", f"{e.payload.get('text', e.label)} {tr.text}"
+        events[made_at[m.id]] = replace(e, label=label, payload={**e.payload, "text": said})
+    events += [_event(tr, None, names.mend(tr.text)) for tr in _second_lines(made, [tr for tr in unplaced if readable(names.mend(tr.text))])]
     events = _duels_typed(events)
     persistent_texts = sorted({tr.text for tr in tracks if text_key(tr.text) in persistent and readable(tr.text)})
     return ScreenReading(events=sorted(events + hud_events, key=lambda e: e.t_start),
@@ -419,6 +425,33 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
 
 
 SECOND_LINE_S = 1.0  # a message's other line comes and goes with it, within this long
+
+
+BESIDE_GAP = 2.5  # line heights between a message and the word that ends it, which the detector boxed apart
+BESIDE_S = 10.0  # ... read at most this long after the message first was (and while it still is)
+
+
+def _beside(made: list[TextTrack], texts: list[TextTrack]) -> list[tuple[TextTrack, TextTrack]]:
+    """(message, its end) for a message that ends in a colon, whose line the detector cut in two at
+    the wide space after it: a word read surely right after it in its row, shown while it is
+    ("Winner:" and, 2.5 heights to its right, "Armagetron", at the centre of Armagetron's screen),
+    which is no message alone. Of several reads there, the longest."""
+    made = sorted((tr for tr in made if tr.text.rstrip().endswith(":")), key=lambda tr: tr.t_start)
+    if not texts or not made:
+        return []
+    starts = [tr.t_start for tr in made]
+    best: dict[int, tuple[TextTrack, TextTrack]] = {}
+    for tr in texts:
+        if tr.confidence < SURE_READ or not re.search(r"[A-Za-z]{3}", tr.text) or tr.moved:
+            continue
+        for m in made[bisect.bisect_left(starts, tr.t_start - BESIDE_S):bisect.bisect_right(starts, tr.t_start + SECOND_LINE_S)]:
+            (_, my0, mx1, my1), (x0, y0, _, y1) = m.first_box, tr.first_box
+            h = my1 - my0
+            if tr.t_start > m.t_end or min(my1, y1) - max(my0, y0) < 0.6 * min(h, y1 - y0) or not -h <= x0 - mx1 <= BESIDE_GAP * h:
+                continue
+            if m.id not in best or len(text_key(tr.text)) > len(text_key(best[m.id][1].text)):
+                best[m.id] = (m, tr)
+    return list(best.values())
 
 
 def _second_lines(made: list[TextTrack], lines: list[TextTrack]) -> list[TextTrack]:

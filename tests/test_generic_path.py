@@ -881,6 +881,18 @@ def test_a_line_shown_with_a_message_right_under_it_is_one_of_its_lines():
     assert not {"with 2", "Angelyss"} & labels, labels
 
 
+def test_a_message_ending_in_a_colon_takes_the_word_the_detector_boxed_apart_beside_it():
+    # Armagetron's centre "Winner:      Armagetron": two boxes, the name read whole only in the
+    # second second; a kill line and a name beside it are two texts (no colon)
+    tracks = [_track(1, 57.0, 61.0, "Winner:", (0.125, 0.719, 0.503, 0.775)),
+              _track(2, 57.0, 58.0, "magetron", (0.542, 0.725, 0.88, 0.781), conf=0.98),
+              _track(3, 59.0, 61.0, "Armagetron", (0.461, 0.725, 0.881, 0.779), conf=0.97),
+              _track(4, 11.0, 13.0, "You fragged Major", (0.3, 0.3, 0.6, 0.33)),
+              _track(5, 11.0, 13.0, "Sorceress", (0.62, 0.3, 0.75, 0.33))]
+    labels = [e.label for e in read_tracks(tracks, 90).events if e.source == "ocr"]
+    assert "Winner: Armagetron" in labels and "You fragged Major" in labels, labels
+
+
 def test_a_fields_name_over_a_table_shown_now_and_then_is_no_message_but_a_caption_ending_in_one_is():
     # BZFlag's score table comes up for a second at each death: its "Team Score" header at the
     # top right, where its other lines come and go too, was five wrong events; "Need. More.
