@@ -432,11 +432,11 @@ BESIDE_S = 10.0  # ... read at most this long after the message first was (and w
 
 
 def _beside(made: list[TextTrack], texts: list[TextTrack]) -> list[tuple[TextTrack, TextTrack]]:
-    """(message, its end) for a message that ends in a colon, whose line the detector cut in two at
-    the wide space after it: a word read surely right after it in its row, shown while it is
-    ("Winner:" and, 2.5 heights to its right, "Armagetron", at the centre of Armagetron's screen),
-    which is no message alone. Of several reads there, the longest."""
-    made = sorted((tr for tr in made if tr.text.rstrip().endswith(":")), key=lambda tr: tr.t_start)
+    """(message, its end) for a message that ends in a colon (or is one word), whose line the
+    detector cut in two at the wide space after it: a word read surely right after it in its row,
+    shown while it is ("Winner:" and, 2.5 heights to its right, "Armagetron", at the centre of
+    Armagetron's screen), which is no message alone. Of several reads there, the longest."""
+    made = sorted((tr for tr in made if tr.text.rstrip().endswith(":") or len(tr.text.split()) == 1), key=lambda tr: tr.t_start)
     if not texts or not made:
         return []
     starts = [tr.t_start for tr in made]
@@ -449,6 +449,8 @@ def _beside(made: list[TextTrack], texts: list[TextTrack]) -> list[tuple[TextTra
             h = my1 - my0
             if tr.t_start > m.t_end or min(my1, y1) - max(my0, y0) < 0.6 * min(h, y1 - y0) or not -h <= x0 - mx1 <= BESIDE_GAP * h:
                 continue
+            if not m.text.rstrip().endswith(":") and not re.fullmatch(r"\S*[A-Z]\S*", tr.text.strip()):
+                continue  # a word alone ("winner", its colon unread) takes a name only: "glTron", not "fself"
             if m.id not in best or len(text_key(tr.text)) > len(text_key(best[m.id][1].text)):
                 best[m.id] = (m, tr)
     return list(best.values())

@@ -44,14 +44,15 @@ from ingest.types import Frame
 _FOLD = str.maketrans({"0": "o", "1": "l", "|": "l", "!": "l", "i": "l", "5": "s", "$": "s", "8": "b", "@": "a"})
 
 
-# a capital read apart from the rest of its word: a letter-spaced title font ("W inner", "M atch");
-# "A" and "I" are words themselves ("A round", not "Around")
-_SPACED_CAPITAL = re.compile(r"(?<![\w'])([B-HJ-Z]) ([a-z]{2,})")
+# a letter read apart from the rest of its word: a letter-spaced title font ("W inner", "M atch",
+# Armagetron's "w inner"); "A" and "I" are words themselves ("A round", not "Around")
+_SPACED_CAPITAL = re.compile(r"(?<![\w'])([B-HJ-Zb-hj-z]) ([a-z]{2,})")
 
 
 def respace(text: str) -> str:
-    """"W indows" -> "Windows": a capital the recogniser set apart from the rest of its word, where
-    the two make a word ("team B wins", "Press F to pay" and "A bomb" stay as they are)."""
+    """"W indows" -> "Windows", "w inner" -> "winner": a letter the recogniser set apart from the
+    rest of its word, where the two make a word ("team B wins", "Press F to pay" and "A bomb" stay
+    as they are)."""
     if not _SPACED_CAPITAL.search(text):
         return text
     from ingest.words import vocabulary
