@@ -72,6 +72,23 @@ def _shown_state(name: str, value: float) -> str:
     return f"{name} {value:g}"
 
 
+NAMED_SHARE = 0.6  # "which cities ...": when this share of the lines found begin with a name, the names are the answer
+
+
+def _subject(moment: Moment) -> str | None:
+    """The name a line found begins with, when it is one: "Napoli" of "Napoli grows to size 2.",
+    "Hawk03" of "Hawk03: blew myself up"; not a word that names no one ("You", "The": NOT_SUBJECTS)."""
+    if not moment.matched or moment.matched[0].source == "speech":
+        return None
+    m = re.match(r"\s*(?:\(\?\)\s*)?([A-Z][\w-]{2,})\b", moment.matched[0].label or "")
+    return m.group(1) if m and m.group(1).lower() not in NOT_SUBJECTS else None
+
+
+# the first words of lines about no one thing ("You steal ...", "The Incas have ...", "New fastest lap")
+NOT_SUBJECTS = frozenset("""you your the a an we our my this that these those there it he she they his her their its
+new no not all one some any press go get use wave round lap level turn game match player team final""".split())
+
+
 def _label(moment: Moment) -> str:
     if not moment.matched:
         return describe(moment)
@@ -190,15 +207,26 @@ class Extractive:
         return Answer(text, cites, self.name)
 
     def _list(self, matches: Sequence[Moment], noun: str | None) -> Answer:
-        """Which: each different thing once per video, with every moment it was seen cited."""
+        """Which: each different thing once per video, with every moment it was seen cited. Where
+        the lines are about things they name first ("Napoli grows to size 2.", "Napoli grows to
+        size 3.", "Milano grows to size 3."), "which cities grew?" asks for the names: each is one
+        thing (not where the lines are kills and deaths, whose first name is either side)."""
+        def by_name(ms) -> dict[int, str]:
+            subjects = {id(m): s for m in ms if (s := _subject(m))} if noun else {}
+            named = list(subjects.values())
+            return subjects if len(named) >= NAMED_SHARE * len(ms) and len(set(named)) < len(named) and not any(
+                m.matched and m.matched[0].kind in ("kill", "death") for m in ms) else {}
+
         def items(ms):
+            names = by_name(ms)
             groups: dict[str, list[Moment]] = {}
-            for m in sorted(ms, key=lambda m: m.start_s):
-                groups.setdefault(_label(m), []).append(m)
+            for m in sorted(ms, key=lambda m: (id(m) not in names, m.start_s)):  # the names first, then the rest
+                groups.setdefault(names.get(id(m)) or _label(m), []).append(m)
             return list(groups.items())
 
         def head(video, ms):
-            return f"In {video}, {_plural(len(items(ms)), noun or 'match')}: "
+            names = by_name(ms)  # (counted by their names: a line read without one is no other city)
+            return f"In {video}, {_plural(len(set(names.values())) if names else len(items(ms)), noun or 'match')}: "
 
         text, cites = self._claims(sorted(matches, key=lambda m: (m.video, m.start_s)), items, head)
         return Answer(text, cites, self.name)

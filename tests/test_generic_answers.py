@@ -475,6 +475,21 @@ def test_a_past_tense_a_player_writes_meets_the_present_a_log_writes(tmp_path):
     assert [m.matched[0].label for m in gather(kb, "which cities grew?")] == ["Milano grows to size 3.", "Torino grows to size 2."]
 
 
+def test_which_things_did_something_names_each_thing_once(tmp_path):
+    """Freeciv's log says each city's growth again and again: "which cities grew?" answered "30
+    cities", one a line. Lines that begin with a name are that name's; a line read without one is
+    listed after them, and counts as no other city. Kill lines are not grouped so (their first
+    name is the killer or the one killed)."""
+    kb = _arena_kb(tmp_path, [(5.0, "Milano grows to size 3."), (9.0, "Roma is building Diplomat."), (15.0, "Torino grows to size 2."),
+                              (25.0, "Milano grows to size 4."), (30.0, "grow to size 2."), (35.0, "Torino grows to size 3.")],
+                   untyped="text")
+    text = Extractive().answer("which cities grew?", gather(kb, "which cities grew?")).text
+    assert text.startswith("In arena, 2 cities: Milano [arena@00:04] [arena@00:24]; Torino [arena@00:14] [arena@00:34]; grow to size 2."), text
+    kills = _arena_kb(tmp_path / "k", [(5.0, "Sarge was railed by Tony"), (9.0, "Sarge fragged Tony"), (15.0, "Tony fragged Major")])
+    text = Extractive().answer("which players were fragged?", gather(kills, "which players were fragged?")).text
+    assert "Sarge was railed by Tony" in text, text
+
+
 def test_what_happened_in_a_stretch_and_in_the_whole_video(tmp_path, monkeypatch):
     """"what happened between 0:30 and 1:00?" is all of that stretch (it found nothing); "what
     happened?" and "summarize the match" tell each video in short: who died first, then what else
