@@ -308,6 +308,9 @@ def named_videos(kb: KnowledgeBase, q: Query, f: Filters) -> tuple[Query, Filter
     if not chosen or not ([w for w in rest if w not in LIGHT_WORDS] or q.at is not None or q.edge or q.summary or q.length
                           or q.noun or q.ordinal or (located and rest)):
         return q, f
+    # "what team am I on in red eclipse?": the noun asked for, where the video's name was all the rest
+    # (`parse` leaves a list's subject out when other words say what it did: "which hedgehog drowned?")
+    rest = rest or ([q.noun] if q.noun and q.listing and q.noun.lower() in q.text.lower().split() else [])
     return replace(q, words=rest, pairs=[p for p in q.pairs if not used & set(p)]), replace(f, videos=chosen)
 
 

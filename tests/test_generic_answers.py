@@ -475,6 +475,16 @@ def test_a_past_tense_a_player_writes_meets_the_present_a_log_writes(tmp_path):
     assert [m.matched[0].label for m in gather(kb, "which cities grew?")] == ["Milano grows to size 3.", "Torino grows to size 2."]
 
 
+def test_what_thing_asked_in_a_named_video_is_searched_for(tmp_path):
+    """"what team am I on in red eclipse?": the noun is the thing asked, and the rest ("red
+    eclipse") names the video; nothing was left to search for, and nothing matched."""
+    kb = _arena_kb(tmp_path, [(3.4, "You are on team omega"), (10.0, "Sarge was railed by Tony")], name="redeclipse_bath", untyped="text")
+    _arena_kb(tmp_path, [(4.0, "Red Team scores"), (8.0, "Grism was railed by Tony")], name="openarena_dm", kb=kb, untyped="text")
+    for question in ("what team am I on in red eclipse?", "which team was I on in redeclipse?"):
+        found = [(m.video, m.matched[0].label) for m in gather(kb, question) if not m.closest]
+        assert found == [("redeclipse_bath", "You are on team omega")], (question, found)
+
+
 def test_which_things_did_something_names_each_thing_once(tmp_path):
     """Freeciv's log says each city's growth again and again: "which cities grew?" answered "30
     cities", one a line. Lines that begin with a name are that name's; a line read without one is
