@@ -383,7 +383,7 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     counting = {tr.id: g for g in _countdowns(ordered) for tr in g}
     made: list[TextTrack] = []  # the tracks that are events (`made_at`: their events' places)
     made_at: dict[int, int] = {}
-    unplaced: list[TextTrack] = []  # texts that are no message on their own
+    unplaced: list[tuple[TextTrack, str]] = []  # texts that are no message on their own, their words mended
     for tr in ordered:
         if tr.id in counting:
             run = counting[tr.id]
@@ -395,7 +395,7 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         text = names.mend(tr.text)
         if not _message_like(tr, anchors, places, typed, text):
             if parse_value(tr.text) is None:
-                unplaced.append(tr)  # (perhaps a message's other line or its end: `_second_lines`, `_beside`)
+                unplaced.append((tr, text))  # (perhaps a message's other line or its end: `_second_lines`, `_beside`)
             continue
         # the same line read again, or after it scrolled: where it was last seen, or a few lines off;
         # not a copy printed anew at a log's last row while the other scrolled away ("Napoli can't
@@ -412,11 +412,12 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         made.append(tr)
         made_at[tr.id] = len(events)
         events.append(_event(tr, typed, text))
-    for m, tr in _beside(made, unplaced):  # "Winner:" and, apart, "Armagetron": one line
+    for m, tr in _beside(made, [tr for tr, _ in unplaced]):  # "Winner:" and, apart, "Armagetron": one line
         e = events[made_at[m.id]]
         label, said = f"{e.label} {tr.text}", f"{e.payload.get('text', e.label)} {tr.text}"
         events[made_at[m.id]] = replace(e, label=label, payload={**e.payload, "text": said})
-    events += [_event(tr, None, names.mend(tr.text)) for tr in _second_lines(made, [tr for tr in unplaced if readable(names.mend(tr.text))])]
+    mended = {tr.id: text for tr, text in unplaced}
+    events += [_event(tr, None, mended[tr.id]) for tr in _second_lines(made, [tr for tr, text in unplaced if readable(text)])]
     events = _duels_typed(events)
     persistent_texts = sorted({tr.text for tr in tracks if text_key(tr.text) in persistent and readable(tr.text)})
     return ScreenReading(events=sorted(events + hud_events, key=lambda e: e.t_start),
@@ -1011,7 +1012,8 @@ def _death_notices(events: list[EventRecord], duels: Duels) -> list[EventRecord]
     if len(killed) < NOTICE_LINES:
         return events
     times = [t for t, _ in killed]
-    groups: list[tuple[str, list[int], set[str]]] = []  # (how its lines go on, their events, the killed they named)
+    heads = _Letters()  # how each group's first line goes on (a long video's chat: thousands of them)
+    groups: dict[str, tuple[list[int], set[str]]] = {}  # ... -> its lines' events, the killed they named
     for i, e in enumerate(events):
         if e.kind != "text" or e.source != "ocr" or (m := _NOTICE.match(e.label.strip())) is None:
             continue
@@ -1020,16 +1022,18 @@ def _death_notices(events: list[EventRecord], duels: Duels) -> list[EventRecord]
         how = re.sub(r"[^a-z]", "", folded(m["rest"]))[:12]
         if len(how) < 6:
             continue
-        group = next((g for g in groups if similarity(g[0], how) >= 0.75), None)
-        if group is None:
-            group = (how, [], set())
-            groups.append(group)
-        group[1].append(i)
+        head = next((h for h in heads.could_be(how, 0.75) if similarity(h, how) >= 0.75), None)
+        if head is None:
+            head = how
+            heads.add(how)
+            groups[how] = ([], set())
+        lines, named = groups[head]
+        lines.append(i)
         name = folded(m["name"])
         lo, hi = bisect.bisect_left(times, e.t_start - NOTICE_S), bisect.bisect_right(times, e.t_start + NOTICE_S)
         if any(similarity(name, v) >= 0.8 for _, v in killed[lo:hi]):
-            group[2].add(name)
-    deaths = {i for _, lines, named in groups if len(named) >= NOTICE_LINES and len(named) >= NOTICE_SHARE * len(lines)
+            named.add(name)
+    deaths = {i for lines, named in groups.values() if len(named) >= NOTICE_LINES and len(named) >= NOTICE_SHARE * len(lines)
               for i in lines}
     return [replace(e, kind="death", confidence=round(e.confidence * DUEL_CONFIDENCE, 4),
                     payload={**e.payload, "typed_by": "notice"}) if i in deaths else e for i, e in enumerate(events)]
