@@ -26,7 +26,7 @@ from kb.schema import clock_series, saved_id, unlabelled_series
 from kb.store import KnowledgeBase
 from retrieval.obituaries import KINDS as OBITUARY_KINDS
 from retrieval.obituaries import killer_of, owner_phrase, read_as, same_name, victim_of, weapon_of
-from retrieval.query import EDGE_NOUNS, HUD_WORDS, LIGHT_WORDS, RANK_WORDS, WHEN_IN_VIDEO, Query, parse, words
+from retrieval.query import EDGE_NOUNS, HUD_WORDS, LIGHT_WORDS, NOT_A_NAME, RANK_WORDS, WHEN_IN_VIDEO, Query, parse, words
 from retrieval.search import LEAD_S, MAX_WINDOW_S, Filters, asked_ids, match_score, named, named_videos, said, search, stems_of
 from retrieval.types import COUNTER_CHANGE, Matched, Moment, StateValue, format_clock, format_ts
 
@@ -633,9 +633,6 @@ def _my_words(kb: KnowledgeBase, q: Query, f: Filters, limit: int) -> list[Momen
 
 # "who core dumped Linux?": "who", words ending in a past tense, a name
 _WHO_DID = re.compile(r"\bwho\s+(?P<p>(?:[a-z]+\s+){0,2}[a-z]+ed)\s+(?P<n>[A-Za-z][\w-]*)", re.I)
-# ... where the word after is no name: "who killed a teammate?", "who fragged the most?"
-_NO_NAME = frozenset("""a an the my his her their your our its me him them us it this that any some every each
-anyone anybody someone somebody everyone everybody most more first last""".split())
 
 
 def _victim_by_phrase(kb: KnowledgeBase, q: Query, f: Filters) -> str | None:
@@ -643,7 +640,7 @@ def _victim_by_phrase(kb: KnowledgeBase, q: Query, f: Filters) -> str | None:
     put between the one who killed and the one killed ("who core dumped Linux?", as Armagetron's
     "glTron core dumped Linux for 3 points"), which no kill word of the question's own says."""
     m = _WHO_DID.search(q.raw)
-    if m is None or m.group("n").lower() in PLAYER | _NO_NAME:
+    if m is None or m.group("n").lower() in PLAYER | NOT_A_NAME:  # ("who killed a teammate?": "a" is no one)
         return None
     phrase = " " + " ".join(m.group("p").lower().split()) + " "
     for e, _v in kb.events(asked_ids(kb, q, f), ["kill"]):

@@ -142,7 +142,8 @@ NOT_ORDINAL = {"place", "blood", "person", "minute", "minutes", "moment", "momen
                "level", "lap", "wave", "stage", "half", "quarter"}  # "first blood", "last lap": names of things
 NOT_A_NAME = {"i", "me", "you", "he", "she", "they", "we", "it", "the", "a", "an", "anyone", "anybody", "someone",
               "somebody", "everyone", "him", "her", "them", "us", "my", "your", "most", "first", "last", "many",
-              "more", "all", "each", "any", "every", "there", "this", "that"}
+              "more", "all", "each", "any", "every", "there", "this", "that", "his", "their", "our", "its", "some",
+              "everybody"}
 FIRST_PERSON = re.compile(r"\b(?:i|me|my|mine|myself)\b", re.I)
 # what a HUD number is called in a question
 HUD_WORDS = {"health", "hp", "life", "lives", "armor", "armour", "shield", "ammo", "ammunition", "score", "points",
