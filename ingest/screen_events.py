@@ -418,6 +418,7 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         events[made_at[m.id]] = replace(e, label=label, payload={**e.payload, "text": said})
     mended = {tr.id: text for tr, text in unplaced}
     events += [_event(tr, None, mended[tr.id]) for tr in _second_lines(made, [tr for tr, text in unplaced if readable(text)])]
+    events += [_icon_kill(*duel) for duel in _icon_duels([tr for tr, _ in unplaced])]  # "Alice [rifle] Bob"
     events = _duels_typed(events)
     persistent_texts = sorted({tr.text for tr in tracks if text_key(tr.text) in persistent and readable(tr.text)})
     return ScreenReading(events=sorted(events + hud_events, key=lambda e: e.t_start),
@@ -455,6 +456,78 @@ def _beside(made: list[TextTrack], texts: list[TextTrack]) -> list[tuple[TextTra
             if m.id not in best or len(text_key(tr.text)) > len(text_key(best[m.id][1].text)):
                 best[m.id] = (m, tr)
     return list(best.values())
+
+
+ICON_GAP = (1.0, 8.0)  # line heights between two names a kill feed's weapon icon stands between
+ICON_FEED = 3  # such pairs of names a video shows, its players in two pairs or more each, to be a kill feed
+ICON_LIFE_S = 12.0  # ... each pair on screen at most this long
+_NAME_TOKEN = re.compile(r"[^\W\d_][\w'.-]{2,23}")
+
+
+def _icon_duels(texts: list[TextTrack]) -> list[tuple[str, str, list[TextTrack]]]:
+    """A kill feed that draws the weapon between the two names ("Alice [rifle] Bob", as most
+    shooters do): (the one who killed, on the left; the one killed; the tracks). The detector boxes
+    each name apart, or the line whole with the icon read as a glyph or two ("Alice 7 Bob"); either
+    way nothing says "killed". Such lines, coming and going together, are a feed's when the video
+    shows several of other players, its players in two of them or more."""
+    names = sorted((tr for tr in texts if _NAME_TOKEN.fullmatch(tr.text.strip()) and _player_name(tr.text.strip())
+                    and tr.confidence >= MIN_TEXT_CONFIDENCE and tr.duration <= ICON_LIFE_S and not tr.moved), key=lambda tr: tr.t_start)
+    starts = [tr.t_start for tr in names]
+    pairs: list[tuple[str, str, list[TextTrack]]] = []
+    used: set[int] = set()
+    for a in names:
+        if a.id in used:
+            continue
+        x0, y0, x1, y1 = a.first_box
+        h = y1 - y0
+        lo, hi = bisect.bisect_left(starts, a.t_start - SECOND_LINE_S), bisect.bisect_right(starts, a.t_start + SECOND_LINE_S)
+        right = [b for b in names[lo:hi] if b.id != a.id and b.id not in used and abs(b.t_end - a.t_end) <= 1.5
+                 and min(y1, b.first_box[3]) - max(y0, b.first_box[1]) >= 0.6 * min(h, b.first_box[3] - b.first_box[1])
+                 and ICON_GAP[0] * h <= b.first_box[0] - x1 <= ICON_GAP[1] * h]
+        if right:
+            b = min(right, key=lambda b: b.first_box[0])
+            pairs.append((a.text.strip(), b.text.strip(), [a, b]))
+            used |= {a.id, b.id}
+    for tr in texts:  # the line whole, its icon a glyph or two
+        if tr.confidence >= MIN_TEXT_CONFIDENCE and tr.duration <= ICON_LIFE_S and (m := _ICON_LINE.fullmatch(tr.text.strip())) \
+                and _player_name(m[1]) and _player_name(m[3]) and not re.search(r"[A-Za-z]{2}", m[2]):
+            pairs.append((m[1], m[3], [tr]))
+    seen = Counter(folded(n) for a, b, _ in pairs for n in (a, b))
+    feed = [(a, b, trs) for a, b, trs in pairs if seen[folded(a)] >= 2 or seen[folded(b)] >= 2]
+    # (other pairs of other players: not one table row shown again and again, "SPECT  Spectator")
+    distinct = {(folded(a), folded(b)) for a, b, _ in feed}
+    if len(distinct) < ICON_FEED or len({n for pair in distinct for n in pair}) < ICON_FEED:
+        return []
+    # a line whose icon was read into the name after it ("Major TAlice"), once the feed's players are known
+    players = {folded(n): n for a, b, _ in feed for n in (a, b)}
+    for tr in texts:
+        if tr.confidence >= MIN_TEXT_CONFIDENCE and tr.duration <= ICON_LIFE_S and (m := _ICON_GLUED.fullmatch(tr.text.strip())):
+            victim = next((players[k] for k in players if folded(m[2]).endswith(k) and len(m[2]) - len(k) <= 2), None)
+            if victim is not None and folded(m[1]) in players and not any(tr in trs for _, _, trs in feed):
+                feed.append((m[1], victim, [tr]))
+    return feed
+
+
+def _player_name(word: str) -> bool:
+    """Can this word be a player's name: not a word of the dictionary in small letters ("for",
+    "points": "for ∃ points" is no kill line with an icon in it)."""
+    return not (word.islower() and word.lower() in vocabulary())
+
+
+_ICON_GLUED = re.compile(r"([^\W\d_][\w'.-]{2,23})\s+(\S{4,25})")
+
+
+_ICON_LINE = re.compile(r"([^\W\d_][\w'.-]{2,23})\s+(\S{1,2})\s+([^\W\d_][\w'.-]{2,23})")
+
+
+def _icon_kill(killer: str, victim: str, tracks: list[TextTrack]) -> EventRecord:
+    """The kill event of a feed line drawn with an icon between the names."""
+    box = (min(tr.box[0] for tr in tracks), min(tr.box[1] for tr in tracks), max(tr.box[2] for tr in tracks),
+           max(tr.box[3] for tr in tracks))
+    return EventRecord(min(tr.t_start for tr in tracks), max(tr.t_end for tr in tracks), "kill", f"{killer} killed {victim}", "ocr",
+                       round(min(tr.confidence for tr in tracks) * DUEL_CONFIDENCE, 4),
+                       payload={"text": " ".join(tr.text for tr in tracks), "box": [round(v, 3) for v in box],
+                                "frames": min(tr.frames for tr in tracks), "area": area_name(box), "typed_by": "icon"})
 
 
 def _second_lines(made: list[TextTrack], lines: list[TextTrack]) -> list[TextTrack]:

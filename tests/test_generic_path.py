@@ -1257,3 +1257,55 @@ def test_a_consoles_lines_with_a_clock_in_them_are_messages_and_a_panel_line_is_
     assert not _same_message("[09:21] Player (Global): bc gmp", "[09:21] Player (Global): bc btm")
     assert _same_message("[09:21] Player (Global): bc gmp", "[09:21] Player (Global): bc gnp")
     assert _same_message("Sarge was railed by Tony", "Sarge was railed by Tany")
+
+
+def _icon_feed(lines: list[tuple[float, str, str]], t: float) -> np.ndarray:
+    """A 1280x720 frame of a shooter whose kill feed (top right) draws a weapon icon between the
+    names: each (time, killer, victim) on screen for 4 s from its time, a row each."""
+    from PIL import Image, ImageDraw
+
+    from tests.clips import _font
+
+    image = Image.fromarray(_terrain(int(t)))  # the view moves
+    draw = ImageDraw.Draw(image)
+    font = _font(18)
+    for row, (at, killer, victim) in enumerate(lines):
+        if not at <= t < at + 4.0:
+            continue
+        y = 20 + 28 * row
+        x1 = 1260 - draw.textlength(victim, font=font)
+        draw.rectangle((x1 - 70, y - 2, 1265, y + 24), fill=(20, 20, 20))
+        draw.text((x1, y), victim, font=font, fill=(80, 160, 255))
+        ix = x1 - 50  # a rifle: a bar and a grip
+        draw.polygon([(ix, y + 6), (ix + 36, y + 6), (ix + 36, y + 12), (ix + 14, y + 12), (ix + 10, y + 20), (ix + 4, y + 20),
+                      (ix + 6, y + 12), (ix, y + 12)], fill=(230, 230, 230))
+        x0 = ix - 14 - draw.textlength(killer, font=font)
+        draw.rectangle((x0 - 6, y - 2, ix - 6, y + 24), fill=(20, 20, 20))
+        draw.text((x0, y), killer, font=font, fill=(255, 90, 80))
+    return np.asarray(image).copy()
+
+
+def test_a_kill_feed_with_a_weapon_icon_between_the_names_is_read_as_kills(engine):
+    """Most shooters draw the weapon between the names ("Alice [rifle] Bob"): the detector boxes each
+    name apart and nothing says "killed", so no line was an event. Pairs of names an icon's width
+    apart on one row, coming and going together, several of them with the same players, are a
+    kill feed: the one on the left killed the one on the right."""
+    from ingest.types import Frame
+
+    lines = [(1.0, "Alice", "Bob"), (4.0, "Grunt", "Major"), (7.0, "Major", "Alice"), (10.0, "Bob", "Grunt")]
+    tracker = TextTracker(engine)
+    for t in range(16):
+        tracker.observe(Frame(float(t), _icon_feed(lines, float(t))))
+    kills = {e.label for e in read_tracks(tracker.finish(), 16.0).events if e.kind == "kill"}
+    assert kills == {"Alice killed Bob", "Grunt killed Major", "Major killed Alice", "Bob killed Grunt"}, kills
+    # the names boxed apart, nothing read between them
+    boxed = [(5.0, "Alice", "Bob"), (9.0, "Grunt", "Major"), (14.0, "Major", "Alice")]
+    tracks = [tr for k, (t, a, b) in enumerate(boxed) for tr in (
+        _track(2 * k, t, t + 3, a, (0.80, 0.03 + 0.04 * k, 0.86, 0.06 + 0.04 * k)),
+        _track(2 * k + 1, t, t + 3, b, (0.92, 0.03 + 0.04 * k, 0.98, 0.06 + 0.04 * k)))]
+    assert {e.label for e in read_tracks(tracks, 30.0).events if e.kind == "kill"} == {
+        "Alice killed Bob", "Grunt killed Major", "Major killed Alice"}
+    # one table row shown again and again ("SPECT  Spectator") is no feed
+    rows = [_track(k, 10.0 * k, 10.0 * k + 1, "SPECT", (0.27, 0.5, 0.35, 0.54)) for k in range(4)] + \
+        [_track(10 + k, 10.0 * k, 10.0 * k + 1, "Spectator", (0.4, 0.5, 0.55, 0.54)) for k in range(4)]
+    assert not [e for e in read_tracks(rows, 60.0).events if e.kind == "kill"]
