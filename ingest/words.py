@@ -345,18 +345,18 @@ def _misread_of(word: str, name: str) -> bool:
 PATTERNS: list[tuple[str, re.Pattern, float]] = [(k, re.compile(p), c) for k, p, c in (
     ("death", r"\b(you (died|are dead|were killed|have been killed)|wasted|game over|you lose|respawn(ing)? in|"
               r"fragged:|(?:killed|shot) (?:my|him|her|them)sel(?:f|ves)|blew (?:my|him|her|them|it)sel(?:f|ves) up|"
-              r"suicide|fell victim|own crossfire|drowned|"
+              r"suicide|fell victim|own crossfire|drowned|unit lost|"
               r"(?:on|by|in|with) (?:his|her|their|its) own)"
               r"|^(?:you )?(?:(?:were|got) )?(?:fragged|killed|slain|eliminated|destroyed|shot) by\b", 0.8),
     ("kill", r"\b(killed|fragged|slain|eliminated|headshot|destroyed|defeated|wa[s5]\b.{3,60}\b[bdh][yv]\b|"
-             r"double[- ]kill|triple[- ]kill|multi[- ]kill|killing spree|first blood|assisted by|\bkills?\b)", 0.75),
+             r"double[- ]kill|triple[- ]kill|multi[- ]kill|killing spree|first blood|assisted by|\bkills?\b)|^k\.o\.!?$", 0.75),
     ("achievement", r"\b(achievement|unlocked|trophy|new (high )?(score|record)|high score|personal best|"
                     r"perfect|bonus|combo|streak|rank(ed)? up|level up|carnage|rampage|dominating|"
-                    r"(fastest|best) (lap|time)|lap record)", 0.7),
+                    r"(fastest|best) (lap|time)|lap record|extra life|1 ?up!?$)|(?:^|\s)\+\d+ ?xp\b", 0.7),
     ("objective", r"\b(objective|mission|checkpoint|captured|capture|flag|secured|completed?|"
-                  r"accomplished|quest|goal|target (destroyed|reached))", 0.7),
+                  r"accomplished|quest|goal|target (destroyed|reached)|bomb (has been )?(planted|defused)|under attack)", 0.7),
     ("round", r"\b(round|lap|wave|stage|level|chapter|turn)(\b|(?=\d))|\b(sudden death|match (start|end|over)|fight!?$|"
-              r"victory|defeat|you win|wins!?$|winner|draw|overtime|final|go!?$|let'?s go|ready|start|loading)"
+              r"victory|defeat|you win|wins?!?$|winner|draw|overtime|match point|time'?s up|time out|final|go!?$|let'?s go|ready|start|loading)"
               r"|^(get )?set!?$|^(?:year|day|week|month|season|night)\W{0,3}\d", 0.65),  # "Year: 1650 BCE": a new turn
     ("pickup", r"\b(picked up|you got|got (a|an|the)|found|collected|acquired|received|obtained|pick ?up|"
                r"ammo|health pack|medkit|armou?r)\b|(?:^|\s)\+?\d+ ?(?:ammo|health|armou?r|hp|coins?|gold|shields?)\b", 0.7),

@@ -484,6 +484,13 @@ def test_messages_are_typed_from_their_words():
     assert classify_text("Health 75") is None and classify_text("7") is None
     # a word of a kind's is no prefix of another word: a city founded is nothing found
     assert classify_text("You found a secret")[0] == "pickup" and classify_text("You have founded Torino") is None
+    # what other genres put on screen: a team's round, a strategy game's alerts, a fighter's knockout
+    kinds = {text: (classify_text(text) or ("",))[0] for text in (
+        "Terrorists win", "Time's up", "Bomb has been planted", "Our base is under attack", "Unit lost", "K.O.",
+        "+50 XP", "Extra life", "I will win this", "Koala")}
+    assert kinds == {"Terrorists win": "round", "Time's up": "round", "Bomb has been planted": "objective",
+                     "Our base is under attack": "objective", "Unit lost": "death", "K.O.": "kill", "+50 XP": "achievement",
+                     "Extra life": "achievement", "I will win this": "", "Koala": ""}, kinds
 
 
 def test_letters_a_small_font_is_misread_as_are_mended_where_one_word_is_meant():
