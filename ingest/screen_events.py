@@ -58,7 +58,7 @@ def pack_classifier(pack) -> Callable[[str], tuple[str, str, dict] | None] | Non
 # HUD numbers
 # ---------------------------------------------------------------------------------------------
 
-_VALUE = re.compile(r"^[^\w/]*([-+]?\d{1,6}(?:[.,]\d+)?)(?:\s*/\s*(\d{1,6}))?\s*%?[^\w]*$")
+_VALUE = re.compile(r"^[^\w/]*(?:[xX]\s?)?([-+]?\d{1,6}(?:[.,]\d+)?)(?:\s*/\s*(\d{1,6}))?\s*%?[^\w]*$")  # ("x3": lives by an icon)
 # a clock or a race timer: "9:51", "1:23.45", "1:02:03"
 _CLOCK = re.compile(r"^(?:(\d{1,2}):)?(\d{1,2}):(\d{2})(?:\.(\d{1,3}))?$")
 
@@ -111,8 +111,8 @@ def labelled_value(text: str) -> tuple[str, float] | None:
     label = " ".join(m.group(1).lower().replace(".", " ").split())
     words = label.split()
     vocab = vocabulary()
-    if not words or len(words) > 3 or not all(w in vocab or w in _LABEL_WORDS for w in words):
-        return None
+    if not words or len(words) > 3 or not all(w in vocab or w in _LABEL_WORDS for w in words) or label == "x":
+        return None  # ("x3": a count by an icon, no label: `parse_value`)
     return label, float(m.group(2).replace(",", "").replace("O", "0").replace("o", "0"))  # "6O": a misread 60
 
 

@@ -638,6 +638,13 @@ def test_hud_numbers_become_a_named_series_and_labels_are_no_events():
     assert "HEALTH" in reading.persistent
 
 
+def test_a_count_written_with_an_x_by_its_icon_is_a_hud_number():
+    # a platformer's lives by a head icon, "x3" -> "x2" -> "x1": a series whose changes are events,
+    # no line of text
+    lives = [_track(i, 40.0 * i, 40.0 * i + 39.5, f"x{3 - i}", (0.05, 0.03, 0.09, 0.07)) for i in range(3)]
+    reading = read_tracks(lives, 120)
+    assert [e.label for e in reading.events] == ["top-left 3 -> 2", "top-left 2 -> 1"], reading.events
+
 def test_a_cut_off_read_of_a_hud_number_is_no_damage_popup_but_a_popup_elsewhere_is():
     # a clock at the top right ticks every second; once it is read only in part ("33" of "9:33")
     clock_box = (0.93, 0.03, 0.99, 0.07)
