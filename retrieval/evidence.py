@@ -215,18 +215,27 @@ def _counter_reached(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
     # (a counter says not what it counts: a race's lap counter is no round, in a video that never says "round")
     named = {e.video_id for e, _v in kb.events(ids, None, f.t_from, f.t_to, text=word)
              if e.kind != "hud" and _says_word(e.label, word)} | _chosen(ids, f)
-    # the counters that only ever count up by one (a turn's "3/8 -> 4/8 -> 5/8", not the villages'
-    # "6/14 -> 5/14 -> 6/14"), where it is one alone in its video
-    counters: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    for e, v in kb.events(sorted(named), ["hud"], f.t_from, f.t_to, text="/"):
-        if (m := COUNTER_CHANGE.match(e.label or "")) is not None:
-            counters[e.video_id][m.group("name")].append((e, v))
     found = []
-    for changes in counters.values():
-        counting = [c for c in changes.values() if _counts_up([e.label for e, _v in c])]
-        if len(counting) == 1:
-            found += [_event_moment(e, v) for e, v in counting[0] if _step(e.label)[1] == n][:1]
+    for _name, changes in _counting_up(kb, named, f).values():
+        found += [_event_moment(e, v) for e, v in changes if _step(e.label)[1] == n][:1]
     return found
+
+
+def _counting_up(kb: KnowledgeBase, videos: set[int], f: Filters) -> dict[int, tuple[str, list]]:
+    """Per video of `videos`, its one HUD counter that only ever counts up by one (a lap's "1/3 ->
+    2/3 -> 3/3", a turn's "3/8 -> 4/8"; not the villages' "6/14 -> 5/14 -> 6/14"): its name and its
+    changes (event, video) in time order. A video with none, or two (which one is asked is not
+    known), has none."""
+    steps: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))  # video -> counter -> its changes
+    for e, v in kb.events(sorted(videos), ["hud"], f.t_from, f.t_to, text="/"):
+        if (change := COUNTER_CHANGE.match(e.label or "")) is not None:
+            steps[e.video_id][change.group("name")].append((e, v))
+    out = {}
+    for video_id, counters in steps.items():
+        counting = [(name, changes) for name, changes in counters.items() if _counts_up([e.label for e, _v in changes])]
+        if len(counting) == 1:
+            out[video_id] = counting[0]
+    return out
 
 
 def _numbered_count(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
@@ -253,17 +262,9 @@ def _numbered_count(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
             if n not in numbers[e.video_id] or e.t_start < numbers[e.video_id][n].at_s:
                 numbers[e.video_id][n] = _event_moment(e, v)
     named |= _chosen(ids, f)
-    steps: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))  # video -> counter -> its changes
-    for e, v in kb.events(ids, ["hud"], f.t_from, f.t_to, text="/"):
-        # (a counter says not what it counts: one in a video that never says the word counts something else)
-        if e.video_id in named and (change := COUNTER_CHANGE.match(e.label or "")):
-            steps[e.video_id][change.group("name")].append((e, v))
     done = FINISH_WORDS & set(words(q.text))  # "how many laps did I finish?": each step is one done
-    for video_id, counters in steps.items():
-        counting = {name: changes for name, changes in counters.items() if _counts_up([e.label for e, _v in changes])}
-        if len(counting) != 1:
-            continue  # a counter that goes down, or two that go up: which one is asked is not known
-        ((name, changes),) = counting.items()
+    # (a counter says not what it counts: one in a video that never says the word counts something else)
+    for video_id, (name, changes) in _counting_up(kb, named, f).items():
         first, v = changes[0]
         before, of = _step(first.label)[0], first.label.split("/")[1].split()[0]  # "top-right 1/3 -> 2/3": 1, 3
         shown = next((s.t for s in kb.states(video_id) if s.name == name and s.value == before), first.t_start)
