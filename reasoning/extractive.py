@@ -211,24 +211,25 @@ class Extractive:
         the lines are about things they name first ("Napoli grows to size 2.", "Napoli grows to
         size 3.", "Milano grows to size 3."), "which cities grew?" asks for the names: each is one
         thing (not where the lines are kills and deaths, whose first name is either side)."""
-        def by_name(ms) -> dict[int, str]:
-            subjects = {id(m): s for m in ms if (s := _subject(m))} if noun else {}
-            named = list(subjects.values())
-            return subjects if len(named) >= NAMED_SHARE * len(ms) and len(set(named)) < len(named) and not any(
-                m.matched and m.matched[0].kind in ("kill", "death") for m in ms) else {}
+        grouped: dict[str, tuple[list, int]] = {}  # video -> (its groups, how many things they are)
 
-        def items(ms):
-            names = by_name(ms)
-            groups: dict[str, list[Moment]] = {}
-            for m in sorted(ms, key=lambda m: (id(m) not in names, m.start_s)):  # the names first, then the rest
-                groups.setdefault(names.get(id(m)) or _label(m), []).append(m)
-            return list(groups.items())
+        def group(video: str, ms: Sequence[Moment]) -> tuple[list, int]:
+            if video not in grouped:
+                subjects = {id(m): s for m in ms if (s := _subject(m))} if noun else {}
+                named = list(subjects.values())
+                names = subjects if len(named) >= NAMED_SHARE * len(ms) and len(set(named)) < len(named) and not any(
+                    m.matched and m.matched[0].kind in ("kill", "death") for m in ms) else {}
+                groups: dict[str, list[Moment]] = {}
+                for m in sorted(ms, key=lambda m: (id(m) not in names, m.start_s)):  # the names first, then the rest
+                    groups.setdefault(names.get(id(m)) or _label(m), []).append(m)
+                # (counted by their names: a line read without one is no other city)
+                grouped[video] = list(groups.items()), len(set(names.values())) if names else len(groups)
+            return grouped[video]
 
         def head(video, ms):
-            names = by_name(ms)  # (counted by their names: a line read without one is no other city)
-            return f"In {video}, {_plural(len(set(names.values())) if names else len(items(ms)), noun or 'match')}: "
+            return f"In {video}, {_plural(group(video, ms)[1], noun or 'match')}: "
 
-        text, cites = self._claims(sorted(matches, key=lambda m: (m.video, m.start_s)), items, head)
+        text, cites = self._claims(sorted(matches, key=lambda m: (m.video, m.start_s)), lambda ms: group(ms[0].video, ms)[0], head)
         return Answer(text, cites, self.name)
 
     def _state(self, matches: Sequence[Moment], q: Query) -> Answer:
