@@ -27,7 +27,7 @@ import numpy as np
 from ingest.events import UNCERTAIN, despike
 from ingest.screen_text import TextTrack, containment, digits, similarity, text_key
 from ingest.types import EventRecord, GameState
-from ingest.words import Duels, Names, classify_text, compound, folded, known_words, readable, sure_word, vocabulary
+from ingest.words import NAME, Duels, Names, classify_text, compound, folded, known_words, readable, sure_word, vocabulary
 from kb.schema import CLOCK_SERIES, SCREEN_AREAS
 
 _POPUP = re.compile(r"^[-+]?\d{1,4}$")  # a number alone, as a damage or score popup shows it
@@ -416,8 +416,8 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         e = events[made_at[m.id]]
         label, said = f"{e.label} {tr.text}", f"{e.payload.get('text', e.label)} {tr.text}"
         events[made_at[m.id]] = replace(e, label=label, payload={**e.payload, "text": said})
-    mended = {tr.id: text for tr, text in unplaced}
-    events += [_event(tr, None, mended[tr.id]) for tr in _second_lines(made, [tr for tr, text in unplaced if readable(text)])]
+    second = {tr.id for tr in _second_lines(made, [tr for tr, text in unplaced if readable(text)])}
+    events += [_event(tr, None, text) for tr, text in unplaced if tr.id in second]
     events += [_icon_kill(*duel) for duel in _icon_duels([tr for tr, _ in unplaced])]  # "Alice [rifle] Bob"
     events = _duels_typed(events)
     persistent_texts = sorted({tr.text for tr in tracks if text_key(tr.text) in persistent and readable(tr.text)})
@@ -447,9 +447,9 @@ def _beside(made: list[TextTrack], texts: list[TextTrack]) -> list[tuple[TextTra
         if tr.confidence < SURE_READ or not re.search(r"[A-Za-z]{3}", tr.text) or tr.moved:
             continue
         for m in made[bisect.bisect_left(starts, tr.t_start - BESIDE_S):bisect.bisect_right(starts, tr.t_start + SECOND_LINE_S)]:
-            (_, my0, mx1, my1), (x0, y0, _, y1) = m.first_box, tr.first_box
+            (_, my0, mx1, my1), x0 = m.first_box, tr.first_box[0]
             h = my1 - my0
-            if tr.t_start > m.t_end or min(my1, y1) - max(my0, y0) < 0.6 * min(h, y1 - y0) or not -h <= x0 - mx1 <= BESIDE_GAP * h:
+            if tr.t_start > m.t_end or not _same_row(m.first_box, tr.first_box) or not -h <= x0 - mx1 <= BESIDE_GAP * h:
                 continue
             if not m.text.rstrip().endswith(":") and not re.fullmatch(r"\S*[A-Z]\S*", tr.text.strip()):
                 continue  # a word alone ("winner", its colon unread) takes a name only: "glTron", not "fself"
@@ -462,6 +462,11 @@ ICON_GAP = (1.0, 8.0)  # line heights between two names a kill feed's weapon ico
 ICON_FEED = 3  # such pairs of names a video shows, its players in two pairs or more each, to be a kill feed
 ICON_LIFE_S = 12.0  # ... each pair on screen at most this long
 _NAME_TOKEN = re.compile(r"[^\W\d_][\w'.-]{2,23}")
+
+
+def _same_row(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    """Do two boxes share most of the height of the lower one: are they on one row?"""
+    return min(a[3], b[3]) - max(a[1], b[1]) >= 0.6 * min(a[3] - a[1], b[3] - b[1])
 
 
 def _icon_duels(texts: list[TextTrack]) -> list[tuple[str, str, list[TextTrack]]]:
@@ -478,11 +483,11 @@ def _icon_duels(texts: list[TextTrack]) -> list[tuple[str, str, list[TextTrack]]
     for a in names:
         if a.id in used:
             continue
-        x0, y0, x1, y1 = a.first_box
+        _, y0, x1, y1 = a.first_box
         h = y1 - y0
         lo, hi = bisect.bisect_left(starts, a.t_start - SECOND_LINE_S), bisect.bisect_right(starts, a.t_start + SECOND_LINE_S)
         right = [b for b in names[lo:hi] if b.id != a.id and b.id not in used and abs(b.t_end - a.t_end) <= 1.5
-                 and min(y1, b.first_box[3]) - max(y0, b.first_box[1]) >= 0.6 * min(h, b.first_box[3] - b.first_box[1])
+                 and _same_row(a.first_box, b.first_box)
                  and ICON_GAP[0] * h <= b.first_box[0] - x1 <= ICON_GAP[1] * h]
         if right:
             b = min(right, key=lambda b: b.first_box[0])
@@ -514,10 +519,10 @@ def _player_name(word: str) -> bool:
     return not (word.islower() and word.lower() in vocabulary())
 
 
-_ICON_GLUED = re.compile(r"([^\W\d_][\w'.-]{2,23})\s+(\S{4,25})")
+_ICON_GLUED = re.compile(rf"({_NAME_TOKEN.pattern})\s+(\S{{4,25}})")
 
 
-_ICON_LINE = re.compile(r"([^\W\d_][\w'.-]{2,23})\s+(\S{1,2})\s+([^\W\d_][\w'.-]{2,23})")
+_ICON_LINE = re.compile(rf"({_NAME_TOKEN.pattern})\s+(\S{{1,2}})\s+({_NAME_TOKEN.pattern})")
 
 
 def _icon_kill(killer: str, victim: str, tracks: list[TextTrack]) -> EventRecord:
@@ -1061,8 +1066,8 @@ def _duels_typed(events: list[EventRecord]) -> list[EventRecord]:
 NOTICE_S = 4.0  # a notice about the one a kill line killed comes within this long of it
 NOTICE_LINES = 2  # ... and a video's lines of one notice must do so this many times, for two players or more
 NOTICE_SHARE = 0.15  # ... and that often among its lines (the rest: their kill lines were not read, or read garbled)
-_NOTICE = re.compile(r"^(?P<name>[^\W\d_][\w-]{1,23})\s+(?P<rest>\S+(?:\s+\S+){2,})")
-_PASSIVE_KILL = re.compile(r"^(?P<b>[^\W\d_][\w-]{1,23})\s+(?:was|got)\s+.{3,40}?\bby\s+(?P<a>[^\W\d_][\w-]{1,23})")
+_NOTICE = re.compile(rf"^(?P<name>{NAME})\s+(?P<rest>\S+(?:\s+\S+){{2,}})")
+_PASSIVE_KILL = re.compile(rf"^(?P<b>{NAME})\s+(?:was|got)\s+.{{3,40}}?\bby\s+(?P<a>{NAME})")
 
 
 def _killed(label: str, duels: Duels) -> str | None:

@@ -238,7 +238,8 @@ class Names:
 # ---------------------------------------------------------------------------------------------
 
 # "glTron core dumped Linux for 3 points": a name, one to three lower-case words, another name
-_DUEL = re.compile(r"^(?P<a>[^\W\d_][\w-]{1,23})\s+(?P<m>[a-z]{2,}(?:\s+[a-z]{2,}){0,2})\s+(?P<b>[^\W\d_][\w-]{1,23})\b")
+NAME = r"[^\W\d_][\w-]{1,23}"  # a player's name as a line writes it: a letter first, then letters, digits, hyphens
+_DUEL = re.compile(rf"^(?P<a>{NAME})\s+(?P<m>[a-z]{{2,}}(?:\s+[a-z]{{2,}}){{0,2}})\s+(?P<b>{NAME})\b")
 # words that make the phrase between two names something other than a kill ("Tux overtook Konqi",
 # "Tony joined Blue", "Napoli has finished building City Walls") or a sentence's grammar
 NOT_DUEL = frozenset("""entered joined joins left leaves has have had is are was were be been gives gave give
