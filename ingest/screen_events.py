@@ -352,6 +352,7 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     persistent_numbers = [(text_key(tr.text), tr.box) for tr in numeric
                           if text_key(tr.text) in persistent and text_key(tr.text).isdigit() and not tr.popped]
     tags = _Letters(sorted(k for k, n in places.items() if n >= 3 and len(k) >= 6))  # words shown all over: name tags
+    fields = _Fields(tr for tr in words if text_key(tr.text) in persistent)
 
     # 4. transient text -> events
     events: list[EventRecord] = []
@@ -369,6 +370,8 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
                 return False  # a piece of a number that stays beside it (the "7" of a "79" tag)
         elif key in persistent or (not tr.boxed and _persistent_like(key, persistent_index)):
             return False
+        if fields.holds(tr):
+            return False  # "Fastest: Windows 27.5" where the label "Fastest" stays: a HUD field's changing value
         if _piece_of(key, tags) and (classify is None or classify(tr.text) is None):
             return False  # "Brigade" of a "Blue Brigade" tag shown all over
         if parse_value(tr.text) is not None and (hud_boxes.covers(tr.box) or (not tr.popped and hud_boxes.on_bar(tr.box))):
@@ -406,12 +409,14 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         again = next((m for m in shown if near(tr.first_box, m[2]) and _same_message(text, m[0], known)
                       and not _shown_apart(tr, m[1], m[2]) and not (number and tr.popped and tr.t_start - m[1] > POPUP_REPEAT_S)), None)
         if again is not None:
-            again[1], again[2] = max(again[1], tr.t_end), tr.box
+            _seen_again(again, tr, text)
             continue
         shown.append([text, tr.t_end, tr.box])
         made.append(tr)
         made_at[tr.id] = len(events)
-        events.append(_event(tr, typed, text))
+        event = _event(tr, typed, text)
+        onset = _onset(tr, [u for u, _ in unplaced], known)
+        events.append(event if onset >= tr.t_start else replace(event, t_start=onset))
     for m, tr in _beside(made, [tr for tr, _ in unplaced]):  # "Winner:" and, apart, "Armagetron": one line
         e = events[made_at[m.id]]
         label, said = f"{e.label} {tr.text}", f"{e.payload.get('text', e.label)} {tr.text}"
@@ -424,6 +429,33 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     return ScreenReading(events=sorted(events + hud_events, key=lambda e: e.t_start),
                          states=[GameState(t=t, values=v) for t, v in sorted(states.items())],
                          series=series, persistent=persistent_texts)
+
+
+ONSET_S = 8.0  # a message read surely may have been on screen this long before, read unsure
+ONSET_GAP_S = 1.5  # ... its unsure reads each ending at most this long before the next began
+
+
+def _onset(tr: TextTrack, unsure: list[TextTrack], known: frozenset[str]) -> float:
+    """When a message read surely first showed: a line of a log or a feed over a busy view is read
+    garbled for seconds, and scrolls, before one read is sure ("llwaspierred hv" at 00:29, "was
+    pierred hy" at 00:34 two rows up). The earliest of a chain of such reads, each in the rows
+    near where the next began, on screen until about then, with most of its letters alike."""
+    start, box, text = tr.t_start, tr.first_box, tr.text
+    for p in reversed(unsure):  # (by start time: the latest first)
+        if p.t_start < tr.t_start - ONSET_S:
+            break
+        if p.t_start >= start or p.t_end < start - ONSET_GAP_S or not _rows_near(p.box, box):
+            continue
+        if min(p.box[2], box[2]) - max(p.box[0], box[0]) <= 0:
+            continue
+        if len(text_key(p.text)) < 0.6 * len(text_key(text)):
+            continue  # a piece of it, or a word alike ("Sorceress" over her, before "You fragged Sorceress")
+        if similarity(p.text, text) < 0.5 and containment(p.text, text, SAME_RUN) < 0.6:
+            continue
+        if _other_name(p.text, text) or _other_ending(p.text, text) or _words_apart(p.text, text, known):
+            continue  # another line of the same words: "You fragged Major" before "You fragged Sorceress"
+        start, box, text = p.t_start, p.first_box, p.text
+    return start
 
 
 SECOND_LINE_S = 1.0  # a message's other line comes and goes with it, within this long
@@ -784,6 +816,14 @@ def _templated(tracks: Sequence[TextTrack]) -> set[int]:
     return out
 
 
+def _seen_again(shown: list, tr: TextTrack, text: str) -> None:
+    """A message ([text, last time on screen, where]) read again in `tr`: on screen until it ends,
+    where it is now, its text the longest read (a cut "Go (round 2 of" is "Go (round 2 of 30)!")."""
+    shown[1], shown[2] = max(shown[1], tr.t_end), tr.box
+    if len(text_key(text)) > len(text_key(shown[0])):
+        shown[0] = text
+
+
 def _shown_apart(tr: TextTrack, until: float, box: tuple[float, float, float, float]) -> bool:
     """Was a line of the same words still on screen, in another row, when this one appeared? Then
     it is another message: a robot killed by the same one again, printed at the log's newest row
@@ -820,14 +860,19 @@ def _scrolled(tr: TextTrack) -> bool:
     return abs(tr.box[1] - tr.first_box[1]) > tr.first_box[3] - tr.first_box[1]
 
 
+def _in_column(tr: TextTrack) -> bool:
+    """Did the line stay at its left edge as it moved (within half its height)?"""
+    return abs(tr.box[0] - tr.first_box[0]) <= 0.5 * (tr.first_box[3] - tr.first_box[1])
+
+
 def _same_message(a: str, b: str, known: frozenset[str] = frozenset()) -> bool:
     """Two reads of one line: alike, with the same numbers; or, for long lines (a kill feed read
     cut or garbled as it scrolls), most of the shorter read found in the longer."""
     ka, kb = text_key(a), text_key(b)
     if ka == kb:
         return True
-    if digits(a) != digits(b) and min(len(ka), len(kb)) < 12:
-        return False  # "3 remaining" -> "2 remaining"
+    if digits(a) != digits(b) and min(len(ka), len(kb)) < 12 and not _cut(ka, kb):
+        return False  # "3 remaining" -> "2 remaining" (but "Go (round 2 of" is cut from "Go (round 2 of 30)!")
     if sum((Counter(ka) & Counter(kb)).values()) < 0.75 * min(len(ka), len(kb)):
         return False  # too few letters in common to be 0.8 alike or mostly contained (a quick test first)
     if _other_name(a, b) or _other_ending(a, b) or _words_apart(a, b, known):
@@ -835,6 +880,12 @@ def _same_message(a: str, b: str, known: frozenset[str] = frozenset()) -> bool:
     if similarity(a, b) >= 0.8:
         return True
     return min(len(ka), len(kb)) >= 10 and containment(a, b, SAME_RUN) >= 0.75
+
+
+def _cut(ka: str, kb: str) -> bool:
+    """Is one key the other's start or end: a read cut at the box's edge?"""
+    short, long = sorted((ka, kb), key=len)
+    return len(short) >= 6 and (long.startswith(short) or long.endswith(short))
 
 
 def _other_ending(a: str, b: str) -> bool:
@@ -861,12 +912,25 @@ def _other_name(a: str, b: str) -> bool:
     for i in (0, -1):
         if _numbered_apart(wa[i], wb[i]):
             return True  # "Hawk05: killed by Hawk03" after "Hawk02: killed by Hawk03": robots named by number
+        if i == 0 and _other_head(wa, wb):
+            return True
         if not sure_word(wa[i]) or not sure_word(wb[i]):
             continue
         ha, hb = text_key(wa[i]), text_key(wb[i])
         if not any(_alike(ha, text_key(w)) for w in wb) and not any(_alike(hb, text_key(w)) for w in wa):
             return True
     return False
+
+
+def _other_head(wa: list[str], wb: list[str]) -> bool:
+    """Do two lines of one template (four words or more alike after the first) begin with two
+    words of 5 letters or more that are nothing alike, each read unsure perhaps? "g1Trön lost 2
+    points since ..." is not "CuclesaDl0st 2 points since ...": another name in a bitmap font."""
+    ha, hb = text_key(wa[0]), text_key(wb[0])
+    if min(len(ha), len(hb)) < 5 or min(len(wa), len(wb)) < 5 or similarity(ha, hb) >= 0.4:
+        return False
+    return similarity(" ".join(wa[1:]), " ".join(wb[1:])) >= 0.8 or \
+        similarity(" ".join(wa[2:]), " ".join(wb[1:])) >= 0.8 or similarity(" ".join(wa[1:]), " ".join(wb[2:])) >= 0.8
 
 
 def _words_apart(a: str, b: str, known: frozenset[str]) -> bool:
@@ -961,7 +1025,7 @@ def _message_like(tr: TextTrack, anchors: _Anchors, places: dict[str, int],
             return False  # "6.83", "(66)": a part of a longer line, cut off
         # a number that shows briefly where no HUD number stays: a damage or score popup, a
         # countdown; not one that shows all over (a health tag over a moving character)
-        return (tr.duration <= MAX_POPUP_S and (tr.frames >= 2 or tr.confidence >= 0.9)
+        return (tr.duration <= MAX_POPUP_S and ((tr.frames >= 2 and tr.confidence >= HUD_SURE) or tr.confidence >= 0.9)
                 and places.get(text_key(text), 1) < 3)
     if not re.search(r"[A-Za-z]", text) and typed is None:
         return False  # numbers read as one line ("100 0 125": health, armor, ammo side by side)
@@ -991,8 +1055,9 @@ def _message_like(tr: TextTrack, anchors: _Anchors, places: dict[str, int],
         return True  # a sentence
     if tr.moved:
         # a name tag following its character; but a caption that slid up when the one above it
-        # went ("Grenade, 3 sec" under "Let's go!") ends where captions keep appearing
-        return anchors.anchored(tr, 3, tr.box)
+        # went ("Grenade, 3 sec" under "Let's go!") ends where captions keep appearing, and a log's
+        # line of two words or more scrolls straight up or down by rows ("Watching glTron")
+        return anchors.anchored(tr, 3, tr.box) or (len(words) >= 2 and _scrolled(tr) and _in_column(tr))
     vocab = vocabulary()
     if not all(w.lower() in vocab or compound(w.lower(), vocab) for w in words):
         # a word no dictionary knows ("Bazooka", or a name: "Marlin") is a message only where
@@ -1017,6 +1082,32 @@ class _Persistent:
         self.joined = "\n".join(sorted(keys))  # (keys hold no newline: a part of one is found within it)
         self.numbers = "\n".join(sorted(k for k in keys if k.isdigit()))
         self.letters = _Letters(sorted(keys))
+
+
+FIELD_S = 5.0  # a persistent label shown this long at once is a HUD field's name, its value beside it
+
+
+class _Fields:
+    """The places of a HUD's labels (persistent words, one or two, shown a while at one place).
+    A text that begins where one does, with its letters ("Fastest: Windows 27.5"; "Fasy", the label
+    misread), or that begins right after it on its row ("Quake 17.1"), is the field's value."""
+
+    def __init__(self, labels: Iterable[TextTrack]):
+        self.boxes: dict[tuple[float, float], tuple[str, tuple[float, float, float, float]]] = {}
+        for tr in labels:
+            key = text_key(tr.text)
+            if tr.duration >= FIELD_S and not tr.moved and len(tr.text.split()) <= 2 and re.search(r"[^\W\d_]{3}", tr.text):
+                self.boxes.setdefault((round(tr.first_box[0], 2), round(tr.first_box[1], 2)), (key, tr.first_box))
+
+    def holds(self, tr: TextTrack) -> bool:
+        key, (x0, _, _, _) = text_key(tr.text), tr.first_box
+        for label, box in self.boxes.values():
+            if key == label or not _same_row(box, tr.first_box):
+                continue
+            h = box[3] - box[1]
+            if abs(x0 - box[0]) <= h and key[:3] == label[:3] or box[2] - h <= x0 <= box[2] + 3 * h:
+                return True
+        return False
 
 
 def _event(tr: TextTrack, typed: tuple[str, str, dict] | None, mended: str) -> EventRecord:

@@ -21,6 +21,9 @@ _SHORT_WORDS = frozenset({"a", "i", "an", "by", "of", "to", "in", "on", "at", "u
                           "hp", "xp", "vs", "me", "my", "we", "be", "do", "so", "or", "if", "us"})
 
 
+_CAMEL_NAME = re.compile(r"[a-z]{0,3}(?:[A-Z][a-z]{2,}){1,2}")  # a player's name of joined words
+
+
 def wordness(text: str) -> float:
     """Share of the text's characters that belong to dictionary words or plain numbers (0..1).
     A capitalised word counts in part (names such as "Marlin" are in no dictionary); a token that
@@ -39,8 +42,8 @@ def wordness(text: str) -> float:
             good += len(tok)
         elif compound(low, vocab):
             good += len(tok) * 0.8  # "hedgehogs", "headshots": known words joined or inflected
-        elif tok[0].isupper() and tok[1:].islower() and len(tok) >= 4:
-            good += len(tok) * 0.6  # a name, perhaps
+        elif (tok[0].isupper() and tok[1:].islower() and len(tok) >= 4) or _CAMEL_NAME.fullmatch(tok):
+            good += len(tok) * 0.6  # a name, perhaps ("Marlin", "glTron", "DarkLord")
     return good / total if total else 0.0
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from ingest import decode
 from ingest.ocr_engines import split_lines
-from ingest.screen_events import read_tracks
+from ingest.screen_events import _same_message, read_tracks
 from ingest.words import classify_text, mend, readable, wordness
 from ingest.screen_text import TextTrack, TextTracker, merge_line_boxes
 from tests.clips import make_silent_video
@@ -1323,3 +1323,74 @@ def test_a_kill_feed_with_a_weapon_icon_between_the_names_is_read_as_kills(engin
     rows = [_track(k, 10.0 * k, 10.0 * k + 1, "SPECT", (0.27, 0.5, 0.35, 0.54)) for k in range(4)] + \
         [_track(10 + k, 10.0 * k, 10.0 * k + 1, "Spectator", (0.4, 0.5, 0.55, 0.54)) for k in range(4)]
     assert not [e for e in read_tracks(rows, 60.0).events if e.kind == "kill"]
+
+
+def _moved_track(tid, t0, t1, text, first_box, box, conf=0.95):
+    tr = _track(tid, t0, t1, text, box, moved=True, conf=conf)
+    tr.first_box = first_box
+    return tr
+
+
+def test_a_console_line_read_cut_then_whole_as_it_scrolls_is_one_message():
+    # Armagetron's console: "Go (round 2 of" cut at its box's edge, then whole a row up, then
+    # garbled ("e" for "2") two rows up: one round start; a counter's other count is another line
+    row = 0.029
+    tracks = [_moved_track(1, 63.0, 65.0, "Go (round 2 of", (0.025, 0.15, 0.25, 0.15 + row), (0.025, 0.123, 0.21, 0.15)),
+              _moved_track(2, 66.0, 68.0, "Go (round 2 of 30)!", (0.025, 0.094, 0.26, 0.123), (0.025, 0.065, 0.26, 0.092)),
+              _moved_track(3, 69.0, 72.0, "Go (round e of 30)!", (0.025, 0.062, 0.26, 0.092), (0.027, 0.008, 0.26, 0.029))]
+    events = [e for e in read_tracks(tracks, 120).events if e.source == "ocr"]
+    assert [(e.t_start, e.label) for e in events] == [(63.0, "Go (round 2 of")], events
+    assert not _same_message("3 remaining", "2 remaining") and not _same_message("Go (round 2 of", "Go (round 3 of 30)!")
+
+
+def test_a_feed_line_read_garbled_before_it_is_read_surely_starts_when_it_first_showed():
+    # Red Eclipse's kill feed over a moving view: "julian was pierced by roland" shows at 00:27.6,
+    # is read garbled (too unsure to be an event) for five seconds as it scrolls up, and surely at
+    # 00:34; the event starts at the first garbled read. A name tag over a player, or an unsure
+    # line that names another player, is no earlier read of it.
+    tracks = [_track(1, 29.0, 33.0, "llwaspierred hv", (0.083, 0.062, 0.23, 0.092), conf=0.74),
+              _moved_track(2, 34.0, 37.0, "was pierced by", (0.072, 0.033, 0.686, 0.06), (0.072, 0.006, 0.686, 0.033), conf=0.89),
+              _track(3, 79.5, 80.0, "Sor ceress", (0.40, 0.30, 0.55, 0.33), conf=0.9),
+              _track(4, 80.0, 82.0, "You fraged Major", (0.35, 0.32, 0.65, 0.35), conf=0.75),
+              _track(5, 82.5, 85.0, "You fragged Sorceress", (0.35, 0.32, 0.65, 0.35), conf=0.96)]
+    events = {e.label: e.t_start for e in read_tracks(tracks, 120).events if e.source == "ocr"}
+    assert events.get("was pierced by") == 29.0, events
+    assert events.get("You fragged Sorceress") == 82.5, events
+
+
+def test_a_hud_fields_changing_value_beside_its_label_is_no_message():
+    # Armagetron's bottom bar: "Fastest:" stays, the name and speed after it change all the time
+    # and are read with it, without it, or with it misread ("Fasy"); a message elsewhere counts
+    label = (0.306, 0.965, 0.395, 0.992)
+    tracks = [_track(1, 11.0, 44.0, "Fastest", label), _track(2, 53.0, 62.0, "Fastest", label), _track(3, 65.0, 75.0, "Fastest", label)]
+    values = [(5.0, "Fastest: Arnaqetron 15.8", 0.292), (7.0, "Fasy", 0.317), (8.0, "Quake 17.1", 0.397),
+              (44.0, "Fastest:Windows 27", 0.308), (52.0, "Windows 27.5", 0.398), (87.0, "Fastest:Arnaqetron", 0.306)]
+    tracks += [_track(10 + k, t, t + 1.0, text, (x, 0.965, x + 0.2, 0.994)) for k, (t, text, x) in enumerate(values)]
+    tracks.append(_track(30, 30.0, 33.0, "Linux lost 2 points since it caused a general protection fault", (0.025, 0.006, 0.78, 0.033)))
+    labels = [e.label for e in read_tracks(tracks, 100).events if e.source == "ocr"]
+    assert labels == ["Linux lost 2 points since it caused a general protection fault"], labels
+
+
+def test_two_lines_of_one_template_that_begin_with_other_names_read_unsure_are_two_messages():
+    # a bitmap font: neither name is read as a word, the rest of the line is the same
+    tracks = [_track(1, 47.0, 52.0, "CuclesaDl0st 2 points since it caused a general protection fault", (0.025, 0.065, 0.82, 0.094)),
+              _track(2, 55.0, 56.0, "g1Trön lost 2 points since it caused a general protection fault", (0.025, 0.035, 0.8, 0.062))]
+    labels = [e.label for e in read_tracks(tracks, 100).events if e.source == "ocr"]
+    assert len(labels) == 2, labels
+
+
+def test_a_log_line_that_scrolled_straight_up_is_a_message_and_a_name_is_a_name():
+    # "Watching glTron" printed at the console's newest row, scrolled up row by row: its name is of
+    # joined words, read unsure ("qlTron"), and "Uatching" is "Watching" misread
+    assert readable("Watching glTron") and wordness("DarkLord") > 0 and wordness("EqUEstUg") == 0
+    line = _moved_track(1, 81.0, 92.0, "Uatching qlTron", (0.025, 0.152, 0.211, 0.181), (0.025, 0.006, 0.209, 0.033), conf=0.88)
+    name = _moved_track(2, 70.0, 73.0, "Splash Damage", (0.70, 0.50, 0.85, 0.53), (0.60, 0.40, 0.75, 0.43))
+    labels = [e.label for e in read_tracks([line, name], 100).events if e.source == "ocr"]
+    assert labels == ["Watching glTron"] or labels == ["Watching qlTron"], labels
+
+
+def test_a_number_read_unsure_for_two_frames_is_no_popup():
+    tracks = [_track(1, 3.0, 4.0, "10", (0.96, 0.21, 0.99, 0.24), frames=2, conf=0.62),
+              _track(2, 43.0, 44.0, "7", (0.5, 0.4, 0.52, 0.44), frames=2, conf=0.85)]
+    labels = [e.label for e in read_tracks(tracks, 100).events if e.source == "ocr"]
+    assert "10" not in labels and "7" in labels, labels
