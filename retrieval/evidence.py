@@ -821,7 +821,12 @@ def _at_edge(kb: KnowledgeBase, q: Query, f: Filters, limit: int) -> list[Moment
     out: list[Moment] = []
     for v in _few_videos(kb, q, f):
         at = max(float(v.duration_s or 0.0) - EDGE_S, 0.0) if q.edge == "end" else EDGE_S
-        there = replace(q, at=at, video=v.name, words=[], pairs=[], edge=None, count=False, listing=False)
+        span = None
+        if q.edge_s is not None:  # "the last 30 seconds": all of them, not the moments around one
+            end = float(v.duration_s or 0.0)
+            span = (max(end - q.edge_s, 0.0), end)
+            at = sum(span) / 2
+        there = replace(q, at=at, span=span, video=v.name, words=[], pairs=[], edge=None, edge_s=None, count=False, listing=False)
         out.extend(m for m in search(kb, there, limit=limit, filters=replace(f, videos=[v.name])) if not m.closest)
     return out
 

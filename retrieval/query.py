@@ -15,6 +15,12 @@ ANCHOR = re.compile(r"(?:(?P<video>[^\s@]+))?@(?P<ts>\d{1,3}:\d{2}(?::\d{2})?(?:
 # "what happened between 0:30 and 1:00?", "from 1:00 to 1:30": a stretch of the video
 SPAN = re.compile(r"\b(?:between|from)\s+(?P<a>\d{1,3}:\d{2}(?::\d{2})?)\s+(?:and|to|till|until|-)\s+"
                   r"(?P<b>\d{1,3}:\d{2}(?::\d{2})?)(?![\d:])", re.I)
+# "what happened in the first 10 seconds?", "the last two minutes of the race": a stretch at an edge
+EDGE_STRETCH = re.compile(r"\b(?P<side>first|opening|last|final|closing)\s+(?:(?P<n>\d{1,4}(?:\.\d+)?|a|one|two|three|four"
+                          r"|five|six|seven|eight|nine|ten|fifteen|twenty|thirty|forty|fifty)\s+)?(?P<unit>seconds?|secs?"
+                          r"|minutes?|mins?)\b", re.I)
+COUNT_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+               "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50}
 # "what happened?", "summarize the match", "give me a recap": what a video holds, told in short
 SUMMARY_INTENT = re.compile(r"^\s*(?:so\s+)?what\s+(?:happened|went\s+on|happens)\s*(?:(?:first|last)\s+)?"
                             r"(?:in\s+(?:(?:the|this|that|my)\s+)?(?:[\w'-]+\s+){0,2}[\w'-]+\s*)?"  # "in the hedgewars match"
@@ -201,6 +207,7 @@ class Query:
     killer: str | None = None  # "how many kills did Sarge get?": the one who killed, lower case
     most: str | None = None  # "who got the most kills?": "kill"; "who died the most?": "death"
     edge: str | None = None  # "what happened at the end?": "end" or "start" of the video
+    edge_s: float | None = None  # "in the last 30 seconds": how long before the end (a span once the video is known)
     locator: list[str] = field(default_factory=list)  # a value asked "when the final lap started": those words
     ordinal: str | None = None  # "when was the first kill?": "first" or "last" of the matches, per video
     extreme: str | None = None  # "what was my highest score?": "highest" or "lowest" of a value's course
@@ -278,6 +285,17 @@ def parse(raw: str) -> Query:
         lo, hi = sorted((parse_ts(stretch.group("a")), parse_ts(stretch.group("b"))))
         span, at = (lo, hi), (lo + hi) / 2
         text = (raw[:stretch.start()] + " " + raw[stretch.end():]).strip()
+    edge_s = None
+    at_end = None
+    if not stretch and (lasting := EDGE_STRETCH.search(raw)) and (lasting.group("n") or lasting.group("unit").lower().startswith("min")):
+        # "the first 10 seconds": from the start; "the last 2 minutes": up to the end, once its length is known
+        n = lasting.group("n") or "1"
+        edge_s = (float(n) if n[0].isdigit() else COUNT_WORDS[n.lower()]) * (60.0 if lasting.group("unit").lower().startswith("m") else 1.0)
+        if lasting.group("side").lower() in ("first", "opening"):
+            span, at = (0.0, edge_s), edge_s / 2
+        else:
+            at_end = "end"
+        text = (raw[:lasting.start()] + " " + raw[lasting.end():]).strip()
     m = None if stretch else ANCHOR.search(raw) or SPOKEN_ANCHOR.search(raw)
     if m:
         at = parse_ts(m.group("ts"))
@@ -344,7 +362,7 @@ def parse(raw: str) -> Query:
     killer = None if killer in NOT_A_NAME or killer in ("i", "myself") else killer  # "I": first_person
     most = MOST_INTENT.search(text)
     edge = EDGE_INTENT.search(text)
-    at_edge = None
+    at_edge = at_end
     if edge:
         word = (edge.group("w") or edge.group("v") or edge.group("e") or edge.group("f") or edge.group("g")).lower()
         at_edge = "end" if set(word.split()) & {"end", "finish", "final", "last", "closing"} else "start"
@@ -386,7 +404,7 @@ def parse(raw: str) -> Query:
                  extreme=extreme, rank_move=rank_move,
                  victim=victim, first_person=bool(FIRST_PERSON.search(text)), killer=killer,
                  most=(None if not most else "death" if most.group("death") or most.group("died") else "kill"),
-                 edge=at_edge, ordinal=ordinal, locator=locator,
+                 edge=at_edge, edge_s=edge_s if at_end else None, ordinal=ordinal, locator=locator,
                  speech=speech, chat=chat, cross_video=bool(CROSS_VIDEO.search(text)),
                  count=bool(count), listing=listed, noun=noun, asks_value=bool(VALUE_INTENT.search(text)),
                  pairs=pairs, names=names_in(text, content),

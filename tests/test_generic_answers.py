@@ -1023,3 +1023,17 @@ def test_a_closest_moment_is_cited_where_its_line_was_read(tmp_path):
     assert [(m.closest, m.start_s) for m in near] == [(True, 14.5)], near
     text = Extractive().answer("when did we make an alliance with the Khmers?", near).text
     assert "[civ@00:14]" in text, text
+
+
+def test_what_happened_in_the_first_or_last_seconds_of_a_video(tmp_path):
+    kb = _arena_kb(tmp_path, [(4.0, "Sorceress was melted by Sarge's plasmagun"), (19.0, "Sarge was shredded by Grism"),
+                              (38.0, "Sarge was machinegunned by Tony"), (52.0, "Fragged by Grism")])
+    q = parse("what happened in the first 20 seconds?")
+    assert q.span == (0.0, 20.0) and "seconds" not in q.words and "first" not in q.words
+    assert parse("what happened in the last two minutes of the race?").edge_s == 120.0
+    assert parse("how did the first minute go?").span == (0.0, 60.0) and parse("when was the first kill?").span is None
+    first = sorted(m.matched[0].label for m in gather(kb, "what happened in the first 20 seconds?"))
+    assert first == ["Sarge was shredded by Grism", "Sorceress was melted by Sarge's plasmagun"], first
+    # the last 25 seconds of a 60 s video: from 00:35 on, not only the moments around its last seconds
+    last = sorted(m.matched[0].label for m in gather(kb, "what happened in the last 25 seconds?"))
+    assert last == ["Fragged by Grism", "Sarge was machinegunned by Tony"], last
