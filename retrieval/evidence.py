@@ -252,6 +252,7 @@ def _numbered_count(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
         return []
     ids = asked_ids(kb, q, f)
     numbers: dict[int, dict[int, Moment]] = defaultdict(dict)  # video -> number -> the first moment to say it
+    misread: dict[int, list[Moment]] = defaultdict(list)  # video -> lines whose number was read as a letter
     named: set[int] = set()  # videos whose screen or speech says the word
     for e, v in kb.events(ids, None, f.t_from, f.t_to, text=word):
         if e.kind == "hud" or not _says_word(e.label, word):
@@ -261,6 +262,10 @@ def _numbered_count(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
             n = int(m.group(1))
             if n not in numbers[e.video_id] or e.t_start < numbers[e.video_id][n].at_s:
                 numbers[e.video_id][n] = _event_moment(e, v)
+        if e.kind != "speech" and re.search(rf"\b{word}\W{{0,3}}[A-Za-z]\s+of\b", e.label, re.I):
+            misread[e.video_id].append(_event_moment(e, v))  # "Go (round L of 30)!": a small font's 1
+    for video_id, lines in misread.items():
+        _number_misread(numbers[video_id], sorted(lines, key=lambda m: m.at_s))
     named |= _chosen(ids, f)
     done = FINISH_WORDS & set(words(q.text))  # "how many laps did I finish?": each step is one done
     # (a counter says not what it counts: one in a video that never says the word counts something else)
@@ -277,6 +282,25 @@ def _numbered_count(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
         for e, v in changes:
             kept.setdefault(_step(e.label)[1], _event_moment(e, v))
     return [m for by_number in numbers.values() for _n, m in sorted(by_number.items())]
+
+
+MISREAD_APART_S = 10.0  # a line with a misread number this near another line of the thing is a read of that line
+
+
+def _number_misread(numbers: dict[int, Moment], lines: list[Moment]) -> None:
+    """The lines that gave the thing a number read as a letter ("round L of 30", "round a of 30"),
+    numbered by where they fall among the numbered ones: the one before "round 2" is round 1, the
+    one after it round 3 (a number taken already, or none left between two, and it stays out). A
+    line read again within seconds of another is that line."""
+    for m in lines:
+        known = sorted(numbers.items(), key=lambda item: item[1].at_s)
+        if any(abs(m.at_s - other.at_s) <= MISREAD_APART_S for _n, other in known):
+            continue
+        before = [n for n, other in known if other.at_s < m.at_s]
+        after = [n for n, other in known if other.at_s > m.at_s]
+        n = before[-1] + 1 if before else (after[0] - 1 if after else 1)
+        if n >= 1 and n not in numbers and (not after or n < after[0]):
+            numbers[n] = m
 
 
 FINISH_WORDS = {"finish", "finished", "complete", "completed", "done", "cleared", "beat", "beaten"}

@@ -1037,3 +1037,13 @@ def test_what_happened_in_the_first_or_last_seconds_of_a_video(tmp_path):
     # the last 25 seconds of a 60 s video: from 00:35 on, not only the moments around its last seconds
     last = sorted(m.matched[0].label for m in gather(kb, "what happened in the last 25 seconds?"))
     assert last == ["Fragged by Grism", "Sarge was machinegunned by Tony"], last
+
+
+def test_a_round_whose_number_was_misread_as_a_letter_is_counted_by_where_it_falls(tmp_path):
+    # Armagetron's bitmap font: "Go (round 1 of 30)!" read "L", round 3's "3" read "a"; the line
+    # read again seconds later is no other round
+    kb = _arena_kb(tmp_path, [(0.0, "Go (round L of 3e)!"), (7.0, "Go (round l of 30)!"), (63.0, "Go [round 2 of"),
+                              (67.0, "Go (round 2 of 3e]!"), (92.0, "Go [round a of 3e]!")], untyped="round")
+    text = Extractive().answer("how many rounds were played?", gather(kb, "how many rounds were played?")).text
+    assert text.startswith("3 rounds in arena: round/level: Go (round L of 3e)! [arena@00:00]; round/level: Go [round 2 of"), text
+    assert "Go [round a of 3e]! [arena@01:3" in text and "00:07" not in text, text
