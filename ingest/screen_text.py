@@ -734,28 +734,34 @@ class TextTracker:
                size: tuple[int, int] = (1, 1)) -> _Open | None:
         best, best_score = None, 0.0
         h = box[3] - box[1]
+        key, number = text_key(text), digits(text)
         for o in self._open:
             if id(o) in claimed:
                 continue
-            if digits(text) and digits(o.track.text) and digits(text) != digits(o.track.text):
+            other = o.track.text
+            if number and digits(other) and number != digits(other):
                 continue  # "3 remaining" -> "2 remaining", "29" -> "28": a new value is a new text
+            other_key = text_key(other)
+            same_place = _iou(o.box, box) >= 0.3
+            # a line of a feed that scrolled: same left or centre, a few lines up or down (and most
+            # of the shorter read found in the other: reads of small text over a moving view vary)
+            scroll_place = (abs(o.box[1] - box[1]) <= 6 * h and min(len(key), len(other_key)) >= 6
+                            and (abs(o.box[0] - box[0]) <= h or abs((o.box[0] + o.box[2]) - (box[0] + box[2])) <= 2 * h))
+            # a number in a box that moved with what it labels (a health tag over a falling
+            # character): the same number in a box, not far off (its pixels changed: not `_unchanged`)
+            followed = boxed and o.track.boxed and key == other_key and \
+                abs(o.box[0] - box[0]) <= self.FOLLOW * size[0] and abs(o.box[1] - box[1]) <= self.FOLLOW * size[1]
+            if not scroll_place and not followed and \
+                    2 * min(len(key), len(other_key)) < (self.SAME_PLACE_SIM if same_place else self.MOVED_SIM) * (len(key) + len(other_key)):
+                continue  # too unlike in length to be alike enough (the similarity's bound), and nothing else joins them
             # two sure reads that begin differently are two lines ("Major ate Sorceress's rocket",
             # then "Grism ate Sorceress's rocket" in its place); an unsure one may be a misread
             sure = conf >= self.SURE and o.track.confidence >= self.SURE
-            sim = similarity(text, o.track.text)
-            if sure and sim < self.SURE_SIM and _first_words_differ(text, o.track.text):
+            sim = similarity(text, other)
+            if sure and sim < self.SURE_SIM and _first_words_differ(text, other):
                 continue
-            same_place = _iou(o.box, box) >= 0.3
-            # a line of a feed that scrolled: same left or centre, a few lines up or down, and most
-            # of the shorter read found in the other (reads of small text over a moving view vary)
-            scrolled = (abs(o.box[1] - box[1]) <= 6 * h and min(len(text_key(text)), len(text_key(o.track.text))) >= 6
-                        and (abs(o.box[0] - box[0]) <= h or abs((o.box[0] + o.box[2]) - (box[0] + box[2])) <= 2 * h)
-                        and containment(text, o.track.text) >= self.SCROLL_CONTAINMENT)
-            # a number in a box that moved with what it labels (a health tag over a falling
-            # character): the same number in a box, not far off (its pixels changed: not `_unchanged`)
-            followed = boxed and o.track.boxed and text_key(text) == text_key(o.track.text) and \
-                abs(o.box[0] - box[0]) <= self.FOLLOW * size[0] and abs(o.box[1] - box[1]) <= self.FOLLOW * size[1]
-            if (same_place and sim >= self.SAME_PLACE_SIM) or scrolled or followed or (len(text_key(text)) >= 4 and sim >= self.MOVED_SIM):
+            scrolled = scroll_place and containment(text, other) >= self.SCROLL_CONTAINMENT
+            if (same_place and sim >= self.SAME_PLACE_SIM) or scrolled or followed or (len(key) >= 4 and sim >= self.MOVED_SIM):
                 score = sim + (0.5 if same_place else 0.0)
                 if score > best_score:
                     best, best_score = o, score
