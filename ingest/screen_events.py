@@ -232,10 +232,12 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
                 classify: Callable[[str], tuple[str, str, dict] | None] | None = None) -> ScreenReading:
     duration_s = max(duration_s, 1.0)
     for tr in tracks:
-        if tr.reads and not readable(tr.text):
-            # "25Health" twice and "25 Health" once are one text: show it with its words apart
-            key = text_key(tr.text)
-            tr.shown = next((t for t, _ in tr.reads if text_key(t) == key and readable(t)), None)
+        if tr.reads:
+            # "25Health" twice and "25 Health" once are one text: show it with its words apart (and
+            # "ArmorShard", which reads as a name, as "Armor Shard")
+            key, apart = text_key(tr.text), len(tr.text.split())
+            whole = readable(tr.text)
+            tr.shown = next((t for t, _ in tr.reads if text_key(t) == key and (not whole or len(t.split()) > apart) and readable(t)), None)
     numeric = [tr for tr in tracks if parse_value(tr.text) is not None and not _MONEY.match(tr.text)]  # "$1,250": money
     words = [tr for tr in tracks if parse_value(tr.text) is None and readable(tr.text)]
 
@@ -818,9 +820,12 @@ def _templated(tracks: Sequence[TextTrack]) -> set[int]:
 
 def _seen_again(shown: list, tr: TextTrack, text: str) -> None:
     """A message ([text, last time on screen, where]) read again in `tr`: on screen until it ends,
-    where it is now, its text the longest read (a cut "Go (round 2 of" is "Go (round 2 of 30)!")."""
+    where it is now, its text the longest read when it holds all of the one before (a cut "Go
+    (round 2 of" is "Go (round 2 of 30)!"; a read alike in part is no more of it: "Fo: killed by
+    Hawk00" is not "Hawk04: killed by teammate Hawk3")."""
     shown[1], shown[2] = max(shown[1], tr.t_end), tr.box
-    if len(text_key(text)) > len(text_key(shown[0])):
+    before, now = text_key(shown[0]), text_key(text)
+    if len(now) > len(before) and _cut(before, now):
         shown[0] = text
 
 

@@ -1394,3 +1394,16 @@ def test_a_number_read_unsure_for_two_frames_is_no_popup():
               _track(2, 43.0, 44.0, "7", (0.5, 0.4, 0.52, 0.44), frames=2, conf=0.85)]
     labels = [e.label for e in read_tracks(tracks, 100).events if e.source == "ocr"]
     assert "10" not in labels and "7" in labels, labels
+
+
+def test_words_read_run_together_and_apart_are_shown_apart_and_a_wrong_chain_keeps_its_first_read():
+    # OpenArena's pickup "Armor Shard", read twice run together (which reads as a name) and once apart
+    shard = TextTrack(1, 71.8, 74.0, (0.02, 0.8, 0.2, 0.83), reads=[("ArmorShard", 0.9), ("ArmorShard", 0.9), ("Armor Shard", 0.85)],
+                      frames=3, first_box=(0.02, 0.8, 0.2, 0.83))
+    # BZFlag: a garbled read joins the line above it ("Fo: killed by Hawk00"); the line read well
+    # after it is another kill, not that one read longer
+    tracks = [shard, _track(2, 39.0, 40.0, "Fo: killed by Hawk00", (0.28, 0.89, 0.6, 0.92)),
+              _track(3, 39.5, 40.0, "Hawk04: killed by teammate Hawk3", (0.28, 0.89, 0.64, 0.92), conf=0.85),
+              _track(4, 40.0, 43.0, "Hawk04: killed by teammate Hawk03", (0.28, 0.89, 0.64, 0.92))]
+    labels = [e.label for e in read_tracks(tracks, 120).events if e.source == "ocr"]
+    assert "Armor Shard" in labels and "Hawk04: killed by teammate Hawk03" in labels, labels
