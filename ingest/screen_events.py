@@ -433,8 +433,8 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
                          series=series, persistent=persistent_texts)
 
 
-ONSET_S = 8.0  # a message read surely may have been on screen this long before, read unsure
-ONSET_GAP_S = 1.5  # ... its unsure reads each ending at most this long before the next began
+ONSET_S = 10.0  # a message read surely may have been on screen this long before, read unsure
+ONSET_GAP_S = 2.5  # ... its unsure reads each ending at most this long before the next began
 
 
 def _onset(tr: TextTrack, unsure: list[TextTrack], known: frozenset[str]) -> float:
@@ -450,11 +450,12 @@ def _onset(tr: TextTrack, unsure: list[TextTrack], known: frozenset[str]) -> flo
             continue
         if min(p.box[2], box[2]) - max(p.box[0], box[0]) <= 0:
             continue
-        if len(text_key(p.text)) < 0.6 * len(text_key(text)):
+        if len(text_key(p.text)) < 0.6 * len(text_key(tr.text)):
             continue  # a piece of it, or a word alike ("Sorceress" over her, before "You fragged Sorceress")
-        if similarity(p.text, text) < 0.5 and containment(p.text, text, SAME_RUN) < 0.6:
+        # alike the sure read, or the read after it in the chain (two garbled reads of it may be more alike)
+        if all(similarity(p.text, t) < 0.5 and containment(p.text, t, SAME_RUN) < 0.6 for t in {tr.text, text}):
             continue
-        if _other_name(p.text, text) or _other_ending(p.text, text) or _words_apart(p.text, text, known):
+        if _other_name(p.text, tr.text) or _other_ending(p.text, tr.text) or _words_apart(p.text, tr.text, known):
             continue  # another line of the same words: "You fragged Major" before "You fragged Sorceress"
         start, box, text = p.t_start, p.first_box, p.text
     return start

@@ -1353,9 +1353,14 @@ def test_a_feed_line_read_garbled_before_it_is_read_surely_starts_when_it_first_
               _track(3, 79.5, 80.0, "Sor ceress", (0.40, 0.30, 0.55, 0.33), conf=0.9),
               _track(4, 80.0, 82.0, "You fraged Major", (0.35, 0.32, 0.65, 0.35), conf=0.75),
               _track(5, 82.5, 85.0, "You fragged Sorceress", (0.35, 0.32, 0.65, 0.35), conf=0.96)]
+    # a chain of garbled reads, each alike the sure read though not alike each other
+    tracks += [_track(6, 52.04, 52.04, "fe e astadiiGihwith haies by", (0.025, 0.096, 0.327, 0.123), conf=0.72),
+               _track(7, 53.0, 53.0, "hoiarwan ciddiea with hafes by", (0.019, 0.094, 0.327, 0.121), conf=0.81),
+               _track(8, 54.04, 55.0, "was riddled with holes by", (0.081, 0.067, 0.323, 0.087), conf=0.95)]
     events = {e.label: e.t_start for e in read_tracks(tracks, 120).events if e.source == "ocr"}
     assert events.get("was pierced by") == 29.0, events
     assert events.get("You fragged Sorceress") == 82.5, events
+    assert events.get("was riddled with holes by") == 52.04, events
 
 
 def test_a_hud_fields_changing_value_beside_its_label_is_no_message():
