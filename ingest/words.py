@@ -369,7 +369,9 @@ PATTERNS: list[tuple[str, re.Pattern, float]] = [(k, re.compile(p), c) for k, p,
 _NUMBER = re.compile(r"^[-+]?\d{1,5}$")
 # "Sarge: Yep", "[RED] julian: nice shot": a name, a colon, and words: a chat line (or a line of dialogue)
 # ("[09:15] Black-Crusher (private to Player): All my army for you": a time, and to whom, in brackets)
-_CHAT = re.compile(r"^(?:\[[^\]]{1,12}\]\s*)?(?P<name>[^\s:]{2,24})(?:\s*\([^()]{1,30}\))?:\s+(?P<said>.*[a-z]{2}.*)$")
+# ("00:51:47 Napoleon said: Hehe!": a clock before it, and the verb a log writes before the colon)
+_CHAT = re.compile(r"^(?:\[[^\]]{1,12}\]\s*|\d{1,2}:\d{2}(?::\d{2})?\s+)?(?P<name>[^\s:]{2,24})(?:\s*\([^()]{1,30}\))?"
+                   r"(?:\s+(?:said|says|whispers|whispered|yells|yelled|shouts|shouted|writes|wrote))?:\s+(?P<said>.*[a-z]{2}.*)$")
 # what a kill feed says after a name and a colon ("Hawk04: killed by Hawk05", "Hawk: blew myself up"):
 # the one named died; no one talking
 _OBITUARY_SAID = re.compile(r"^(?:was |got )?(?:killed|fragged|slain|eliminated|destroyed|shot) by\b|"

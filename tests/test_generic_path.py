@@ -1412,3 +1412,11 @@ def test_words_read_run_together_and_apart_are_shown_apart_and_a_wrong_chain_kee
               _track(4, 40.0, 43.0, "Hawk04: killed by teammate Hawk03", (0.28, 0.89, 0.64, 0.92))]
     labels = [e.label for e in read_tracks(tracks, 120).events if e.source == "ocr"]
     assert "Armor Shard" in labels and "Hawk04: killed by teammate Hawk03" in labels, labels
+
+
+def test_a_log_line_with_a_clock_and_a_said_is_chat_not_what_it_says():
+    # Pioneers' message log: each line begins with the time; a player's remark says "said:"
+    assert classify_text("00:51:54 Gorbachev said: Go, robber, go!")[0] == "chat"
+    assert classify_text("00:51:47 Napoleon said: Ok, let's go!")[0] == "chat"
+    assert classify_text("00:51:47 Begin turn 18 for Napoleon.")[0] == "round"
+    assert classify_text("Time: 12:30") is None and classify_text("Objective: capture the flag")[0] == "objective"
