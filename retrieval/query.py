@@ -89,9 +89,15 @@ COUNT_INTENT = re.compile(r"\bhow\s+(?:many\s+times|often)\b|\bnumber\s+of\s+tim
                           r"|was\s+there|are\s+there|is\s+there)\b", re.I)
 # "how many hedgehogs drowned?", "how many players were killed?": the noun is who did it (or had it
 # done to them), the verb what is counted
-_PAST = r"(?:[a-z]{2,}ed|died|fell|lost|won|blew|froze|sank|drew|left|quit)"  # what happened, as a player writes it
-SUBJECT_COUNT = re.compile(r"^\s*how\s+many\s+(?P<noun>[a-z][\w'-]*)\s+(?:were\s+|got\s+|have\s+been\s+|had\s+been\s+)?"
-                           + _PAST + r"\b", re.I)
+# what happened, as a player writes it
+_PAST = (r"(?:[a-z]{2,}ed|died|fell|lost|won|blew|froze|sank|drew|left|quit|built|made|bought|sold|found|took|taken|got"
+         r"|hit|shot|spent|stole|stolen|sent|caught|threw|thrown|drawn|dealt|dug|held|kept|beat|beaten|broke|broken)")
+# ("how many soldier cards were played?": a thing of two words, before were or was)
+SUBJECT_COUNT = re.compile(r"^\s*how\s+many\s+(?:(?P<noun>[a-z][\w'-]*)\s+(?:were\s+|got\s+|have\s+been\s+|had\s+been\s+)?"
+                           r"|[a-z][\w'-]*\s+(?P<noun2>[a-z][\w'-]*)\s+(?:were|was|got|have\s+been|had\s+been)\s+)" + _PAST + r"\b", re.I)
+# who a line is about without saying the word ("how many players were killed?": the kill lines name them)
+PEOPLE_NOUNS = {"players", "people", "enemies", "opponents", "bots", "units", "teammates", "allies", "hedgehogs", "worms",
+                "characters", "monsters", "soldiers", "troops", "robots", "drivers", "racers", "heroes", "villagers", "zombies"}
 # past tenses that are no thing to count: "how many died?" counts times, not "dieds"
 PAST = re.compile(r"^" + _PAST + r"$", re.I)
 # "who was the first to die?", "the last hedgehog to drown": who did it first or last, not a thing
@@ -324,11 +330,14 @@ def parse(raw: str) -> Query:
     count = COUNT_INTENT.search(text) or subject_count or BARE_COUNT.search(text)
     listing = None if count else LIST_INTENT.search(text)
     intent = count or listing
-    noun = intent.group("noun") if intent else None
+    noun = (intent.group("noun") or intent.groupdict().get("noun2")) if intent else None
     if noun and PAST.match(noun):
         noun = None  # "how many drowned?": times
-    if subject_count and [w for w in content if w != subject_count.group("noun").lower() and w not in LIGHT_WORDS]:
-        content = [w for w in content if w != subject_count.group("noun").lower()]  # "how many hedgehogs drowned?": drownings
+    doer = (subject_count.group("noun") or "").lower() if subject_count else ""  # ("soldier cards": what, not who)
+    if subject_count and doer and re.search(r"\b(?:were|was|got|been)\s", subject_count.group(0)) and doer not in PEOPLE_NOUNS:
+        doer = ""  # "how many settlements were built?": what was done is about settlements, a line says so
+    if doer and [w for w in content if w != doer and w not in LIGHT_WORDS]:
+        content = [w for w in content if w != doer]  # "how many hedgehogs drowned?": drownings
     if listing and noun is None and (what := LIST_NOUN.match(text)):
         noun = what.group("noun")  # "list every death", "show me all the kills"
     if noun and (noun in QUESTION_WORDS or noun in LIGHT_WORDS):

@@ -1047,3 +1047,20 @@ def test_a_round_whose_number_was_misread_as_a_letter_is_counted_by_where_it_fal
     text = Extractive().answer("how many rounds were played?", gather(kb, "how many rounds were played?")).text
     assert text.startswith("3 rounds in arena: round/level: Go (round L of 3e)! [arena@00:00]; round/level: Go [round 2 of"), text
     assert "Go [round a of 3e]! [arena@01:3" in text and "00:07" not in text, text
+
+
+def test_how_many_things_were_done_counts_the_lines_that_say_so(tmp_path):
+    # Pioneers' log: "Pikachu built a settlement.", "Napoleon played a Soldier development card."
+    q = parse("how many settlements were built?")
+    assert q.count and q.noun == "settlements" and q.words == ["settlements", "built"]
+    q = parse("how many soldier cards were played?")
+    assert q.count and q.noun == "cards" and {"soldier", "played"} <= set(q.words)
+    assert parse("how many players were killed?").words == ["killed"] and parse("how many hedgehogs drowned?").words == ["drowned"]
+    kb = _arena_kb(tmp_path, [
+        (5.0, "Pikachu built a settlement."), (20.0, "Escher built a road."), (49.0, "Escher built a settlement."),
+        (61.0, "Gorbachev played a Soldier development card."), (76.0, "Pikachu played a Soldier development card."),
+        (80.0, "Pikachu played the Library development card.")], name="pioneers", untyped="text")
+    built = Extractive().answer("how many settlements were built?", gather(kb, "how many settlements were built?")).text
+    assert built.startswith("2 settlements in pioneers:") and "road" not in built, built
+    played = Extractive().answer("how many soldier cards were played?", gather(kb, "how many soldier cards were played?")).text
+    assert played.startswith("2 cards in pioneers:") and "Library" not in played, played
