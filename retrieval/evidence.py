@@ -60,6 +60,8 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
     edge_pick = None if q.ordinal or q.count or values or fallback else (
         "last" if q.edge == "end" else "first" if q.edge else None)
     at_edge = False
+    if q.relative and not (values or fallback) and (around := _around(kb, q, f, limit)) is not None:
+        return around
     if values or fallback:
         moments = _with_state(kb, q, f, values or fallback, limit, fallback)
     elif q.killer and (by := _kills_by(kb, q, f)) is not None:
@@ -1094,11 +1096,49 @@ def _roles(q: Query) -> set[str]:
     return wanted or {"first", "lowest", "highest", "last"}
 
 
-def _speech_around(kb: KnowledgeBase, moments: list[Moment]) -> list[Moment]:
-    """What was said around each matched moment, as moments of their own."""
+AROUND_S = {"before": (-10.0, 0.0), "after": (0.0, 10.0), "at": (-3.0, 3.0)}  # the stretch asked about, from the moment
+AROUND_MOMENTS = 3  # moments asked around ("right before Sarge died": each of his deaths), the first ones
+
+
+def _around(kb: KnowledgeBase, q: Query, f: Filters, limit: int) -> list[Moment] | None:
+    """"what happened right before Sarge died?": the moments the clause finds ("Sarge died"), and
+    around each (before, after, or at it) what the question asks ("what happened": all of it).
+    None when the clause finds nothing, or nothing is asked there: the question is asked whole."""
+    assert q.relative is not None
+    asked, clause, side = q.relative
+    anchors = [m for m in gather(kb, clause, limit=MAX_LISTED, filters=f) if not m.closest]
+    # the names the question gives are in the moment too, where one holds them ("which cards did
+    # Pikachu play right before winning?": Pikachu's win, not another game's winner)
+    names = [n for n in q.names if n not in words(clause)]
+    named_there = [m for m in anchors if any(n in words(" ".join(x.label for x in m.matched)) for n in names)]
+    anchors = (named_there or anchors)[:AROUND_MOMENTS]
+    if parse(asked).speech:  # "what did the others say when Pikachu won?": all that was said then
+        return _speech_around(kb, anchors, -AROUND_S[side][0], AROUND_S[side][1]) or None
+    out: list[Moment] = []
+    for a in sorted(anchors, key=lambda m: (m.video, m.at_s)):
+        lo, hi = (a.at_s + d for d in AROUND_S[side])
+        near = replace(f, videos=[a.video], t_from=max(0.0, lo), t_to=hi)
+        itself = {(x.t, x.label) for x in a.matched}
+        for m in gather(kb, asked, limit=limit, filters=near):
+            seen = {(x.t, x.label) for x in m.matched}
+            if m.matched and not lo - 0.05 <= m.matched[0].t <= hi + 0.05:
+                continue  # (a segment the stretch overlaps holds it, not the stretch)
+            if not m.closest and not seen <= itself and not any(o.video == m.video and seen <= {(x.t, x.label) for x in o.matched}
+                                                                for o in out):
+                out.append(m)  # (windows of two moments overlap: once)
+    return out or None
+
+
+def _speech_around(kb: KnowledgeBase, moments: list[Moment], before: float = SPEECH_BEFORE_S,
+                   after: float = SPEECH_AFTER_S) -> list[Moment]:
+    """What was said around each matched moment (from `before` s before it to `after` s after), as
+    moments of their own: heard, or typed in a chat ("what did the other players say when Pikachu
+    won?": "Napoleon said: My congratulations")."""
     out: list[Moment] = []
     for m in moments[:3]:
-        for e, _v in kb.events([m.video_id], ["speech"], m.at_s - SPEECH_BEFORE_S, m.at_s + SPEECH_AFTER_S):
+        for e, _v in kb.events([m.video_id], ["speech", "chat"], m.at_s - before, m.at_s + after):
+            if not m.at_s - before <= e.t_start <= m.at_s + after:
+                continue  # (a line that began before and was still on then)
             if any(o.video_id == m.video_id and o.matched[0].t == e.t_start for o in out):
                 continue
             start = max(e.t_start - 0.5, 0.0)
@@ -1106,7 +1146,7 @@ def _speech_around(kb: KnowledgeBase, moments: list[Moment]) -> list[Moment]:
                               segment_id=e.segment_idx if e.segment_idx is not None else m.segment_id,
                               start_s=round(start, 2), end_s=round(max(e.t_end, e.t_start) + 0.5, 2), score=m.score,
                               text=e.label, match=1.0, around=m.citation,
-                              matched=[Matched(t=e.t_start, source="speech", kind="speech", label=e.label)]))
+                              matched=[Matched(t=e.t_start, source=e.source, kind=e.kind, label=e.label)]))
     return out
 
 

@@ -120,7 +120,9 @@ VALUE_INTENT = re.compile(r"\bhow\s+(?:much|many|high|low)\b|\bwhat\s+(?:was|is|
 # "who killed Sarge?", "how many times did Sarge die?", "when was Sarge fragged?": a name as the victim
 VICTIM_INTENT = re.compile(r"\bwho\s+(?:killed|fragged|shot|eliminated)\s+(?:the\s+)?(?P<a>[a-z][\w-]*)"
                            r"|\b(?:did|was|were)\s+(?P<b>[a-z][\w-]*)\s+(?:die|died|get\s+killed|killed|fragged|eliminated)\b"
-                           r"|\bdid\s+[a-z][\w-]*\s+(?:ever\s+)?(?:kill|frag|eliminate|shoot)\s+(?P<c>[a-z][\w-]*)",  # "did Sarge kill Tony?"
+                           r"|\bdid\s+[a-z][\w-]*\s+(?:ever\s+)?(?:kill|frag|eliminate|shoot)\s+(?P<c>[a-z][\w-]*)"  # "did Sarge kill Tony?"
+                           # "Sarge died" (a clause asked around: "what happened right before Sarge died?")
+                           r"|^\s*(?!(?:who|what|which|how|when|where|why|anyone|anybody|someone|somebody|nobody)\b)(?P<d>[a-z][\w-]*)\s+(?:died|was\s+killed|got\s+killed|was\s+fragged|was\s+eliminated)\b",
                            re.I)
 # "how many kills did Sarge get?", "who did Sarge kill?", "Sarge's kills": a name as the killer
 KILLER_INTENT = re.compile(r"\b(?:kills?|frags?)\s+(?:did|does|has|had)\s+(?P<a>[a-z][\w-]*)\s+(?:get|make|score|have|rack)"
@@ -162,6 +164,10 @@ HUD_WORDS = {"health", "hp", "life", "lives", "armor", "armour", "shield", "ammo
              "money", "gold", "coins", "fuel", "speed", "energy", "mana", "stamina", "bullets", "shells", "lap",
              "position", "place", "rank", "turn"}
 # "how much health did I have when I got the minigun?": the moment a value is asked at
+# "what happened right before Sarge died?", "which cards did Pikachu play right before winning?",
+# "what did the others say when Pikachu won?": what is asked, and the moment it is asked around
+RELATIVE = re.compile(r"^\s*(?P<main>(?:what|which|who)\b.*?)\s+(?P<side>(?:(?:right|just|shortly|immediately)\s+)?"
+                      r"(?:before|after)|when|while)\s+(?P<rest>.*[A-Za-z]{2}.*)$", re.I)
 WHEN_CLAUSE = re.compile(r"^\s*\S+.*?\b(?:when|as|after|before|while)\s+(?P<rest>.+)$", re.I)
 # "what was my highest score?", "my best lap time", "the lowest health": which sample of a value's course
 EXTREME_INTENT = re.compile(r"\b(?P<hi>highest|most|max|maximum|peak|top|biggest|largest|best)\b"
@@ -215,6 +221,9 @@ class Query:
     edge: str | None = None  # "what happened at the end?": "end" or "start" of the video
     edge_s: float | None = None  # "in the last 30 seconds": how long before the end (a span once the video is known)
     locator: list[str] = field(default_factory=list)  # a value asked "when the final lap started": those words
+    # "what happened right before Sarge died?": the question asked ("what happened"), the moment it is
+    # asked around ("Sarge died"), and which side of it ("before", "after", "at")
+    relative: tuple[str, str, str] | None = None
     ordinal: str | None = None  # "when was the first kill?": "first" or "last" of the matches, per video
     extreme: str | None = None  # "what was my highest score?": "highest" or "lowest" of a value's course
     rank_move: tuple[str, int | None] | None = None  # "take the lead": ("to", 1); "lose the lead": ("from", 1); "last": ("to", None)
@@ -346,7 +355,7 @@ def parse(raw: str) -> Query:
         noun = None
         listing = listing if listing and (listing.group(0).lower().startswith(("who", "list", "name")) or done) else None
     killed = VICTIM_INTENT.search(text)
-    victim = (killed.group("a") or killed.group("b") or killed.group("c")).lower() if killed else None
+    victim = (killed.group("a") or killed.group("b") or killed.group("c") or killed.group("d")).lower() if killed else None
     if victim in ("i", "me", "myself"):
         victim = "you"  # the screen says "you"
     elif victim in NOT_A_NAME:
@@ -408,7 +417,12 @@ def parse(raw: str) -> Query:
     which_game = bool(GAME_INTENT.search(text))
     if which_game:
         content = [w for w in content if w not in ("game", "games", "playing", "play", "played", "library")]
+    relative = None
+    if not locator and span is None and at is None and (rel := RELATIVE.match(text)) and not EDGE_INTENT.search(rel.group("rest")):
+        side = rel.group("side").lower().split()[-1]
+        relative = (rel.group("main"), rel.group("rest"), "at" if side in ("when", "while") else side)
     return Query(raw=raw, text=" ".join(text.split()), words=content, video=video, at=at, span=span, summary=summary, length=length,
+                 relative=relative,
                  which_game=which_game,
                  extreme=extreme, rank_move=rank_move,
                  victim=victim, first_person=bool(FIRST_PERSON.search(text)), killer=killer,

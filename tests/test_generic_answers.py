@@ -1064,3 +1064,24 @@ def test_how_many_things_were_done_counts_the_lines_that_say_so(tmp_path):
     assert built.startswith("2 settlements in pioneers:") and "road" not in built, built
     played = Extractive().answer("how many soldier cards were played?", gather(kb, "how many soldier cards were played?")).text
     assert played.startswith("2 cards in pioneers:") and "Library" not in played, played
+
+
+def test_what_happened_right_before_or_when_something_happened(tmp_path):
+    kb = _arena_kb(tmp_path, [
+        (20.0, "Pikachu bought a development card."), (41.0, "Pikachu played a Soldier development card."),
+        (47.0, "Napoleon rolled 7."), (48.0, "Napoleon discarded 2 brick cards and 4 ore cards."),
+        (49.0, "Escher built a road."), (52.0, "Pikachu played the Library development card."),
+        (53.0, "Pikachu has won the game with 10 victory points!"), (53.5, "Napoleon said: My congratulations"),
+        (58.0, "Escher said: gg")], name="pioneers", untyped="text")
+    q = parse("which development cards did Pikachu play right before winning?")
+    assert q.relative == ("which development cards did Pikachu play", "winning?", "before")
+    assert parse("what was the race time when the final lap started?").relative is None  # a value: its own way
+    assert parse("Sarge died in openarena").victim == "sarge" and parse("who died?").victim is None
+    # the 10 s before the win, what the main clause asks: not the card bought long before
+    cards = [m.matched[0].label for m in gather(kb, "which development cards did Pikachu play right before winning?")]
+    assert cards == ["Pikachu played the Library development card."], cards
+    # what was said at the win: the chat lines then, not the one five seconds later
+    said = [m.matched[0].label for m in gather(kb, "what did the other players say when Pikachu won?")]
+    assert "Napoleon said: My congratulations" in said and "Escher said: gg" not in said, said
+    discarded = [m.matched[0].label for m in gather(kb, "what did Napoleon discard when he rolled a 7?")]
+    assert discarded == ["Napoleon discarded 2 brick cards and 4 ore cards."], discarded
