@@ -389,6 +389,7 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     made: list[TextTrack] = []  # the tracks that are events (`made_at`: their events' places)
     made_at: dict[int, int] = {}
     unplaced: list[tuple[TextTrack, str]] = []  # texts that are no message on their own, their words mended
+    unsure: list[TextTrack] = []  # ... their tracks, by start time (`_onset` walks back the last seconds of it)
     for tr in ordered:
         if tr.id in counting:
             run = counting[tr.id]
@@ -401,6 +402,7 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         if not _message_like(tr, anchors, places, typed, text):
             if parse_value(tr.text) is None:
                 unplaced.append((tr, text))  # (perhaps a message's other line or its end: `_second_lines`, `_beside`)
+                unsure.append(tr)
             continue
         # the same line read again, or after it scrolled: where it was last seen, or a few lines off;
         # not a copy printed anew at a log's last row while the other scrolled away ("Napoli can't
@@ -417,7 +419,7 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         made.append(tr)
         made_at[tr.id] = len(events)
         event = _event(tr, typed, text)
-        onset = _onset(tr, [u for u, _ in unplaced], known)
+        onset = _onset(tr, unsure, known)
         events.append(event if onset >= tr.t_start else replace(event, t_start=onset))
     for m, tr in _beside(made, [tr for tr, _ in unplaced]):  # "Winner:" and, apart, "Armagetron": one line
         e = events[made_at[m.id]]
