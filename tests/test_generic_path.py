@@ -1420,3 +1420,14 @@ def test_a_log_line_with_a_clock_and_a_said_is_chat_not_what_it_says():
     assert classify_text("00:51:47 Napoleon said: Ok, let's go!")[0] == "chat"
     assert classify_text("00:51:47 Begin turn 18 for Napoleon.")[0] == "round"
     assert classify_text("Time: 12:30") is None and classify_text("Objective: capture the flag")[0] == "objective"
+
+
+def test_the_bench_counts_each_logged_line_once_per_event_in_a_dense_log():
+    from bench.onscreen_events import score
+
+    logged = [(10.0, "Napoleon rolled 7."), (10.5, "Napoleon rolled 7."), (11.0, "Escher rolled 7.")]
+    one = score([(10.2, "Napoleon rolled 7.")], logged)
+    assert one["found"] == 2 and one["paired"] == 1  # one event is found for two lines alike, paired with one
+    # the most lines paired: the event alike both Napoleon lines goes to one, the other event to the other
+    two = score([(10.1, "Napoleon rolled 7."), (10.4, "Napoleon rolled")], logged[:2])
+    assert two["paired"] == 2
