@@ -13,7 +13,7 @@ from kb.models.registry import register
 from kb.schema import clock_series, unlabelled_series
 from reasoning.protocols import Answer, Citation
 from retrieval.obituaries import killer_of, same_name, victim_of
-from retrieval.query import HUD_WORDS, Query, parse
+from retrieval.query import ANCHOR, HUD_WORDS, Query, parse
 from retrieval.types import COUNTER_CHANGE, Moment, format_clock, format_ts
 
 CLOSEST_SHOWN = 6  # closest moments an answer that found no match offers, the nearest first
@@ -116,7 +116,9 @@ class Extractive:
     def answer(self, question: str, evidence: Sequence[Moment]) -> Answer:
         q = parse(question)
         matches = [m for m in evidence if not m.closest]
-        asked = q.text or question.strip()
+        # the question as asked, less a moment's address ("demo1@00:40"): a stretch it names stays
+        # ("what happened after 5:00?" is not "what happened?")
+        asked = " ".join(ANCHOR.sub(" ", question).split()) or q.text or question.strip()
         if not matches:
             # the few nearest (a question that lists, "who won the round?", gathers up to 50)
             near = sorted((m for m in evidence if m.match > 0), key=lambda m: -m.match)[:CLOSEST_SHOWN]

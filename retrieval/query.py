@@ -21,6 +21,9 @@ EDGE_STRETCH = re.compile(r"\b(?P<side>first|opening|last|final|closing)\s+(?:(?
                           r"|minutes?|mins?)\b", re.I)
 COUNT_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
                "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50}
+# "what happened after 1:00?", "before 0:30": a stretch from a time to the end, or from the start to it
+OPEN_SPAN = re.compile(r"\b(?P<side>after|since|before|until|till)\s+(?P<ts>\d{1,3}:\d{2}(?::\d{2})?)(?![\d:])", re.I)
+OPEN_END_S = 1e7  # "after 1:00": up to the end, however long the video
 # "what happened?", "summarize the match", "give me a recap": what a video holds, told in short
 SUMMARY_INTENT = re.compile(r"^\s*(?:so\s+)?what\s+(?:happened|went\s+on|happens)\s*(?:(?:first|last)\s+)?"
                             r"(?:in\s+(?:(?:the|this|that|my)\s+)?(?:[\w'-]+\s+){0,2}[\w'-]+\s*)?"  # "in the hedgewars match"
@@ -300,6 +303,11 @@ def parse(raw: str) -> Query:
         lo, hi = sorted((parse_ts(stretch.group("a")), parse_ts(stretch.group("b"))))
         span, at = (lo, hi), (lo + hi) / 2
         text = (raw[:stretch.start()] + " " + raw[stretch.end():]).strip()
+    if not stretch and (open_span := OPEN_SPAN.search(raw)):
+        t = parse_ts(open_span.group("ts"))
+        span, at = ((t, OPEN_END_S) if open_span.group("side").lower() in ("after", "since") else (0.0, t)), t
+        text = (raw[:open_span.start()] + " " + raw[open_span.end():]).strip()
+        stretch = open_span
     edge_s = None
     at_end = None
     if not stretch and (lasting := EDGE_STRETCH.search(raw)) and (lasting.group("n") or lasting.group("unit").lower().startswith("min")):

@@ -1085,3 +1085,16 @@ def test_what_happened_right_before_or_when_something_happened(tmp_path):
     assert "Napoleon said: My congratulations" in said and "Escher said: gg" not in said, said
     discarded = [m.matched[0].label for m in gather(kb, "what did Napoleon discard when he rolled a 7?")]
     assert discarded == ["Napoleon discarded 2 brick cards and 4 ore cards."], discarded
+
+
+def test_what_happened_after_or_before_a_time_and_a_stretch_with_nothing_says_so_whole(tmp_path):
+    kb = _arena_kb(tmp_path, [(5.0, "Sorceress was melted by Sarge's plasmagun"), (19.0, "Sarge was shredded by Grism"),
+                              (45.0, "Sarge was machinegunned by Tony")], name="arena")
+    q = parse("what happened after 0:30?")
+    assert q.span is not None and q.span[0] == 30.0 and q.at == 30.0 and parse("what happened before 0:20?").span == (0.0, 20.0)
+    assert [m.matched[0].label for m in gather(kb, "what happened after 0:30?")] == ["Sarge was machinegunned by Tony"]
+    assert sorted(m.matched[0].label for m in gather(kb, "what happened before 0:20?")) == [
+        "Sarge was shredded by Grism", "Sorceress was melted by Sarge's plasmagun"]
+    # nothing in a stretch past the end: the answer names the stretch, not "what happened?" of the whole video
+    q = "what happened between 5:00 and 6:00?"
+    assert Extractive().answer(q, gather(kb, q)).text == "Nothing in the library matches “what happened between 5:00 and 6:00?”."
