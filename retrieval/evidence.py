@@ -1115,6 +1115,7 @@ def _around(kb: KnowledgeBase, q: Query, f: Filters, limit: int) -> list[Moment]
     if parse(asked).speech:  # "what did the others say when Pikachu won?": all that was said then
         return _speech_around(kb, anchors, -AROUND_S[side][0], AROUND_S[side][1]) or None
     out: list[Moment] = []
+    told: list[tuple[str, set]] = []  # (video, what it matched) of each of `out`: windows of two moments overlap
     for a in sorted(anchors, key=lambda m: (m.video, m.at_s)):
         lo, hi = (a.at_s + d for d in AROUND_S[side])
         near = replace(f, videos=[a.video], t_from=max(0.0, lo), t_to=hi)
@@ -1123,9 +1124,9 @@ def _around(kb: KnowledgeBase, q: Query, f: Filters, limit: int) -> list[Moment]
             seen = {(x.t, x.label) for x in m.matched}
             if m.matched and not lo - 0.05 <= m.matched[0].t <= hi + 0.05:
                 continue  # (a segment the stretch overlaps holds it, not the stretch)
-            if not m.closest and not seen <= itself and not any(o.video == m.video and seen <= {(x.t, x.label) for x in o.matched}
-                                                                for o in out):
-                out.append(m)  # (windows of two moments overlap: once)
+            if not m.closest and not seen <= itself and not any(v == m.video and seen <= t for v, t in told):
+                out.append(m)
+                told.append((m.video, seen))
     return out or None
 
 

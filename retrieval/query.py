@@ -295,6 +295,11 @@ def names_in(text: str, content: list[str]) -> list[str]:
     return out
 
 
+def _without(raw: str, found: re.Match) -> str:
+    """The question less a phrase found in it (a time, a stretch): when, not what."""
+    return (raw[:found.start()] + " " + raw[found.end():]).strip()
+
+
 def parse(raw: str) -> Query:
     text, video, at = raw, None, None
     span = None
@@ -302,11 +307,11 @@ def parse(raw: str) -> Query:
     if stretch:
         lo, hi = sorted((parse_ts(stretch.group("a")), parse_ts(stretch.group("b"))))
         span, at = (lo, hi), (lo + hi) / 2
-        text = (raw[:stretch.start()] + " " + raw[stretch.end():]).strip()
+        text = _without(raw, stretch)
     if not stretch and (open_span := OPEN_SPAN.search(raw)):
         t = parse_ts(open_span.group("ts"))
         span, at = ((t, OPEN_END_S) if open_span.group("side").lower() in ("after", "since") else (0.0, t)), t
-        text = (raw[:open_span.start()] + " " + raw[open_span.end():]).strip()
+        text = _without(raw, open_span)
         stretch = open_span
     edge_s = None
     at_end = None
@@ -318,12 +323,12 @@ def parse(raw: str) -> Query:
             span, at = (0.0, edge_s), edge_s / 2
         else:
             at_end = "end"
-        text = (raw[:lasting.start()] + " " + raw[lasting.end():]).strip()
+        text = _without(raw, lasting)
     m = None if stretch else ANCHOR.search(raw) or SPOKEN_ANCHOR.search(raw)
     if m:
         at = parse_ts(m.group("ts"))
         video = m.groupdict().get("video") or None
-        text = (raw[:m.start()] + " " + raw[m.end():]).strip()
+        text = _without(raw, m)
     # "in each clip", "in this recording" say where to look, not what: an "ammo clip" keeps its word
     tokens = words(THIS_VIDEO.sub(" ", CROSS_VIDEO.sub(" ", text)))
     clock = CLOCK_INTENT.search(text)
