@@ -389,7 +389,6 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
     made: list[TextTrack] = []  # the tracks that are events (`made_at`: their events' places)
     made_at: dict[int, int] = {}
     unplaced: list[tuple[TextTrack, str]] = []  # texts that are no message on their own, their words mended
-    unsure: list[TextTrack] = []  # ... their tracks, by start time (`_onset` walks back the last seconds of it)
     for tr in ordered:
         if tr.id in counting:
             run = counting[tr.id]
@@ -402,7 +401,6 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         if not _message_like(tr, anchors, places, typed, text):
             if parse_value(tr.text) is None:
                 unplaced.append((tr, text))  # (perhaps a message's other line or its end: `_second_lines`, `_beside`)
-                unsure.append(tr)
             continue
         # the same line read again, or after it scrolled: where it was last seen, or a few lines off;
         # not a copy printed anew at a log's last row while the other scrolled away ("Napoli can't
@@ -419,7 +417,7 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         made.append(tr)
         made_at[tr.id] = len(events)
         event = _event(tr, typed, text)
-        onset = _onset(tr, unsure, known)
+        onset = _onset(tr, unplaced, known)
         events.append(event if onset >= tr.t_start else replace(event, t_start=onset))
     for m, tr in _beside(made, [tr for tr, _ in unplaced]):  # "Winner:" and, apart, "Armagetron": one line
         e = events[made_at[m.id]]
@@ -439,13 +437,13 @@ ONSET_S = 10.0  # a message read surely may have been on screen this long before
 ONSET_GAP_S = 2.5  # ... its unsure reads each ending at most this long before the next began
 
 
-def _onset(tr: TextTrack, unsure: list[TextTrack], known: frozenset[str]) -> float:
+def _onset(tr: TextTrack, unsure: list[tuple[TextTrack, str]], known: frozenset[str]) -> float:
     """When a message read surely first showed: a line of a log or a feed over a busy view is read
     garbled for seconds, and scrolls, before one read is sure ("llwaspierred hv" at 00:29, "was
     pierred hy" at 00:34 two rows up). The earliest of a chain of such reads, each in the rows
     near where the next began, on screen until about then, with most of its letters alike."""
     start, box, text = tr.t_start, tr.first_box, tr.text
-    for p in reversed(unsure):  # (by start time: the latest first)
+    for p, _ in reversed(unsure):  # (by start time: the latest first, back over the last seconds only)
         if p.t_start < tr.t_start - ONSET_S:
             break
         if p.t_start >= start or p.t_end < start - ONSET_GAP_S or not _rows_near(p.box, box):
