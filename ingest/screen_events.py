@@ -423,8 +423,12 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         e = events[made_at[m.id]]
         label, said = f"{e.label} {tr.text}", f"{e.payload.get('text', e.label)} {tr.text}"
         events[made_at[m.id]] = replace(e, label=label, payload={**e.payload, "text": said})
-    second = {tr.id for tr in _second_lines(made, [tr for tr, text in unplaced if readable(text)])}
-    events += [_event(tr, None, text) for tr, text in unplaced if tr.id in second]
+    mended = {tr.id: text for tr, text in unplaced}
+    for m, tr in _second_lines(made, [tr for tr, text in unplaced if readable(text)]):
+        events.append(_event(tr, None, mended[tr.id]))
+        # the message says what its other line says ("New fastest lap" by whom): an answer shows both
+        e = events[made_at[m.id]]
+        events[made_at[m.id]] = replace(e, label=f"{e.label} / {tr.text}")
     events += [_icon_kill(*duel) for duel in _icon_duels([tr for tr, _ in unplaced])]  # "Alice [rifle] Bob"
     events = _duels_typed(events)
     persistent_texts = sorted({tr.text for tr in tracks if text_key(tr.text) in persistent and readable(tr.text)})
@@ -570,10 +574,10 @@ def _icon_kill(killer: str, victim: str, tracks: list[TextTrack]) -> EventRecord
                                 "frames": min(tr.frames for tr in tracks), "area": area_name(box), "typed_by": "icon"})
 
 
-def _second_lines(made: list[TextTrack], lines: list[TextTrack]) -> list[TextTrack]:
+def _second_lines(made: list[TextTrack], lines: list[TextTrack]) -> list[tuple[TextTrack, TextTrack]]:
     """The lines of two words or more, read surely, that are no message on their own but are shown
     with one right under it (or over it), at its centre or its left edge, for as long: the
-    message's other lines. SuperTuxKart's "New fastest lap" over "00:32.717 by Pidgin" (a name: no
+    message's other lines, each with its message (message, line). SuperTuxKart's "New fastest lap" over "00:32.717 by Pidgin" (a name: no
     message alone) says who set it; Warzone 2100's "No Scavengers" comes with "Locked Teams"."""
     if not lines or not made:
         return []
@@ -590,7 +594,7 @@ def _second_lines(made: list[TextTrack], lines: list[TextTrack]) -> list[TextTra
             gap = y0 - my1 if my0 < y0 else my0 - y1
             if abs(tr.t_end - m.t_end) <= SECOND_LINE_S and -0.2 * h <= gap <= h and (
                     abs((mx0 + mx1) - (x0 + x1)) / 2 <= 2 * h or abs(mx0 - x0) <= h):
-                out.append(tr)
+                out.append((m, tr))
                 break
     return out
 
