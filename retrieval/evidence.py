@@ -94,7 +94,7 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
             _my_words(kb, q, f, MAX_LISTED if everything else limit) or \
             _matching(kb, q, f, MAX_LISTED if everything else limit)
         if not any(not m.closest for m in moments):
-            moments = _counter_reached(kb, q, f) or moments
+            moments = _counter_reached(kb, q, f) or _numbered_start(kb, q, f) or moments
         if q.count or q.listing:
             moments = _did_it(_of_kind(_of_noun(kb, q, moments), q.noun), q)
             if q.first_person:
@@ -158,17 +158,8 @@ def _read_with(kb: KnowledgeBase, q: Query, moments: list[Moment]) -> None:
 
 
 # what a numbered thing itself does ("when did round 2 start?"): not something to find within it
-SPAN_WORDS = {"start", "started", "starts", "starting", "begin", "began", "begun", "begins", "end", "ended", "ends",
-              "finish", "finished", "over", "complete", "completed"}
-
-
-def _says(label: str, word: str, n: int) -> bool:
-    """The label names the `n`th of `word`'s series: "Go (round 2 of 30)!" says round 2, and so
-    does "Round2" (OCR runs a word and its number together)."""
-    lw = words(label)
-    if re.search(rf"\b{re.escape(word)}s?{n}\b", label, re.I):
-        return True
-    return str(n) in lw and match_score([word], " ".join(w for w in lw if not w.isdigit())) == 1.0
+START_WORDS = {"start", "started", "starts", "starting", "begin", "began", "begun", "begins"}
+SPAN_WORDS = START_WORDS | {"end", "ended", "ends", "finish", "finished", "over", "complete", "completed"}
 
 
 def _in_numbered(kb: KnowledgeBase, q: Query, f: Filters, limit: int) -> list[Moment]:
@@ -182,20 +173,50 @@ def _in_numbered(kb: KnowledgeBase, q: Query, f: Filters, limit: int) -> list[Mo
     rest = [w for w in q.words if w not in (word, str(n))]
     if not [w for w in rest if w not in LIGHT_WORDS and w not in SPAN_WORDS]:
         return []
-    ids = asked_ids(kb, q, f)
-    starts: dict[int, tuple] = {}
-    for e, v in kb.events(ids, None, f.t_from, f.t_to, text=str(n)):
-        if e.kind != "speech" and _says(e.label, word, n) and (e.video_id not in starts or e.t_start < starts[e.video_id][0]):
-            starts[e.video_id] = (e.t_start, v)
     out: list[Moment] = []
     inner = replace(q, words=rest, pairs=[p for p in q.pairs if word not in p and str(n) not in p])
-    for video_id, (lo, v) in starts.items():
-        nexts = [e.t_start for e, _v in kb.events([video_id], None, lo, None, text=str(n + 1))
-                 if e.kind != "speech" and e.t_start > lo and _says(e.label, word, n + 1)]
-        hi = min(nexts, default=float(v.duration_s or 1e12))
-        found = _matching(kb, inner, replace(f, videos=[v.name], t_from=lo, t_to=hi), limit)
+    for numbers in _numbers_said(kb, asked_ids(kb, q, f), word, f).values():
+        if n not in numbers:
+            continue
+        start = numbers[n]
+        lo = start.at_s
+        hi = min((m.at_s for k, m in numbers.items() if k > n and m.at_s > lo), default=1e12)
+        found = _matching(kb, inner, replace(f, videos=[start.video], t_from=lo, t_to=hi), limit)
         out.extend(m for m in found if not m.closest and lo <= m.at_s < hi)
     return out
+
+
+def _numbered_start(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
+    """"when did round 3 start?" where the line that said so read its number as a letter ("Go (round a
+    of 30)!"): that line, numbered by where it falls among the others (`_number_misread`)."""
+    if len(q.numbered) != 1:
+        return []
+    word, n = q.numbered[0][0], int(q.numbered[0][1])
+    if [w for w in q.words if w not in (word, str(n)) and w not in LIGHT_WORDS and w not in SPAN_WORDS]:
+        return []  # "who won round 3?": something asked in it, not when it began
+    if not SPAN_WORDS.isdisjoint(q.words) and not START_WORDS & set(q.words):
+        return []  # "when did round 3 end?"
+    return [numbers[n] for numbers in _numbers_said(kb, asked_ids(kb, q, f), word, f).values() if n in numbers]
+
+
+def _numbers_said(kb: KnowledgeBase, ids: Sequence[int] | None, word: str, f: Filters) -> dict[int, dict[int, Moment]]:
+    """Per video, the numbers lines on screen gave `word` ("round"): each number's first line ("Go
+    (round 2 of 30)!"), and the lines whose number was read as a letter, numbered by where they fall
+    (`_number_misread`)."""
+    numbers: dict[int, dict[int, Moment]] = defaultdict(dict)  # video -> number -> the first moment to say it
+    misread: dict[int, list[Moment]] = defaultdict(list)  # video -> lines whose number was read as a letter
+    for e, v in kb.events(ids, None, f.t_from, f.t_to, text=word):
+        if e.kind in ("hud", "speech") or not _says_word(e.label, word):
+            continue
+        for m in re.finditer(rf"\b{word}s?\W{{0,3}}(\d{{1,3}})\b", e.label, re.I):
+            n = int(m.group(1))
+            if n not in numbers[e.video_id] or e.t_start < numbers[e.video_id][n].at_s:
+                numbers[e.video_id][n] = _event_moment(e, v)
+        if re.search(rf"\b{word}\W{{0,3}}[A-Za-z]\s+of\b", e.label, re.I):
+            misread[e.video_id].append(_event_moment(e, v))  # "Go (round L of 30)!": a small font's 1
+    for video_id, lines in misread.items():
+        _number_misread(numbers[video_id], sorted(lines, key=lambda m: m.at_s))
+    return numbers
 
 
 # what a counter on screen counts, said in a question ("when did lap 2 start?", "at the start of turn 6")
@@ -215,12 +236,17 @@ def _counter_reached(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
     ids = asked_ids(kb, q, f)
     word = numbered[0][0].removesuffix("s") if numbered[0][0] not in SEQUENCE_WORDS else numbered[0][0]
     # (a counter says not what it counts: a race's lap counter is no round, in a video that never says "round")
-    named = {e.video_id for e, _v in kb.events(ids, None, f.t_from, f.t_to, text=word)
-             if e.kind != "hud" and _says_word(e.label, word)} | _chosen(ids, f)
+    named = _saying(kb, ids, word, f)
     found = []
     for _name, changes in _counting_up(kb, named, f).values():
         found += [_event_moment(e, v) for e, v in changes if _step(e.label)[1] == n][:1]
     return found
+
+
+def _saying(kb: KnowledgeBase, ids: Sequence[int] | None, word: str, f: Filters) -> set[int]:
+    """The videos whose screen or speech says `word`, and those the question chose."""
+    return {e.video_id for e, _v in kb.events(ids, None, f.t_from, f.t_to, text=word)
+            if e.kind != "hud" and _says_word(e.label, word)} | _chosen(ids, f)
 
 
 def _counting_up(kb: KnowledgeBase, videos: set[int], f: Filters) -> dict[int, tuple[str, list]]:
@@ -253,22 +279,8 @@ def _numbered_count(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
     if word not in SEQUENCE_WORDS or [w for w in q.words if w not in LIGHT_WORDS and w not in (noun, word)]:
         return []
     ids = asked_ids(kb, q, f)
-    numbers: dict[int, dict[int, Moment]] = defaultdict(dict)  # video -> number -> the first moment to say it
-    misread: dict[int, list[Moment]] = defaultdict(list)  # video -> lines whose number was read as a letter
-    named: set[int] = set()  # videos whose screen or speech says the word
-    for e, v in kb.events(ids, None, f.t_from, f.t_to, text=word):
-        if e.kind == "hud" or not _says_word(e.label, word):
-            continue
-        named.add(e.video_id)
-        for m in re.finditer(rf"\b{word}s?\W{{0,3}}(\d{{1,3}})\b", e.label, re.I) if e.kind != "speech" else ():
-            n = int(m.group(1))
-            if n not in numbers[e.video_id] or e.t_start < numbers[e.video_id][n].at_s:
-                numbers[e.video_id][n] = _event_moment(e, v)
-        if e.kind != "speech" and re.search(rf"\b{word}\W{{0,3}}[A-Za-z]\s+of\b", e.label, re.I):
-            misread[e.video_id].append(_event_moment(e, v))  # "Go (round L of 30)!": a small font's 1
-    for video_id, lines in misread.items():
-        _number_misread(numbers[video_id], sorted(lines, key=lambda m: m.at_s))
-    named |= _chosen(ids, f)
+    numbers = _numbers_said(kb, ids, word, f)
+    named = _saying(kb, ids, word, f)
     done = FINISH_WORDS & set(words(q.text))  # "how many laps did I finish?": each step is one done
     # (a counter says not what it counts: one in a video that never says the word counts something else)
     for video_id, (name, changes) in _counting_up(kb, named, f).items():

@@ -89,10 +89,21 @@ def stems_of(w: str) -> frozenset[str]:
 GLUE_WORDS = ("with", "of", "the", "and", "to", "in", "on", "at", "by", "for", "a")
 
 
+JOINED_MIN = 3  # letters of each of two words a large font's narrow space runs together ("Finallap!")
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def _glued(q: str, t: str) -> bool:
-    """t is q with a short word glued on, before or after: "placewith" holds "place"."""
-    return len(t) > len(q) >= 3 and (t.startswith(q) and t[len(q):] in GLUE_WORDS or
-                                      t.endswith(q) and t[:-len(q)] in GLUE_WORDS)
+    """t is q with a short word glued on, before or after ("placewith" holds "place"), or q and
+    another word of the dictionary run together where t is no word itself ("finallap" holds
+    "final" and "lap")."""
+    if not len(t) > len(q) >= JOINED_MIN:
+        return False
+    rest = t[len(q):] if t.startswith(q) else t[:-len(q)] if t.endswith(q) else None
+    if rest is None:
+        return False
+    vocab = vocabulary()
+    return rest in GLUE_WORDS or (len(rest) >= JOINED_MIN and rest in vocab and t not in vocab)
 
 
 # characters OCR reads for one another in small fonts: "lst" is "1st", "l0st" is "lost", "5core" is "score"

@@ -11,7 +11,7 @@ from kb.store import KnowledgeBase, VideoRecords
 from reasoning.extractive import Extractive
 from retrieval.evidence import _of_kind, gather
 from retrieval.query import parse
-from retrieval.search import Filters, named_videos
+from retrieval.search import Filters, match_score, named_videos
 from retrieval.types import Matched, Moment
 
 
@@ -463,7 +463,6 @@ def test_how_many_of_them_did_it_and_who_was_the_first_or_last_to(tmp_path):
 def test_a_past_tense_a_player_writes_meets_the_present_a_log_writes(tmp_path):
     """A strategy game's log writes "Milano grows to size 3.", "You bought Barracks in Roma.": "which
     cities grew?" and "what did we buy?" find them (nothing matched "grew" before)."""
-    from retrieval.search import match_score
 
     assert match_score(["grew"], "Milano grows to size 3.") == 1.0 and match_score(["built"], "Roma is building Walls") == 1.0
     assert match_score(["grew"], "Milano is building Settlers") == 0.0
@@ -602,7 +601,6 @@ def test_a_count_of_a_thing_no_kind_names_counts_the_lines_that_name_it():
 def test_what_place_i_finished_in_is_the_last_place_line_glued_words_and_all(tmp_path):
     """A notice the screen repeats ("2nd place with 4", ... "1st place with 10"): at the end is the last
     one; OCR glues a narrow font's short words to their neighbour ("placewith")."""
-    from retrieval.search import match_score
 
     assert match_score(["place"], "1st placewith 10") == 1.0 and match_score(["place"], "placement") == 0.0
     assert match_score(["health"], "ofhealth") == 1.0 and match_score(["with"], "withering") == 0.0
@@ -1047,6 +1045,28 @@ def test_a_round_whose_number_was_misread_as_a_letter_is_counted_by_where_it_fal
     text = Extractive().answer("how many rounds were played?", gather(kb, "how many rounds were played?")).text
     assert text.startswith("3 rounds in arena: round/level: Go (round L of 3e)! [arena@00:00]; round/level: Go [round 2 of"), text
     assert "Go [round a of 3e]! [arena@01:3" in text and "00:07" not in text, text
+
+
+def test_a_round_misread_as_a_letter_is_found_by_its_number(tmp_path):
+    # "who won round 1?" where round 1's line read "Go (round L of 3e)!": the winner between it and
+    # round 2; "when did round 3 start?" where its "3" read "a": that line, by where it falls; a
+    # round with nothing asked in it, or asked when it ended, is no start
+    kb = _arena_kb(tmp_path, [(0.0, "Go (round L of 3e)!"), (20.0, "Winner: Armagetron"), (25.0, "Go [round 2 of"),
+                              (40.0, "Winner: glTron"), (50.0, "Go [round a of 3e]!")], untyped="round")
+    assert [m.matched[0].label for m in gather(kb, "who won round 1?")] == ["Winner: Armagetron"]
+    assert [m.matched[0].label for m in gather(kb, "who won round 2?")] == ["Winner: glTron"]
+    assert [m.matched[0].label for m in gather(kb, "when did round 3 start?")] == ["Go [round a of 3e]!"]
+    assert not [m for m in gather(kb, "who won round 3?") if not m.closest]
+    assert not [m for m in gather(kb, "when did round 3 end?") if not m.closest]
+
+
+def test_two_words_a_large_font_ran_together_match_each(tmp_path):
+    # SuperTuxKart's "Final lap!" read "Finallap!": "final" and "lap" each meet it; a word of the
+    # dictionary is no two ("placement" is no "place")
+    assert match_score(["final", "lap"], "Finallap!") == 1.0
+    assert match_score(["place"], "placement") == 0.0 and match_score(["lap"], "Finallapx") == 0.0
+    kb = _arena_kb(tmp_path, [(5.0, "Go!"), (24.0, "Lap 2"), (48.0, "Finallap!")], untyped="round", kind_words=True)
+    assert [m.matched[0].label for m in gather(kb, "when did the final lap start?")] == ["Finallap!"]
 
 
 def test_how_many_things_were_done_counts_the_lines_that_say_so(tmp_path):
