@@ -1044,8 +1044,9 @@ def _message_like(tr: TextTrack, anchors: _Anchors, places: dict[str, int],
     if not readable(text):
         if typed is not None:
             return True  # the pack knows this line
-        # a noisy read (small text over a moving view) still counts when its words say what happened
-        said = classify_text(text)
+        # a noisy read (small text over a moving view) still counts when its words say what happened,
+        # as read or mended ("Grism vas machinegunned by S")
+        said = classify_text(text) or (classify_text(mended) if mended is not None else None)
         if said is not None and said[0] not in ("kill", "death"):
             # a short call read well twice ("GO!"), or once where other calls came ("Ready!", "Set!",
             # "Go!" a second each at the centre: sampled once a second, each is read once)

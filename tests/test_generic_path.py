@@ -1437,3 +1437,13 @@ def test_the_bench_counts_each_logged_line_once_per_event_in_a_dense_log():
     # the most lines paired: the event alike both Napoleon lines goes to one, the other event to the other
     two = score([(10.1, "Napoleon rolled 7."), (10.4, "Napoleon rolled")], logged[:2])
     assert two["paired"] == 2
+
+
+def test_a_noisy_line_whose_mended_words_say_what_happened_is_an_event():
+    # OpenArena's last kill, read once as the match ended: "Grism vas machinegunned by S" (a small
+    # font's w read v, the name cut); its words, mended, say a kill; a noisy read that says
+    # nothing stays out
+    tracks = [_track(1, 111.0, 111.0, "Grism vas machinegunned by S", (0.02, 0.2, 0.4, 0.23), frames=1, conf=0.98),
+              _track(2, 60.0, 60.0, "Gnsm vas mchgnnd xy", (0.02, 0.2, 0.4, 0.23), frames=1, conf=0.98)]
+    events = [e for e in read_tracks(tracks, 120).events if e.source == "ocr"]
+    assert [(e.kind, e.t_start) for e in events] == [("kill", 111.0)], events
