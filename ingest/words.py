@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections import Counter
 from itertools import combinations
 from typing import Iterable
@@ -29,7 +30,7 @@ def wordness(text: str) -> float:
     A capitalised word counts in part (names such as "Marlin" are in no dictionary); a token that
     mixes letters and digits ("07T8") or a character of another script ("6.05租") counts against."""
     vocab = vocabulary()
-    tokens = re.findall(r"[^\s.,:;!?()\[\]{}\"'@/|-]+", text)
+    tokens = re.findall(r"[^\s.,:;!?()\[\]{}\"'@/|_-]+", text)  # ("USE_ITEM": two words)
     total = good = 0.0
     for tok in tokens:
         total += len(tok)
@@ -95,6 +96,7 @@ GLUED = ("with", "for", "and", "of")  # short words a narrow space loses to the 
 # (read back as digits by `_DIGIT_ALIKE`)
 _NUMBER_ALIKE = re.compile(r"(?=.*\d)[\dOoIl]+")
 _ORDINAL = re.compile(r"(?:\d+|[li])(?:st|nd|rd|th)")  # "2nd", "4th": no word to mend
+_GLUED_ORDINAL = re.compile(r"((?:\d+|[li])(?:st|nd|rd|th))([a-z]{3,})")  # "lstplace": a place and its word
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -104,13 +106,20 @@ def mended_word(token: str) -> str:
     the dictionary, known words joined or inflected, an ordinal and words under 3 characters stay
     as read, so a name is changed only where the dictionary has one word a misread away; a word of
     three is mended by one letter only ("vas": "was"). "lst" is "1st", and a word with "with",
-    "for", "and" or "of" run into its end is two ("placewith": "place with")."""
+    "for", "and" or "of" run into its end is two ("placewith": "place with"), as is an ordinal run
+    into the word after it ("lstplace": "1st place"); a mark read on a plain letter goes ("plaçe").""" 
     if _NUMBER_ALIKE.fullmatch(token) and not token.isdigit():
         return token.translate(_DIGIT_ALIKE)  # "5O Health": a number's 0 read as an O
     low = token.lower()
     vocab = vocabulary()
     if low in ("lst", "ist"):
         return "1st"  # "Tied for lst place", a small font's 1 read as an l
+    plain = unicodedata.normalize("NFKD", token).encode("ascii", "ignore").decode()
+    if plain != token and low not in vocab and (plain.lower() in vocab or _GLUED_ORDINAL.fullmatch(plain.lower())):
+        token, low = plain, plain.lower()  # "plaçe": a mark read on a plain letter
+    ordinal = _GLUED_ORDINAL.fullmatch(low)
+    if ordinal and ordinal.group(2) in vocab:
+        return f"{mended_word(ordinal.group(1))} {token[ordinal.end(1):]}"  # "lstplace": "1st place"
     glue = next((g for g in GLUED if low.endswith(g) and low[:-len(g)] in vocab and len(low) - len(g) >= 4), None)
     if glue is not None and low not in vocab:
         return f"{token[:-len(glue)]} {token[-len(glue):]}"  # "placewith": a font's narrow space lost

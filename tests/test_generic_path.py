@@ -501,6 +501,10 @@ def test_letters_a_small_font_is_misread_as_are_mended_where_one_word_is_meant()
     assert mend("Lap2") == "Lap 2" and mend("Round10 begins") == "Round 10 begins" and mend("Cycles3D") == "Cycles3D"
     # OpenArena's "1st place with 10" read "lst placewith 10": a 1 read as an l, a narrow space lost
     assert mend("lst placewith 10") == "1st place with 10" and mend("Stanford") == "Stanford"
+    # ... and read "lstplaçe_with 10" as the match ended: an ordinal run into its word, a mark read
+    # on a plain letter, an underscore for a space: readable words once mended
+    assert mend("lstplaçe_with 10") == "1st place_with 10" and readable("1st place_with 10")
+    assert mend("2ndplace") == "2nd place" and mend("1stblorp") == "1stblorp" and readable("USE_ITEM")
     # a number's 0 read as an O, its 1 as an l ("5O Health" is OpenArena's "50 Health"); not in a name
     assert mend("5O Health") == "50 Health" and mend("l00 armor") == "100 armor"
     assert mend("Hawk0z") == "Hawk0z" and mend("3D view") == "3D view" and mend("lO") == "lO"
@@ -895,9 +899,9 @@ def test_a_line_shown_with_a_message_right_under_it_is_one_of_its_lines():
     labels = {e.label for e in events}
     # the message says its other line too ("who set the fastest lap?" reads the name in it); each
     # line keeps its own text, as read
-    assert {"New fastest lap / 00:32.717 by Pidgin", "00:32.717 by Pidgin", "No Scavengers / Locked Teams",
-            "Locked Teams"} <= labels, labels
-    assert {e.payload["text"] for e in events} >= {"New fastest lap", "No Scavengers"}
+    assert {"New fastest lap / 00:32.717 by Pidgin", "00:32.717 by Pidgin", "Locked Teams / No Scavengers",
+            "No Scavengers"} <= labels, labels
+    assert {e.payload["text"] for e in events} >= {"New fastest lap", "Locked Teams"}
     assert not {"with 2", "Angelyss"} & {e.payload["text"] for e in events}, labels
     assert "Sarge tripped on his own grenade." in labels
 
