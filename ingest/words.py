@@ -96,6 +96,7 @@ GLUED = ("with", "for", "and", "of")  # short words a narrow space loses to the 
 # (read back as digits by `_DIGIT_ALIKE`)
 _NUMBER_ALIKE = re.compile(r"(?=.*\d)[\dOoIl]+")
 _ORDINAL = re.compile(r"(?:\d+|[li])(?:st|nd|rd|th)")  # "2nd", "4th": no word to mend
+_GLUED_NAME = re.compile(r"([a-z]{4,})([A-Z][a-z]{2,})")  # "fraggedGrism": a word, then a name
 _GLUED_ORDINAL = re.compile(r"((?:\d+|[li])(?:st|nd|rd|th))([a-z]{3,})")  # "lstplace": a place and its word
 
 
@@ -107,7 +108,8 @@ def mended_word(token: str) -> str:
     as read, so a name is changed only where the dictionary has one word a misread away; a word of
     three is mended by one letter only ("vas": "was"). "lst" is "1st", and a word with "with",
     "for", "and" or "of" run into its end is two ("placewith": "place with"), as is an ordinal run
-    into the word after it ("lstplace": "1st place"); a mark read on a plain letter goes ("plaçe").""" 
+    into the word after it ("lstplace": "1st place") and a word into the name after it ("fraggedGrism":
+    "fragged Grism"); a mark read on a plain letter goes ("plaçe")."""
     if _NUMBER_ALIKE.fullmatch(token) and not token.isdigit():
         return token.translate(_DIGIT_ALIKE)  # "5O Health": a number's 0 read as an O
     low = token.lower()
@@ -117,6 +119,9 @@ def mended_word(token: str) -> str:
     plain = unicodedata.normalize("NFKD", token).encode("ascii", "ignore").decode()
     if plain != token and low not in vocab and (plain.lower() in vocab or _GLUED_ORDINAL.fullmatch(plain.lower())):
         token, low = plain, plain.lower()  # "plaçe": a mark read on a plain letter
+    named = _GLUED_NAME.fullmatch(token)
+    if named:
+        return f"{mended_word(named.group(1))} {named.group(2)}"  # "You fraggedGrism": a narrow space lost before a name
     ordinal = _GLUED_ORDINAL.fullmatch(low)
     if ordinal and ordinal.group(2) in vocab:
         return f"{mended_word(ordinal.group(1))} {token[ordinal.end(1):]}"  # "lstplace": "1st place"

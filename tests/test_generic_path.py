@@ -505,6 +505,9 @@ def test_letters_a_small_font_is_misread_as_are_mended_where_one_word_is_meant()
     # on a plain letter, an underscore for a space: readable words once mended
     assert mend("lstplaçe_with 10") == "1st place_with 10" and readable("1st place_with 10")
     assert mend("2ndplace") == "2nd place" and mend("1stblorp") == "1stblorp" and readable("USE_ITEM")
+    # "You fraggedGrism": a narrow space lost before a name; a name of joined words stays one
+    assert mend("You fraggedGrism") == "You fragged Grism" and classify_text(mend("You fraggedGrism"))[0] == "kill"
+    assert mend("DarkLord glTron xXSniperXx") == "DarkLord glTron xXSniperXx"
     # a number's 0 read as an O, its 1 as an l ("5O Health" is OpenArena's "50 Health"); not in a name
     assert mend("5O Health") == "50 Health" and mend("l00 armor") == "100 armor"
     assert mend("Hawk0z") == "Hawk0z" and mend("3D view") == "3D view" and mend("lO") == "lO"
