@@ -208,7 +208,8 @@ def _numbers_said(kb: KnowledgeBase, ids: Sequence[int] | None, word: str, f: Fi
     for e, v in kb.events(ids, None, f.t_from, f.t_to, text=word):
         if e.kind in ("hud", "speech") or not _says_word(e.label, word):
             continue
-        for m in re.finditer(rf"\b{word}s?\W{{0,3}}(\d{{1,3}})\b", e.label, re.I):
+        # (not over a message's other line: "New fastest lap / 00:32.717 by Pidgin" is no lap 0)
+        for m in re.finditer(rf"\b{word}s?[^\w/]{{0,3}}(\d{{1,3}})\b", e.label, re.I):
             n = int(m.group(1))
             if n not in numbers[e.video_id] or e.t_start < numbers[e.video_id][n].at_s:
                 numbers[e.video_id][n] = _event_moment(e, v)

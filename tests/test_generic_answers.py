@@ -882,7 +882,8 @@ def test_how_many_laps_or_rounds_is_the_numbers_the_screen_gave_them(tmp_path):
     done = Extractive().answer("how many laps did I finish?", gather(kb, "how many laps did I finish?")).text
     assert done.startswith("2 laps in race: top-right 1/3 -> 2/3"), done
     # a line that numbers one of them ("Lap 2" at the centre) tells that one; the counter the others
-    kb = _race_kb(tmp_path / "banner", [(36.0, "achievement", "New fastest lap"), (38.0, "hud", "top-right 1/3 -> 2/3"),
+    # (and a message with its other line, "New fastest lap / 00:32.717 by Pidgin", numbers no lap 0)
+    kb = _race_kb(tmp_path / "banner", [(36.0, "achievement", "New fastest lap / 00:32.717 by Pidgin"), (38.0, "hud", "top-right 1/3 -> 2/3"),
                                         (38.2, "round", "Lap 2"), (76.0, "round", "Final lap!"), (77.0, "hud", "top-right 2/3 -> 3/3")],
                   states=[StateSample(t=float(t), name="top-right", value=1.0) for t in range(6, 38)])
     laps = Extractive().answer("how many laps were there?", gather(kb, "how many laps were there?")).text
