@@ -236,18 +236,39 @@ def _counter_reached(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
     n = int(numbered[0][1])
     ids = asked_ids(kb, q, f)
     word = numbered[0][0].removesuffix("s") if numbered[0][0] not in SEQUENCE_WORDS else numbered[0][0]
-    # (a counter says not what it counts: a race's lap counter is no round, in a video that never says "round")
-    named = _saying(kb, ids, word, f)
+    # (a counter says not what it counts: a race's lap counter is no round, in a video that never says
+    # "round"; where no video says the word, one that names nothing it counts may count it: Wesnoth's
+    # turns "4/8 -> 5/8", with no "turn" on screen)
+    named = _saying(kb, ids, word, f) or _naming_nothing(kb, ids, f)
     found = []
     for _name, changes in _counting_up(kb, named, f).values():
         found += [_event_moment(e, v) for e, v in changes if _step(e.label)[1] == n][:1]
     return found
 
 
+# the numbered things a counter on the HUD may count ("game", "race", "set", "day" are said of much else)
+COUNTED_WORDS = ("lap", "turn", "round", "wave", "level", "stage", "heat", "leg", "inning", "period", "quarter",
+                 "chapter", "mission")
+
+
+def _naming_nothing(kb: KnowledgeBase, ids: Sequence[int] | None, f: Filters) -> set[int]:
+    """The videos (of `ids`) whose screen and speech say none of the things a counter counts."""
+    chosen = {saved_id(v) for v in kb.videos(status="ready")} if ids is None else set(ids)
+    for word in COUNTED_WORDS:
+        chosen -= _said_in(kb, sorted(chosen), word, f)
+        if not chosen:
+            break
+    return chosen
+
+
 def _saying(kb: KnowledgeBase, ids: Sequence[int] | None, word: str, f: Filters) -> set[int]:
     """The videos whose screen or speech says `word`, and those the question chose."""
+    return _said_in(kb, ids, word, f) | _chosen(ids, f)
+
+
+def _said_in(kb: KnowledgeBase, ids: Sequence[int] | None, word: str, f: Filters) -> set[int]:
     return {e.video_id for e, _v in kb.events(ids, None, f.t_from, f.t_to, text=word)
-            if e.kind != "hud" and _says_word(e.label, word)} | _chosen(ids, f)
+            if e.kind != "hud" and _says_word(e.label, word)}
 
 
 def _counting_up(kb: KnowledgeBase, videos: set[int], f: Filters) -> dict[int, tuple[str, list]]:

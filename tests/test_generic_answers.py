@@ -935,7 +935,15 @@ def test_a_counter_in_a_video_the_question_names_counts_what_it_asks_though_the_
     assert turns.startswith("4 turns in wesnoth_match: top-left 3/8"), turns
     assert [m.at_s for m in gather(kb, "when did turn 5 start in wesnoth?")] == [64.0]
     assert [m.at_s for m in gather(kb, "when did turn 6 start in wesnoth?")] == [115.0]
-    # not named, the video says no "turn": its counters count nothing asked
+    # not named, where no video says "turn": the one video that names nothing it counts may count
+    # turns (a library of one Wesnoth game: "when did turn 5 start?" is its counter's 5)
+    assert [m.at_s for m in gather(kb, "when did turn 5 start?")] == [64.0]
+    # ... but not where another video says the word, nor for a video that names what its counter
+    # counts (a race's "Lap 2": its lap counter counts no turns)
+    race = _race_kb(tmp_path / "race", [(5.0, "round", "Go!"), (38.0, "hud", "top-right 1/3 -> 2/3"), (38.2, "round", "Lap 2"),
+                                        (77.0, "hud", "top-right 2/3 -> 3/3")])
+    assert not [m for m in gather(race, "when did turn 2 start?") if not m.closest and m.matched and m.matched[0].kind == "hud"]
+    _arena_kb(tmp_path, [(20.0, "Turn 9 begins")], name="other", kb=kb)
     assert not [m for m in gather(kb, "when did turn 5 start?") if not m.closest and m.matched and m.matched[0].kind == "hud"]
 
 
