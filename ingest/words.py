@@ -180,6 +180,9 @@ _DIGIT_ALIKE = str.maketrans({"o": "0", "O": "0", "D": "0", "Q": "0", "l": "1", 
                               "z": "2", "Z": "2", "s": "5", "S": "5", "b": "8", "B": "8", "g": "9", "q": "9"})
 
 
+_Q_NOT_U = re.compile(r"q(?!u)")
+
+
 class Names:
     """The words of one video's lines by the number of lines they are in (its names: "Torino",
     "Kyonshi", and its words). A word no dictionary has that is a much more frequent one with a
@@ -213,8 +216,11 @@ class Names:
         low = word.lower()
         if low in vocabulary() or compound(low, vocabulary()) or len(low) < 4 or not low.isalpha():
             return None
+        with_g = _Q_NOT_U.sub("g", low)
+        if with_g != low and self.lines[with_g]:
+            return self.spelled[with_g]  # "qlTron" where "glTron" is read too: a g's tail lost ("q" goes with "u")
         most = self.lines[low]
-        found = {n for n in self.names if self.lines[n] >= self.TIMES * max(1, most) and
+        found = {n for n in self.names if self.lines[n] >= self.TIMES * max(1, most) and _Q_NOT_U.sub("g", n) != low and
                  (_misread_of(word, self.spelled[n]) or (last and len(low) >= self.MIN_CUT and len(n) > len(low) and n.startswith(low)))}
         return self.spelled[found.pop()] if len(found) == 1 else None
 

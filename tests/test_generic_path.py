@@ -606,6 +606,11 @@ def test_a_name_misread_or_cut_off_is_the_name_the_video_shows_most():
     assert names.mend("You have founded Torine") == "You have founded Torino"  # e read for o
     assert names.mend("Iorino is building Phalanx.") == "Torino is building Phalanx."
     assert Names(["Quake lost 2 points"] * 3).mend("Fastest: Duake 28.3") == "Fastest: Quake 28.3"  # a D for a Q, not a d for a q
+    # a g read as a q most of the time ("qlTron" 4 lines, "glTron" 1): "q" goes with "u", so the
+    # name is the one read with a g, whichever is read more
+    tron = Names(["qlTron core dumped Linux", "Watching qlTron", "qlTron lost 2 points", "Winner: qlTron", "Watching glTron"])
+    assert tron.mend("Vatching glTron") == "Watching glTron" and tron.mend("qlTron was awarded") == "glTron was awarded"
+    assert Names(["Iqbal won", "Iqbal lost", "Iqbal left"]).mend("Iqbal is back") == "Iqbal is back"  # no g read: as read
     assert names.mend("Sarge was gunned down by Kyonsh") == "Sarge was gunned down by Kyonshi"  # cut off at the line's end
     # a shorter word elsewhere in the line, a name seen too seldom, another word: as read
     for kept in ("Kyonsh was gunned down by Sarge", "Torrent grows", "Tony was gunned down by Grisn"):
