@@ -38,6 +38,7 @@ import numpy as np
 from ingest import floating_numbers
 from ingest.snapping import clean
 from ingest.types import Frame
+from kb.models.vocabulary import vocabulary
 
 # Pixel-font and video-compression confusions, folded on both sides before texts are compared
 # (the same idea as ingest.snapping's lexicon key, but milder: these fonts are not Doom's).
@@ -102,6 +103,17 @@ def _next_count(before: str, after: str) -> bool:
         return False
     (na, da), (nb, db) = (m.group(0).split("/") for m in (a, b))
     return da == db and int(nb) == int(na) + 1 and int(nb) <= int(db)
+
+
+def _sentence(text: str) -> bool:
+    """Three words, or two that read as words with a verb or the like in lower case ("Johnny
+    checks.": a poker log's line); not a label of one word with its number ("Game: 1"), nor a
+    name of two ("Red Raiders" over a team's hedgehogs, a "Drake Glider" unit)."""
+    from ingest.words import readable  # (ingest.words reads text keys from here)
+
+    found = re.findall(r"[A-Za-z]{2,}", text)
+    return len(found) >= 3 or (len(found) == 2 and readable(text) and
+                               any(w.islower() and len(w) >= 3 and w in vocabulary() for w in found))
 
 
 def _unusable(track: "TextTrack") -> bool:
@@ -534,7 +546,7 @@ class TextTracker:
             if conf >= self.SURE and _HUD_NUMBER.fullmatch(text):
                 entries.append(((x0, y0, x1, y1), (text, float(conf)), None))
                 self._number_place((x0, y0, x1, y1))
-            elif conf >= self.SURE and len(re.findall(r"[A-Za-z]{2,}", text)) >= 3:
+            elif conf >= self.SURE and _sentence(text):
                 entries.append(((x0, y0, x1, y1), (text, float(conf)), None))  # a line of words too small at `max_side`
                 sentences.append((x0, y0, x1, y1))
         if len(sentences) >= self.SMALL_TEXT_LINES or (sentences and self._bands):
