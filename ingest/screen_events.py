@@ -225,6 +225,7 @@ MAX_POPUP_S = 3.0  # a number on screen longer than this (not at a HUD place) is
 SHORT_CALL = 8  # letters of a call ("Go!", "Fight!") that counts once read where other calls came
 HUD_SURE = 0.7  # a HUD number read below this recogniser confidence is left out of its series, when most are above
 SURE_READ = 0.9  # recogniser confidence from which a line of unknown words is taken as read right
+LOG_LINE_SURE = 0.75  # ... and a log's line that scrolled, with a word of the dictionary in it
 HUD_PLACE_S = 10.0  # numbers read at one place this long apart (3 times or more) are HUD, even unchanged
 
 
@@ -855,6 +856,8 @@ def _log_rows(tracks: Sequence[TextTrack], anchors: "_Anchors") -> set[str]:
         x0, y0, _x1, y1 = tr.first_box
         if _log_line(tr.text) and y1 > y0 and anchors.anchored(tr, LOG_LINES):
             rows[text_key(tr.text)].append((x0, round((y0 + y1) / 2 / (y1 - y0))))
+            if tr.moved:  # (a line that scrolled up from the newest row: PokerTH's "Erik calls $40", one track)
+                rows[text_key(tr.text)].append((tr.box[0], round((tr.box[1] + tr.box[3]) / 2 / (y1 - y0))))
     return {k for k, seen in rows.items()
             if any(abs(a[0] - b[0]) <= LOG_EDGE and a[1] != b[1] for i, a in enumerate(seen) for b in seen[i + 1:])}
 
@@ -870,9 +873,10 @@ def _scrolled(tr: TextTrack) -> bool:
     return abs(tr.box[1] - tr.first_box[1]) > tr.first_box[3] - tr.first_box[1]
 
 
-def _in_column(tr: TextTrack) -> bool:
-    """Did the line stay at its left edge as it moved (within half its height)?"""
-    return abs(tr.box[0] - tr.first_box[0]) <= 0.5 * (tr.first_box[3] - tr.first_box[1])
+def _in_column(tr: TextTrack, heights: float = 0.5) -> bool:
+    """Did the line stay at its left edge as it moved (within half its height, or `heights`: a
+    read that took in a leading "---" or not)?"""
+    return abs(tr.box[0] - tr.first_box[0]) <= heights * (tr.first_box[3] - tr.first_box[1])
 
 
 def _same_message(a: str, b: str, known: frozenset[str] = frozenset()) -> bool:
@@ -1044,6 +1048,12 @@ def _message_like(tr: TextTrack, anchors: _Anchors, places: dict[str, int],
     if not readable(text):
         if typed is not None:
             return True  # the pack knows this line
+        # a log's line that scrolled up row by row where lines keep coming, read surely, a word in
+        # it: "--- Flop --- [Q♥,T♠,T♣]" (its cards read as letters and signs: no words)
+        if tr.moved and _scrolled(tr) and _in_column(tr, 2.0) and tr.confidence >= LOG_LINE_SURE and \
+                any(len(w) >= 4 and w.lower() in vocabulary() for w in re.findall(r"[A-Za-z]+", text)) and \
+                anchors.anchored(tr, 3):
+            return True
         # a noisy read (small text over a moving view) still counts when its words say what happened,
         # as read or mended ("Grism vas machinegunned by S")
         said = classify_text(text) or (classify_text(mended) if mended is not None else None)

@@ -1349,6 +1349,51 @@ def _moved_track(tid, t0, t1, text, first_box, box, conf=0.95):
     return tr
 
 
+def test_a_poker_logs_short_lines_are_small_text_too_but_two_word_names_are_not(engine):
+    """PokerTH's log at 720p ("Johnny checks.", "Phil calls $320.": two words, ~11 px) made no band
+    of small text, as a line needed three words: its lines were read late and in pieces (40 of
+    406 logged texts). Two words with a verb in lower case are a sentence; a name of two words
+    ("Red Raiders" over Hedgewars' hedgehogs) is not."""
+    from ingest.screen_text import _sentence
+    from ingest.types import Frame
+
+    assert _sentence("Johnny checks.") and _sentence("Phil calls $320") and _sentence("Stu folds.")
+    assert not any(_sentence(t) for t in ("Red Raiders", "Drake Glider", "Game: 1", "Team Score"))
+    log = ["Johnny checks.", "Phil checks.", "Doyle folds.", "Annie checks.", "Phil calls $320."]
+    tracker = TextTracker(engine)
+    for t in range(3):
+        tracker.observe(Frame(float(t), _console(log, 10 * t)))
+    assert tracker._bands, "no band of small text"
+    names = TextTracker(engine)
+    for t in range(3):
+        names.observe(Frame(float(t), _console(["Red Raiders", "Green Goblins", "Blue Brigade"], 10 * t)))
+    assert names._bands == []
+
+
+def test_a_log_line_printed_again_and_again_as_it_scrolls_up_is_no_label():
+    """PokerTH's log prints "Erik calls $40." in every hand; each time it comes at the newest row and
+    scrolls up (one track that moved), 33 s on screen in all: it was taken for a label, as a text
+    shown that long and that often is, and none was an event. A line seen in two rows of a log
+    (where it began and where it scrolled to) is a log's line. So is a line of cards that scrolled
+    up in it ("--- Flop --- [Q♥,T♠,T♣]", read "Flop---[QV,T,T]": no words but its first)."""
+    row = 0.0194
+
+    def scrolled(tid, t0, text, conf=0.97, rows=6):
+        first = (0.802, 0.933, 0.802 + 0.006 * len(text), 0.947)
+        last = (first[0], first[1] - rows * row, first[2], first[3] - rows * row)
+        return _moved_track(tid, t0, t0 + 8.0, text, first, last, conf=conf)
+
+    lines = ["Erik calls $40.", "Stu folds.", "Phil calls $40.", "Doyle bets $60.", "Annie folds."]
+    tracks = [scrolled(10 * k + i, 25.0 * k + 1.2 * i, text) for k in range(4) for i, text in enumerate(lines)]
+    tracks.append(scrolled(99, 31.0, "Flop---[QV,T,T]", conf=0.85))
+    events = [e for e in read_tracks(tracks, 128.0).events if e.source == "ocr"]
+    assert sum(e.label == "Erik calls $40." for e in events) == 4, [(e.t_start, e.label) for e in events]
+    assert "Flop---[QV,T,T]" in {e.label for e in events}
+    # a label that stays in its row, shown again and again, is still no event
+    labels = [_track(200 + k, 30.0 * k, 30.0 * k + 8, "Team Score", (0.4, 0.3, 0.5, 0.33)) for k in range(4)]
+    assert not [e for e in read_tracks(labels, 128.0).events if e.label == "Team Score"]
+
+
 def test_a_console_line_read_cut_then_whole_as_it_scrolls_is_one_message():
     # Armagetron's console: "Go (round 2 of" cut at its box's edge, then whole a row up, then
     # garbled ("e" for "2") two rows up: one round start; a counter's other count is another line
