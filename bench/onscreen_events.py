@@ -100,6 +100,17 @@ def truth(path: Path) -> list[tuple[float, str]]:
     return out
 
 
+def tagged(path: Path, where: str) -> list[tuple[float, str]]:
+    """The lines of `truth` whose first tag is [where] (a log that tags where each text shows,
+    bench/heldout/pokerth: "[log]", "[seat]", "[pot]")."""
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines()
+             if re.match(r"^\d+:\d+\.\d+\s", line) and '"' in line]
+    logged = truth(path)
+    if len(lines) != len(logged):
+        raise SystemExit(f"{path}: --where needs one quoted text per line")
+    return [item for line, item in zip(lines, logged) if re.match(rf"^\S+\s+\[{re.escape(where)}\]", line)]
+
+
 def _key(text: str) -> str:
     from ingest.screen_text import text_key
 
@@ -189,6 +200,8 @@ def main() -> None:
     ap.add_argument("--config", type=Path, help="a gamekb.toml for the ingest (e.g. [ingest] text_fps = 2)")
     ap.add_argument("--home", type=Path, help="score the clips already ingested in this library instead of "
                                               "ingesting them (e.g. by an older gamekb, to compare with before)")
+    ap.add_argument("--where", help="recall (and one event per line) over the logged lines tagged [WHERE] only, "
+                                    "e.g. log: PokerTH's log panel, not its seats' numbers; precision over all")
     args = ap.parse_args()
     from ingest.probe import probe
 
@@ -201,10 +214,14 @@ def main() -> None:
                 events, seconds = ingest_events(clip, args.game, Path(home), args.config)
         duration = probe(clip).duration_s
         s = score([(t, x) for t, x, _ in events], logged, ALSO_ON_SCREEN.get(clip.stem, []))
+        if args.where:
+            sub = score([(t, x) for t, x, _ in events], tagged(clip.with_suffix(".events.txt"), args.where))
+            s.update({k: sub[k] for k in ("logged", "found", "recall", "paired", "missed")})
         kinds: dict[str, int] = {}
         for _, _, k in events:
             kinds[k] = kinds.get(k, 0) + 1
         how = f"--home {args.home}" if args.home is not None else f"--game {args.game}"
+        how += f" --where {args.where}" if args.where else ""
         speed = "" if seconds is None else f"; ingest {seconds:.1f} s = {duration / seconds:.1f}x real time (with model load)"
         print(f"{clip.name} {how}: recall {s['found']}/{s['logged']} = {s['recall']:.2f}, "
               f"precision {s['correct']}/{s['events']} = {s['precision']:.2f}; "
