@@ -209,7 +209,7 @@ def _numbers_said(kb: KnowledgeBase, ids: Sequence[int] | None, word: str, f: Fi
         if e.kind in ("hud", "speech") or not _says_word(e.label, word):
             continue
         # (not over a message's other line: "New fastest lap / 00:32.717 by Pidgin" is no lap 0)
-        for m in re.finditer(rf"\b{word}s?[^\w/]{{0,3}}(\d{{1,3}})\b", e.label, re.I):
+        for m in re.finditer(rf"(?<![^\W\d_]){word}s?[^\w/]{{0,3}}(\d{{1,3}})\b", e.label, re.I):
             n = int(m.group(1))
             if n not in numbers[e.video_id] or e.t_start < numbers[e.video_id][n].at_s:
                 numbers[e.video_id][n] = _event_moment(e, v)
@@ -351,7 +351,7 @@ def _chosen(ids: Sequence[int] | None, f: Filters) -> set[int]:
 
 def _says_word(label: str, word: str) -> bool:
     """The label holds the word, or its plural ("Final lap!", "in 3 turns"), not inside another ("overlap")."""
-    return re.search(rf"\b{re.escape(word)}s?\b", label, re.I) is not None
+    return re.search(rf"(?<![^\W\d_]){re.escape(word)}s?\b", label, re.I) is not None  # ("## Game:1Hand:4 ##": after a digit)
 
 
 def _counts_up(labels: Sequence[str]) -> bool:

@@ -70,6 +70,7 @@ QUESTION_WORDS = {
     "say", "said", "mention", "mentioned", "talk", "talked", "about", "tell", "told", "be", "been", "have", "had",
     "has", "much", "many", "often", "some", "got", "them", "they", "he", "she", "his", "her", "its", "their",
     "us", "our", "your", "him", "with", "from", "by", "as", "am", "can", "could", "would", "should", "will",
+    "during",  # "who died during round 2?": as "in"
     "thing", "things", "stuff", "anything", "something",
     "what's", "who's", "where's", "when's", "how's", "that's", "it's",
 }

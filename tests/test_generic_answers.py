@@ -1069,6 +1069,15 @@ def test_a_round_misread_as_a_letter_is_found_by_its_number(tmp_path):
     assert not [m for m in gather(kb, "when did round 3 end?") if not m.closest]
 
 
+def test_a_numbered_thing_run_into_a_digit_before_it_is_said_and_during_is_in(tmp_path):
+    # PokerTH's log: "## Game: 1 | Hand: 4 ##" read "## Game:1Hand:4 ##" (the word after a digit);
+    # "who folded during hand 4?" is asked of hand 4, from its header to hand 5's
+    kb = _arena_kb(tmp_path, [(5.0, "## Game:1Hand:3 ##"), (9.0, "Stu folds."), (20.0, "## Game:1Hand:4 ##"),
+                              (24.0, "Annie folds."), (40.0, "## Game:1Hand:5 ##"), (44.0, "Erik folds.")], untyped="text")
+    assert [m.matched[0].label for m in gather(kb, "who folded during hand 4?")] == ["Annie folds."]
+    assert [m.at_s for m in gather(kb, "when did hand 5 start?")] == [40.0]
+
+
 def test_two_words_a_large_font_ran_together_match_each(tmp_path):
     # SuperTuxKart's "Final lap!" read "Finallap!": "final" and "lap" each meet it; a word of the
     # dictionary is no two ("placement" is no "place")
