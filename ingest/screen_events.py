@@ -429,7 +429,7 @@ def read_tracks(tracks: Sequence[TextTrack], duration_s: float,
         events.append(_event(tr, None, mended[tr.id]))
         # the message says what its other line says ("New fastest lap" by whom): an answer shows both
         e = events[made_at[m.id]]
-        events[made_at[m.id]] = replace(e, label=f"{e.label} / {tr.text}")
+        events[made_at[m.id]] = replace(e, label=f"{e.label} / {mended[tr.id]}")
     events += [_icon_kill(*duel) for duel in _icon_duels([tr for tr, _ in unplaced])]  # "Alice [rifle] Bob"
     events = _duels_typed(events)
     persistent_texts = sorted({tr.text for tr in tracks if text_key(tr.text) in persistent and readable(tr.text)})
@@ -578,8 +578,9 @@ def _icon_kill(killer: str, victim: str, tracks: list[TextTrack]) -> EventRecord
 def _second_lines(made: list[TextTrack], lines: list[TextTrack]) -> list[tuple[TextTrack, TextTrack]]:
     """The lines of two words or more, read surely, that are no message on their own but are shown
     with one right under it (or over it), at its centre or its left edge, for as long: the
-    message's other lines, each with its message (message, line). SuperTuxKart's "New fastest lap" over "00:32.717 by Pidgin" (a name: no
-    message alone) says who set it; Warzone 2100's "No Scavengers" comes with "Locked Teams"."""
+    message's other lines, each as (message, line). SuperTuxKart's "New fastest lap" over
+    "00:32.717 by Pidgin" (a name: no message alone) says who set it; Warzone 2100's "No
+    Scavengers" comes with "Locked Teams"."""
     if not lines or not made:
         return []
     made = sorted(made, key=lambda tr: tr.t_start)

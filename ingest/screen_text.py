@@ -105,7 +105,7 @@ def _next_count(before: str, after: str) -> bool:
     return da == db and int(nb) == int(na) + 1 and int(nb) <= int(db)
 
 
-def _sentence(text: str) -> bool:
+def _line_of_words(text: str) -> bool:
     """Three words, or two that read as words with a verb or the like in lower case ("Johnny
     checks.": a poker log's line); not a label of one word with its number ("Game: 1"), nor a
     name of two ("Red Raiders" over a team's hedgehogs, a "Drake Glider" unit)."""
@@ -546,7 +546,7 @@ class TextTracker:
             if conf >= self.SURE and _HUD_NUMBER.fullmatch(text):
                 entries.append(((x0, y0, x1, y1), (text, float(conf)), None))
                 self._number_place((x0, y0, x1, y1))
-            elif conf >= self.SURE and _sentence(text):
+            elif conf >= self.SURE and _line_of_words(text):
                 entries.append(((x0, y0, x1, y1), (text, float(conf)), None))  # a line of words too small at `max_side`
                 sentences.append((x0, y0, x1, y1))
         if len(sentences) >= self.SMALL_TEXT_LINES or (sentences and self._bands):

@@ -1354,11 +1354,11 @@ def test_a_poker_logs_short_lines_are_small_text_too_but_two_word_names_are_not(
     of small text, as a line needed three words: its lines were read late and in pieces (40 of
     406 logged texts). Two words with a verb in lower case are a sentence; a name of two words
     ("Red Raiders" over Hedgewars' hedgehogs) is not."""
-    from ingest.screen_text import _sentence
+    from ingest.screen_text import _line_of_words
     from ingest.types import Frame
 
-    assert _sentence("Johnny checks.") and _sentence("Phil calls $320") and _sentence("Stu folds.")
-    assert not any(_sentence(t) for t in ("Red Raiders", "Drake Glider", "Game: 1", "Team Score"))
+    assert _line_of_words("Johnny checks.") and _line_of_words("Phil calls $320") and _line_of_words("Stu folds.")
+    assert not any(_line_of_words(t) for t in ("Red Raiders", "Drake Glider", "Game: 1", "Team Score"))
     log = ["Johnny checks.", "Phil checks.", "Doyle folds.", "Annie checks.", "Phil calls $320."]
     tracker = TextTracker(engine)
     for t in range(3):
