@@ -82,8 +82,8 @@ _LABEL_WORDS = ("health", "hp", "life", "lives", "armor", "armour", "shield", "a
                 "lap", "round", "wave", "level", "time", "gold", "coins", "money", "kills", "frags", "stamina")
 
 
-_LABELLED = re.compile(r"^\s*([A-Za-z][A-Za-z .']{0,18}?)\s*[:=]?\s*([-+]?\d[\dOo]{0,6}(?:[.,]\d+)?)\s*"
-                       r"(?:/\s*\d{1,7})?\s*(?:%|pts|points|hp)?\s*(?:\(\s*[-+]?\d{1,6}\s*\))?\s*$")  # "Gold: 16 (+1)"
+_LABELLED = re.compile(r"^\s*([A-Za-z][A-Za-z .']{0,18}?)\s*(?:[:=]\s*[$€£¥]|[:=]?)\s*([-+]?\d[\dOo]{0,6}(?:[.,]\d+)?)\s*"
+                       r"(?:/\s*\d{1,7})?\s*(?:%|pts|points|hp)?\s*(?:\(\s*[-+]?\d{1,6}\s*\))?\s*$")  # "Gold: 16 (+1)", "Total: $1,260"
 
 
 # a number with its unit after it ("123 km/h", "12 kills") or its currency before it ("$1,250")

@@ -1188,6 +1188,8 @@ def test_a_labelled_number_with_its_change_beside_it_is_a_series_and_a_log_line_
 
     assert labelled_value("Gold: 16 (+1)") == ("gold", 16.0) and labelled_value("Gold: 11 (-1)") == ("gold", 11.0)
     assert labelled_value("julian (62)") is None and labelled_value("Year: 1650 BCE") is None
+    # a sum of money with its label (PokerTH's pot "Total: $1,260"): the label names it, not the sign
+    assert labelled_value("Total: $1,260") == ("total", 1260.0) and labelled_value("$2,880") == ("money", 2880.0)
     panel = [_track(k, 2.0 + 3.3 * k, 5.0 + 3.3 * k, f"Gold: {g} (+1)", (0.01, 0.26, 0.08, 0.28)) for k, g in enumerate([12, 13, 14, 15])]
     # a strategy game's message log: each turn's messages print at its last row and scroll up, the
     # first of them "Year: N BCE", and the same message again a turn later is a new message
