@@ -175,7 +175,7 @@ def _in_numbered(kb: KnowledgeBase, q: Query, f: Filters, limit: int) -> list[Mo
         return []
     out: list[Moment] = []
     inner = replace(q, words=rest, pairs=[p for p in q.pairs if word not in p and str(n) not in p])
-    for numbers in _numbers_said(kb, asked_ids(kb, q, f), word, f).values():
+    for numbers in _numbers_said(kb, asked_ids(kb, q, f), word, f)[0].values():
         if n not in numbers:
             continue
         start = numbers[n]
@@ -196,17 +196,21 @@ def _numbered_start(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
         return []  # "who won round 3?": something asked in it, not when it began
     if not SPAN_WORDS.isdisjoint(q.words) and not START_WORDS & set(q.words):
         return []  # "when did round 3 end?"
-    return [numbers[n] for numbers in _numbers_said(kb, asked_ids(kb, q, f), word, f).values() if n in numbers]
+    return [numbers[n] for numbers in _numbers_said(kb, asked_ids(kb, q, f), word, f)[0].values() if n in numbers]
 
 
-def _numbers_said(kb: KnowledgeBase, ids: Sequence[int] | None, word: str, f: Filters) -> dict[int, dict[int, Moment]]:
+def _numbers_said(kb: KnowledgeBase, ids: Sequence[int] | None, word: str, f: Filters) -> tuple[dict[int, dict[int, Moment]], set[int]]:
     """Per video, the numbers lines on screen gave `word` ("round"): each number's first line ("Go
     (round 2 of 30)!"), and the lines whose number was read as a letter, numbered by where they fall
-    (`_number_misread`)."""
+    (`_number_misread`); and the videos whose screen or speech says the word at all."""
     numbers: dict[int, dict[int, Moment]] = defaultdict(dict)  # video -> number -> the first moment to say it
     misread: dict[int, list[Moment]] = defaultdict(list)  # video -> lines whose number was read as a letter
+    saying: set[int] = set()
     for e, v in kb.events(ids, None, f.t_from, f.t_to, text=word):
-        if e.kind in ("hud", "speech") or not _says_word(e.label, word):
+        if e.kind == "hud" or not _says_word(e.label, word):
+            continue
+        saying.add(e.video_id)
+        if e.kind == "speech":
             continue
         # (not over a message's other line: "New fastest lap / 00:32.717 by Pidgin" is no lap 0)
         for m in re.finditer(rf"(?<![^\W\d_]){word}s?[^\w/]{{0,3}}(\d{{1,3}})\b", e.label, re.I):
@@ -217,7 +221,7 @@ def _numbers_said(kb: KnowledgeBase, ids: Sequence[int] | None, word: str, f: Fi
             misread[e.video_id].append(_event_moment(e, v))  # "Go (round L of 30)!": a small font's 1
     for video_id, lines in misread.items():
         _number_misread(numbers[video_id], sorted(lines, key=lambda m: m.at_s))
-    return numbers
+    return numbers, saying
 
 
 # what a counter on screen counts, said in a question ("when did lap 2 start?", "at the start of turn 6")
@@ -255,7 +259,7 @@ def _naming_nothing(kb: KnowledgeBase, ids: Sequence[int] | None, f: Filters) ->
     """The videos (of `ids`) whose screen and speech say none of the things a counter counts."""
     chosen = {saved_id(v) for v in kb.videos(status="ready")} if ids is None else set(ids)
     for word in COUNTED_WORDS:
-        chosen -= _said_in(kb, sorted(chosen), word, f)
+        chosen -= _numbers_said(kb, sorted(chosen), word, f)[1]
         if not chosen:
             break
     return chosen
@@ -263,12 +267,7 @@ def _naming_nothing(kb: KnowledgeBase, ids: Sequence[int] | None, f: Filters) ->
 
 def _saying(kb: KnowledgeBase, ids: Sequence[int] | None, word: str, f: Filters) -> set[int]:
     """The videos whose screen or speech says `word`, and those the question chose."""
-    return _said_in(kb, ids, word, f) | _chosen(ids, f)
-
-
-def _said_in(kb: KnowledgeBase, ids: Sequence[int] | None, word: str, f: Filters) -> set[int]:
-    return {e.video_id for e, _v in kb.events(ids, None, f.t_from, f.t_to, text=word)
-            if e.kind != "hud" and _says_word(e.label, word)}
+    return _numbers_said(kb, ids, word, f)[1] | _chosen(ids, f)
 
 
 def _counting_up(kb: KnowledgeBase, videos: set[int], f: Filters) -> dict[int, tuple[str, list]]:
@@ -301,8 +300,8 @@ def _numbered_count(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
     if word not in SEQUENCE_WORDS or [w for w in q.words if w not in LIGHT_WORDS and w not in (noun, word)]:
         return []
     ids = asked_ids(kb, q, f)
-    numbers = _numbers_said(kb, ids, word, f)
-    named = _saying(kb, ids, word, f)
+    numbers, named = _numbers_said(kb, ids, word, f)
+    named |= _chosen(ids, f)
     done = FINISH_WORDS & set(words(q.text))  # "how many laps did I finish?": each step is one done
     # (a counter says not what it counts: one in a video that never says the word counts something else)
     for video_id, (name, changes) in _counting_up(kb, named, f).items():
