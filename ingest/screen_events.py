@@ -226,6 +226,7 @@ SHORT_CALL = 8  # letters of a call ("Go!", "Fight!") that counts once read wher
 HUD_SURE = 0.7  # a HUD number read below this recogniser confidence is left out of its series, when most are above
 SURE_READ = 0.9  # recogniser confidence from which a line of unknown words is taken as read right
 LOG_LINE_SURE = 0.75  # ... and a log's line that scrolled, with a word of the dictionary in it
+NOISY_SURE = 0.7  # ... and a noisy read whose words say what happened (below: late, garbled reads of lines up for seconds)
 HUD_PLACE_S = 10.0  # numbers read at one place this long apart (3 times or more) are HUD, even unchanged
 
 
@@ -785,8 +786,13 @@ def _near(a: tuple[float, float, float, float], b: tuple[float, float, float, fl
     return abs(a[0] + a[2] - b[0] - b[2]) / 2 <= 0.1 and abs(a[1] + a[3] - b[1] - b[3]) / 2 <= 0.1
 
 
+# "was capped by": what a kill feed says between two names, when the names are not read (a team's
+# colour over a bright view): a clause, even in three words, and no label however often it shows
+_PASSIVE = re.compile(r"\b(?:was|were|got)\s+[A-Za-z-]{3,}(?:\s+[A-Za-z-]+){0,3}\s+by\b", re.IGNORECASE)
+
+
 def _sentence(text: str) -> bool:
-    return len(re.findall(r"[A-Za-z]{2,}", text)) >= SENTENCE_WORDS
+    return len(re.findall(r"[A-Za-z]{2,}", text)) >= SENTENCE_WORDS or _PASSIVE.search(text) is not None
 
 
 def _templated(tracks: Sequence[TextTrack]) -> set[int]:
@@ -1063,7 +1069,7 @@ def _message_like(tr: TextTrack, anchors: _Anchors, places: dict[str, int],
             # "Go!" a second each at the centre: sampled once a second, each is read once)
             return (tr.frames >= 2 and tr.confidence >= 0.9) or (
                 len(text_key(text)) <= SHORT_CALL and tr.confidence >= 0.8 and anchors.anchored(tr, 1))
-        return said is not None and (tr.frames >= 2 or tr.confidence >= 0.8)
+        return said is not None and (tr.frames >= 2 or tr.confidence >= 0.8) and tr.confidence >= NOISY_SURE
     if typed is not None or classify_text(text) is not None:
         return True
     if tr.confidence < MIN_TEXT_CONFIDENCE:

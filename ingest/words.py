@@ -35,8 +35,8 @@ def wordness(text: str) -> float:
     for tok in tokens:
         total += len(tok)
         low = tok.lower().rstrip("%")
-        if re.fullmatch(r"[+-]?\d+(?:[.,]\d+)?%?m?", tok):
-            good += len(tok)  # a number (a distance "4.92m", a share "75%")
+        if re.fullmatch(r"[+-]?\d+(?:[.,]\d+)?%?m?|[0Oo]x[\dA-Fa-f]{2,}", tok):
+            good += len(tok)  # a number (a distance "4.92m", a share "75%", a console's "0x1b05014e")
         elif not tok.isascii() or not tok.isalpha():
             continue
         elif low in vocab and (len(low) >= 3 or low in _SHORT_WORDS):
@@ -108,8 +108,8 @@ def mended_word(token: str) -> str:
     as read, so a name is changed only where the dictionary has one word a misread away; a word of
     three is mended by one letter only ("vas": "was"). "lst" is "1st", and a word with "with",
     "for", "and" or "of" run into its end is two ("placewith": "place with"), as is an ordinal run
-    into the word after it ("lstplace": "1st place") and a word into the name after it ("fraggedGrism":
-    "fragged Grism"); a mark read on a plain letter goes ("plaçe")."""
+    into the word after it ("lstplace": "1st place"), a word into the name after it ("fraggedGrism":
+    "fragged Grism") and a name into "was" ("lukjanwas"); a mark read on a plain letter goes ("plaçe")."""
     if _NUMBER_ALIKE.fullmatch(token) and not token.isdigit():
         return token.translate(_DIGIT_ALIKE)  # "5O Health": a number's 0 read as an O
     low = token.lower()
@@ -128,6 +128,8 @@ def mended_word(token: str) -> str:
     glue = next((g for g in GLUED if low.endswith(g) and low[:-len(g)] in vocab and len(low) - len(g) >= 4), None)
     if glue is not None and low not in vocab:
         return f"{token[:-len(glue)]} {token[-len(glue):]}"  # "placewith": a font's narrow space lost
+    if low.endswith("was") and len(low) >= 4 and low not in vocab and not compound(low, vocab):
+        return f"{token[:-3]} {token[-3:]}"  # "lukjanwas pierced by": a name, the space before "was" lost
     if len(low) < 3 or not low.isascii() or not re.search(r"[a-z]", low) or low in vocab or compound(low, vocab) \
             or _ORDINAL.fullmatch(low):
         return token
@@ -372,8 +374,11 @@ PATTERNS: list[tuple[str, re.Pattern, float]] = [(k, re.compile(p), c) for k, p,
               r"suicide|fell victim|own crossfire|drowned|unit lost|"
               r"(?:on|by|in|with) (?:his|her|their|its) own)"
               r"|^(?:you )?(?:(?:were|got) )?(?:fragged|killed|slain|eliminated|destroyed|shot) by\b", 0.8),
-    ("kill", r"\b(killed|fragged|slain|eliminated|headshot|destroyed|defeated|wa[s5]\b.{3,60}\b[bdh][yv]\b|"
-             r"double[- ]kill|triple[- ]kill|multi[- ]kill|killing spree|first blood|assisted by|\bkills?\b)|^k\.o\.!?$", 0.75),
+    # ("X was shocked into submission by Y": small text read with the name run into "was", and "by"
+    # read as "br", "oy", or run into the word before it: "Ewas ... piercedoy")
+    ("kill", r"\b(killed|fragged|slain|eliminated|headshot|destroyed|defeated|"
+             r"double[- ]kill|triple[- ]kill|multi[- ]kill|killing spree|first blood|assisted by|\bkills?\b)|"
+             r"wa[s5]\b.{3,60}?(?:\b|(?<=ed))(?:[bdh][yvr]|oy)\b|^k\.o\.!?$", 0.75),
     ("achievement", r"\b(achievement|unlocked|trophy|new (high )?(score|record)|high score|personal best|"
                     r"perfect|bonus|combo|streak|rank(ed)? up|level up|carnage|rampage|dominating|"
                     r"(fastest|best) (lap|time)|lap record|extra life|1 ?up!?$)|(?:^|\s)\+\d+ ?xp\b", 0.7),
