@@ -1070,8 +1070,11 @@ def _message_like(tr: TextTrack, anchors: _Anchors, places: dict[str, int],
             return (tr.frames >= 2 and tr.confidence >= 0.9) or (
                 len(text_key(text)) <= SHORT_CALL and tr.confidence >= 0.8 and anchors.anchored(tr, 1))
         return said is not None and (tr.frames >= 2 or tr.confidence >= 0.8) and tr.confidence >= NOISY_SURE
-    if typed is not None or classify_text(text) is not None:
+    if typed is not None:
         return True
+    if classify_text(text) is not None:
+        # (one word read unsure says little: a HUD's "AMMO" label read now and then, 0.65-0.78 sure)
+        return tr.confidence >= MIN_TEXT_CONFIDENCE or len(re.findall(r"[A-Za-z]{2,}", text)) >= 2
     if tr.confidence < MIN_TEXT_CONFIDENCE:
         return False  # untyped and unsure: on the Red Eclipse clip such reads were misreads ("joan the qin")
     if places.get(text_key(text), 1) >= 3:

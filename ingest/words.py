@@ -16,7 +16,7 @@ from itertools import combinations
 from typing import Iterable
 
 from ingest.screen_text import text_key
-from kb.models.vocabulary import vocabulary
+from kb.models.vocabulary import vocabulary, word_ranks
 
 _SHORT_WORDS = frozenset({"a", "i", "an", "by", "of", "to", "in", "on", "at", "up", "is", "it", "go", "no", "ok",
                           "hp", "xp", "vs", "me", "my", "we", "be", "do", "so", "or", "if", "us"})
@@ -153,7 +153,86 @@ def mended_word(token: str) -> str:
                 return word.upper()
             # a capital stays one ("Uindous": "Windows"), but a capital I read for an l was none ("Iost")
             return word.capitalize() if token[0].isupper() and not (token[0] == "I" and word[0] == "l") else word
-    return token
+    return run_together(token)
+
+
+# letters a pixel font's capitals are read as one another ("PTCKED" for "PICKED", "AHAMMO" for
+# "AN AMMO"), folded to one when words run together are looked for (`run_together`)
+_RUN_FOLD = str.maketrans("tlj1|!0q584uwyhm", "iiiiiioosbavvvnn")
+RUN_MIN = 8  # letters of a run of words run together, at least
+RUN_KNOWN = 0.75  # share of its letters that must be in words found
+RUN_LETTERS = 3.0  # letters a piece of it, at least, on average (not a run of short words found in letters of no word)
+
+
+@functools.lru_cache(maxsize=1)
+def _run_words() -> dict[str, list[tuple[str, float]]]:
+    """The dictionary's words by their letters folded (`_RUN_FOLD`), each with the cost of taking
+    it (1 for the most frequent, up to 2); words of two letters only where they are short words of
+    game text (`_SHORT_WORDS`)."""
+    ranks = word_ranks()
+    top = max(ranks.values(), default=1) or 1
+    words: dict[str, list[tuple[str, float]]] = {}
+    for word, rank in ranks.items():
+        if len(word) >= 3 or word in _SHORT_WORDS:
+            words.setdefault(word.translate(_RUN_FOLD), []).append((word, 1.0 + rank / top))
+    return words
+
+
+def _run_word(piece: str, words: dict[str, list[tuple[str, float]]]) -> tuple[float, str] | None:
+    """(cost, word) of `piece` as a word of the dictionary read with letters alike, or None: a
+    letter misread costs 0.7, and a word takes one such letter (two from six letters on), a single
+    letter none."""
+    allowed = 0 if len(piece) == 1 else 1 if len(piece) <= 5 else 2
+    best = None
+    for word, cost in words.get(piece.translate(_RUN_FOLD), ()):
+        misread = sum(a != b for a, b in zip(piece, word))
+        if misread <= allowed and (best is None or cost + 0.7 * misread < best[0]):
+            best = (cost + 0.7 * misread, word)
+    return best
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def run_together(token: str) -> str:
+    """`token`, in capitals, with spaces where it is words run together ("PICKEDUPASMALLHEALTHPACK": a
+    pixel font's narrow spaces read as none, letters perhaps misread: "PTCKEDUPAHAMMOCLTP" -> "PTCKED UP
+    AH AMMO CLTP"); `token` as it is when it is one word, a name ("MARSEILLES"), letters that are not
+    mostly words, or in small letters. The fewest and most frequent words, letters read alike taken as one
+    (`_RUN_FOLD`), a piece that is no word perhaps between them; taken when they are most of its
+    letters (`RUN_KNOWN`), one of five letters or more among them, and not a run of short ones."""
+    low = token.lower()
+    letters = [c for c in token if c.isalpha()]
+    # (capitals: small letters run together are words inflected or joined, or a name, more often)
+    if len(low) < RUN_MIN or sum(c.isupper() for c in letters) < 0.8 * len(letters) or not re.fullmatch(r"[a-z0-9|!]+", low) \
+            or low in vocabulary() or compound(low, vocabulary()):
+        return token
+    words = _run_words()
+    # best[i]: (cost, pieces as (end, the word or None)) of the first i letters
+    none: tuple[tuple[int, str | None], ...] = ()
+    best = [(0.0, none)] + [(1e9, none)] * len(low)
+    for i in range(1, len(low) + 1):
+        for j in range(max(0, i - 20), i):
+            match = _run_word(low[j:i], words)
+            cost, word = match if match is not None else (2.5 * (i - j), None)  # a letter in no word: 2.5
+            if best[j][0] + cost < best[i][0]:
+                best[i] = (best[j][0] + cost, best[j][1] + ((i, word),))
+    cuts = [0, *(end for end, _ in best[-1][1])]
+    spans = [(a, b, word is not None) for (a, b), (_, word) in zip(zip(cuts, cuts[1:]), best[-1][1])]
+    said = {a: word for a, (_, word) in zip(cuts, best[-1][1])}  # the word found at each start
+    # a word of three letters or fewer beside a piece that is none is a piece of it ("UE ALT I" of
+    # "UEALTI", a misread "HEALTH"): one piece with it
+    merged: list[list] = []
+    for k, (a, b, is_word) in enumerate(spans):
+        beside = [spans[m][2] for m in (k - 1, k + 1) if 0 <= m < len(spans)]
+        is_word = is_word and (b - a > 3 or all(beside))
+        if merged and not is_word and not merged[-1][2]:
+            merged[-1][1] = b
+        else:
+            merged.append([a, b, is_word])
+    found = [b - a for a, b, is_word in merged if is_word]
+    if len(found) < 2 or sum(found) < RUN_KNOWN * len(low) or max(found) < 5 or len(low) / len(merged) < RUN_LETTERS:
+        return token
+    # a word found is written as the dictionary has it ("PTCKED": "PICKED"), in the token's capitals
+    return " ".join(str(said[a]).upper() if is_word else token[a:b] for a, b, is_word in merged)
 
 
 # a numbered thing read with its number run together: "Lap2" is "Lap 2"

@@ -17,7 +17,7 @@ import pytest
 from ingest import decode
 from ingest.ocr_engines import split_lines
 from ingest.screen_events import _same_message, read_tracks
-from ingest.words import classify_text, mend, readable, wordness
+from ingest.words import classify_text, mend, readable, run_together, wordness
 from ingest.screen_text import TextTrack, TextTracker, merge_line_boxes
 from tests.clips import make_silent_video
 from tests.conftest import DATA
@@ -1547,3 +1547,28 @@ def test_a_consoles_hexadecimal_number_reads_as_a_number_not_a_misread():
     # Red Eclipse's console: "viewer has map crc: 0x1b05014e", its 0 read as an O
     assert readable("viewer has map crc: Ox1b05014e") and wordness("Ox1b05014e") == 1.0
     assert not readable("Oxqz Ox1 vkq")
+
+
+def test_capitals_run_together_are_split_into_words_and_misread_letters_mended():
+    # Freedoom's messages in Doom's pixel font: the narrow space is read as none, an I as a T, an N
+    # as an H ("PTCKEDUPAHAMMO"); split into words, the line says a pickup
+    assert run_together("PICKEDUPAHAMMOCLTP") == "PICKED UP AN AMMO CLIP"
+    assert mend("PTCKEDUPAHAMMO.") == "PICKED UP AN AMMO." and classify_text(mend("PTCKEDUPAHAMMO."))[0] == "pickup"
+    assert run_together("YOUGOTTHEMINIGUN") == "YOU GOT THE MINIGUN" and run_together("PRESSSTARTTOPLAY") == "PRESS START TO PLAY"
+    # a name in capitals, letters that are mostly no words, a word inflected or joined in small
+    # letters, stay as read
+    for kept in ("MARSEILLES", "ANASTASIA", "ICKEGUSHAU", "IEAUTHACE", "BICKEDUPAHAHMOCLTD", "electrocuted",
+                 "machinegunned", "readying", "conditiuned"):
+        assert run_together(kept) == kept, kept
+    # the words games print that a general dictionary lacks are words
+    assert readable("respawn") and readable("AMMO") and mend("AMM0") == "AMMO"
+
+
+def test_one_word_read_unsure_is_no_event_though_the_word_says_one():
+    # Freedoom's status bar: its "AMMO" and "ARMOR" labels read now and then, 0.65-0.78 sure, said a
+    # pickup each time; OpenArena's "Armor" notice, read 0.99 sure, is one
+    label = [_track(i, t, t + 2.0, text, (0.02, 0.958, 0.12, 0.988), conf=0.7)
+             for i, (t, text) in enumerate(((19.0, "AMM0"), (32.0, "ARMOR"), (65.0, "AMM0")))]
+    assert [e for e in read_tracks(label, 80).events if e.source == "ocr"] == []
+    notice = [_track(1, 89.56, 89.56, "Armor", (0.10, 0.833, 0.22, 0.869), frames=1, conf=0.99)]
+    assert [e.kind for e in read_tracks(notice, 120).events if e.source == "ocr"] == ["pickup"]
