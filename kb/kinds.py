@@ -32,6 +32,9 @@ class EventKind:
     colour: str = OTHER_COLOUR  # timeline mark colour (page and PNG)
     description: str = ""  # one sentence; also what the generic path compares unknown text with
     on_timeline: bool = True  # scene cuts are not drawn: there are hundreds
+    # `words` name what an event of the kind may be, one of them ("round lap level ... match race"):
+    # a lap is no match, so a question's word found only among them says less (retrieval.search)
+    alternatives: bool = False
 
 
 _KINDS: dict[str, EventKind] = {}
@@ -98,13 +101,13 @@ for _k in (
               "health fell low"),
     EventKind("objective", "objective mission checkpoint captured completed goal",
               "objective: {label}", 20, "#26c6da",
-              "an objective, mission or checkpoint was reached, captured or completed"),
+              "an objective, mission or checkpoint was reached, captured or completed", alternatives=True),
     EventKind("round", "round lap level wave stage turn match race start begin",
               "round/level: {label}", 22, "#5c6bc0",
-              "a round, lap, level, wave, stage or turn started or ended; the match began or ended"),
+              "a round, lap, level, wave, stage or turn started or ended; the match began or ended", alternatives=True),
     EventKind("achievement", "achievement unlocked trophy award record streak bonus",
               "achievement: {label}", 24, "#ffca28",
-              "an achievement, trophy, award, new record, streak or bonus"),
+              "an achievement, trophy, award, new record, streak or bonus", alternatives=True),
     EventKind("secret", "secret found revealed", "you found a secret ({label})", 26, "#ffd54f",
               "a secret area was found"),
     EventKind("locked", "locked door need key", "you hit a locked door: {label}", 28, "#ff9800",

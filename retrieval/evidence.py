@@ -77,7 +77,7 @@ def gather(kb: KnowledgeBase, question: str, limit: int = 6, filters: Filters | 
         moments = moved
     elif q.extreme and (numbers := _biggest_number(kb, q, f)):
         moments = numbers
-    elif q.edge and not [w for w in q.words if w not in EDGE_WORDS] and (edge := _at_edge(kb, q, f, limit)):
+    elif q.edge and not [w for w in q.words if w not in EDGE_WORDS] and (edge := _edge_said(kb, q, f) or _at_edge(kb, q, f, limit)):
         moments, at_edge = edge, True
     elif q.count and (numbered := _numbered_count(kb, q, f)):
         moments = numbered
@@ -872,6 +872,23 @@ def _few_videos(kb: KnowledgeBase, q: Query, f: Filters) -> list:
     chosen = asked_ids(kb, q, f)
     videos = [v for v in kb.videos(status="ready") if chosen is None or saved_id(v) in chosen]
     return videos if len(videos) <= MAX_EDGE_VIDEOS else []
+
+
+def _edge_said(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
+    """"when did the match start?" where a video says so ("match start, fight!", "Round 1 begins"):
+    the first such moment in each video that has one (the last, for an end), not its first seconds."""
+    nouns = [w for w in q.words if w in EDGE_NOUNS]
+    if not nouns or q.edge_s is not None or q.edge not in ("start", "end"):
+        return []
+    edge = START_WORDS if q.edge == "start" else SPAN_WORDS - START_WORDS
+    asked = replace(q, words=[*nouns, q.edge], pairs=[], edge=None, count=False, listing=False)
+    said_so = sorted((m for m in search(kb, asked, limit=MAX_LISTED, filters=f) if not m.closest and m.matched
+                      and set(nouns) & set(words(m.matched[0].label)) and edge & set(words(m.matched[0].label))),
+                     key=lambda m: m.start_s, reverse=q.edge == "end")
+    first: dict[str, Moment] = {}
+    for m in said_so:
+        first.setdefault(m.video, m)
+    return sorted(first.values(), key=lambda m: (m.video, m.start_s))
 
 
 def _at_edge(kb: KnowledgeBase, q: Query, f: Filters, limit: int) -> list[Moment]:

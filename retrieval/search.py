@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from typing import Any, Collection, Sequence
 
+from kb import kinds
 from kb.lance import FoundSegment, RecordedMoment
 from kb.models.vocabulary import vocabulary
 from kb.schema import clock_series
@@ -34,6 +35,10 @@ SHORT_NAME_MIN, SHORT_NAME_SHARE = 6, 0.75  # a video's name shortened to at lea
 THING_WORDS = 5  # a label this short may be the name of a thing ("pump-action shotgun", "Picked up a rocket.")
 LIGHT_WEIGHT = 0.25  # the weight of a verb that only says how the player asks (retrieval.query.LIGHT_WORDS)
 HEAD_MISSED = 0.8  # "shotgun" meets "shotgun shells": a match, ranked after the "pump-action shotgun"
+# a word of the question found only among the words a kind of alternatives adds to an event
+# (`EventKind.alternatives`: "round lap level wave stage turn match race start ..."): "match start"
+# finds any round event so, and "match start, fight!" by its own words first
+KIND_ONLY = 0.9
 SPEECH_BOOST = 1.5  # a question about speech: speech that holds two thirds of its words is a match
 AUTO_CLOSEST = 3  # closest moments shown unasked when nothing matched (those sharing a word with the question)
 LEAD_S = 0.5  # a moment's window opens this much before its first sighting (2 fps sampling lag)
@@ -204,7 +209,7 @@ def _label_words(label: str) -> list[str]:
 
 
 def judge(q: Query, text: str, label: str = "", source: str = "", weights: Sequence[float] | None = None,
-          required: Sequence[str] = ()) -> tuple[float, bool]:
+          required: Sequence[str] = (), kind: str = "") -> tuple[float, bool]:
     """How well one recorded moment matches the question: (score 0..1, whether it may count as a match).
 
     The score is the weighted share of the question's words the moment holds, lowered by a fifth
@@ -217,7 +222,9 @@ def judge(q: Query, text: str, label: str = "", source: str = "", weights: Seque
     grenade" for "when did Tony trip on his own grenade?"): under the match floor whatever else it
     holds, so at most one of the closest moments; so is one that holds the names and nothing else
     the question asks. Both compound rules hold only for labels of up to
-    `THING_WORDS` words."""
+    `THING_WORDS` words, and not for a notice of words apart ("match start, fight!").
+    `kind`: the moment's event kind, whose words in `text` count `KIND_ONLY` when they are
+    alternatives."""
     if not q.words:
         return 0.0, False
     tw = set(words(text))
@@ -225,6 +232,10 @@ def judge(q: Query, text: str, label: str = "", source: str = "", weights: Seque
     light = LIGHT_WORDS | set(q.subjects)
     weights = list(weights or [LIGHT_WEIGHT if w in light else 1.0 for w in q.words])
     hits = {w: _word_match(w, tw, stems) for w in q.words}
+    own = _own_words(text, kind)
+    if own is not None:
+        own_stems = _all_stems(own)
+        hits = {w: max(_word_match(w, own, own_stems), KIND_ONLY * h) if h else h for w, h in hits.items()}
     if not any(hits[w] for w in q.words if w not in light) and any(w not in light for w in q.words):
         return 0.0, True  # only "get" or "used" in common: nothing about the thing asked for
     score = sum(wt * hits[w] for w, wt in zip(q.words, weights)) / (sum(weights) or 1.0)
@@ -236,7 +247,7 @@ def judge(q: Query, text: str, label: str = "", source: str = "", weights: Seque
         hits.get(a, 0) > 0 and hits.get(b, 0) == 0 and _word_match(a, {head}, set(stems_of(head))) == 1.0
         for a, b in q.pairs)
     ok = ok and _numbered_ok(q, label, source)
-    lw = all_lw if source != "speech" else []
+    lw = all_lw if source != "speech" and not re.search(r"[,!?]\s+\w", label or "") else []
     if 2 <= len(lw) <= THING_WORDS and score > 0:
         head = lw[-1]
         named = [w for w in q.words if w not in LIGHT_WORDS]
@@ -249,6 +260,16 @@ def judge(q: Query, text: str, label: str = "", source: str = "", weights: Seque
         # the name alone: "BoneCrusher: Here my new shiny Truck" is no answer to "when did BoneCrusher say hello?"
         score = min(score, NAME_MISSED * MATCH_FLOOR)
     return score, ok
+
+
+def _own_words(text: str, kind: str) -> set[str] | None:
+    """The words of an event's searchable text but for those its kind adds (its name and its
+    words, `ingest.events.searchable`); None for no kind, or one whose words are synonyms."""
+    if not kind or not kinds.get(kind).alternatives:
+        return None
+    own = text.replace(kinds.get(kind).words, " ")
+    name = kind.replace("_", " ")
+    return set(words(own[len(name):] if own.startswith(name + " ") else own))
 
 
 def _numbered_ok(q: Query, label: str, source: str) -> bool:
@@ -435,9 +456,9 @@ def _candidates(moments: list[RecordedMoment], q: Query, f: Filters, weights: Se
         elif q.speech and not q.words:  # "what did I say?": everything said ("what did my allies say?": in the chat)
             s, ok = (1.0 if (kind == "chat" if q.chat else source == "speech") else 0.0), True
         else:
-            key = (text, label, source)
+            key = (text, label, source, kind)
             if key not in memo:
-                memo[key] = judge(q, text, label, source, weights, required)
+                memo[key] = judge(q, text, label, source, weights, required, kind)
             s, ok = memo[key]
             if q.speech and (source == "speech" or kind == "chat"):  # "when did I say ...": in other words, or misheard
                 s = min(1.0, s * SPEECH_BOOST)

@@ -1136,3 +1136,21 @@ def test_what_happened_after_or_before_a_time_and_a_stretch_with_nothing_says_so
     # nothing in a stretch past the end: the answer names the stretch, not "what happened?" of the whole video
     q = "what happened between 5:00 and 6:00?"
     assert Extractive().answer(q, gather(kb, q)).text == "Nothing in the library matches “what happened between 5:00 and 6:00?”."
+
+
+def test_a_notice_that_says_the_words_asked_for_comes_before_those_whose_kind_adds_them(tmp_path):
+    # Red Eclipse: "readying 0:01", "game information received, starting." and "match start, fight!"
+    # are round events, searchable with their kind's words ("round lap level wave stage turn match
+    # race start begin"): each held "match" and "start", and "match start, fight!", a compound
+    # whose head ("fight") the question does not name, came after them
+    from retrieval.search import search
+
+    lines = [(0.5, "readying 0:01"), (1.0, "game information received, starting."), (2.0, "match start, fight!")]
+    kb = _arena_kb(tmp_path, lines, kind_words=True)
+    assert [m.matched[0].label for m in search(kb, "match start")][:1] == ["match start, fight!"]
+    # "when did the match start?" is where the screen says so, not the video's first seconds
+    text = Extractive().answer("when did the match start?", gather(kb, "when did the match start?")).text
+    assert text == "In arena: round/level: match start, fight! [arena@00:01].", text  # (cited a second before)
+    # a video that says nothing of it: what happened in its first seconds, as before
+    kb2 = _arena_kb(tmp_path / "b", [(0.5, "readying 0:01"), (30.0, "Tony was gunned down by Kyonshi")], name="other")
+    assert "[other@00:00]" in Extractive().answer("when did the match start?", gather(kb2, "when did the match start?")).text
