@@ -193,12 +193,13 @@ def _run_word(piece: str, words: dict[str, list[tuple[str, float]]]) -> tuple[fl
 
 @functools.lru_cache(maxsize=1 << 14)
 def run_together(token: str) -> str:
-    """`token`, in capitals, with spaces where it is words run together ("PICKEDUPASMALLHEALTHPACK": a
-    pixel font's narrow spaces read as none, letters perhaps misread: "PTCKEDUPAHAMMOCLTP" -> "PTCKED UP
-    AH AMMO CLTP"); `token` as it is when it is one word, a name ("MARSEILLES"), letters that are not
-    mostly words, or in small letters. The fewest and most frequent words, letters read alike taken as one
-    (`_RUN_FOLD`), a piece that is no word perhaps between them; taken when they are most of its
-    letters (`RUN_KNOWN`), one of five letters or more among them, and not a run of short ones."""
+    """`token`, in capitals, as the words it is run together ("PICKEDUPASMALLHEALTHPACK": a pixel font's
+    narrow spaces read as none, letters perhaps misread: "PTCKEDUPAHAMMOCLTP" -> "PICKED UP AN AMMO
+    CLIP"); `token` as it is when it is one word, a name ("MARSEILLES"), letters that are not mostly
+    words, or in small letters. The fewest and most frequent words, letters read alike taken as one
+    (`_RUN_FOLD`), a piece that is no word perhaps between them (kept as read); taken when they are
+    most of its letters (`RUN_KNOWN`), one of five letters or more among them, and not a run of short
+    ones."""
     low = token.lower()
     letters = [c for c in token if c.isalpha()]
     # (capitals: small letters run together are words inflected or joined, or a name, more often)

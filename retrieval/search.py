@@ -265,9 +265,10 @@ def judge(q: Query, text: str, label: str = "", source: str = "", weights: Seque
 def _own_words(text: str, kind: str) -> set[str] | None:
     """The words of an event's searchable text but for those its kind adds (its name and its
     words, `ingest.events.searchable`); None for no kind, or one whose words are synonyms."""
-    if not kind or not kinds.get(kind).alternatives:
+    added = kinds.get(kind) if kind else None
+    if added is None or not added.alternatives or not added.words:
         return None
-    own = text.replace(kinds.get(kind).words, " ")
+    own = text.replace(added.words, " ")
     name = kind.replace("_", " ")
     return set(words(own[len(name):] if own.startswith(name + " ") else own))
 
