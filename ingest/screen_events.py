@@ -1072,14 +1072,14 @@ def _message_like(tr: TextTrack, anchors: _Anchors, places: dict[str, int],
         return said is not None and (tr.frames >= 2 or tr.confidence >= 0.8) and tr.confidence >= NOISY_SURE
     if typed is not None:
         return True
+    words = re.findall(r"[A-Za-z]{2,}", text)
     if classify_text(text) is not None:
         # (one word read unsure says little: a HUD's "AMMO" label read now and then, 0.65-0.78 sure)
-        return tr.confidence >= MIN_TEXT_CONFIDENCE or len(re.findall(r"[A-Za-z]{2,}", text)) >= 2
+        return tr.confidence >= MIN_TEXT_CONFIDENCE or len(words) >= 2
     if tr.confidence < MIN_TEXT_CONFIDENCE:
         return False  # untyped and unsure: on the Red Eclipse clip such reads were misreads ("joan the qin")
     if places.get(text_key(text), 1) >= 3:
         return False  # the same words all over the screen: a name tag, a label in the world
-    words = re.findall(r"[A-Za-z]{2,}", text)
     if len(words) <= 2 and words[-1:] and words[-1].lower() in _LABEL_WORDS and not re.search(r"[\d.!?]", text):
         return False  # "Team Score", "Kills": a field's name, over a score table shown now and then
     if len(words) >= 3:

@@ -200,11 +200,11 @@ def run_together(token: str) -> str:
     (`_RUN_FOLD`), a piece that is no word perhaps between them (kept as read); taken when they are
     most of its letters (`RUN_KNOWN`), one of five letters or more among them, and not a run of short
     ones."""
-    low = token.lower()
+    low, vocab = token.lower(), vocabulary()
     letters = [c for c in token if c.isalpha()]
     # (capitals: small letters run together are words inflected or joined, or a name, more often)
     if len(low) < RUN_MIN or sum(c.isupper() for c in letters) < 0.8 * len(letters) or not re.fullmatch(r"[a-z0-9|!]+", low) \
-            or low in vocabulary() or compound(low, vocabulary()):
+            or low in vocab or compound(low, vocab):
         return token
     words = _run_words()
     # best[i]: (cost, pieces as (end, the word or None)) of the first i letters
@@ -217,23 +217,22 @@ def run_together(token: str) -> str:
             if best[j][0] + cost < best[i][0]:
                 best[i] = (best[j][0] + cost, best[j][1] + ((i, word),))
     cuts = [0, *(end for end, _ in best[-1][1])]
-    spans = [(a, b, word is not None) for (a, b), (_, word) in zip(zip(cuts, cuts[1:]), best[-1][1])]
-    said = {a: word for a, (_, word) in zip(cuts, best[-1][1])}  # the word found at each start
+    spans = [(a, b, word) for (a, b), (_, word) in zip(zip(cuts, cuts[1:]), best[-1][1])]
     # a word of three letters or fewer beside a piece that is none is a piece of it ("UE ALT I" of
     # "UEALTI", a misread "HEALTH"): one piece with it
-    merged: list[list] = []
-    for k, (a, b, is_word) in enumerate(spans):
-        beside = [spans[m][2] for m in (k - 1, k + 1) if 0 <= m < len(spans)]
-        is_word = is_word and (b - a > 3 or all(beside))
-        if merged and not is_word and not merged[-1][2]:
+    merged: list[list] = []  # [start, end, the word found or None]
+    for k, (a, b, word) in enumerate(spans):
+        beside = [spans[m][2] is not None for m in (k - 1, k + 1) if 0 <= m < len(spans)]
+        word = word if b - a > 3 or all(beside) else None
+        if merged and word is None and merged[-1][2] is None:
             merged[-1][1] = b
         else:
-            merged.append([a, b, is_word])
-    found = [b - a for a, b, is_word in merged if is_word]
+            merged.append([a, b, word])
+    found = [b - a for a, b, word in merged if word is not None]
     if len(found) < 2 or sum(found) < RUN_KNOWN * len(low) or max(found) < 5 or len(low) / len(merged) < RUN_LETTERS:
         return token
     # a word found is written as the dictionary has it ("PTCKED": "PICKED"), in the token's capitals
-    return " ".join(str(said[a]).upper() if is_word else token[a:b] for a, b, is_word in merged)
+    return " ".join(token[a:b] if word is None else word.upper() for a, b, word in merged)
 
 
 # a numbered thing read with its number run together: "Lap2" is "Lap 2"

@@ -882,11 +882,13 @@ def _edge_said(kb: KnowledgeBase, q: Query, f: Filters) -> list[Moment]:
         return []
     edge = START_WORDS if q.edge == "start" else SPAN_WORDS - START_WORDS
     asked = replace(q, words=[*nouns, q.edge], pairs=[], edge=None, count=False, listing=False)
-    said_so = sorted((m for m in search(kb, asked, limit=MAX_LISTED, filters=f) if not m.closest and m.matched
-                      and set(nouns) & set(words(m.matched[0].label)) and edge & set(words(m.matched[0].label))),
-                     key=lambda m: m.start_s, reverse=q.edge == "end")
+    said_so = []
+    for m in search(kb, asked, limit=MAX_LISTED, filters=f):
+        told = set(words(m.matched[0].label)) if m.matched and not m.closest else set()
+        if told & set(nouns) and told & edge:
+            said_so.append(m)
     first: dict[str, Moment] = {}
-    for m in said_so:
+    for m in sorted(said_so, key=lambda m: m.start_s, reverse=q.edge == "end"):
         first.setdefault(m.video, m)
     return sorted(first.values(), key=lambda m: (m.video, m.start_s))
 
